@@ -1,0 +1,238 @@
+"""The reception rota as pure functions: a snapshot of the desk in, a decision with its clauses out.
+
+Nothing here touches the database or reads the clock; `reception.services` takes the snapshot under the
+site's lock, asks these functions, and records what they decided.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Availability(StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"  # in a reception (REC-ROT-6)
+    AWAY = "away"  # not at post without a valid reason (REC-ROT-4)
+    AWAY_PENDING = "away_pending"  # away on extra work, approval pending (REC-ROT-5)
+    AWAY_EXCUSED = "away_excused"  # away on extra work the project manager approved (REC-ROT-5)
+    NOT_READY = "not_ready"  # has not passed today's readiness check (REC-READY-1)
+    OFF_DUTY = "off_duty"  # not on today's duty roster
+
+
+AT_POST = frozenset({Availability.AVAILABLE, Availability.BUSY})
+
+
+@dataclass(frozen=True)
+class MemberState:
+    member_id: int
+    salesperson_id: int
+    position: int
+    availability: Availability
+    # Earliest-granted first; only slots that may be used now (REC-ROT-5).
+    active_slot_ids: tuple[int, ...] = ()
+    # The open absence already earned its one priority slot, so passing over them again earns nothing.
+    absence_has_slot: bool = False
+
+
+class Outcome(StrEnum):
+    FORFEIT = "forfeit"
+    SLOT_KEPT = "slot_kept"
+    SLOT_PENDING = "slot_pending"
+    PASSED_OVER_EXCUSED = "passed_over_excused"
+
+
+@dataclass(frozen=True)
+class Skip:
+    salesperson_id: int
+    availability: Availability
+    outcome: Outcome
+    rule_id: str
+
+
+class Assignment(StrEnum):
+    ROTA = "rota"
+    PRIORITY = "priority"
+    WAIT = "wait"
+
+
+@dataclass(frozen=True)
+class TurnDecision:
+    assignment: Assignment
+    salesperson_id: int | None = None
+    member_id: int | None = None
+    slot_id: int | None = None
+    skips: tuple[Skip, ...] = ()
+    rule_ids: tuple[str, ...] = ()
+
+
+class NobodyOnDuty(Exception):
+    """No salesperson is on today's duty roster, so no walk-in can be received."""
+
+
+def on_duty(members: Sequence[MemberState]) -> list[MemberState]:
+    return sorted((m for m in members if m.availability != Availability.OFF_DUTY), key=lambda m: m.position)
+
+
+def rolling_order(
+    members: Sequence[MemberState],
+    *,
+    last_turn_member_id: int | None,
+    last_turn_position: int | None,
+) -> list[MemberState]:
+    """Today's on-duty members from the one after the last normal turn, wrapping round (REC-ROT-2).
+
+    `last_turn_position` places the cursor when the last taker is not on duty today; None starts at the top.
+    """
+    duty = on_duty(members)
+    if not duty or last_turn_position is None:
+        return duty
+    for index, member in enumerate(duty):
+        if member.member_id == last_turn_member_id:
+            start = index + 1
+            break
+    else:
+        start = next((i for i, m in enumerate(duty) if m.position > last_turn_position), 0)
+    start %= len(duty)
+    return duty[start:] + duty[:start]
+
+
+def cursor_position(
+    *,
+    last_turn_position: int | None,
+    last_turn_at: dt.datetime | None,
+    today_starts_at: dt.datetime,
+    carry_over: bool,
+) -> int | None:
+    """Where the cycle stands: carried over from earlier days, or back to the top each day (REC-ROT-2)."""
+    if last_turn_position is None or last_turn_at is None:
+        return None
+    if not carry_over and last_turn_at < today_starts_at:
+        return None
+    return last_turn_position
+
+
+def next_walk_in(
+    members: Sequence[MemberState],
+    *,
+    last_turn_member_id: int | None,
+    last_turn_position: int | None,
+    exclude_salesperson_id: int | None = None,
+    honour_priority: bool = True,
+) -> TurnDecision:
+    """Who receives the next new walk-in (REC-ROT-1, -4, -5, -6)."""
+    duty = on_duty(members)
+    if not duty:
+        raise NobodyOnDuty
+    eligible = [m for m in duty if m.salesperson_id != exclude_salesperson_id]
+
+    # REC-ROT-5: a held priority slot takes the first walk-in ahead of the order; position unaffected.
+    slot_holders = [
+        m for m in eligible if honour_priority and m.active_slot_ids and m.availability == Availability.AVAILABLE
+    ]
+    if slot_holders:
+        holder = min(slot_holders, key=lambda m: m.active_slot_ids[0])
+        return TurnDecision(
+            Assignment.PRIORITY,
+            holder.salesperson_id,
+            holder.member_id,
+            holder.active_slot_ids[0],
+            rule_ids=("REC-ROT-5",),
+        )
+
+    # REC-ROT-6 decision: when nobody eligible is free, the client waits and nobody forfeits.
+    if not any(m.availability == Availability.AVAILABLE for m in eligible):
+        return TurnDecision(Assignment.WAIT, rule_ids=("REC-ROT-6",))
+
+    skips: list[Skip] = []
+    order = rolling_order(members, last_turn_member_id=last_turn_member_id, last_turn_position=last_turn_position)
+    for member in order:
+        if member.salesperson_id == exclude_salesperson_id:
+            continue
+        if member.availability == Availability.AVAILABLE:
+            return TurnDecision(
+                Assignment.ROTA,
+                member.salesperson_id,
+                member.member_id,
+                skips=tuple(skips),
+                rule_ids=("REC-ROT-1", *dict.fromkeys(s.rule_id for s in skips)),
+            )
+        skips.append(_skip(member))
+    raise AssertionError("an available member was found above but not in the order")
+
+
+def _skip(member: MemberState) -> Skip:
+    match member.availability:
+        case Availability.BUSY:
+            return Skip(member.salesperson_id, member.availability, Outcome.FORFEIT, "REC-ROT-6")
+        case Availability.NOT_READY:
+            return Skip(member.salesperson_id, member.availability, Outcome.FORFEIT, "REC-READY-1")
+        case Availability.AWAY_EXCUSED if member.absence_has_slot:
+            return Skip(member.salesperson_id, member.availability, Outcome.PASSED_OVER_EXCUSED, "REC-ROT-5")
+        case Availability.AWAY_EXCUSED:
+            return Skip(member.salesperson_id, member.availability, Outcome.SLOT_KEPT, "REC-ROT-5")
+        case Availability.AWAY_PENDING if member.absence_has_slot:
+            return Skip(member.salesperson_id, member.availability, Outcome.PASSED_OVER_EXCUSED, "REC-ROT-5")
+        case Availability.AWAY_PENDING:
+            return Skip(member.salesperson_id, member.availability, Outcome.SLOT_PENDING, "REC-ROT-5")
+        case _:
+            return Skip(member.salesperson_id, member.availability, Outcome.FORFEIT, "REC-ROT-4")
+
+
+def last_in_rota(
+    members: Sequence[MemberState],
+    *,
+    last_turn_member_id: int | None,
+    last_turn_position: int | None,
+    exclude_salesperson_id: int | None = None,
+) -> MemberState | None:
+    """Who gives a duty reception (REC-ROT-8): the last normal-turn taker, else the one before, and so on."""
+    order = rolling_order(members, last_turn_member_id=last_turn_member_id, last_turn_position=last_turn_position)
+    for member in reversed(order):
+        if member.salesperson_id != exclude_salesperson_id and member.availability == Availability.AVAILABLE:
+            return member
+    return None
+
+
+def lunch_duty(
+    members: Sequence[MemberState],
+    *,
+    last_turn_member_id: int | None,
+    last_turn_position: int | None,
+) -> list[MemberState]:
+    """The first two in the current order keep the desk at lunch (REC-ROT-7)."""
+    return rolling_order(members, last_turn_member_id=last_turn_member_id, last_turn_position=last_turn_position)[:2]
+
+
+@dataclass(frozen=True)
+class OwnerRouting:
+    """Where a returning client goes (REC-RET-1, REC-RET-2)."""
+
+    kind: str  # "owner", "wait_owner", "duty", "wait_duty"
+    salesperson_id: int | None
+    rule_ids: tuple[str, ...] = field(default=())
+
+
+def route_returning_client(
+    members: Sequence[MemberState],
+    *,
+    owner_id: int,
+    last_turn_member_id: int | None,
+    last_turn_position: int | None,
+) -> OwnerRouting:
+    owner = next((m for m in members if m.salesperson_id == owner_id), None)
+    owner_availability = owner.availability if owner else Availability.OFF_DUTY
+    if owner_availability == Availability.AVAILABLE:
+        return OwnerRouting("owner", owner_id, ("REC-RET-1",))
+    if owner_availability == Availability.BUSY:
+        # REC-ROT-6: the owner cannot break off a reception; the client waits for them.
+        return OwnerRouting("wait_owner", owner_id, ("REC-RET-1", "REC-ROT-6"))
+    duty = last_in_rota(
+        members,
+        last_turn_member_id=last_turn_member_id,
+        last_turn_position=last_turn_position,
+        exclude_salesperson_id=owner_id,
+    )
+    if duty is None:
+        return OwnerRouting("wait_duty", None, ("REC-RET-2", "REC-ROT-6"))
+    return OwnerRouting("duty", duty.salesperson_id, ("REC-RET-2", "REC-ROT-8"))

@@ -1,0 +1,1041 @@
+"""State changes of the reception desk. Each takes `now`, runs atomically under the site's desk lock, asks
+`reception.rules` for the decision and records it as RotaEvents that carry the clause."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from attribution.phones import normalise_phone
+from attribution.selectors import client_by_phone, client_ownership
+from salesoffice.access import user_has_role_on_site
+from salesoffice.models import Site, display_name
+from salesoffice.roles import Role
+from salesoffice.timeutil import local_day, start_of_day
+
+from . import rules
+from .models import (
+    Absence,
+    ChangeRequest,
+    DeskSettings,
+    DutyAssignment,
+    PhoneInquiry,
+    PrioritySlot,
+    ReadinessCheck,
+    Reception,
+    RotaEvent,
+    RotaMember,
+    Violation,
+)
+from .rules import Availability, MemberState
+
+
+class DeskError(ValidationError):
+    """A desk action the rules refuse; the message says why and which clause."""
+
+
+@dataclass
+class DeskSnapshot:
+    desk: DeskSettings
+    members: list[MemberState]
+    names: dict[int, str]
+    member_by_salesperson: dict[int, RotaMember]
+    last_turn_position: int | None
+
+    def name(self, salesperson_id: int | None) -> str:
+        return self.names.get(salesperson_id, "") if salesperson_id else ""
+
+    def state_of(self, salesperson_id: int) -> MemberState | None:
+        return next((m for m in self.members if m.salesperson_id == salesperson_id), None)
+
+
+@dataclass
+class DeskResult:
+    reception: Reception | None
+    events: list[RotaEvent] = field(default_factory=list)
+    duplicate: bool = False
+
+
+def desk_for(site: Site) -> DeskSettings:
+    desk, _created = DeskSettings.objects.get_or_create(site=site)
+    return desk
+
+
+def _lock_desk(site: Site) -> DeskSettings:
+    # Every rota decision of a site queues here, so two terminals never hand out the same turn.
+    desk_for(site)
+    return DeskSettings.objects.select_for_update().select_related("last_turn_member").get(site=site)
+
+
+def take_snapshot(site: Site, desk: DeskSettings, now: dt.datetime) -> DeskSnapshot:
+    """The desk as the rules see it at `now`: a fixed number of queries, whatever the history holds."""
+    zone = site.zone
+    today = local_day(now, zone)
+    rota = list(RotaMember.objects.filter(site=site, active=True).select_related("salesperson").order_by("position"))
+    on_duty = set(DutyAssignment.objects.filter(site=site, day=today).values_list("salesperson_id", flat=True))
+    latest_check: dict[int, bool] = {}
+    for check in ReadinessCheck.objects.filter(site=site, day=today, checked_at__lte=now).order_by("checked_at"):
+        latest_check[check.salesperson_id] = check.passed
+    absences = {
+        a.salesperson_id: a for a in Absence.objects.filter(site=site, ended_at__isnull=True).prefetch_related("slots")
+    }
+    busy = set(
+        Reception.objects.filter(site=site, status=Reception.Status.ACTIVE).values_list("salesperson_id", flat=True)
+    )
+    slots: dict[int, list[int]] = {}
+    for slot in PrioritySlot.objects.filter(site=site, status=PrioritySlot.Status.ACTIVE).order_by("granted_at", "pk"):
+        slots.setdefault(slot.salesperson_id, []).append(slot.pk)
+
+    members: list[MemberState] = []
+    names: dict[int, str] = {}
+    for member in rota:
+        sp = member.salesperson_id
+        names[sp] = display_name(member.salesperson)
+        absence = absences.get(sp)
+        if sp not in on_duty:
+            availability = Availability.OFF_DUTY
+        elif sp in busy:
+            availability = Availability.BUSY
+        elif absence is not None:
+            if absence.reason == Absence.Reason.EXTRA_WORK and absence.approval == Absence.Approval.APPROVED:
+                availability = Availability.AWAY_EXCUSED
+            elif absence.reason == Absence.Reason.EXTRA_WORK and absence.approval == Absence.Approval.PENDING:
+                availability = Availability.AWAY_PENDING
+            else:
+                availability = Availability.AWAY
+        elif not latest_check.get(sp, False):
+            availability = Availability.NOT_READY
+        else:
+            availability = Availability.AVAILABLE
+        members.append(
+            MemberState(
+                member_id=member.pk,
+                salesperson_id=sp,
+                position=member.position,
+                availability=availability,
+                active_slot_ids=tuple(slots.get(sp, ())),
+                absence_has_slot=bool(absence and absence.slots.all()),
+            )
+        )
+    last_member = desk.last_turn_member
+    last_position = rules.cursor_position(
+        last_turn_position=last_member.position if last_member else None,
+        last_turn_at=desk.last_turn_at,
+        today_starts_at=start_of_day(today, zone),
+        carry_over=desk.carry_over_order,
+    )
+    return DeskSnapshot(
+        desk=desk,
+        members=members,
+        names=names,
+        member_by_salesperson={m.salesperson_id: m for m in rota},
+        last_turn_position=last_position,
+    )
+
+
+def _cursor_args(snapshot: DeskSnapshot) -> dict:
+    last = snapshot.desk.last_turn_member_id if snapshot.last_turn_position is not None else None
+    return {"last_turn_member_id": last, "last_turn_position": snapshot.last_turn_position}
+
+
+def _event(
+    site: Site,
+    now: dt.datetime,
+    kind: str,
+    rule_id: str,
+    *,
+    salesperson_id: int | None = None,
+    actor: AbstractBaseUser | None = None,
+    reception: Reception | None = None,
+    **params,
+) -> RotaEvent:
+    return RotaEvent.objects.create(
+        site=site,
+        at=now,
+        kind=kind,
+        rule_id=rule_id,
+        salesperson_id=salesperson_id,
+        actor=actor,
+        reception=reception,
+        params=params,
+    )
+
+
+def _bump(desk: DeskSettings, *extra_fields: str) -> None:
+    desk.version += 1
+    desk.save(update_fields=["version", *extra_fields])
+
+
+def _take_turn(desk: DeskSettings, member_id: int, now: dt.datetime) -> None:
+    desk.last_turn_member_id = member_id
+    desk.last_turn_at = now
+    _bump(desk, "last_turn_member", "last_turn_at")
+
+
+def _existing(site: Site, request_key: str) -> Reception | None:
+    return Reception.objects.filter(site=site, request_key=request_key).first()
+
+
+def _record_skips(
+    site: Site,
+    now: dt.datetime,
+    snapshot: DeskSnapshot,
+    decision: rules.TurnDecision,
+    reception: Reception,
+) -> list[RotaEvent]:
+    events = []
+    taker = snapshot.name(decision.salesperson_id)
+    for skip in decision.skips:
+        events.append(
+            _event(
+                site,
+                now,
+                f"skip_{skip.outcome}_{skip.availability}",
+                skip.rule_id,
+                salesperson_id=skip.salesperson_id,
+                reception=reception,
+                name=snapshot.name(skip.salesperson_id),
+                to=taker,
+            )
+        )
+        if skip.outcome in (rules.Outcome.SLOT_KEPT, rules.Outcome.SLOT_PENDING):
+            absence = Absence.objects.get(site=site, salesperson_id=skip.salesperson_id, ended_at__isnull=True)
+            PrioritySlot.objects.create(
+                site=site,
+                salesperson_id=skip.salesperson_id,
+                rule_id="REC-ROT-5",
+                granted_at=now,
+                absence=absence,
+                status=(
+                    PrioritySlot.Status.ACTIVE
+                    if skip.outcome == rules.Outcome.SLOT_KEPT
+                    else PrioritySlot.Status.PENDING
+                ),
+            )
+    return events
+
+
+def _assign_walk_in(
+    site: Site,
+    now: dt.datetime,
+    snapshot: DeskSnapshot,
+    decision: rules.TurnDecision,
+    reception: Reception,
+) -> list[RotaEvent]:
+    """Apply a TurnDecision to a reception: start it, move the cursor or spend the slot, record why."""
+    events = _record_skips(site, now, snapshot, decision, reception)
+    reception.salesperson_id = decision.salesperson_id
+    reception.status = Reception.Status.ACTIVE
+    reception.started_at = now
+    if decision.assignment == rules.Assignment.PRIORITY:
+        reception.kind = Reception.Kind.PRIORITY
+        reception.consumed_turn = False
+        reception.save()
+        slot = PrioritySlot.objects.select_for_update().get(pk=decision.slot_id)
+        slot.status = PrioritySlot.Status.USED
+        slot.used_by = reception
+        slot.used_at = now
+        slot.save(update_fields=["status", "used_by", "used_at"])
+        _bump(snapshot.desk)
+        events.append(
+            _event(
+                site,
+                now,
+                "priority_used",
+                "REC-ROT-5",
+                salesperson_id=decision.salesperson_id,
+                reception=reception,
+                name=snapshot.name(decision.salesperson_id),
+            )
+        )
+    else:
+        reception.consumed_turn = True
+        reception.save()
+        _take_turn(snapshot.desk, decision.member_id, now)
+        events.append(
+            _event(
+                site,
+                now,
+                "turn_taken",
+                "REC-ROT-1",
+                salesperson_id=decision.salesperson_id,
+                reception=reception,
+                name=snapshot.name(decision.salesperson_id),
+            )
+        )
+    return events
+
+
+def walk_in_arrive(
+    *,
+    site: Site,
+    actor: AbstractBaseUser,
+    request_key: str,
+    now: dt.datetime,
+    client_label: str = "",
+    introduced_by_old_client: bool = False,
+) -> DeskResult:
+    """A new walk-in: the rota decides who receives them (REC-ROT-1..6, REC-DES-4)."""
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        if existing := _existing(site, request_key):
+            return DeskResult(existing, duplicate=True)
+        snapshot = take_snapshot(site, desk, now)
+        try:
+            decision = rules.next_walk_in(snapshot.members, **_cursor_args(snapshot))
+        except rules.NobodyOnDuty as exc:
+            raise DeskError(_("Nobody is on duty today: put salespeople on the roster first (REC-ROT-1).")) from exc
+        reception = Reception(
+            site=site,
+            kind=Reception.Kind.ROTA,
+            status=Reception.Status.WAITING,
+            arrived_at=now,
+            client_label=client_label,
+            request_key=request_key,
+            created_by=actor,
+        )
+        if decision.assignment == rules.Assignment.WAIT:
+            reception.save()
+            _bump(desk)
+            event = _event(site, now, "client_waiting", "REC-ROT-6", actor=actor, reception=reception)
+            return DeskResult(reception, [event])
+        events = _assign_walk_in(site, now, snapshot, decision, reception)
+        if introduced_by_old_client:
+            events.append(_event(site, now, "old_client_intro_new", "REC-DES-4", reception=reception))
+        return DeskResult(reception, events)
+
+
+def designated_arrive(
+    *,
+    site: Site,
+    actor: AbstractBaseUser,
+    request_key: str,
+    now: dt.datetime,
+    salesperson: AbstractBaseUser,
+    client_label: str = "",
+) -> DeskResult:
+    """A new client names a salesperson before substantive reception (REC-DES-1): not a rota turn."""
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        if existing := _existing(site, request_key):
+            return DeskResult(existing, duplicate=True)
+        snapshot = take_snapshot(site, desk, now)
+        state = snapshot.state_of(salesperson.pk)
+        if state is None:
+            raise DeskError(_("%(name)s is not in this site's rota.") % {"name": display_name(salesperson)})
+        if state.availability not in rules.AT_POST:
+            raise DeskError(
+                _("%(name)s is not at post: the client may wait for them or be received by the rota (REC-DES-1).")
+                % {"name": display_name(salesperson)}
+            )
+        reception = Reception(
+            site=site,
+            kind=Reception.Kind.DESIGNATED,
+            arrived_at=now,
+            client_label=client_label,
+            request_key=request_key,
+            created_by=actor,
+        )
+        if state.availability == Availability.BUSY:
+            reception.status = Reception.Status.WAITING
+            reception.waiting_for = salesperson
+            reception.save()
+            _bump(desk)
+            return DeskResult(
+                reception,
+                [
+                    _event(
+                        site,
+                        now,
+                        "designated_wait",
+                        "REC-DES-1",
+                        salesperson_id=salesperson.pk,
+                        reception=reception,
+                        name=snapshot.name(salesperson.pk),
+                    ),
+                ],
+            )
+        reception.status = Reception.Status.ACTIVE
+        reception.salesperson = salesperson
+        reception.started_at = now
+        reception.save()
+        _bump(desk)
+        return DeskResult(
+            reception,
+            [
+                _event(
+                    site,
+                    now,
+                    "designated",
+                    "REC-DES-1",
+                    salesperson_id=salesperson.pk,
+                    reception=reception,
+                    name=snapshot.name(salesperson.pk),
+                ),
+            ],
+        )
+
+
+def returning_arrive(
+    *,
+    site: Site,
+    actor: AbstractBaseUser,
+    request_key: str,
+    now: dt.datetime,
+    phone: str,
+    party_new_clients: int = 0,
+) -> DeskResult:
+    """A client who has been before goes to the owner on the register (REC-NEW-1, REC-RET-1/2, REC-ROT-9)."""
+    normalised = normalise_phone(phone)
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        if existing := _existing(site, request_key):
+            return DeskResult(existing, duplicate=True)
+        client = client_by_phone(normalised_phone=normalised)
+        ownership = client_ownership(client=client, site=site, now=now) if client else None
+        if ownership is None or ownership.owner_id is None:
+            raise DeskError(
+                _(
+                    "No valid registration for this phone on this site: receive the client as new by the rota "
+                    "(REC-NEW-2)."
+                )
+            )
+        snapshot = take_snapshot(site, desk, now)
+        routing = rules.route_returning_client(snapshot.members, owner_id=ownership.owner_id, **_cursor_args(snapshot))
+        owner_name = snapshot.name(ownership.owner_id) or _("the owner")
+        reception = Reception(
+            site=site,
+            arrived_at=now,
+            client=client,
+            client_label=client.name,
+            owner_id=ownership.owner_id,
+            party_new_clients=party_new_clients,
+            request_key=request_key,
+            created_by=actor,
+        )
+        events: list[RotaEvent] = []
+        if routing.kind == "owner":
+            reception.kind = Reception.Kind.RETURNING
+            reception.status = Reception.Status.ACTIVE
+            reception.salesperson_id = ownership.owner_id
+            reception.started_at = now
+            reception.save()
+            events.append(
+                _event(
+                    site,
+                    now,
+                    "returning_owner",
+                    "REC-RET-1",
+                    salesperson_id=ownership.owner_id,
+                    reception=reception,
+                    name=owner_name,
+                    client=client.name,
+                )
+            )
+        elif routing.kind == "wait_owner":
+            reception.kind = Reception.Kind.RETURNING
+            reception.status = Reception.Status.WAITING
+            reception.waiting_for_id = ownership.owner_id
+            reception.save()
+            events.append(
+                _event(
+                    site,
+                    now,
+                    "returning_wait",
+                    "REC-RET-1",
+                    salesperson_id=ownership.owner_id,
+                    reception=reception,
+                    name=owner_name,
+                    client=client.name,
+                )
+            )
+        elif routing.kind == "duty":
+            reception.kind = Reception.Kind.DUTY
+            reception.status = Reception.Status.ACTIVE
+            reception.salesperson_id = routing.salesperson_id
+            reception.started_at = now
+            reception.save()
+            events += _duty_started(site, now, snapshot, reception)
+        else:
+            reception.kind = Reception.Kind.DUTY
+            reception.status = Reception.Status.WAITING
+            reception.save()
+            events.append(_event(site, now, "duty_wait", "REC-RET-2", reception=reception, owner=owner_name))
+        if party_new_clients:
+            events.append(
+                _event(site, now, "one_reception_party", "REC-ROT-9", reception=reception, count=party_new_clients)
+            )
+        _bump(desk)
+        return DeskResult(reception, events)
+
+
+def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, reception: Reception) -> list[RotaEvent]:
+    events = [
+        _event(
+            site,
+            now,
+            "duty_reception",
+            "REC-ROT-8",
+            salesperson_id=reception.salesperson_id,
+            reception=reception,
+            name=snapshot.name(reception.salesperson_id),
+            owner=snapshot.name(reception.owner_id),
+        ),
+    ]
+    if snapshot.desk.duty_reception_grants_priority:
+        PrioritySlot.objects.create(
+            site=site,
+            salesperson_id=reception.salesperson_id,
+            rule_id="REC-ROT-8",
+            status=PrioritySlot.Status.ACTIVE,
+            granted_at=now,
+            earned_by=reception,
+        )
+        events.append(
+            _event(
+                site,
+                now,
+                "duty_slot",
+                "REC-ROT-8",
+                salesperson_id=reception.salesperson_id,
+                reception=reception,
+                name=snapshot.name(reception.salesperson_id),
+            )
+        )
+    return events
+
+
+def _serve_waiting(site: Site, desk: DeskSettings, now: dt.datetime) -> list[RotaEvent]:
+    """Hand waiting clients to whoever is free, oldest first (REC-ROT-6: nobody forfeits for them)."""
+    events: list[RotaEvent] = []
+    waiting = list(Reception.objects.filter(site=site, status=Reception.Status.WAITING).order_by("arrived_at", "pk"))
+    for reception in waiting:
+        snapshot = take_snapshot(site, desk, now)
+        if reception.waiting_for_id:
+            state = snapshot.state_of(reception.waiting_for_id)
+            if state is None or state.availability != Availability.AVAILABLE:
+                continue
+            reception.salesperson_id = reception.waiting_for_id
+            reception.status = Reception.Status.ACTIVE
+            reception.started_at = now
+            reception.save(update_fields=["salesperson", "status", "started_at"])
+            rule = "REC-RET-1" if reception.kind == Reception.Kind.RETURNING else "REC-DES-1"
+            events.append(
+                _event(
+                    site,
+                    now,
+                    "waiting_served",
+                    rule,
+                    salesperson_id=reception.salesperson_id,
+                    reception=reception,
+                    name=snapshot.name(reception.salesperson_id),
+                )
+            )
+            _bump(desk)
+        elif reception.kind == Reception.Kind.DUTY:
+            duty = rules.last_in_rota(
+                snapshot.members, exclude_salesperson_id=reception.owner_id, **_cursor_args(snapshot)
+            )
+            if duty is None:
+                continue
+            reception.salesperson_id = duty.salesperson_id
+            reception.status = Reception.Status.ACTIVE
+            reception.started_at = now
+            reception.save(update_fields=["salesperson", "status", "started_at"])
+            events += _duty_started(site, now, snapshot, reception)
+            _bump(desk)
+        else:
+            available = [m for m in snapshot.members if m.availability == Availability.AVAILABLE]
+            if not available:
+                continue
+            decision = rules.next_walk_in(available, **_cursor_args(snapshot))
+            events += _assign_walk_in(site, now, snapshot, decision, reception)
+            events.append(
+                _event(
+                    site,
+                    now,
+                    "waiting_served",
+                    "REC-ROT-6",
+                    salesperson_id=decision.salesperson_id,
+                    reception=reception,
+                    name=snapshot.name(decision.salesperson_id),
+                )
+            )
+    return events
+
+
+def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+    """The client is seen out; the salesperson is free again and takes any waiting client."""
+    site = reception.site
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        reception = Reception.objects.select_for_update().get(pk=reception.pk)
+        if reception.status != Reception.Status.ACTIVE:
+            # A second press of "reception ended" finds it ended already and changes nothing.
+            return DeskResult(reception, duplicate=True)
+        reception.status = Reception.Status.ENDED
+        reception.ended_at = now
+        reception.save(update_fields=["status", "ended_at"])
+        _bump(desk)
+        events = [
+            _event(
+                site,
+                now,
+                "reception_ended",
+                "REC-ROT-6",
+                salesperson_id=reception.salesperson_id,
+                actor=actor,
+                reception=reception,
+                name=display_name(reception.salesperson),
+            )
+        ]
+        events += _serve_waiting(site, desk, now)
+        return DeskResult(reception, events)
+
+
+def absence_start(
+    *,
+    site: Site,
+    salesperson: AbstractBaseUser,
+    reason: str,
+    detail: str,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+) -> Absence:
+    """The salesperson leaves the post; extra work assigned by a superior waits for the PM (REC-ROT-4/5)."""
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        if Reception.objects.filter(site=site, salesperson=salesperson, status=Reception.Status.ACTIVE).exists():
+            raise DeskError(
+                _("%(name)s is in a reception and cannot break it off (REC-ROT-6).")
+                % {"name": display_name(salesperson)}
+            )
+        if Absence.objects.filter(site=site, salesperson=salesperson, ended_at__isnull=True).exists():
+            raise DeskError(_("%(name)s is already away.") % {"name": display_name(salesperson)})
+        approval = Absence.Approval.PENDING if reason == Absence.Reason.EXTRA_WORK else Absence.Approval.NOT_NEEDED
+        try:
+            absence = Absence.objects.create(
+                site=site,
+                salesperson=salesperson,
+                reason=reason,
+                detail=detail,
+                started_at=now,
+                approval=approval,
+                recorded_by=actor,
+            )
+        except IntegrityError as exc:  # the partial unique index: two presses at once
+            raise DeskError(_("%(name)s is already away.") % {"name": display_name(salesperson)}) from exc
+        _bump(desk)
+        rule = "REC-ROT-5" if reason == Absence.Reason.EXTRA_WORK else "REC-ROT-4"
+        _event(
+            site,
+            now,
+            f"away_{reason}",
+            rule,
+            salesperson_id=salesperson.pk,
+            actor=actor,
+            name=display_name(salesperson),
+            detail=detail,
+        )
+        return absence
+
+
+def absence_end(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+    """Back at post: the salesperson is eligible again and takes any waiting client (REC-ROT-5, REC-ROT-6)."""
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        absence = (
+            Absence.objects.select_for_update()
+            .filter(site=site, salesperson=salesperson, ended_at__isnull=True)
+            .first()
+        )
+        if absence is None:
+            return DeskResult(None, duplicate=True)
+        absence.ended_at = now
+        absence.save(update_fields=["ended_at"])
+        _bump(desk)
+        events = [
+            _event(
+                site,
+                now,
+                "back_at_post",
+                "REC-ROT-4",
+                salesperson_id=salesperson.pk,
+                actor=actor,
+                name=display_name(salesperson),
+            )
+        ]
+        events += _serve_waiting(site, desk, now)
+        return DeskResult(None, events)
+
+
+def absence_decide(*, absence: Absence, approve: bool, actor: AbstractBaseUser, now: dt.datetime) -> Absence:
+    """The site's project manager verifies extra work (REC-ROT-5); rejected, any passed turn is forfeit."""
+    site = absence.site
+    if not is_site_project_manager(actor, site):
+        raise PermissionDenied(_("Only this site's project manager may approve an absence (REC-ROT-5)."))
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        absence = Absence.objects.select_for_update().get(pk=absence.pk)
+        if absence.approval != Absence.Approval.PENDING:
+            raise DeskError(_("This absence has been decided already."))
+        absence.approval = Absence.Approval.APPROVED if approve else Absence.Approval.REJECTED
+        absence.decided_by = actor
+        absence.decided_at = now
+        absence.save(update_fields=["approval", "decided_by", "decided_at"])
+        pending = PrioritySlot.objects.select_for_update().filter(absence=absence, status=PrioritySlot.Status.PENDING)
+        had_pending_slot = pending.exists()
+        pending.update(status=PrioritySlot.Status.ACTIVE if approve else PrioritySlot.Status.CANCELLED)
+        name = display_name(absence.salesperson)
+        if approve:
+            _event(
+                site,
+                now,
+                "absence_approved",
+                "REC-ROT-5",
+                salesperson_id=absence.salesperson_id,
+                actor=actor,
+                name=name,
+                slot=had_pending_slot,
+            )
+        else:
+            _event(
+                site,
+                now,
+                "absence_rejected",
+                "REC-ROT-4",
+                salesperson_id=absence.salesperson_id,
+                actor=actor,
+                name=name,
+                slot=had_pending_slot,
+            )
+        _bump(desk)
+        _serve_waiting(site, desk, now)
+        return absence
+
+
+def readiness_record(
+    *,
+    site: Site,
+    salesperson: AbstractBaseUser,
+    uniform_ok: bool,
+    materials_ok: bool,
+    sales_info_ok: bool,
+    note: str,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+) -> ReadinessCheck:
+    """The supervisor's morning check (REC-READY-1); failing it removes the person from the turns."""
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        check = ReadinessCheck.objects.create(
+            site=site,
+            salesperson=salesperson,
+            day=local_day(now, site.zone),
+            checked_at=now,
+            checked_by=actor,
+            uniform_ok=uniform_ok,
+            materials_ok=materials_ok,
+            sales_info_ok=sales_info_ok,
+            note=note,
+        )
+        _event(
+            site,
+            now,
+            "ready" if check.passed else "not_ready",
+            "REC-READY-1",
+            salesperson_id=salesperson.pk,
+            actor=actor,
+            name=display_name(salesperson),
+        )
+        _bump(desk)
+        if check.passed:
+            _serve_waiting(site, desk, now)
+        return check
+
+
+def violation_record(
+    *,
+    site: Site,
+    salesperson: AbstractBaseUser,
+    clause: str,
+    description: str,
+    penalty: str,
+    penalty_amount,
+    occurred_at: dt.datetime,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+) -> Violation:
+    """A breach with its clause, kept with the recording manager and penalty (REC-READY-2, REC-NEW-5)."""
+    if occurred_at > now:
+        raise DeskError({"occurred_at": _("A violation cannot be recorded for a time in the future.")})
+    violation = Violation.objects.create(
+        site=site,
+        salesperson=salesperson,
+        clause=clause,
+        description=description,
+        penalty=penalty,
+        penalty_amount=penalty_amount,
+        occurred_at=occurred_at,
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    rule = clause.split("/")[0]
+    _event(
+        site,
+        now,
+        "violation",
+        rule,
+        salesperson_id=salesperson.pk,
+        actor=actor,
+        name=display_name(salesperson),
+        clause=clause,
+    )
+    return violation
+
+
+def rota_swap(
+    *,
+    site: Site,
+    first: RotaMember,
+    second: RotaMember,
+    reason: str,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+) -> None:
+    """Swap two places in the order; only the site supervisor may, and the reason is kept (REC-ROT-3)."""
+    if not actor.has_perm("reception.manage_rota"):
+        raise PermissionDenied(_("Only the site supervisor may change the rota order (REC-ROT-3)."))
+    if not reason.strip():
+        raise DeskError({"reason": _("Say why the order changes (REC-ROT-3).")})
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        pair = list(RotaMember.objects.select_for_update().filter(site=site, pk__in=[first.pk, second.pk]))
+        if len(pair) != 2:
+            raise DeskError(_("Choose two different salespeople of this site's rota."))
+        a, b = pair
+        a.position, b.position = b.position, a.position
+        a.save(update_fields=["position"])
+        b.save(update_fields=["position"])
+        _event(
+            site,
+            now,
+            "rota_swap",
+            "REC-ROT-3",
+            salesperson_id=a.salesperson_id,
+            actor=actor,
+            name=display_name(a.salesperson),
+            other=display_name(b.salesperson),
+            reason=reason,
+        )
+        _bump(desk)
+
+
+def rota_move(*, member: RotaMember, offset: int, reason: str, actor: AbstractBaseUser, now: dt.datetime) -> None:
+    """Move one place up (-1) or down (+1): a swap with the neighbour (REC-ROT-3)."""
+    neighbours = RotaMember.objects.filter(site=member.site, active=True)
+    neighbour = (
+        neighbours.filter(position__lt=member.position).order_by("-position").first()
+        if offset < 0
+        else neighbours.filter(position__gt=member.position).order_by("position").first()
+    )
+    if neighbour is None:
+        raise DeskError(_("%(name)s cannot move further.") % {"name": display_name(member.salesperson)})
+    rota_swap(site=member.site, first=member, second=neighbour, reason=reason, actor=actor, now=now)
+
+
+def roster_set(
+    *,
+    site: Site,
+    day: dt.date,
+    salesperson_ids: set[int],
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+) -> None:
+    """Who is on duty on `day`; people taken off keep their place in the order."""
+    if not actor.has_perm("reception.manage_roster"):
+        raise PermissionDenied(_("Only the site supervisor may set the duty roster."))
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        allowed = set(RotaMember.objects.filter(site=site, active=True).values_list("salesperson_id", flat=True))
+        unknown = salesperson_ids - allowed
+        if unknown:
+            raise DeskError(_("Only salespeople of this site's rota can be put on duty."))
+        current = set(DutyAssignment.objects.filter(site=site, day=day).values_list("salesperson_id", flat=True))
+        DutyAssignment.objects.filter(site=site, day=day, salesperson_id__in=current - salesperson_ids).delete()
+        DutyAssignment.objects.bulk_create(
+            [
+                DutyAssignment(site=site, day=day, salesperson_id=sp, assigned_by=actor)
+                for sp in salesperson_ids - current
+            ],
+            ignore_conflicts=True,
+        )
+        _event(site, now, "roster_set", "REC-ROT-1", actor=actor, day=day.isoformat(), count=len(salesperson_ids))
+        _bump(desk)
+        if day == local_day(now, site.zone):
+            _serve_waiting(site, desk, now)
+
+
+def change_request_decide(
+    *,
+    reception: Reception,
+    decision: str,
+    note: str,
+    grant_priority: bool,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    request_key: str,
+) -> DeskResult:
+    """The manager's decision on a new client's request for another salesperson (REC-NEW-4)."""
+    if not actor.has_perm("reception.decide_change_request"):
+        raise PermissionDenied(_("Only a manager may decide a change of salesperson (REC-NEW-4)."))
+    site = reception.site
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        reception = Reception.objects.select_for_update().select_related("salesperson").get(pk=reception.pk)
+        if reception.status != Reception.Status.ACTIVE or reception.kind not in (
+            Reception.Kind.ROTA,
+            Reception.Kind.PRIORITY,
+            Reception.Kind.DESIGNATED,
+            Reception.Kind.REASSIGNED,
+        ):
+            raise DeskError(_("Only an ongoing reception of a new client can be changed (REC-NEW-4)."))
+        if ChangeRequest.objects.filter(reception=reception).exists():
+            raise DeskError(_("A change request for this reception has been decided already."))
+        original = reception.salesperson
+        ChangeRequest.objects.create(
+            reception=reception,
+            decision=decision,
+            note=note,
+            decided_by=actor,
+            decided_at=now,
+            grant_priority=grant_priority and decision == ChangeRequest.Decision.REASSIGN,
+        )
+        name = display_name(original)
+        if decision == ChangeRequest.Decision.NOT_AT_FAULT:
+            event = _event(
+                site,
+                now,
+                "change_refused",
+                "REC-NEW-4",
+                salesperson_id=original.pk,
+                actor=actor,
+                reception=reception,
+                name=name,
+            )
+            _bump(desk)
+            return DeskResult(reception, [event])
+        if decision == ChangeRequest.Decision.GENERAL_FAULT:
+            violation_record(
+                site=site,
+                salesperson=original,
+                clause=Violation.Clause.GENERAL_FAULT,
+                description=note or _("General fault on a change request"),
+                penalty="",
+                penalty_amount=None,
+                occurred_at=now,
+                actor=actor,
+                now=now,
+            )
+            event = _event(
+                site,
+                now,
+                "change_general_fault",
+                "REC-NEW-4",
+                salesperson_id=original.pk,
+                actor=actor,
+                reception=reception,
+                name=name,
+            )
+            _bump(desk)
+            return DeskResult(reception, [event])
+        # REC-NEW-4c: the client is new again, the original loses every right; their reception is a bye.
+        reception.status = Reception.Status.BYE
+        reception.ended_at = now
+        reception.save(update_fields=["status", "ended_at"])
+        events = [
+            _event(
+                site,
+                now,
+                "change_bye",
+                "REC-NEW-4",
+                salesperson_id=original.pk,
+                actor=actor,
+                reception=reception,
+                name=name,
+            )
+        ]
+        snapshot = take_snapshot(site, desk, now)
+        replacement = Reception(
+            site=site,
+            kind=Reception.Kind.REASSIGNED,
+            status=Reception.Status.WAITING,
+            arrived_at=now,
+            client_label=reception.client_label,
+            replaces=reception,
+            request_key=request_key,
+            created_by=actor,
+        )
+        # A reassignment goes by the rota order itself (REC-NEW-4c), not to a priority-slot holder.
+        turn = rules.next_walk_in(
+            snapshot.members, exclude_salesperson_id=original.pk, honour_priority=False, **_cursor_args(snapshot)
+        )
+        if turn.assignment == rules.Assignment.WAIT:
+            replacement.save()
+            events.append(_event(site, now, "client_waiting", "REC-ROT-6", reception=replacement))
+        else:
+            events += _assign_walk_in(site, now, snapshot, turn, replacement)
+        if grant_priority:
+            PrioritySlot.objects.create(
+                site=site,
+                salesperson=original,
+                rule_id="REC-NEW-4",
+                status=PrioritySlot.Status.ACTIVE,
+                granted_at=now,
+                earned_by=reception,
+            )
+            events.append(
+                _event(
+                    site,
+                    now,
+                    "change_slot",
+                    "REC-NEW-4",
+                    salesperson_id=original.pk,
+                    actor=actor,
+                    reception=reception,
+                    name=name,
+                )
+            )
+        _bump(desk)
+        return DeskResult(replacement, events)
+
+
+def phone_inquiry_log(
+    *,
+    site: Site,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    caller_name: str,
+    caller_phone: str,
+    new_to_project: bool,
+    invited_to_visit: bool,
+    notes: str,
+) -> PhoneInquiry:
+    """Log a call for reference; it never establishes ownership of the caller (REC-NEW-3)."""
+    return PhoneInquiry.objects.create(
+        site=site,
+        taken_by=actor,
+        taken_at=now,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        new_to_project=new_to_project,
+        invited_to_visit=invited_to_visit,
+        notes=notes,
+    )
+
+
+def is_site_project_manager(user: AbstractBaseUser, site: Site) -> bool:
+    return user.is_superuser or user_has_role_on_site(user, site, Role.PROJECT_MANAGER)

@@ -1,0 +1,51 @@
+"""Who may see which site: "get X for this user or 404/403" helpers, so views never query by hand."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import Site
+from .roles import ALL_SITES_ROLES, Role
+
+
+def user_roles(user: AbstractBaseUser) -> frozenset[str]:
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
+def sees_all_sites(user: AbstractBaseUser) -> bool:
+    return user.is_superuser or bool(user_roles(user) & {r.value for r in ALL_SITES_ROLES})
+
+
+def sites_for(user: AbstractBaseUser, kind: str | None = None) -> QuerySet[Site]:
+    sites = Site.objects.all() if sees_all_sites(user) else Site.objects.filter(memberships__user=user)
+    if kind:
+        sites = sites.filter(kind=kind)
+    return sites.order_by("name")
+
+
+def site_for_user_or_404(user: AbstractBaseUser, code: str, kind: str | None = None) -> Site:
+    """A site the user may see; another site's existence is not revealed (404)."""
+    site = sites_for(user, kind).filter(code=code).first()
+    if site is None:
+        raise Http404("No such site")
+    return site
+
+
+def site_with_perm_or_403(user: AbstractBaseUser, code: str, perm: str, kind: str | None = None) -> Site:
+    site = site_for_user_or_404(user, code, kind)
+    if not user.has_perm(perm):
+        raise PermissionDenied
+    return site
+
+
+def user_has_role_on_site(user: AbstractBaseUser, site: Site, role: Role) -> bool:
+    if role.value not in user_roles(user):
+        return False
+    return site.memberships.filter(user=user).exists()

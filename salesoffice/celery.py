@@ -1,0 +1,12 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesoffice.settings")
+
+app = Celery("salesoffice")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+# Celery's own beat schedule (django-celery-beat does not support Django 6.1). Jobs only notify;
+# every expiry and deadline is computed from timestamps, so a stopped beat never makes the app wrong.
+app.conf.beat_schedule = {}

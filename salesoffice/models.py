@@ -1,0 +1,96 @@
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value})
+
+
+class AppendOnlyModel(models.Model):
+    """A permanent record (ATT-REG-1): rows are added, never changed or removed; a correction is a new row."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("This record is permanent and cannot be changed; add a correction."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("This record is permanent and cannot be deleted."))
+
+
+class Site(models.Model):
+    """A place people work at: a sales office, a store or a property-service office."""
+
+    class Kind(models.TextChoices):
+        SALES_OFFICE = "sales_office", _("Sales office")
+        STORE = "store", _("Store")
+        PROPERTY_OFFICE = "property_office", _("Property-service office")
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SALES_OFFICE)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="SiteMembership", related_name="sites", blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class SiteMembership(models.Model):
+    """A person's rights hold on the sites they are a member of, and only there."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("site membership")
+        verbose_name_plural = _("site memberships")
+        constraints = [models.UniqueConstraint(fields=["site", "user"], name="unique_site_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.site}"
+
+
+class StaffProfile(models.Model):
+    """Per-person preferences that follow the user across devices (the chosen UI language)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def display_name(user) -> str:
+    """How people are named on screens and in explanations."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

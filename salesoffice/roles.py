@@ -1,0 +1,118 @@
+"""The roles of RULES.md as Django groups, with the permissions each is given by the data migration."""
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    SALESPERSON = "salesperson"
+    SITE_SUPERVISOR = "site_supervisor"
+    PROJECT_MANAGER = "project_manager"
+    SALES_MANAGER = "sales_manager"
+    SALES_DIRECTOR = "sales_director"
+    SALES_ASSISTANT = "sales_assistant"
+    STORE_CLERK = "store_clerk"
+    STORE_MANAGER = "store_manager"
+    OPERATIONS = "operations"
+    SERVICE_DESK_STAFF = "service_desk_staff"
+    OFFICE_DIRECTOR = "office_director"
+    ADMINISTRATOR = "administrator"
+    REPAIR_LEAD = "repair_lead"
+    REPAIR_STAFF = "repair_staff"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.SALESPERSON: _("Salesperson"),
+    Role.SITE_SUPERVISOR: _("Site supervisor"),
+    Role.PROJECT_MANAGER: _("Project manager"),
+    Role.SALES_MANAGER: _("Sales manager"),
+    Role.SALES_DIRECTOR: _("Sales director"),
+    Role.SALES_ASSISTANT: _("Sales assistant"),
+    Role.STORE_CLERK: _("Store clerk"),
+    Role.STORE_MANAGER: _("Store manager"),
+    Role.OPERATIONS: _("Operations"),
+    Role.SERVICE_DESK_STAFF: _("Service desk staff"),
+    Role.OFFICE_DIRECTOR: _("Office director"),
+    Role.ADMINISTRATOR: _("Administrator"),
+    Role.REPAIR_LEAD: _("Repair lead"),
+    Role.REPAIR_STAFF: _("Repair staff"),
+    Role.ADMIN: _("Admin"),
+}
+
+# Roles whose holders see every site of their kind, not only the sites they are members of.
+ALL_SITES_ROLES = frozenset({Role.ADMIN, Role.SALES_DIRECTOR, Role.OPERATIONS})
+
+# Permission codenames (app_label.codename) each role is given. Kept here, in one place, so the data
+# migration, the tests and the navigation read the same table.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.SALESPERSON: (
+        "reception.view_board",
+        "reception.operate_desk",
+        "reception.log_phone_inquiry",
+    ),
+    Role.SITE_SUPERVISOR: (
+        "reception.view_board",
+        "reception.operate_desk",
+        "reception.log_phone_inquiry",
+        "reception.manage_rota",
+        "reception.manage_roster",
+        "reception.check_readiness",
+        "reception.record_violation",
+        "reception.view_reception_report",
+        "reception.view_audit_history",
+    ),
+    Role.PROJECT_MANAGER: (
+        "reception.view_board",
+        "reception.operate_desk",
+        "reception.log_phone_inquiry",
+        "reception.approve_absence",
+        "reception.record_violation",
+        "reception.decide_change_request",
+        "reception.view_reception_report",
+        "reception.view_audit_history",
+        "reception.hold_units",
+    ),
+    Role.SALES_MANAGER: (
+        "reception.view_board",
+        "reception.operate_desk",
+        "reception.record_violation",
+        "reception.decide_change_request",
+        "reception.view_reception_report",
+        "reception.view_audit_history",
+        "reception.hold_units",
+    ),
+    Role.SALES_DIRECTOR: (
+        "reception.view_board",
+        "reception.view_reception_report",
+        "reception.view_audit_history",
+        "reception.hold_units",
+    ),
+    Role.SALES_ASSISTANT: (
+        "reception.view_board",
+        "reception.view_reception_report",
+    ),
+    Role.STORE_CLERK: (),
+    Role.STORE_MANAGER: (),
+    Role.OPERATIONS: (),
+    Role.SERVICE_DESK_STAFF: (),
+    Role.OFFICE_DIRECTOR: (),
+    Role.ADMINISTRATOR: (),
+    Role.REPAIR_LEAD: (),
+    Role.REPAIR_STAFF: (),
+    Role.ADMIN: (
+        "reception.view_board",
+        "reception.operate_desk",
+        "reception.log_phone_inquiry",
+        "reception.manage_rota",
+        "reception.manage_roster",
+        "reception.check_readiness",
+        "reception.record_violation",
+        "reception.approve_absence",
+        "reception.decide_change_request",
+        "reception.view_reception_report",
+        "reception.view_audit_history",
+        "reception.hold_units",
+    ),
+}
