@@ -12,12 +12,24 @@ from salesoffice.models import AppendOnlyModel, Site
 User = settings.AUTH_USER_MODEL
 
 
-class DeskSettings(models.Model):
-    """One row per sales site: its rota settings and the rota cursor.
+PERMISSIONS = [
+    ("view_board", _("Can see the front-desk board")),
+    ("operate_desk", _("Can press the front-desk buttons")),
+    ("log_phone_inquiry", _("Can log phone inquiries")),
+    ("manage_rota", _("Can change the rota order (REC-ROT-3)")),
+    ("manage_roster", _("Can set who is on duty")),
+    ("check_readiness", _("Can record readiness checks (REC-READY-1)")),
+    ("record_violation", _("Can record violations (REC-READY-2)")),
+    ("approve_absence", _("Can approve excused absences (REC-ROT-5)")),
+    ("decide_change_request", _("Can decide a change of salesperson (REC-NEW-4)")),
+    ("view_reception_report", _("Can see the monthly reception report")),
+    ("view_audit_history", _("Can read the audit history")),
+    ("hold_units", _("Can release or hold units, transfer names, approve discounts (REC-AUTH-1)")),
+]
 
-    The row is also the lock that serialises every rota decision of the site (select_for_update), so two
-    desk terminals can never hand the same turn out twice.
-    """
+
+class DeskSettings(models.Model):
+    """A sales site's rota settings (the *(setting)* decisions of RULES.md), audited."""
 
     site = models.OneToOneField(Site, on_delete=models.CASCADE, primary_key=True, related_name="desk")
     carry_over_order = models.BooleanField(
@@ -32,6 +44,22 @@ class DeskSettings(models.Model):
         default=True,
         help_text=_("REC-ROT-8: the duty salesperson may take the next new walk-in."),
     )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("desk settings")
+        verbose_name_plural = _("desk settings")
+        permissions = PERMISSIONS
+
+    def __str__(self) -> str:
+        return str(self.site)
+
+
+class RotaState(models.Model):
+    """Where a site's rolling order stands. The row is also the lock that serialises every rota decision of
+    the site (select_for_update), so two desk terminals can never hand out the same turn."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, primary_key=True, related_name="rota_state")
     last_turn_member = models.ForeignKey(
         "RotaMember",
         on_delete=models.SET_NULL,
@@ -41,27 +69,12 @@ class DeskSettings(models.Model):
         verbose_name=_("last to take a normal turn"),
     )
     last_turn_at = models.DateTimeField(_("last normal turn at"), null=True, blank=True)
-    # Bumped on every change of desk state; the board's poll compares it to skip unchanged renders.
+    # Bumped on every change of desk state, so a terminal can tell that its picture is stale.
     version = models.PositiveBigIntegerField(default=0)
-    history = HistoricalRecords(excluded_fields=["version", "last_turn_at", "last_turn_member"])
 
     class Meta:
-        verbose_name = _("desk settings")
-        verbose_name_plural = _("desk settings")
-        permissions = [
-            ("view_board", _("Can see the front-desk board")),
-            ("operate_desk", _("Can press the front-desk buttons")),
-            ("log_phone_inquiry", _("Can log phone inquiries")),
-            ("manage_rota", _("Can change the rota order (REC-ROT-3)")),
-            ("manage_roster", _("Can set who is on duty")),
-            ("check_readiness", _("Can record readiness checks (REC-READY-1)")),
-            ("record_violation", _("Can record violations (REC-READY-2)")),
-            ("approve_absence", _("Can approve excused absences (REC-ROT-5)")),
-            ("decide_change_request", _("Can decide a change of salesperson (REC-NEW-4)")),
-            ("view_reception_report", _("Can see the monthly reception report")),
-            ("view_audit_history", _("Can read the audit history")),
-            ("hold_units", _("Can release or hold units, transfer names, approve discounts (REC-AUTH-1)")),
-        ]
+        verbose_name = _("rota state")
+        verbose_name_plural = _("rota states")
 
     def __str__(self) -> str:
         return str(self.site)

@@ -28,6 +28,7 @@ from .models import (
     Reception,
     RotaEvent,
     RotaMember,
+    RotaState,
     Violation,
 )
 from .rules import Availability, MemberState
@@ -39,7 +40,8 @@ class DeskError(ValidationError):
 
 @dataclass
 class DeskSnapshot:
-    desk: DeskSettings
+    state: RotaState
+    settings: DeskSettings
     members: list[MemberState]
     names: dict[int, str]
     member_by_salesperson: dict[int, RotaMember]
@@ -59,21 +61,35 @@ class DeskResult:
     duplicate: bool = False
 
 
-def desk_for(site: Site) -> DeskSettings:
-    desk, _created = DeskSettings.objects.get_or_create(site=site)
-    return desk
+def desk_settings_for(site: Site) -> DeskSettings:
+    settings, _created = DeskSettings.objects.get_or_create(site=site)
+    return settings
 
 
-def _lock_desk(site: Site) -> DeskSettings:
-    # Every rota decision of a site queues here, so two terminals never hand out the same turn.
-    desk_for(site)
-    return DeskSettings.objects.select_for_update().select_related("last_turn_member").get(site=site)
+def rota_state_for(site: Site) -> RotaState:
+    state = RotaState.objects.select_related("last_turn_member").filter(site=site).first()
+    if state is None:
+        RotaState.objects.get_or_create(site=site)
+        state = RotaState.objects.select_related("last_turn_member").get(site=site)
+    return state
 
 
-def take_snapshot(site: Site, desk: DeskSettings, now: dt.datetime) -> DeskSnapshot:
+def _lock_desk(site: Site) -> RotaState:
+    # Every rota decision of a site queues on this row, so two terminals never hand out the same turn.
+    state = (
+        RotaState.objects.select_for_update(of=("self",)).select_related("last_turn_member").filter(site=site).first()
+    )
+    if state is None:
+        RotaState.objects.get_or_create(site=site)
+        state = RotaState.objects.select_for_update(of=("self",)).select_related("last_turn_member").get(site=site)
+    return state
+
+
+def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot:
     """The desk as the rules see it at `now`: a fixed number of queries, whatever the history holds."""
     zone = site.zone
     today = local_day(now, zone)
+    settings = desk_settings_for(site)
     rota = list(RotaMember.objects.filter(site=site, active=True).select_related("salesperson").order_by("position"))
     on_duty = set(DutyAssignment.objects.filter(site=site, day=today).values_list("salesperson_id", flat=True))
     latest_check: dict[int, bool] = {}
@@ -125,10 +141,11 @@ def take_snapshot(site: Site, desk: DeskSettings, now: dt.datetime) -> DeskSnaps
         last_turn_position=last_member.position if last_member else None,
         last_turn_at=desk.last_turn_at,
         today_starts_at=start_of_day(today, zone),
-        carry_over=desk.carry_over_order,
+        carry_over=settings.carry_over_order,
     )
     return DeskSnapshot(
-        desk=desk,
+        state=desk,
+        settings=settings,
         members=members,
         names=names,
         member_by_salesperson={m.salesperson_id: m for m in rota},
@@ -137,7 +154,7 @@ def take_snapshot(site: Site, desk: DeskSettings, now: dt.datetime) -> DeskSnaps
 
 
 def _cursor_args(snapshot: DeskSnapshot) -> dict:
-    last = snapshot.desk.last_turn_member_id if snapshot.last_turn_position is not None else None
+    last = snapshot.state.last_turn_member_id if snapshot.last_turn_position is not None else None
     return {"last_turn_member_id": last, "last_turn_position": snapshot.last_turn_position}
 
 
@@ -164,12 +181,12 @@ def _event(
     )
 
 
-def _bump(desk: DeskSettings, *extra_fields: str) -> None:
+def _bump(desk: RotaState, *extra_fields: str) -> None:
     desk.version += 1
     desk.save(update_fields=["version", *extra_fields])
 
 
-def _take_turn(desk: DeskSettings, member_id: int, now: dt.datetime) -> None:
+def _take_turn(desk: RotaState, member_id: int, now: dt.datetime) -> None:
     desk.last_turn_member_id = member_id
     desk.last_turn_at = now
     _bump(desk, "last_turn_member", "last_turn_at")
@@ -226,20 +243,21 @@ def _assign_walk_in(
     reception: Reception,
 ) -> list[RotaEvent]:
     """Apply a TurnDecision to a reception: start it, move the cursor or spend the slot, record why."""
-    events = _record_skips(site, now, snapshot, decision, reception)
     reception.salesperson_id = decision.salesperson_id
     reception.status = Reception.Status.ACTIVE
     reception.started_at = now
+    reception.consumed_turn = decision.assignment == rules.Assignment.ROTA
     if decision.assignment == rules.Assignment.PRIORITY:
         reception.kind = Reception.Kind.PRIORITY
-        reception.consumed_turn = False
-        reception.save()
+    reception.save()
+    events = _record_skips(site, now, snapshot, decision, reception)
+    if decision.assignment == rules.Assignment.PRIORITY:
         slot = PrioritySlot.objects.select_for_update().get(pk=decision.slot_id)
         slot.status = PrioritySlot.Status.USED
         slot.used_by = reception
         slot.used_at = now
         slot.save(update_fields=["status", "used_by", "used_at"])
-        _bump(snapshot.desk)
+        _bump(snapshot.state)
         events.append(
             _event(
                 site,
@@ -252,9 +270,7 @@ def _assign_walk_in(
             )
         )
     else:
-        reception.consumed_turn = True
-        reception.save()
-        _take_turn(snapshot.desk, decision.member_id, now)
+        _take_turn(snapshot.state, decision.member_id, now)
         events.append(
             _event(
                 site,
@@ -485,7 +501,7 @@ def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, receptio
             owner=snapshot.name(reception.owner_id),
         ),
     ]
-    if snapshot.desk.duty_reception_grants_priority:
+    if snapshot.settings.duty_reception_grants_priority:
         PrioritySlot.objects.create(
             site=site,
             salesperson_id=reception.salesperson_id,
@@ -508,7 +524,7 @@ def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, receptio
     return events
 
 
-def _serve_waiting(site: Site, desk: DeskSettings, now: dt.datetime) -> list[RotaEvent]:
+def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEvent]:
     """Hand waiting clients to whoever is free, oldest first (REC-ROT-6: nobody forfeits for them)."""
     events: list[RotaEvent] = []
     waiting = list(Reception.objects.filter(site=site, status=Reception.Status.WAITING).order_by("arrived_at", "pk"))

@@ -1,2 +1,40 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .access import user_roles
+from .models import display_name
+from .roles import ROLE_LABELS, Role
+
+
 def navigation(request):
-    return {}
+    """Links by role, for the site the page is about; one query (the user's groups) at most."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    match = getattr(request, "resolver_match", None)
+    site_code = match.kwargs.get("site") if match else None
+    current = match.view_name if match else ""
+    items = []
+    if site_code and match.namespace == "reception":
+        links = [
+            ("reception.view_board", "reception:board", _("Front desk")),
+            ("reception.view_board", "reception:rota", _("Rota & roster")),
+            ("reception.view_board", "reception:absences", _("Absences")),
+            ("reception.record_violation", "reception:violations", _("Violations")),
+            ("reception.log_phone_inquiry", "reception:phone", _("Phone inquiries")),
+            ("reception.view_board", "reception:events", _("Decisions log")),
+            ("reception.view_reception_report", "reception:report", _("Monthly report")),
+        ]
+        for perm, name, label in links:
+            if user.has_perm(perm):
+                items.append(
+                    {"url": reverse(name, kwargs={"site": site_code}), "label": label, "active": current == name}
+                )
+    if user.has_perm("reception.view_audit_history"):
+        items.append(
+            {"url": reverse("audit_history"), "label": _("Audit history"), "active": current == "audit_history"}
+        )
+    if user.is_staff:
+        items.append({"url": reverse("admin:index"), "label": _("Admin"), "active": False})
+    labels = [str(ROLE_LABELS[Role(name)]) for name in sorted(user_roles(user)) if name in Role._value2member_map_]
+    return {"nav_items": items, "user_display": display_name(user), "user_role_labels": labels}

@@ -1,0 +1,70 @@
+"""Sentences for rota events, rendered in the reader's language from the stored kind and parameters."""
+
+from django.utils.translation import gettext as _
+
+from .models import RotaEvent
+
+
+def _templates() -> dict[str, str]:
+    # Built per call so each sentence is translated into the language active for this request.
+    return {
+        "turn_taken": _("%(name)s takes the walk-in: next in the rota"),
+        "priority_used": _("%(name)s takes the walk-in on a priority slot, ahead of the order"),
+        "skip_forfeit_busy": _("%(name)s's turn passed to %(to)s: busy with a client, no make-up"),
+        "skip_forfeit_away": _("%(name)s's turn passed to %(to)s: not at post without a valid reason"),
+        "skip_forfeit_not_ready": _("%(name)s's turn passed to %(to)s: has not passed today's readiness check"),
+        "skip_slot_kept_away_excused": _(
+            "%(name)s's turn passed to %(to)s while on approved extra work: a priority slot is kept"
+        ),
+        "skip_slot_pending_away_pending": _(
+            "%(name)s's turn passed to %(to)s while on extra work: the priority slot awaits the project "
+            "manager's approval"
+        ),
+        "skip_passed_over_excused_away_excused": _(
+            "%(name)s passed over while on approved extra work (priority slot already held)"
+        ),
+        "skip_passed_over_excused_away_pending": _(
+            "%(name)s passed over while on extra work (priority slot already awaiting approval)"
+        ),
+        "client_waiting": _("Everyone eligible is busy: the client waits and nobody forfeits"),
+        "waiting_served": _("%(name)s is free and takes the waiting client"),
+        "old_client_intro_new": _("A client introduced by an old client is received as new, by the rota"),
+        "designated": _("%(name)s receives a client who asked for them: not a rota turn"),
+        "designated_wait": _("The client asked for %(name)s, who is busy: the client waits for them"),
+        "returning_owner": _("Returning client %(client)s goes to the owner, %(name)s"),
+        "returning_wait": _("Returning client %(client)s waits for the owner, %(name)s, who is busy"),
+        "duty_reception": _("%(name)s, last in the rota, gives a duty reception for %(owner)s's client (not a turn)"),
+        "duty_wait": _("%(owner)s's client waits: nobody is free for the duty reception"),
+        "duty_slot": _("%(name)s earns a priority slot for the next walk-in after the duty reception"),
+        "one_reception_party": _("An old client with %(count)s new client(s) counts as one reception"),
+        "reception_ended": _("%(name)s saw the client out"),
+        "away_unexcused": _("%(name)s left the post"),
+        "away_extra_work": _("%(name)s is away on extra work (%(detail)s), pending approval"),
+        "back_at_post": _("%(name)s is back at post"),
+        "absence_approved": _("The project manager approved %(name)s's extra work: the priority slot holds"),
+        "absence_rejected": _("The project manager rejected %(name)s's extra work: a passed turn is forfeit"),
+        "ready": _("%(name)s passed the readiness check"),
+        "not_ready": _("%(name)s failed the readiness check and takes no turns until passed"),
+        "violation": _("Violation recorded against %(name)s"),
+        "rota_swap": _("The supervisor swapped %(name)s and %(other)s: %(reason)s"),
+        "roster_set": _("Duty roster for %(day)s set: %(count)s on duty"),
+        "change_refused": _("Change of salesperson refused: %(name)s is not at fault"),
+        "change_general_fault": _("%(name)s continues the reception; a violation was recorded"),
+        "change_bye": _("%(name)s loses the client; the reception counts as a bye"),
+        "change_slot": _("%(name)s is granted a priority slot after the bye"),
+    }
+
+
+class _Params(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def describe(event: RotaEvent) -> str:
+    """The event as a sentence, ending with the clause that decided it."""
+    template = _templates().get(event.kind, event.kind)
+    try:
+        sentence = template % _Params(event.params)
+    except (TypeError, ValueError):
+        sentence = template
+    return f"{sentence} — {event.rule_id}"

@@ -1,0 +1,121 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Absence, ChangeRequest, PhoneInquiry, Violation
+
+
+class RequestKeyMixin(forms.Form):
+    """Each rendered form carries a fresh key; a double click or a retry sends the same one (one reception)."""
+
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("request_key", uuid.uuid4().hex)
+
+
+class WalkInForm(RequestKeyMixin):
+    client_label = forms.CharField(label=_("Client (name or description)"), max_length=120, required=False)
+    introduced_by_old_client = forms.BooleanField(label=_("Introduced by an old client (REC-DES-4)"), required=False)
+
+
+class DesignatedForm(RequestKeyMixin):
+    salesperson = forms.ModelChoiceField(label=_("Salesperson the client asked for"), queryset=None)
+    client_label = forms.CharField(label=_("Client (name or description)"), max_length=120, required=False)
+
+    def __init__(self, *args, salespeople=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["salesperson"].queryset = salespeople
+
+
+class ReturningForm(RequestKeyMixin):
+    phone = forms.CharField(label=_("Client's phone"), max_length=40)
+    party_new_clients = forms.IntegerField(
+        label=_("New clients with them (REC-ROT-9)"), min_value=0, max_value=20, initial=0, required=False
+    )
+
+
+class AwayForm(forms.Form):
+    salesperson = forms.ModelChoiceField(label=_("Salesperson"), queryset=None)
+    reason = forms.ChoiceField(label=_("Reason"), choices=Absence.Reason.choices)
+    detail = forms.CharField(label=_("Detail"), max_length=255, required=False)
+
+    def __init__(self, *args, salespeople=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["salesperson"].queryset = salespeople
+
+
+class ReadinessForm(forms.Form):
+    salesperson = forms.ModelChoiceField(label=_("Salesperson"), queryset=None)
+    uniform_ok = forms.BooleanField(label=_("Uniform and grooming"), required=False)
+    materials_ok = forms.BooleanField(label=_("Sales materials at hand"), required=False)
+    sales_info_ok = forms.BooleanField(label=_("Today's sales information reviewed"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, salespeople=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["salesperson"].queryset = salespeople
+
+
+class ViolationForm(forms.ModelForm):
+    class Meta:
+        model = Violation
+        fields = ["salesperson", "clause", "occurred_at", "description", "penalty", "penalty_amount"]
+        widgets = {"occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def __init__(self, *args, salespeople=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["salesperson"].queryset = salespeople
+        self.fields["penalty_amount"].min_value = 0
+
+
+class SwapForm(forms.Form):
+    first = forms.ModelChoiceField(label=_("Swap"), queryset=None)
+    second = forms.ModelChoiceField(label=_("with"), queryset=None)
+    reason = forms.CharField(label=_("Why (kept with the change, REC-ROT-3)"), max_length=255)
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first"].queryset = members
+        self.fields["second"].queryset = members
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("first") == data.get("second"):
+            self.add_error("second", _("Choose two different salespeople."))
+        return data
+
+
+class RosterForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    salespeople = forms.ModelMultipleChoiceField(
+        label=_("On duty"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, salespeople=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["salespeople"].queryset = salespeople
+
+
+class ChangeRequestForm(RequestKeyMixin):
+    decision = forms.ChoiceField(label=_("Decision"), choices=ChangeRequest.Decision.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    grant_priority = forms.BooleanField(
+        label=_("Grant the original salesperson a priority slot (REC-NEW-4c)"), required=False
+    )
+
+
+class PhoneInquiryForm(forms.ModelForm):
+    class Meta:
+        model = PhoneInquiry
+        fields = ["caller_name", "caller_phone", "new_to_project", "invited_to_visit", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class ReportMonthForm(forms.Form):
+    month = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$", label=_("Month"), error_messages={"invalid": _("Enter a month as YYYY-MM.")}
+    )

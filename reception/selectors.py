@@ -1,0 +1,117 @@
+"""Reads for the desk's pages: bounded query counts whatever the history holds."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from salesoffice.models import Site
+from salesoffice.timeutil import day_bounds, local_day
+
+from . import rules
+from .explain import describe
+from .models import Reception, RotaEvent
+from .rules import Availability
+from .services import DeskSnapshot, rota_state_for, take_snapshot
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    position: int
+    member_id: int
+    salesperson_id: int
+    name: str
+    availability: Availability
+    slots: int
+    lunch_duty: bool
+    next_up: bool
+    reception: Reception | None
+
+
+@dataclass(frozen=True)
+class Board:
+    site: Site
+    now: dt.datetime
+    version: int
+    rows: list[BoardRow]
+    next_up_name: str
+    next_up_rule: str
+    lunch_time: bool
+    lunch_names: list[str]
+    waiting: list[Reception]
+    receptions_today: list[Reception]
+    events: list[tuple[RotaEvent, str]]
+
+
+def _preview_next(snapshot: DeskSnapshot) -> tuple[int | None, str]:
+    try:
+        decision = rules.next_walk_in(
+            snapshot.members,
+            last_turn_member_id=snapshot.state.last_turn_member_id if snapshot.last_turn_position is not None else None,
+            last_turn_position=snapshot.last_turn_position,
+        )
+    except rules.NobodyOnDuty:
+        return None, "REC-ROT-1"
+    if decision.assignment == rules.Assignment.WAIT:
+        return None, "REC-ROT-6"
+    return decision.salesperson_id, decision.rule_ids[0]
+
+
+def board(site: Site, now: dt.datetime, *, recent_events: int = 12, receptions_shown: int = 40) -> Board:
+    desk = rota_state_for(site)
+    snapshot = take_snapshot(site, desk, now)
+    settings = snapshot.settings
+    zone = site.zone
+    start, end = day_bounds(local_day(now, zone), zone)
+    today = list(
+        Reception.objects.filter(site=site, arrived_at__gte=start, arrived_at__lt=end)
+        .select_related("salesperson", "waiting_for")
+        .order_by("-arrived_at", "-pk")[:receptions_shown]
+    )
+    # Open receptions from earlier days still matter (a reception running past midnight).
+    open_receptions = list(
+        Reception.objects.filter(site=site, status__in=[Reception.Status.WAITING, Reception.Status.ACTIVE])
+        .select_related("salesperson", "waiting_for")
+        .order_by("arrived_at", "pk")
+    )
+    active_by_salesperson = {r.salesperson_id: r for r in open_receptions if r.status == Reception.Status.ACTIVE}
+    cursor = {
+        "last_turn_member_id": desk.last_turn_member_id if snapshot.last_turn_position is not None else None,
+        "last_turn_position": snapshot.last_turn_position,
+    }
+    lunch = rules.lunch_duty(snapshot.members, **cursor)
+    lunch_ids = {m.salesperson_id for m in lunch}
+    next_id, next_rule = _preview_next(snapshot)
+    rows = [
+        BoardRow(
+            position=m.position,
+            member_id=m.member_id,
+            salesperson_id=m.salesperson_id,
+            name=snapshot.name(m.salesperson_id),
+            availability=m.availability,
+            slots=len(m.active_slot_ids),
+            lunch_duty=m.salesperson_id in lunch_ids,
+            next_up=m.salesperson_id == next_id,
+            reception=active_by_salesperson.get(m.salesperson_id),
+        )
+        for m in sorted(snapshot.members, key=lambda m: m.position)
+    ]
+    local_now = now.astimezone(zone).time()
+    events = list(RotaEvent.objects.filter(site=site, at__gte=start, at__lt=end).order_by("-at", "-pk")[:recent_events])
+    return Board(
+        site=site,
+        now=now,
+        version=desk.version,
+        rows=rows,
+        next_up_name=snapshot.name(next_id),
+        next_up_rule=next_rule,
+        lunch_time=settings.lunch_start <= local_now < settings.lunch_end,
+        lunch_names=[snapshot.name(m.salesperson_id) for m in lunch],
+        waiting=[r for r in open_receptions if r.status == Reception.Status.WAITING],
+        receptions_today=today,
+        events=[(e, describe(e)) for e in events],
+    )
+
+
+def events_for_site(site: Site) -> QuerySet[RotaEvent]:
+    return RotaEvent.objects.filter(site=site).order_by("-at", "-pk")

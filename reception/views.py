@@ -1,0 +1,388 @@
+"""Thin views: access check -> form -> service -> render; htmx requests get the board fragment back."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from salesoffice.access import site_for_user_or_404, site_with_perm_or_403
+from salesoffice.models import Site
+
+from . import services
+from .access import absence_for_site_or_404, member_for_site_or_404, reception_for_site_or_404
+from .explain import describe
+from .forms import (
+    AwayForm,
+    ChangeRequestForm,
+    DesignatedForm,
+    PhoneInquiryForm,
+    ReadinessForm,
+    ReturningForm,
+    RosterForm,
+    SwapForm,
+    ViolationForm,
+    WalkInForm,
+)
+from .models import Absence, PhoneInquiry, RotaMember, Violation
+from .selectors import board, events_for_site
+
+SALES = Site.Kind.SALES_OFFICE
+
+
+def _salespeople(site: Site):
+    return (
+        get_user_model()
+        .objects.filter(rota_places__site=site, rota_places__active=True)
+        .order_by("rota_places__position")
+    )
+
+
+def _action_forms(site: Site) -> dict:
+    people = _salespeople(site)
+    return {
+        "walk_in_form": WalkInForm(prefix="walkin"),
+        "designated_form": DesignatedForm(prefix="designated", salespeople=people),
+        "returning_form": ReturningForm(prefix="returning"),
+        "away_form": AwayForm(prefix="away", salespeople=people),
+    }
+
+
+def _board_response(
+    request: HttpRequest, site: Site, *, errors: list[str] | None = None, forms: dict | None = None
+) -> HttpResponse:
+    """After an action: htmx gets the fresh board and fresh forms (new request keys); others a redirect."""
+    if not request.htmx:
+        for error in errors or []:
+            messages.error(request, error)
+        return redirect("reception:board", site=site.code)
+    context = {
+        "site": site,
+        "board": board(site, timezone.now()),
+        "errors": errors or [],
+        "oob": True,
+        **_action_forms(site),
+        **(forms or {}),
+    }
+    return render(request, "reception/partials/board_after_action.html", context)
+
+
+def _messages_of(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+@login_required
+@require_GET
+def board_page(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
+    context = {"site": site_obj, "board": board(site_obj, timezone.now()), **_action_forms(site_obj)}
+    return render(request, "reception/board.html", context)
+
+
+@login_required
+@require_GET
+def board_state(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
+    return render(
+        request, "reception/partials/board_state.html", {"site": site_obj, "board": board(site_obj, timezone.now())}
+    )
+
+
+@login_required
+@require_POST
+def arrive_walk_in(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    form = WalkInForm(request.POST, prefix="walkin")
+    if not form.is_valid():
+        return _board_response(request, site_obj, forms={"walk_in_form": form})
+    try:
+        services.walk_in_arrive(
+            site=site_obj,
+            actor=request.user,
+            request_key=form.cleaned_data["request_key"],
+            now=timezone.now(),
+            client_label=form.cleaned_data["client_label"],
+            introduced_by_old_client=form.cleaned_data["introduced_by_old_client"],
+        )
+    except ValidationError as exc:
+        return _board_response(request, site_obj, errors=_messages_of(exc))
+    return _board_response(request, site_obj)
+
+
+@login_required
+@require_POST
+def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    form = DesignatedForm(request.POST, prefix="designated", salespeople=_salespeople(site_obj))
+    if not form.is_valid():
+        return _board_response(request, site_obj, forms={"designated_form": form})
+    try:
+        services.designated_arrive(
+            site=site_obj,
+            actor=request.user,
+            request_key=form.cleaned_data["request_key"],
+            now=timezone.now(),
+            salesperson=form.cleaned_data["salesperson"],
+            client_label=form.cleaned_data["client_label"],
+        )
+    except ValidationError as exc:
+        return _board_response(request, site_obj, errors=_messages_of(exc))
+    return _board_response(request, site_obj)
+
+
+@login_required
+@require_POST
+def arrive_returning(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    form = ReturningForm(request.POST, prefix="returning")
+    if not form.is_valid():
+        return _board_response(request, site_obj, forms={"returning_form": form})
+    try:
+        services.returning_arrive(
+            site=site_obj,
+            actor=request.user,
+            request_key=form.cleaned_data["request_key"],
+            now=timezone.now(),
+            phone=form.cleaned_data["phone"],
+            party_new_clients=form.cleaned_data["party_new_clients"] or 0,
+        )
+    except ValidationError as exc:
+        form.add_error("phone", exc)
+        return _board_response(request, site_obj, forms={"returning_form": form})
+    return _board_response(request, site_obj)
+
+
+@login_required
+@require_POST
+def reception_end(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    reception = reception_for_site_or_404(site_obj, reception_id)
+    services.reception_end(reception=reception, actor=request.user, now=timezone.now())
+    return _board_response(request, site_obj)
+
+
+@login_required
+@require_POST
+def mark_away(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    form = AwayForm(request.POST, prefix="away", salespeople=_salespeople(site_obj))
+    if not form.is_valid():
+        return _board_response(request, site_obj, forms={"away_form": form})
+    try:
+        services.absence_start(
+            site=site_obj,
+            salesperson=form.cleaned_data["salesperson"],
+            reason=form.cleaned_data["reason"],
+            detail=form.cleaned_data["detail"],
+            actor=request.user,
+            now=timezone.now(),
+        )
+    except ValidationError as exc:
+        return _board_response(request, site_obj, errors=_messages_of(exc))
+    return _board_response(request, site_obj)
+
+
+@login_required
+@require_POST
+def back_at_post(request: HttpRequest, site: str, member_id: int) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    member = member_for_site_or_404(site_obj, member_id)
+    services.absence_end(site=site_obj, salesperson=member.salesperson, actor=request.user, now=timezone.now())
+    return _board_response(request, site_obj)
+
+
+@login_required
+def rota_page(request: HttpRequest, site: str) -> HttpResponse:
+    """The supervisor's page: the order, swaps, today's roster and readiness checks."""
+    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
+    now = timezone.now()
+    today = now.astimezone(site_obj.zone).date()
+    members = RotaMember.objects.filter(site=site_obj, active=True).select_related("salesperson")
+    people = _salespeople(site_obj)
+    swap_form = SwapForm(prefix="swap", members=members)
+    roster_form = RosterForm(
+        prefix="roster",
+        salespeople=people,
+        initial={
+            "day": today,
+            "salespeople": list(people.filter(duty_assignments__site=site_obj, duty_assignments__day=today)),
+        },
+    )
+    readiness_form = ReadinessForm(prefix="ready", salespeople=people)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "swap":
+                swap_form = SwapForm(request.POST, prefix="swap", members=members)
+                if swap_form.is_valid():
+                    services.rota_swap(
+                        site=site_obj,
+                        first=swap_form.cleaned_data["first"],
+                        second=swap_form.cleaned_data["second"],
+                        reason=swap_form.cleaned_data["reason"],
+                        actor=request.user,
+                        now=now,
+                    )
+                    messages.success(request, _("The order was changed."))
+                    return redirect("reception:rota", site=site_obj.code)
+            elif action == "roster":
+                roster_form = RosterForm(request.POST, prefix="roster", salespeople=people)
+                if roster_form.is_valid():
+                    services.roster_set(
+                        site=site_obj,
+                        day=roster_form.cleaned_data["day"],
+                        salesperson_ids={u.pk for u in roster_form.cleaned_data["salespeople"]},
+                        actor=request.user,
+                        now=now,
+                    )
+                    messages.success(request, _("The duty roster was saved."))
+                    return redirect("reception:rota", site=site_obj.code)
+            elif action == "readiness":
+                if not request.user.has_perm("reception.check_readiness"):
+                    raise PermissionDenied
+                readiness_form = ReadinessForm(request.POST, prefix="ready", salespeople=people)
+                if readiness_form.is_valid():
+                    data = readiness_form.cleaned_data
+                    check = services.readiness_record(
+                        site=site_obj,
+                        salesperson=data["salesperson"],
+                        uniform_ok=data["uniform_ok"],
+                        materials_ok=data["materials_ok"],
+                        sales_info_ok=data["sales_info_ok"],
+                        note=data["note"],
+                        actor=request.user,
+                        now=now,
+                    )
+                    if check.passed:
+                        messages.success(request, _("Readiness check passed."))
+                    else:
+                        messages.warning(request, _("Readiness check failed: no turns until passed (REC-READY-1)."))
+                    return redirect("reception:rota", site=site_obj.code)
+            elif action in ("up", "down"):
+                member = member_for_site_or_404(site_obj, int(request.POST.get("member", 0)))
+                services.rota_move(
+                    member=member,
+                    offset=-1 if action == "up" else 1,
+                    reason=request.POST.get("reason", "").strip() or _("moved on the rota page"),
+                    actor=request.user,
+                    now=now,
+                )
+                return redirect("reception:rota", site=site_obj.code)
+            else:
+                raise PermissionDenied
+        except ValidationError as exc:
+            for message in _messages_of(exc):
+                messages.error(request, message)
+    context = {
+        "site": site_obj,
+        "board": board(site_obj, now),
+        "swap_form": swap_form,
+        "roster_form": roster_form,
+        "readiness_form": readiness_form,
+        "can_manage_rota": request.user.has_perm("reception.manage_rota"),
+    }
+    return render(request, "reception/rota.html", context)
+
+
+@login_required
+def absences_page(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_for_user_or_404(request.user, site, SALES)
+    if request.method == "POST":
+        absence = absence_for_site_or_404(site_obj, int(request.POST.get("absence", 0)))
+        try:
+            services.absence_decide(
+                absence=absence,
+                approve=request.POST.get("decision") == "approve",
+                actor=request.user,
+                now=timezone.now(),
+            )
+            messages.success(request, _("The decision was recorded."))
+        except ValidationError as exc:
+            for message in _messages_of(exc):
+                messages.error(request, message)
+        return redirect("reception:absences", site=site_obj.code)
+    if not request.user.has_perm("reception.view_board"):
+        raise PermissionDenied
+    absences = Absence.objects.filter(site=site_obj).select_related("salesperson", "decided_by").order_by("-started_at")
+    page = Paginator(absences, 25).get_page(request.GET.get("page"))
+    context = {"site": site_obj, "page": page, "can_decide": services.is_site_project_manager(request.user, site_obj)}
+    return render(request, "reception/absences.html", context)
+
+
+@login_required
+def violations_page(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.record_violation", SALES)
+    form = ViolationForm(salespeople=_salespeople(site_obj))
+    if request.method == "POST":
+        form = ViolationForm(request.POST, salespeople=_salespeople(site_obj))
+        if form.is_valid():
+            try:
+                services.violation_record(site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data)
+                messages.success(request, _("The violation was recorded."))
+                return redirect("reception:violations", site=site_obj.code)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        for error in errors:
+                            form.add_error(field, error)
+                else:
+                    form.add_error(None, exc)
+    violations = (
+        Violation.objects.filter(site=site_obj).select_related("salesperson", "recorded_by").order_by("-occurred_at")
+    )
+    page = Paginator(violations, 25).get_page(request.GET.get("page"))
+    return render(request, "reception/violations.html", {"site": site_obj, "form": form, "page": page})
+
+
+@login_required
+def change_request_page(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.decide_change_request", SALES)
+    reception = reception_for_site_or_404(site_obj, reception_id)
+    form = ChangeRequestForm()
+    if request.method == "POST":
+        form = ChangeRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.change_request_decide(
+                    reception=reception,
+                    decision=form.cleaned_data["decision"],
+                    note=form.cleaned_data["note"],
+                    grant_priority=form.cleaned_data["grant_priority"],
+                    actor=request.user,
+                    now=timezone.now(),
+                    request_key=form.cleaned_data["request_key"],
+                )
+                messages.success(request, _("The decision was recorded."))
+                return redirect("reception:board", site=site_obj.code)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    return render(request, "reception/change_request.html", {"site": site_obj, "reception": reception, "form": form})
+
+
+@login_required
+def phone_inquiries_page(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.log_phone_inquiry", SALES)
+    form = PhoneInquiryForm()
+    if request.method == "POST":
+        form = PhoneInquiryForm(request.POST)
+        if form.is_valid():
+            services.phone_inquiry_log(site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data)
+            messages.success(request, _("The call was logged (for reference only, REC-NEW-3)."))
+            return redirect("reception:phone", site=site_obj.code)
+    inquiries = PhoneInquiry.objects.filter(site=site_obj).select_related("taken_by").order_by("-taken_at")
+    page = Paginator(inquiries, 25).get_page(request.GET.get("page"))
+    return render(request, "reception/phone_inquiries.html", {"site": site_obj, "form": form, "page": page})
+
+
+@login_required
+@require_GET
+def events_page(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
+    page = Paginator(events_for_site(site_obj), 50).get_page(request.GET.get("page"))
+    rows = [(event, describe(event)) for event in page.object_list]
+    return render(request, "reception/events.html", {"site": site_obj, "page": page, "rows": rows})

@@ -1,0 +1,218 @@
+"""A living demo: a sales site with staff in every role, a rota, and a morning's worth of desk events."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from attribution.models import Client, VisitApproval, VisitEntry
+from attribution.phones import normalise_phone
+from reception import services
+from reception.models import Absence, DeskSettings, RotaMember, Violation
+from salesoffice.models import Site, SiteMembership
+from salesoffice.roles import Role
+from salesoffice.timeutil import local_day, start_of_day
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+SALESPEOPLE = [
+    ("wang", "王伟"),
+    ("li", "李娜"),
+    ("zhang", "张敏"),
+    ("zhao", "赵磊"),
+    ("chen", "陈静"),
+    ("liu", "刘洋"),
+]
+STAFF = [
+    ("supervisor", "周主管", Role.SITE_SUPERVISOR),
+    ("pm", "吴经理", Role.PROJECT_MANAGER),
+    ("salesmgr", "郑经理", Role.SALES_MANAGER),
+    ("director", "孙总监", Role.SALES_DIRECTOR),
+    ("assistant", "钱助理", Role.SALES_ASSISTANT),
+    ("clerk", "冯店员", Role.STORE_CLERK),
+    ("storemgr", "褚店长", Role.STORE_MANAGER),
+    ("ops", "卫营运", Role.OPERATIONS),
+    ("desk", "蒋职员", Role.SERVICE_DESK_STAFF),
+    ("officedir", "沈主任", Role.OFFICE_DIRECTOR),
+    ("officeadmin", "韩管理员", Role.ADMINISTRATOR),
+    ("repairlead", "杨维修", Role.REPAIR_LEAD),
+    ("repair", "朱维修", Role.REPAIR_STAFF),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo sites, staff in every role (password printed) and a morning of front-desk events."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when any site exists already.")
+
+    def handle(self, *args, if_empty: bool = False, **options):
+        if if_empty and Site.objects.exists():
+            self.stdout.write("Demo data present; nothing to do.")
+            return
+        now = timezone.now()
+        with transaction.atomic():
+            users = self._seed(now)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/ with:"))
+        for username in ["admin", "supervisor", "wang", "pm", "salesmgr", "director", "other"]:
+            self.stdout.write(f"  {username:<12} {DEMO_PASSWORD}   ({', '.join(users[username])})")
+        self.stdout.write(f"  (every demo user's password is {DEMO_PASSWORD})")
+
+    def _user(self, username: str, name: str, roles: list[Role], sites: list[Site], **extra):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": name, **extra})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(*Group.objects.filter(name__in=[r.value for r in roles]))
+        for site in sites:
+            SiteMembership.objects.get_or_create(site=site, user=user)
+        return user
+
+    def _seed(self, now: dt.datetime) -> dict[str, list[str]]:
+        riverside, _ = Site.objects.get_or_create(
+            code="riverside", defaults={"name": "滨江售楼处 Riverside", "kind": Site.Kind.SALES_OFFICE}
+        )
+        hillside, _ = Site.objects.get_or_create(
+            code="hillside", defaults={"name": "山景售楼处 Hillside", "kind": Site.Kind.SALES_OFFICE}
+        )
+        for site in (riverside, hillside):
+            DeskSettings.objects.get_or_create(site=site)
+        roles_of: dict[str, list[str]] = {}
+        admin = self._user("admin", "系统管理员", [Role.ADMIN], [riverside, hillside], is_staff=True, is_superuser=True)
+        roles_of["admin"] = ["admin"]
+        people = {}
+        for position, (username, name) in enumerate(SALESPEOPLE, start=1):
+            people[username] = self._user(username, name, [Role.SALESPERSON], [riverside])
+            RotaMember.objects.get_or_create(
+                site=riverside, salesperson=people[username], defaults={"position": position}
+            )
+            roles_of[username] = ["salesperson"]
+        for username, name, role in STAFF:
+            people[username] = self._user(username, name, [role], [riverside])
+            roles_of[username] = [role.value]
+        other = self._user("other", "何售楼", [Role.SALESPERSON], [hillside])
+        RotaMember.objects.get_or_create(site=hillside, salesperson=other, defaults={"position": 1})
+        roles_of["other"] = ["salesperson (Hillside only)"]
+
+        zone = riverside.zone
+        start = max(start_of_day(local_day(now, zone), zone) + dt.timedelta(minutes=1), now - dt.timedelta(hours=3))
+        step = (now - start) / 30
+        clock = iter(start + step * i for i in range(30))
+
+        supervisor, pm = people["supervisor"], people["pm"]
+        # Registered clients, so a returning client finds an owner (REC-RET-1).
+        for index, (owner, client_name, phone) in enumerate(
+            [("li", "黄先生", "13800138001"), ("wang", "林女士", "13800138002"), ("liu", "高先生", "13800138003")]
+        ):
+            client = Client.objects.create(
+                name=client_name,
+                phone=phone,
+                phone_normalised=normalise_phone(phone),
+                created_at=now - dt.timedelta(days=10 + index),
+            )
+            entry = VisitEntry.objects.create(
+                client=client,
+                site=riverside,
+                salesperson=people[owner],
+                visited_at=client.created_at,
+                registered_at=client.created_at,
+                registered_by=people[owner],
+            )
+            VisitApproval.objects.create(entry=entry, approved_by=pm, approved_at=client.created_at)
+
+        today = local_day(now, zone)
+        on_duty = {people[u].pk for u in ("wang", "li", "zhang", "zhao", "chen")}
+        services.roster_set(site=riverside, day=today, salesperson_ids=on_duty, actor=supervisor, now=next(clock))
+        services.roster_set(site=hillside, day=today, salesperson_ids={other.pk}, actor=admin, now=now)
+        services.readiness_record(
+            site=hillside,
+            salesperson=other,
+            uniform_ok=True,
+            materials_ok=True,
+            sales_info_ok=True,
+            note="",
+            actor=admin,
+            now=now,
+        )
+        for username in ("wang", "li", "zhang", "zhao"):
+            services.readiness_record(
+                site=riverside,
+                salesperson=people[username],
+                uniform_ok=True,
+                materials_ok=True,
+                sales_info_ok=True,
+                note="",
+                actor=supervisor,
+                now=next(clock),
+            )
+        services.readiness_record(
+            site=riverside,
+            salesperson=people["chen"],
+            uniform_ok=True,
+            materials_ok=False,
+            sales_info_ok=True,
+            note="资料未备齐",
+            actor=supervisor,
+            now=next(clock),
+        )
+
+        def walk_in(label: str):
+            return services.walk_in_arrive(
+                site=riverside, actor=supervisor, request_key=f"demo-{label}", now=next(clock), client_label=label
+            ).reception
+
+        first = walk_in("散客 A")  # wang
+        second = walk_in("散客 B")  # li
+        services.reception_end(reception=first, actor=supervisor, now=next(clock))
+        absence = services.absence_start(
+            site=riverside,
+            salesperson=people["zhao"],
+            reason=Absence.Reason.EXTRA_WORK,
+            detail="经理安排送合同",
+            actor=supervisor,
+            now=next(clock),
+        )
+        walk_in("散客 C")  # zhang; chen not ready forfeits? chen comes after zhao in order
+        services.absence_decide(absence=absence, approve=True, actor=pm, now=next(clock))
+        services.reception_end(reception=second, actor=supervisor, now=next(clock))
+        walk_in("散客 D")  # zhao away on approved work (slot kept), chen not ready: forfeit -> wang
+        services.readiness_record(
+            site=riverside,
+            salesperson=people["chen"],
+            uniform_ok=True,
+            materials_ok=True,
+            sales_info_ok=True,
+            note="补齐资料",
+            actor=supervisor,
+            now=next(clock),
+        )
+        services.returning_arrive(
+            site=riverside, actor=supervisor, request_key="demo-returning-1", now=next(clock), phone="13800138003"
+        )  # liu off duty: duty reception
+        services.absence_end(site=riverside, salesperson=people["zhao"], actor=supervisor, now=next(clock))
+        services.violation_record(
+            site=riverside,
+            salesperson=people["chen"],
+            clause=Violation.Clause.LEFT_MID_RECEPTION,
+            description="接待中途离开去拿价格表",
+            penalty="口头警告",
+            penalty_amount=None,
+            occurred_at=next(clock),
+            actor=supervisor,
+            now=now,
+        )
+        services.phone_inquiry_log(
+            site=riverside,
+            actor=people["li"],
+            now=next(clock),
+            caller_name="电话客 蔡先生",
+            caller_phone="13900000000",
+            new_to_project=True,
+            invited_to_visit=True,
+            notes="询问三房户型，已邀请周末来访",
+        )
+        return roles_of

@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from .access import sites_for
+from .history import audited_choices, history_page_rows
+from .models import Site, StaffProfile
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    sites = list(sites_for(request.user))
+    sales_sites = [s for s in sites if s.kind == Site.Kind.SALES_OFFICE]
+    if len(sales_sites) == 1 and request.user.has_perm("reception.view_board") and len(sites) == 1:
+        return redirect("reception:board", site=sales_sites[0].code)
+    return render(request, "home.html", {"sites": sites})
+
+
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (cookie), plus the signed-in user's profile so the choice follows them."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and check_for_language(language):
+        StaffProfile.objects.update_or_create(user=request.user, defaults={"language": language})
+    return set_language(request)
+
+
+@login_required
+def audit_history(request: HttpRequest) -> HttpResponse:
+    """Who changed what, when: every audited model's history, newest first."""
+    if not request.user.has_perm("reception.view_audit_history"):
+        raise PermissionDenied
+    choices = audited_choices()
+    model_label = request.GET.get("model", choices[0][0])
+    if model_label not in dict(choices):
+        model_label = choices[0][0]
+    page, rows = history_page_rows(request.user, model_label, request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": rows,
+        "choices": choices,
+        "current": model_label,
+        "extra_query": f"model={model_label}",
+    }
+    return render(request, "history.html", context)

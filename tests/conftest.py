@@ -1,0 +1,107 @@
+"""Personas and a sales site shared by every test: one site with a rota, a second site for isolation."""
+
+import datetime as dt
+import itertools
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from reception import services
+from reception.models import DeskSettings, RotaMember
+from salesoffice.models import Site, SiteMembership
+from salesoffice.roles import Role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PASSWORD = "test-pass-1234"
+_keys = itertools.count()
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 3, year: int = 2026) -> dt.datetime:
+    """An instant in the site's zone (Asia/Shanghai)."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def key() -> str:
+    """A fresh request key, as each rendered desk form carries."""
+    return f"k{next(_keys)}"
+
+
+def make_user(username: str, role: Role | None, sites: list[Site], **extra):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title(), **extra
+    )
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.value))
+    for site in sites:
+        SiteMembership.objects.create(site=site, user=user)
+    return user
+
+
+@pytest.fixture
+def site(db):
+    site = Site.objects.create(name="Riverside", code="riverside", kind=Site.Kind.SALES_OFFICE)
+    DeskSettings.objects.create(site=site)
+    return site
+
+
+@pytest.fixture
+def other_site(db):
+    site = Site.objects.create(name="Hillside", code="hillside", kind=Site.Kind.SALES_OFFICE)
+    DeskSettings.objects.create(site=site)
+    return site
+
+
+@pytest.fixture
+def supervisor(site):
+    return make_user("supervisor", Role.SITE_SUPERVISOR, [site])
+
+
+@pytest.fixture
+def project_manager(site):
+    return make_user("pm", Role.PROJECT_MANAGER, [site])
+
+
+@pytest.fixture
+def sales_manager(site):
+    return make_user("salesmgr", Role.SALES_MANAGER, [site])
+
+
+@pytest.fixture
+def outsider(other_site):
+    """A supervisor of the other site: sees nothing of `site`."""
+    return make_user("outsider", Role.SITE_SUPERVISOR, [other_site])
+
+
+@pytest.fixture
+def salespeople(site):
+    """Five salespeople in rota order: ann, bob, cat, dan, eve."""
+    people = []
+    for position, name in enumerate(["ann", "bob", "cat", "dan", "eve"], start=1):
+        user = make_user(name, Role.SALESPERSON, [site])
+        RotaMember.objects.create(site=site, salesperson=user, position=position)
+        people.append(user)
+    return people
+
+
+def open_desk(site, people, supervisor, now: dt.datetime, ready=None):
+    """Put `people` on today's roster and pass their readiness checks (all of them unless `ready` says who)."""
+    services.roster_set(
+        site=site,
+        day=now.astimezone(site.zone).date(),
+        salesperson_ids={p.pk for p in people},
+        actor=supervisor,
+        now=now,
+    )
+    for person in people if ready is None else ready:
+        services.readiness_record(
+            site=site,
+            salesperson=person,
+            uniform_ok=True,
+            materials_ok=True,
+            sales_info_ok=True,
+            note="",
+            actor=supervisor,
+            now=now,
+        )
