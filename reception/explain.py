@@ -52,6 +52,13 @@ def _templates() -> dict[str, str]:
         "change_general_fault": _("%(name)s continues the reception; a violation was recorded"),
         "change_bye": _("%(name)s loses the client; the reception counts as a bye"),
         "change_slot": _("%(name)s is granted a priority slot after the bye"),
+        "switched_to_named": _(
+            "The client insisted: the sales manager assigned %(name)s; %(first)s stays the first receiver "
+            "(not a rota turn)"
+        ),
+        "switched_to_named_duty": _(
+            "The returning client insisted: %(name)s gives a duty reception; the client stays %(first)s's"
+        ),
     }
 
 

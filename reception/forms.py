@@ -106,6 +106,22 @@ class ChangeRequestForm(RequestKeyMixin):
     grant_priority = forms.BooleanField(
         label=_("Grant the original salesperson a priority slot (REC-NEW-4c)"), required=False
     )
+    requested_salesperson = forms.ModelChoiceField(
+        label=_("Salesperson the client asks for (REC-DES-2/3)"), queryset=None, required=False
+    )
+    instigated = forms.BooleanField(
+        label=_("The named salesperson instigated the switch (REC-DES-2: all to the first receiver)"), required=False
+    )
+
+    def __init__(self, *args, salespeople=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_salesperson"].queryset = salespeople
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "d" and not data.get("requested_salesperson"):
+            self.add_error("requested_salesperson", _("Choose the salesperson the client asks for."))
+        return data
 
 
 class PhoneInquiryForm(forms.ModelForm):

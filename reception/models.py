@@ -237,9 +237,10 @@ class Reception(models.Model):
         ROTA = "rota", _("New walk-in by the rota")
         PRIORITY = "priority", _("New walk-in on a priority slot")
         RETURNING = "returning", _("Returning client with their owner")
-        DUTY = "duty", _("Duty reception for an absent owner")
+        DUTY = "duty", _("Duty reception of another's client")
         DESIGNATED = "designated", _("Designated by the client")
         REASSIGNED = "reassigned", _("Reassigned after a change request")
+        SWITCHED = "switched", _("Switched to the salesperson the client insisted on")
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")
@@ -337,15 +338,30 @@ class PrioritySlot(models.Model):
 
 
 class ChangeRequest(AppendOnlyModel):
-    """A new client's request for another salesperson and the manager's decision (REC-NEW-4)."""
+    """A client's request for another salesperson during a reception and the manager's decision
+    (REC-NEW-4 for a refusal of the salesperson, REC-DES-2/3 for a request for a named one)."""
 
     class Decision(models.TextChoices):
-        NOT_AT_FAULT = "a", _("Salesperson not at fault: request not granted (REC-NEW-4a)")
+        NOT_AT_FAULT = "a", _("Not granted: the salesperson is not at fault (REC-NEW-4a, REC-DES-2/3)")
         GENERAL_FAULT = "b", _("General fault: violation recorded, same salesperson continues (REC-NEW-4b)")
         REASSIGN = "c", _("Serious fault or firm refusal: reassigned by the rota (REC-NEW-4c)")
+        NAMED = "d", _("The client insists on a named salesperson: assign them (REC-DES-2/3)")
 
-    reception = models.OneToOneField(Reception, on_delete=models.PROTECT, related_name="change_request")
+    reception = models.ForeignKey(Reception, on_delete=models.PROTECT, related_name="change_requests")
     decision = models.CharField(_("decision"), max_length=1, choices=Decision.choices)
+    requested_salesperson = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("salesperson the client asks for"),
+    )
+    instigated = models.BooleanField(
+        _("the named salesperson instigated the switch"),
+        default=False,
+        help_text=_("REC-DES-2: then the whole commission stays with the first receiver."),
+    )
     note = models.TextField(_("note"), blank=True)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()

@@ -524,6 +524,14 @@ def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, receptio
     return events
 
 
+WAITING_FOR_RULE = {
+    Reception.Kind.RETURNING: "REC-RET-1",
+    Reception.Kind.DESIGNATED: "REC-DES-1",
+    Reception.Kind.SWITCHED: "REC-DES-2",
+    Reception.Kind.DUTY: "REC-DES-3",
+}
+
+
 def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEvent]:
     """Hand waiting clients to whoever is free, oldest first (REC-ROT-6: nobody forfeits for them)."""
     events: list[RotaEvent] = []
@@ -538,7 +546,7 @@ def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEv
             reception.status = Reception.Status.ACTIVE
             reception.started_at = now
             reception.save(update_fields=["salesperson", "status", "started_at"])
-            rule = "REC-RET-1" if reception.kind == Reception.Kind.RETURNING else "REC-DES-1"
+            rule = WAITING_FOR_RULE.get(reception.kind, "REC-DES-1")
             events.append(
                 _event(
                     site,
@@ -904,23 +912,30 @@ def change_request_decide(
     actor: AbstractBaseUser,
     now: dt.datetime,
     request_key: str,
+    requested_salesperson: AbstractBaseUser | None = None,
+    instigated: bool = False,
 ) -> DeskResult:
-    """The manager's decision on a new client's request for another salesperson (REC-NEW-4)."""
+    """The manager's decision when a client asks for another salesperson mid-reception (REC-NEW-4, REC-DES-2/3)."""
     if not actor.has_perm("reception.decide_change_request"):
         raise PermissionDenied(_("Only a manager may decide a change of salesperson (REC-NEW-4)."))
     site = reception.site
     with transaction.atomic():
         desk = _lock_desk(site)
-        reception = Reception.objects.select_for_update().select_related("salesperson").get(pk=reception.pk)
-        if reception.status != Reception.Status.ACTIVE or reception.kind not in (
-            Reception.Kind.ROTA,
-            Reception.Kind.PRIORITY,
-            Reception.Kind.DESIGNATED,
-            Reception.Kind.REASSIGNED,
-        ):
-            raise DeskError(_("Only an ongoing reception of a new client can be changed (REC-NEW-4)."))
-        if ChangeRequest.objects.filter(reception=reception).exists():
-            raise DeskError(_("A change request for this reception has been decided already."))
+        reception = Reception.objects.select_for_update(of=("self",)).select_related("salesperson").get(pk=reception.pk)
+        returning = reception.kind in RETURNING_KINDS
+        if reception.status != Reception.Status.ACTIVE:
+            raise DeskError(_("Only an ongoing reception can be changed."))
+        if returning and decision in (ChangeRequest.Decision.GENERAL_FAULT, ChangeRequest.Decision.REASSIGN):
+            raise DeskError(
+                {
+                    "decision": _(
+                        "A returning client stays their owner's: the request is either refused or the named "
+                        "salesperson gives a duty reception (REC-DES-3)."
+                    )
+                }
+            )
+        if decision == ChangeRequest.Decision.NAMED:
+            _check_named(snapshot=take_snapshot(site, desk, now), reception=reception, named=requested_salesperson)
         original = reception.salesperson
         ChangeRequest.objects.create(
             reception=reception,
@@ -929,6 +944,8 @@ def change_request_decide(
             decided_by=actor,
             decided_at=now,
             grant_priority=grant_priority and decision == ChangeRequest.Decision.REASSIGN,
+            requested_salesperson=requested_salesperson if decision == ChangeRequest.Decision.NAMED else None,
+            instigated=instigated and decision == ChangeRequest.Decision.NAMED and not returning,
         )
         name = display_name(original)
         if decision == ChangeRequest.Decision.NOT_AT_FAULT:
@@ -968,6 +985,17 @@ def change_request_decide(
             )
             _bump(desk)
             return DeskResult(reception, [event])
+        if decision == ChangeRequest.Decision.NAMED:
+            return _switch_to_named(
+                site=site,
+                desk=desk,
+                reception=reception,
+                named=requested_salesperson,
+                returning=returning,
+                actor=actor,
+                now=now,
+                request_key=request_key,
+            )
         # REC-NEW-4c: the client is new again, the original loses every right; their reception is a bye.
         reception.status = Reception.Status.BYE
         reception.ended_at = now
@@ -1027,6 +1055,77 @@ def change_request_decide(
             )
         _bump(desk)
         return DeskResult(replacement, events)
+
+
+RETURNING_KINDS = (Reception.Kind.RETURNING, Reception.Kind.DUTY)
+
+
+def _check_named(*, snapshot: DeskSnapshot, reception: Reception, named: AbstractBaseUser | None) -> None:
+    if named is None:
+        raise DeskError({"requested_salesperson": _("Choose the salesperson the client asks for.")})
+    if named.pk == reception.salesperson_id:
+        raise DeskError({"requested_salesperson": _("The client is already with this salesperson.")})
+    state = snapshot.state_of(named.pk)
+    if state is None or state.availability not in rules.AT_POST:
+        raise DeskError(
+            {
+                "requested_salesperson": _("%(name)s is not at post and cannot take the client now.")
+                % {"name": display_name(named)}
+            }
+        )
+
+
+def _switch_to_named(
+    *,
+    site: Site,
+    desk: RotaState,
+    reception: Reception,
+    named: AbstractBaseUser,
+    returning: bool,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    request_key: str,
+) -> DeskResult:
+    """The manager gives in to a client who insists (REC-DES-2 for a new client, REC-DES-3 for a returning one).
+
+    Neither is a rota turn. The first receiver keeps the claim the commission rules give them (70% or 100%,
+    REC-DES-2; all of it to the owner, REC-DES-3); the replacement reception points back at the first.
+    """
+    reception.status = Reception.Status.ENDED
+    reception.ended_at = now
+    reception.save(update_fields=["status", "ended_at"])
+    snapshot = take_snapshot(site, desk, now)
+    busy = snapshot.state_of(named.pk).availability == Availability.BUSY
+    replacement = Reception.objects.create(
+        site=site,
+        kind=Reception.Kind.DUTY if returning else Reception.Kind.SWITCHED,
+        status=Reception.Status.WAITING if busy else Reception.Status.ACTIVE,
+        salesperson=None if busy else named,
+        waiting_for=named if busy else None,
+        started_at=None if busy else now,
+        owner_id=reception.owner_id or (reception.salesperson_id if returning else None),
+        client=reception.client,
+        client_label=reception.client_label,
+        party_new_clients=reception.party_new_clients,
+        arrived_at=now,
+        replaces=reception,
+        request_key=request_key,
+        created_by=actor,
+    )
+    rule = "REC-DES-3" if returning else "REC-DES-2"
+    event = _event(
+        site,
+        now,
+        "switched_to_named_duty" if returning else "switched_to_named",
+        rule,
+        salesperson_id=named.pk,
+        actor=actor,
+        reception=replacement,
+        name=display_name(named),
+        first=display_name(reception.salesperson),
+    )
+    _bump(desk)
+    return DeskResult(replacement, [event])
 
 
 def phone_inquiry_log(

@@ -343,9 +343,9 @@ def violations_page(request: HttpRequest, site: str) -> HttpResponse:
 def change_request_page(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.decide_change_request", SALES)
     reception = reception_for_site_or_404(site_obj, reception_id)
-    form = ChangeRequestForm()
+    form = ChangeRequestForm(salespeople=_salespeople(site_obj))
     if request.method == "POST":
-        form = ChangeRequestForm(request.POST)
+        form = ChangeRequestForm(request.POST, salespeople=_salespeople(site_obj))
         if form.is_valid():
             try:
                 services.change_request_decide(
@@ -356,6 +356,8 @@ def change_request_page(request: HttpRequest, site: str, reception_id: int) -> H
                     actor=request.user,
                     now=timezone.now(),
                     request_key=form.cleaned_data["request_key"],
+                    requested_salesperson=form.cleaned_data["requested_salesperson"],
+                    instigated=form.cleaned_data["instigated"],
                 )
                 messages.success(request, _("The decision was recorded."))
                 return redirect("reception:board", site=site_obj.code)
