@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attribution.phones import normalise_phone
 from attribution.selectors import client_by_phone, client_ownership
 from salesoffice.access import user_has_role_on_site
-from salesoffice.models import Site, display_name
+from salesoffice.models import Site, SiteMembership, display_name
+from salesoffice.notifications import notify
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
 
@@ -653,6 +655,8 @@ def absence_start(
         except IntegrityError as exc:  # the partial unique index: two presses at once
             raise DeskError(_("%(name)s is already away.") % {"name": display_name(salesperson)}) from exc
         _bump(desk)
+        if reason == Absence.Reason.EXTRA_WORK:
+            transaction.on_commit(_queue_absence_reminders)
         rule = "REC-ROT-5" if reason == Absence.Reason.EXTRA_WORK else "REC-ROT-4"
         _event(
             site,
@@ -739,6 +743,41 @@ def absence_decide(*, absence: Absence, approve: bool, actor: AbstractBaseUser, 
         _bump(desk)
         _serve_waiting(site, desk, now)
         return absence
+
+
+def _queue_absence_reminders() -> None:
+    from .tasks import remind_pending_absence_approvals
+
+    remind_pending_absence_approvals.delay()
+
+
+def absence_approval_reminders(*, now: dt.datetime) -> int:
+    """Notify every project manager of a site about each extra-work absence awaiting their approval (REC-ROT-5).
+
+    Idempotent: one notification per absence and manager, however often it runs.
+    """
+    pending = Absence.objects.filter(approval=Absence.Approval.PENDING).select_related("site", "salesperson")
+    site_ids = {absence.site_id for absence in pending}
+    managers = SiteMembership.objects.filter(
+        site_id__in=site_ids, user__groups__name=Role.PROJECT_MANAGER.value, user__is_active=True
+    ).values_list("site_id", "user_id")
+    managers_by_site: dict[int, list[int]] = {}
+    for site_id, manager_id in managers:
+        managers_by_site.setdefault(site_id, []).append(manager_id)
+    made = 0
+    for absence in pending:
+        for manager_id in managers_by_site.get(absence.site_id, []):
+            made += notify(
+                recipient_id=manager_id,
+                key=f"absence-pending:{absence.pk}:{manager_id}",
+                kind="absence_pending",
+                rule_id="REC-ROT-5",
+                site=absence.site,
+                now=now,
+                params={"name": display_name(absence.salesperson), "detail": absence.detail, "site": absence.site.name},
+                link=reverse("reception:absences", kwargs={"site": absence.site.code}),
+            )
+    return made
 
 
 def readiness_record(

@@ -9,4 +9,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Celery's own beat schedule (django-celery-beat does not support Django 6.1). Jobs only notify;
 # every expiry and deadline is computed from timestamps, so a stopped beat never makes the app wrong.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "remind-pending-absence-approvals": {
+        "task": "reception.tasks.remind_pending_absence_approvals",
+        "schedule": 300.0,
+    },
+}

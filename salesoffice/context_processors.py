@@ -1,13 +1,15 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .access import user_roles
 from .models import display_name
+from .notifications import unread_count
 from .roles import ROLE_LABELS, Role
 
 
 def navigation(request):
-    """Links by role, for the site the page is about; one query (the user's groups) at most."""
+    """Links by role for the site the page is about, and the unread count: two queries at most."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -35,6 +37,11 @@ def navigation(request):
             {"url": reverse("audit_history"), "label": _("Audit history"), "active": current == "audit_history"}
         )
     if user.is_staff:
-        items.append({"url": reverse("admin:index"), "label": _("Admin"), "active": False})
+        items.append({"url": reverse("admin:index"), "label": pgettext("navigation", "Admin"), "active": False})
     labels = [str(ROLE_LABELS[Role(name)]) for name in sorted(user_roles(user)) if name in Role._value2member_map_]
-    return {"nav_items": items, "user_display": display_name(user), "user_role_labels": labels}
+    return {
+        "nav_items": items,
+        "user_display": display_name(user),
+        "user_role_labels": labels,
+        "unread_notifications": unread_count(user),
+    }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.choose_language, name="choose_language"),
     path("history/", views.audit_history, name="audit_history"),
+    path("notifications/", views.notifications_page, name="notifications"),
     path("desk/", include("reception.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,14 +1,17 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from .access import sites_for
 from .history import audited_choices, history_page_rows
-from .models import Site, StaffProfile
+from .models import Notification, Site, StaffProfile
+from .notifications import describe, mark_all_read
 
 
 @login_required
@@ -27,6 +30,17 @@ def choose_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and check_for_language(language):
         StaffProfile.objects.update_or_create(user=request.user, defaults={"language": language})
     return set_language(request)
+
+
+@login_required
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        mark_all_read(user=request.user, now=timezone.now())
+        return redirect("notifications")
+    notes = Notification.objects.filter(recipient=request.user).select_related("site").order_by("-created_at")
+    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    rows = [(n, describe(n)) for n in page.object_list]
+    return render(request, "notifications.html", {"page": page, "rows": rows})
 
 
 @login_required
