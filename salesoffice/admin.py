@@ -1,0 +1,50 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Notification, Site, SiteMembership, StaffProfile
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Permanent or engine-made records: readable in the admin, changed only through the app's services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = SiteMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Site)
+class SiteAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "kind", "time_zone"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(SiteMembership)
+class SiteMembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "site"]
+    list_filter = ["site"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "rule_id", "read_at"]
+    list_filter = ["kind"]

@@ -1,0 +1,44 @@
+"""The admin shows everything to an admin, and refuses to edit permanent records (ATT-REG-1, append-only)."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from attribution.models import Client, VisitApproval, VisitEntry
+from reception import services
+
+from .conftest import at, key, open_desk
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-1234")
+
+
+def test_every_registered_changelist_opens(client, superuser, site, salespeople, supervisor):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 10))
+    client.force_login(superuser)
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, url
+
+
+def test_visit_register_cannot_be_edited_or_deleted_in_the_admin_att_reg_1(client, superuser, site, salespeople):
+    ann = salespeople[0]
+    person = Client.objects.create(
+        name="Ms Lin", phone="13800138002", phone_normalised="+8613800138002", created_at=at(1, 9)
+    )
+    entry = VisitEntry.objects.create(
+        client=person, site=site, salesperson=ann, visited_at=at(1, 9), registered_at=at(1, 9), registered_by=ann
+    )
+    VisitApproval.objects.create(entry=entry, approved_by=superuser, approved_at=at(1, 18))
+    client.force_login(superuser)
+    change = reverse("admin:attribution_visitentry_change", args=[entry.pk])
+    delete = reverse("admin:attribution_visitentry_delete", args=[entry.pk])
+    assert client.post(change, {"note": "rewritten"}).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.note == ""
+    assert VisitEntry.objects.filter(pk=entry.pk).exists()
