@@ -64,6 +64,7 @@ class ViolationForm(forms.ModelForm):
     class Meta:
         model = Violation
         fields = ["salesperson", "clause", "occurred_at", "description", "penalty", "penalty_amount"]
+        labels = {"salesperson": _("Salesperson")}
         widgets = {"occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
 
     def __init__(self, *args, salespeople=None, **kwargs):
