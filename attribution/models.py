@@ -25,17 +25,22 @@ class Client(models.Model):
 class VisitEntry(AppendOnlyModel):
     """A line of the visit register (《客戶來訪登記表》, ATT-REG-1)."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="visit_entries")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visit_entries")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="visit_entries", verbose_name=_("client"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visit_entries", verbose_name=_("site"))
     salesperson = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registered_visits"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="registered_visits",
+        verbose_name=_("salesperson"),
     )
     visited_at = models.DateTimeField(_("visited at"))
     registered_at = models.DateTimeField(_("registered at"), db_index=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
     )
-    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", verbose_name=_("corrects")
+    )
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
@@ -50,8 +55,12 @@ class VisitEntry(AppendOnlyModel):
 class VisitApproval(AppendOnlyModel):
     """The project manager's approval that makes a register entry count (ATT-REG-1)."""
 
-    entry = models.OneToOneField(VisitEntry, on_delete=models.PROTECT, related_name="approval")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        VisitEntry, on_delete=models.PROTECT, related_name="approval", verbose_name=_("register entry")
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
+    )
     approved_at = models.DateTimeField(_("approved at"))
 
     class Meta:

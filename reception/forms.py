@@ -1,7 +1,11 @@
 import uuid
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
+
+from salesoffice.forms import PersonChoiceField, PersonMultipleChoiceField
+from salesoffice.models import display_name
 
 from .models import Absence, ChangeRequest, PhoneInquiry, Violation
 
@@ -23,7 +27,7 @@ class WalkInForm(RequestKeyMixin):
 
 
 class DesignatedForm(RequestKeyMixin):
-    salesperson = forms.ModelChoiceField(label=_("Salesperson the client asked for"), queryset=None)
+    salesperson = PersonChoiceField(label=_("Salesperson the client asked for"), queryset=None)
     client_label = forms.CharField(label=_("Client (name or description)"), max_length=120, required=False)
 
     def __init__(self, *args, salespeople=None, **kwargs):
@@ -39,7 +43,7 @@ class ReturningForm(RequestKeyMixin):
 
 
 class AwayForm(forms.Form):
-    salesperson = forms.ModelChoiceField(label=_("Salesperson"), queryset=None)
+    salesperson = PersonChoiceField(label=_("Salesperson"), queryset=None)
     reason = forms.ChoiceField(label=_("Reason"), choices=Absence.Reason.choices)
     detail = forms.CharField(label=_("Detail"), max_length=255, required=False)
 
@@ -49,7 +53,7 @@ class AwayForm(forms.Form):
 
 
 class ReadinessForm(forms.Form):
-    salesperson = forms.ModelChoiceField(label=_("Salesperson"), queryset=None)
+    salesperson = PersonChoiceField(label=_("Salesperson"), queryset=None)
     uniform_ok = forms.BooleanField(label=_("Uniform and grooming"), required=False)
     materials_ok = forms.BooleanField(label=_("Sales materials at hand"), required=False)
     sales_info_ok = forms.BooleanField(label=_("Today's sales information reviewed"), required=False)
@@ -66,11 +70,17 @@ class ViolationForm(forms.ModelForm):
         fields = ["salesperson", "clause", "occurred_at", "description", "penalty", "penalty_amount"]
         labels = {"salesperson": _("Salesperson")}
         widgets = {"occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+        field_classes = {"salesperson": PersonChoiceField}
 
     def __init__(self, *args, salespeople=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["salesperson"].queryset = salespeople
-        self.fields["penalty_amount"].min_value = 0
+        # Setting min_value after construction adds no validator; without one a negative amount only meets the
+        # model's check constraint, reported as a form-wide error instead of at the field.
+        amount = self.fields["penalty_amount"]
+        amount.min_value = 0
+        amount.validators.append(MinValueValidator(0))
+        amount.widget.attrs["min"] = "0"
 
 
 class SwapForm(forms.Form):
@@ -80,8 +90,9 @@ class SwapForm(forms.Form):
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["first"].queryset = members
-        self.fields["second"].queryset = members
+        for name in ("first", "second"):
+            self.fields[name].queryset = members
+            self.fields[name].label_from_instance = lambda m: f"{m.position}. {display_name(m.salesperson)}"
 
     def clean(self):
         data = super().clean()
@@ -92,7 +103,7 @@ class SwapForm(forms.Form):
 
 class RosterForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    salespeople = forms.ModelMultipleChoiceField(
+    salespeople = PersonMultipleChoiceField(
         label=_("On duty"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -107,7 +118,7 @@ class ChangeRequestForm(RequestKeyMixin):
     grant_priority = forms.BooleanField(
         label=_("Grant the original salesperson a priority slot (REC-NEW-4c)"), required=False
     )
-    requested_salesperson = forms.ModelChoiceField(
+    requested_salesperson = PersonChoiceField(
         label=_("Salesperson the client asks for (REC-DES-2/3)"), queryset=None, required=False
     )
     instigated = forms.BooleanField(
@@ -134,5 +145,8 @@ class PhoneInquiryForm(forms.ModelForm):
 
 class ReportMonthForm(forms.Form):
     month = forms.RegexField(
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$", label=_("Month"), error_messages={"invalid": _("Enter a month as YYYY-MM.")}
+        # Years 1900-2999 only, so the month's bounds never leave the calendar's range (year 0, year 10000).
+        regex=r"^(19\d\d|2\d\d\d)-(0[1-9]|1[0-2])$",
+        label=_("Month"),
+        error_messages={"invalid": _("Enter a month as YYYY-MM.")},
     )

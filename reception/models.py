@@ -31,7 +31,9 @@ PERMISSIONS = [
 class DeskSettings(models.Model):
     """A sales site's rota settings (the *(setting)* decisions of RULES.md), audited."""
 
-    site = models.OneToOneField(Site, on_delete=models.CASCADE, primary_key=True, related_name="desk")
+    site = models.OneToOneField(
+        Site, on_delete=models.CASCADE, primary_key=True, related_name="desk", verbose_name=_("site")
+    )
     carry_over_order = models.BooleanField(
         _("carry the order over to the next day"),
         default=True,
@@ -59,7 +61,9 @@ class RotaState(models.Model):
     """Where a site's rolling order stands. The row is also the lock that serialises every rota decision of
     the site (select_for_update), so two desk terminals can never hand out the same turn."""
 
-    site = models.OneToOneField(Site, on_delete=models.CASCADE, primary_key=True, related_name="rota_state")
+    site = models.OneToOneField(
+        Site, on_delete=models.CASCADE, primary_key=True, related_name="rota_state", verbose_name=_("site")
+    )
     last_turn_member = models.ForeignKey(
         "RotaMember",
         on_delete=models.SET_NULL,
@@ -83,8 +87,10 @@ class RotaState(models.Model):
 class RotaMember(models.Model):
     """A salesperson's place in the site's rolling order (REC-ROT-1, REC-ROT-2)."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="rota_members")
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, related_name="rota_places")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="rota_members", verbose_name=_("site"))
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="rota_places", verbose_name=_("salesperson")
+    )
     position = models.PositiveIntegerField(_("position"))
     active = models.BooleanField(_("in the rota"), default=True)
     history = HistoricalRecords()
@@ -109,10 +115,12 @@ class RotaMember(models.Model):
 class DutyAssignment(models.Model):
     """The daily duty roster: who is on the floor that day."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="duty_assignments")
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, related_name="duty_assignments")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="duty_assignments", verbose_name=_("site"))
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="duty_assignments", verbose_name=_("salesperson")
+    )
     day = models.DateField(_("day"))
-    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned by"))
     history = HistoricalRecords()
 
     class Meta:
@@ -129,11 +137,13 @@ class DutyAssignment(models.Model):
 class ReadinessCheck(AppendOnlyModel):
     """The supervisor's check before taking clients (REC-READY-1); the day's latest check decides."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="readiness_checks")
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, related_name="readiness_checks")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="readiness_checks", verbose_name=_("site"))
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="readiness_checks", verbose_name=_("salesperson")
+    )
     day = models.DateField(_("day"))
     checked_at = models.DateTimeField(_("checked at"))
-    checked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    checked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("checked by"))
     uniform_ok = models.BooleanField(_("uniform and grooming"))
     materials_ok = models.BooleanField(_("sales materials at hand"))
     sales_info_ok = models.BooleanField(_("today's sales information reviewed"))
@@ -162,8 +172,10 @@ class Violation(AppendOnlyModel):
         GRABBING = "REC-ROT-1/grabbing", _("Took a client outside the rota (REC-ROT-1)")
         GENERAL_FAULT = "REC-NEW-4/b", _("General fault found on a change request (REC-NEW-4b)")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="violations")
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, related_name="violations")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="violations", verbose_name=_("site"))
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="violations", verbose_name=_("salesperson")
+    )
     occurred_at = models.DateTimeField(_("occurred at"))
     clause = models.CharField(_("clause"), max_length=40, choices=Clause.choices)
     description = models.TextField(_("what happened"))
@@ -171,7 +183,7 @@ class Violation(AppendOnlyModel):
     penalty_amount = models.DecimalField(
         _("penalty amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
@@ -199,16 +211,20 @@ class Absence(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="absences")
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, related_name="absences")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="absences", verbose_name=_("site"))
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="absences", verbose_name=_("salesperson")
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
     started_at = models.DateTimeField(_("left at"))
     ended_at = models.DateTimeField(_("back at"), null=True, blank=True)
     approval = models.CharField(_("approval"), max_length=20, choices=Approval.choices)
-    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
     history = HistoricalRecords()
 
     class Meta:
@@ -248,12 +264,16 @@ class Reception(models.Model):
         ENDED = "ended", _("Ended")
         BYE = "bye", _("Bye (client reassigned)")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="receptions")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="receptions", verbose_name=_("site"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="receptions")
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="receptions", verbose_name=_("salesperson")
+    )
     # Who the client is waiting for when only one person may serve them (their owner, a designated one).
-    waiting_for = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    waiting_for = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("waiting for")
+    )
     owner = models.ForeignKey(
         User,
         on_delete=models.PROTECT,
@@ -261,21 +281,26 @@ class Reception(models.Model):
         blank=True,
         related_name="+",
         help_text=_("The registered owner a duty reception is given for (REC-RET-2)."),
+        verbose_name=_("owner"),
     )
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("client")
+    )
     client_label = models.CharField(_("client"), max_length=120, blank=True)
     party_new_clients = models.PositiveSmallIntegerField(
         _("new clients accompanying"),
         default=0,
         help_text=_("REC-ROT-9: an old client arriving with new clients is one reception."),
     )
-    consumed_turn = models.BooleanField(default=False)
+    consumed_turn = models.BooleanField(_("consumed a turn"), default=False)
     arrived_at = models.DateTimeField(_("arrived at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
-    request_key = models.CharField(max_length=64)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
+    )
+    request_key = models.CharField(_("request key"), max_length=64)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     history = HistoricalRecords()
 
     class Meta:
@@ -313,19 +338,33 @@ class PrioritySlot(models.Model):
         USED = "used", _("Used")
         CANCELLED = "cancelled", _("Cancelled")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="priority_slots")
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, related_name="priority_slots")
-    rule_id = models.CharField(max_length=20)
-    status = models.CharField(max_length=20, choices=Status.choices)
-    granted_at = models.DateTimeField()
-    absence = models.ForeignKey(Absence, on_delete=models.PROTECT, null=True, blank=True, related_name="slots")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="priority_slots", verbose_name=_("site"))
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="priority_slots", verbose_name=_("salesperson")
+    )
+    rule_id = models.CharField(_("rule"), max_length=20)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    granted_at = models.DateTimeField(_("granted at"))
+    absence = models.ForeignKey(
+        Absence, on_delete=models.PROTECT, null=True, blank=True, related_name="slots", verbose_name=_("absence")
+    )
     earned_by = models.ForeignKey(
-        Reception, on_delete=models.PROTECT, null=True, blank=True, related_name="earned_slots"
+        Reception,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="earned_slots",
+        verbose_name=_("earned by"),
     )
     used_by = models.OneToOneField(
-        Reception, on_delete=models.PROTECT, null=True, blank=True, related_name="priority_slot"
+        Reception,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="priority_slot",
+        verbose_name=_("used by"),
     )
-    used_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -347,7 +386,9 @@ class ChangeRequest(AppendOnlyModel):
         REASSIGN = "c", _("Serious fault or firm refusal: reassigned by the rota (REC-NEW-4c)")
         NAMED = "d", _("The client insists on a named salesperson: assign them (REC-DES-2/3)")
 
-    reception = models.ForeignKey(Reception, on_delete=models.PROTECT, related_name="change_requests")
+    reception = models.ForeignKey(
+        Reception, on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("reception")
+    )
     decision = models.CharField(_("decision"), max_length=1, choices=Decision.choices)
     requested_salesperson = models.ForeignKey(
         User,
@@ -363,8 +404,8 @@ class ChangeRequest(AppendOnlyModel):
         help_text=_("REC-DES-2: then the whole commission stays with the first receiver."),
     )
     note = models.TextField(_("note"), blank=True)
-    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"))
     grant_priority = models.BooleanField(_("grant the original salesperson a priority slot"), default=False)
 
     class Meta:
@@ -375,8 +416,8 @@ class ChangeRequest(AppendOnlyModel):
 class PhoneInquiry(AppendOnlyModel):
     """A phone inquiry, kept for reference only: it never establishes ownership (REC-NEW-3)."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="phone_inquiries")
-    taken_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="phone_inquiries", verbose_name=_("site"))
+    taken_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("taken by"))
     taken_at = models.DateTimeField(_("taken at"))
     caller_name = models.CharField(_("caller's name"), max_length=120, blank=True)
     caller_phone = models.CharField(_("caller's phone"), max_length=40, blank=True)
@@ -393,14 +434,20 @@ class PhoneInquiry(AppendOnlyModel):
 class RotaEvent(AppendOnlyModel):
     """Every rota decision, with the clause that made it; the sentence is rendered in the reader's language."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="rota_events")
-    at = models.DateTimeField()
-    kind = models.CharField(max_length=40)
-    rule_id = models.CharField(max_length=20)
-    salesperson = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    reception = models.ForeignKey(Reception, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    params = models.JSONField(default=dict)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="rota_events", verbose_name=_("site"))
+    at = models.DateTimeField(_("at"))
+    kind = models.CharField(_("kind"), max_length=40)
+    rule_id = models.CharField(_("rule"), max_length=20)
+    salesperson = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("salesperson")
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("done by")
+    )
+    reception = models.ForeignKey(
+        Reception, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("reception")
+    )
+    params = models.JSONField(_("details"), default=dict)
 
     class Meta:
         verbose_name = _("rota event")

@@ -62,8 +62,10 @@ class Site(models.Model):
 class SiteMembership(models.Model):
     """A person's rights hold on the sites they are a member of, and only there."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("site"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -78,7 +80,9 @@ class SiteMembership(models.Model):
 class StaffProfile(models.Model):
     """Per-person preferences that follow the user across devices (the chosen UI language)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
     class Meta:
@@ -99,13 +103,17 @@ def display_name(user) -> str:
 class Notification(models.Model):
     """A message for one person, made once per occasion: the unique key makes every notifier idempotent."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=60)
-    rule_id = models.CharField(max_length=20, blank=True)
-    params = models.JSONField(default=dict)
-    link = models.CharField(max_length=300, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("site")
+    )
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=60)
+    rule_id = models.CharField(_("rule"), max_length=20, blank=True)
+    params = models.JSONField(_("details"), default=dict)
+    link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -139,6 +139,8 @@ TIME_ZONE = os.environ.get("SITE_DEFAULT_TIME_ZONE", "Asia/Shanghai")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# WhiteNoise looks at STATIC_ROOT at start-up; collectstatic fills it in production, an empty one serves in dev.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
