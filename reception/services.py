@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from attribution.phones import normalise_phone
 from attribution.selectors import client_by_phone, client_ownership
-from salesoffice.access import user_has_role_on_site
+from salesoffice.access import sites_for, user_has_role_on_site
 from salesoffice.models import Site, SiteMembership, display_name
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -78,12 +78,14 @@ def rota_state_for(site: Site) -> RotaState:
 
 def _lock_desk(site: Site) -> RotaState:
     # Every rota decision of a site queues on this row, so two terminals never hand out the same turn.
-    state = (
-        RotaState.objects.select_for_update(of=("self",)).select_related("last_turn_member").filter(site=site).first()
-    )
+    # The row is locked bare, without select_related: when SELECT ... FOR UPDATE has to wait, PostgreSQL
+    # re-reads only the locked row, so a joined last taker came back as it was before the wait. Under
+    # contention the cursor then fell back to the top of the order and recorded spurious forfeits of everyone
+    # already busy. The last taker is read lazily (take_snapshot), after the lock is held, so it is current.
+    state = RotaState.objects.select_for_update().filter(site=site).first()
     if state is None:
         RotaState.objects.get_or_create(site=site)
-        state = RotaState.objects.select_for_update(of=("self",)).select_related("last_turn_member").get(site=site)
+        state = RotaState.objects.select_for_update().get(site=site)
     return state
 
 
@@ -562,22 +564,53 @@ def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEv
             )
             _bump(desk)
         elif reception.kind == Reception.Kind.DUTY:
-            duty = rules.last_in_rota(
-                snapshot.members, exclude_salesperson_id=reception.owner_id, **_cursor_args(snapshot)
+            # Routed again as on arrival (REC-RET-1/2): an owner back at post before anyone was free to give the
+            # duty reception is no longer absent and serves their own client. Before, the client went on waiting
+            # for a duty receiver while the owner stood free. A busy owner is waited for, as on arrival.
+            routing = rules.route_returning_client(
+                snapshot.members, owner_id=reception.owner_id, **_cursor_args(snapshot)
             )
-            if duty is None:
+            if routing.kind not in ("owner", "duty"):
                 continue
-            reception.salesperson_id = duty.salesperson_id
+            reception.salesperson_id = routing.salesperson_id
             reception.status = Reception.Status.ACTIVE
             reception.started_at = now
-            reception.save(update_fields=["salesperson", "status", "started_at"])
-            events += _duty_started(site, now, snapshot, reception)
+            if routing.kind == "owner":
+                reception.kind = Reception.Kind.RETURNING
+                reception.save(update_fields=["kind", "salesperson", "status", "started_at"])
+                events.append(
+                    _event(
+                        site,
+                        now,
+                        "waiting_served",
+                        "REC-RET-1",
+                        salesperson_id=reception.salesperson_id,
+                        reception=reception,
+                        name=snapshot.name(reception.salesperson_id),
+                    )
+                )
+            else:
+                reception.save(update_fields=["salesperson", "status", "started_at"])
+                events += _duty_started(site, now, snapshot, reception)
             _bump(desk)
         else:
-            available = [m for m in snapshot.members if m.availability == Availability.AVAILABLE]
+            # REC-NEW-4c: a reassigned client never goes back to the salesperson they refused (who lost every
+            # right to them), and goes by the rota order itself, not to a priority-slot holder; without this a
+            # waiting replacement was handed straight back to the original once anyone came free.
+            reassigned = reception.kind == Reception.Kind.REASSIGNED
+            refused_id = (
+                Reception.objects.values_list("salesperson_id", flat=True).get(pk=reception.replaces_id)
+                if reassigned
+                else None
+            )
+            available = [
+                m
+                for m in snapshot.members
+                if m.availability == Availability.AVAILABLE and m.salesperson_id != refused_id
+            ]
             if not available:
                 continue
-            decision = rules.next_walk_in(available, **_cursor_args(snapshot))
+            decision = rules.next_walk_in(available, honour_priority=not reassigned, **_cursor_args(snapshot))
             events += _assign_walk_in(site, now, snapshot, decision, reception)
             events.append(
                 _event(
@@ -870,7 +903,9 @@ def rota_swap(
     now: dt.datetime,
 ) -> None:
     """Swap two places in the order; only the site supervisor may, and the reason is kept (REC-ROT-3)."""
-    if not actor.has_perm("reception.manage_rota"):
+    # REC-ROT-3 says *the site's* supervisor: the permission alone let a supervisor of another site reorder this
+    # site's rota whenever the service was called outside the views (which check the site); check it here too.
+    if not actor.has_perm("reception.manage_rota") or not sites_for(actor).filter(pk=site.pk).exists():
         raise PermissionDenied(_("Only the site supervisor may change the rota order (REC-ROT-3)."))
     if not reason.strip():
         raise DeskError({"reason": _("Say why the order changes (REC-ROT-3).")})
@@ -1093,6 +1128,10 @@ def change_request_decide(
                 )
             )
         _bump(desk)
+        # The bye frees the original salesperson: like any salesperson coming free, they take a client already
+        # waiting (REC-ROT-6), never the replacement (see _serve_waiting). Without this they sat idle while an
+        # earlier client waited, and the next new walk-in jumped the queue.
+        events += _serve_waiting(site, desk, now)
         return DeskResult(replacement, events)
 
 
