@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,11 +56,15 @@ def _action_forms(site: Site) -> dict:
 def _board_response(
     request: HttpRequest, site: Site, *, errors: list[str] | None = None, forms: dict | None = None
 ) -> HttpResponse:
-    """After an action: htmx gets the fresh board and fresh forms (new request keys); others a redirect."""
+    """After an action: htmx gets the fresh board and fresh forms (new request keys); others a redirect, or the
+    whole page again when a form has field errors to show next to its fields."""
     if not request.htmx:
         for error in errors or []:
             messages.error(request, error)
-        return redirect("reception:board", site=site.code)
+        if not forms:
+            return redirect("reception:board", site=site.code)
+        context = {"site": site, "board": board(site, timezone.now()), **_action_forms(site), **forms}
+        return render(request, "reception/board.html", context)
     context = {
         "site": site,
         "board": board(site, timezone.now()),
@@ -74,6 +78,14 @@ def _board_response(
 
 def _messages_of(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
+
+
+def _posted_id(request: HttpRequest, name: str) -> int:
+    """An object id sent in a POST field; anything that is not one names no object of this site (404)."""
+    raw = request.POST.get(name, "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # 18 digits always fit a bigint
+        raise Http404
+    return int(raw)
 
 
 @login_required
@@ -264,7 +276,7 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
                         messages.warning(request, _("Readiness check failed: no turns until passed (REC-READY-1)."))
                     return redirect("reception:rota", site=site_obj.code)
             elif action in ("up", "down"):
-                member = member_for_site_or_404(site_obj, int(request.POST.get("member", 0)))
+                member = member_for_site_or_404(site_obj, _posted_id(request, "member"))
                 services.rota_move(
                     member=member,
                     offset=-1 if action == "up" else 1,
@@ -293,7 +305,7 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
 def absences_page(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_for_user_or_404(request.user, site, SALES)
     if request.method == "POST":
-        absence = absence_for_site_or_404(site_obj, int(request.POST.get("absence", 0)))
+        absence = absence_for_site_or_404(site_obj, _posted_id(request, "absence"))
         try:
             services.absence_decide(
                 absence=absence,

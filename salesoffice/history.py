@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from .access import sees_all_sites, sites_for
@@ -42,11 +44,16 @@ def audited_choices() -> list[tuple[str, str]]:
 def history_page_rows(
     user: AbstractBaseUser, model_label: str, page_number: str | None, per_page: int = 30
 ) -> tuple[Page, list[HistoryRow]]:
-    """One model's history, newest first, limited to the sites the user may see; three queries a page."""
+    """One model's history, newest first, limited to the sites the user may see; four queries a page."""
     model = apps.get_model(model_label)
     history = model.history.model
+    pk_name = model._meta.pk.attname  # "id", or "site_id" for DeskSettings
     site_field = AUDITED[model_label]
-    records = history.objects.select_related("history_user").order_by("-history_date", "-history_id")
+    records = (
+        history.objects.select_related("history_user")
+        .annotate(previous_history_id=Subquery(_previous_of(history, pk_name)))
+        .order_by("-history_date", "-history_id")
+    )
     if not sees_all_sites(user):
         if site_field is None:
             records = records.none()
@@ -54,63 +61,62 @@ def history_page_rows(
             records = records.filter(**{f"{site_field}__in": sites_for(user).values("pk")})
     page = Paginator(records, per_page).get_page(page_number)
     rows = list(page.object_list)
-    previous = _previous_records(history, rows)
+    previous = history.objects.in_bulk([r.previous_history_id for r in rows if r.previous_history_id])
     actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
-    fields = [f for f in model._meta.fields if f.name not in ("id",)]
-    people = _people_named(rows)
+    fields = [f for f in model._meta.fields if not f.primary_key]
+    user_fields = [f.attname for f in fields if f.is_relation and f.related_model is get_user_model()]
+    people = _people_named([*rows, *previous.values()], user_fields)
     result = []
     for record in rows:
-        before = previous.get(record.history_id)
+        before = previous.get(record.previous_history_id)
         changes = []
         if before is not None:
             for f in fields:
                 old, new = getattr(before, f.attname, None), getattr(record, f.attname, None)
                 if old != new:
-                    changes.append((str(f.verbose_name), _text(old), _text(new)))
+                    names = people if f.attname in user_fields else {}
+                    changes.append((str(f.verbose_name), _text(f, old, names), _text(f, new, names)))
         result.append(
             HistoryRow(
                 when=record.history_date,
                 who=display_name(record.history_user) if record.history_user else _("system"),
                 action=actions.get(record.history_type, record.history_type),
                 model=str(model._meta.verbose_name),
-                obj=_label(record, people),
+                obj=_label(record, pk_name, people),
                 changes=changes,
             )
         )
     return page, result
 
 
-def _previous_records(history, rows) -> dict:
-    """The record just before each row of the page, fetched in one query."""
-    if not rows:
-        return {}
-    object_ids = {r.id for r in rows}
-    earlier = history.objects.filter(id__in=object_ids, history_date__lte=max(r.history_date for r in rows))
-    by_object: dict = {}
-    for record in earlier.order_by("id", "history_date", "history_id"):
-        by_object.setdefault(record.id, []).append(record)
-    previous = {}
-    for row in rows:
-        chain = by_object.get(row.id, [])
-        for index, record in enumerate(chain):
-            if record.history_id == row.history_id and index > 0:
-                previous[row.history_id] = chain[index - 1]
-    return previous
+def _previous_of(history, pk_name: str):
+    """The object's record just before this one. Records of one object are written in order under its row
+    lock, so the id orders them even where two servers' clocks disagree or two changes share an instant."""
+    return (
+        history.objects.filter(**{pk_name: OuterRef(pk_name)}, history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("history_id")[:1]
+    )
 
 
-def _people_named(rows) -> dict[int, str]:
-    from django.contrib.auth import get_user_model
-
-    ids = {getattr(r, "salesperson_id", None) for r in rows} | {getattr(r, "user_id", None) for r in rows}
+def _people_named(records, user_fields: list[str]) -> dict[int, str]:
+    ids = {getattr(r, name, None) for r in records for name in user_fields}
     ids.discard(None)
     return {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=ids)} if ids else {}
 
 
-def _label(record, people: dict[int, str]) -> str:
+def _label(record, pk_name: str, people: dict[int, str]) -> str:
     person = people.get(getattr(record, "salesperson_id", None) or getattr(record, "user_id", None))
     name = getattr(record, "name", None)
-    return " · ".join(part for part in (f"#{record.id}", person, name) if part)
+    return " · ".join(part for part in (f"#{getattr(record, pk_name)}", person, name) if part)
 
 
-def _text(value) -> str:
-    return "—" if value is None or value == "" else str(value)
+def _text(field, value, people: dict[int, str]) -> str:
+    """A value as a manager reads it: a person's name, a choice's label."""
+    if value is None or value == "":
+        return "—"
+    if value in people:
+        return people[value]
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)

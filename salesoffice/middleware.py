@@ -12,6 +12,12 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated:
             language = getattr(getattr(user, "profile", None), "language", "")
             if language:
+                try:
+                    # Only a language the site offers (settings.LANGUAGES), never one Django merely ships.
+                    language = translation.get_supported_language_variant(language)
+                except LookupError:
+                    language = ""
+            if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)

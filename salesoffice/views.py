@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -27,6 +28,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def choose_language(request: HttpRequest) -> HttpResponse:
     """Django's set_language (cookie), plus the signed-in user's profile so the choice follows them."""
     language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        # Django's set_language takes any language Django itself ships (fr, de, ...); only ours are offered, so
+        # anything else just goes back to the page, with no cookie and no profile change.
+        request.POST = request.POST.copy()
+        request.POST.pop("language", None)
+        return set_language(request)
     if request.user.is_authenticated and check_for_language(language):
         StaffProfile.objects.update_or_create(user=request.user, defaults={"language": language})
     return set_language(request)
