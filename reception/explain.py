@@ -11,8 +11,10 @@ def _templates() -> dict[str, str]:
         "turn_taken": _("%(name)s takes the walk-in: next in the rota"),
         "priority_used": _("%(name)s takes the walk-in on a priority slot, ahead of the order"),
         "skip_forfeit_busy": _("%(name)s's turn passed to %(to)s: busy with a client, no make-up"),
-        "skip_forfeit_away": _("%(name)s's turn passed to %(to)s: not at post without a valid reason"),
-        "skip_forfeit_not_ready": _("%(name)s's turn passed to %(to)s: has not passed today's readiness check"),
+        "skip_forfeit_away": _("%(name)s's turn passed to %(to)s: not at post without a valid reason, no make-up"),
+        "skip_forfeit_not_ready": _(
+            "%(name)s's turn passed to %(to)s: has not passed today's readiness check, no make-up"
+        ),
         "skip_slot_kept_away_excused": _(
             "%(name)s's turn passed to %(to)s while on approved extra work: a priority slot is kept"
         ),

@@ -20,7 +20,9 @@ class Availability(StrEnum):
     OFF_DUTY = "off_duty"  # not on today's duty roster
 
 
-AT_POST = frozenset({Availability.AVAILABLE, Availability.BUSY})
+# At the post: may serve a client who asks for them by name (REC-DES-1). Not being ready withholds rotation
+# turns only (REC-READY-1).
+AT_POST = frozenset({Availability.AVAILABLE, Availability.BUSY, Availability.NOT_READY})
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,9 @@ def route_returning_client(
 ) -> OwnerRouting:
     owner = next((m for m in members if m.salesperson_id == owner_id), None)
     owner_availability = owner.availability if owner else Availability.OFF_DUTY
-    if owner_availability == Availability.AVAILABLE:
+    # REC-READY-1 withholds rotation turns only; an owner at the post serves their own client even before
+    # passing the day's check.
+    if owner_availability in (Availability.AVAILABLE, Availability.NOT_READY):
         return OwnerRouting("owner", owner_id, ("REC-RET-1",))
     if owner_availability == Availability.BUSY:
         # REC-ROT-6: the owner cannot break off a reception; the client waits for them.

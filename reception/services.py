@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from attribution.phones import normalise_phone
 from attribution.selectors import client_by_phone, client_ownership
-from salesoffice.access import sites_for, user_has_role_on_site
+from salesoffice.access import sites_for, user_has_role_on_site, user_roles
 from salesoffice.models import Site, SiteMembership, display_name
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -61,6 +61,12 @@ class DeskResult:
     reception: Reception | None
     events: list[RotaEvent] = field(default_factory=list)
     duplicate: bool = False
+
+
+def _require(actor: AbstractBaseUser, site: Site, perm: str, message: str) -> None:
+    """The role's permission, held on this site: a manager of another site has no say here."""
+    if not actor.has_perm(perm) or not sites_for(actor).filter(pk=site.pk).exists():
+        raise PermissionDenied(message)
 
 
 def desk_settings_for(site: Site) -> DeskSettings:
@@ -299,6 +305,7 @@ def walk_in_arrive(
     introduced_by_old_client: bool = False,
 ) -> DeskResult:
     """A new walk-in: the rota decides who receives them (REC-ROT-1..6, REC-DES-4)."""
+    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         if existing := _existing(site, request_key):
@@ -338,6 +345,7 @@ def designated_arrive(
     client_label: str = "",
 ) -> DeskResult:
     """A new client names a salesperson before substantive reception (REC-DES-1): not a rota turn."""
+    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         if existing := _existing(site, request_key):
@@ -409,6 +417,7 @@ def returning_arrive(
     party_new_clients: int = 0,
 ) -> DeskResult:
     """A client who has been before goes to the owner on the register (REC-NEW-1, REC-RET-1/2, REC-ROT-9)."""
+    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     normalised = normalise_phone(phone)
     with transaction.atomic():
         desk = _lock_desk(site)
@@ -536,6 +545,17 @@ WAITING_FOR_RULE = {
 }
 
 
+def _refused_salespeople(reception: Reception) -> set[int]:
+    """Everyone a reassigned client has refused along the chain of REC-NEW-4c byes: none gets them back."""
+    refused: set[int] = set()
+    current = reception
+    while current.replaces_id is not None:
+        current = Reception.objects.only("pk", "salesperson_id", "replaces_id", "kind").get(pk=current.replaces_id)
+        if current.status == Reception.Status.BYE and current.salesperson_id:
+            refused.add(current.salesperson_id)
+    return refused
+
+
 def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEvent]:
     """Hand waiting clients to whoever is free, oldest first (REC-ROT-6: nobody forfeits for them)."""
     events: list[RotaEvent] = []
@@ -544,7 +564,7 @@ def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEv
         snapshot = take_snapshot(site, desk, now)
         if reception.waiting_for_id:
             state = snapshot.state_of(reception.waiting_for_id)
-            if state is None or state.availability != Availability.AVAILABLE:
+            if state is None or state.availability not in (Availability.AVAILABLE, Availability.NOT_READY):
                 continue
             reception.salesperson_id = reception.waiting_for_id
             reception.status = Reception.Status.ACTIVE
@@ -598,15 +618,11 @@ def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEv
             # right to them), and goes by the rota order itself, not to a priority-slot holder; without this a
             # waiting replacement was handed straight back to the original once anyone came free.
             reassigned = reception.kind == Reception.Kind.REASSIGNED
-            refused_id = (
-                Reception.objects.values_list("salesperson_id", flat=True).get(pk=reception.replaces_id)
-                if reassigned
-                else None
-            )
+            refused = _refused_salespeople(reception) if reassigned else set()
             available = [
                 m
                 for m in snapshot.members
-                if m.availability == Availability.AVAILABLE and m.salesperson_id != refused_id
+                if m.availability == Availability.AVAILABLE and m.salesperson_id not in refused
             ]
             if not available:
                 continue
@@ -628,6 +644,7 @@ def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEv
 
 def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
     """The client is seen out; the salesperson is free again and takes any waiting client."""
+    _require(actor, reception.site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     site = reception.site
     with transaction.atomic():
         desk = _lock_desk(site)
@@ -665,6 +682,7 @@ def absence_start(
     now: dt.datetime,
 ) -> Absence:
     """The salesperson leaves the post; extra work assigned by a superior waits for the PM (REC-ROT-4/5)."""
+    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         if Reception.objects.filter(site=site, salesperson=salesperson, status=Reception.Status.ACTIVE).exists():
@@ -706,6 +724,7 @@ def absence_start(
 
 def absence_end(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
     """Back at post: the salesperson is eligible again and takes any waiting client (REC-ROT-5, REC-ROT-6)."""
+    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         absence = (
@@ -825,6 +844,7 @@ def readiness_record(
     now: dt.datetime,
 ) -> ReadinessCheck:
     """The supervisor's morning check (REC-READY-1); failing it removes the person from the turns."""
+    _require(actor, site, "reception.check_readiness", _("Only the site supervisor may record readiness checks."))
     with transaction.atomic():
         desk = _lock_desk(site)
         check = ReadinessCheck.objects.create(
@@ -866,6 +886,7 @@ def violation_record(
     now: dt.datetime,
 ) -> Violation:
     """A breach with its clause, kept with the recording manager and penalty (REC-READY-2, REC-NEW-5)."""
+    _require(actor, site, "reception.record_violation", _("Only a manager may record a violation (REC-READY-2)."))
     if occurred_at > now:
         raise DeskError({"occurred_at": _("A violation cannot be recorded for a time in the future.")})
     violation = Violation.objects.create(
@@ -903,10 +924,9 @@ def rota_swap(
     now: dt.datetime,
 ) -> None:
     """Swap two places in the order; only the site supervisor may, and the reason is kept (REC-ROT-3)."""
-    # REC-ROT-3 says *the site's* supervisor: the permission alone let a supervisor of another site reorder this
-    # site's rota whenever the service was called outside the views (which check the site); check it here too.
-    if not actor.has_perm("reception.manage_rota") or not sites_for(actor).filter(pk=site.pk).exists():
-        raise PermissionDenied(_("Only the site supervisor may change the rota order (REC-ROT-3)."))
+    # REC-ROT-3 says *the site's* supervisor: the permission alone would let a supervisor of another site reorder
+    # this site's rota whenever the service is called outside the views (which check the site).
+    _require(actor, site, "reception.manage_rota", _("Only the site supervisor may change the rota order (REC-ROT-3)."))
     if not reason.strip():
         raise DeskError({"reason": _("Say why the order changes (REC-ROT-3).")})
     with transaction.atomic():
@@ -954,8 +974,7 @@ def roster_set(
     now: dt.datetime,
 ) -> None:
     """Who is on duty on `day`; people taken off keep their place in the order."""
-    if not actor.has_perm("reception.manage_roster"):
-        raise PermissionDenied(_("Only the site supervisor may set the duty roster."))
+    _require(actor, site, "reception.manage_roster", _("Only the site supervisor may set the duty roster."))
     with transaction.atomic():
         desk = _lock_desk(site)
         allowed = set(RotaMember.objects.filter(site=site, active=True).values_list("salesperson_id", flat=True))
@@ -990,9 +1009,15 @@ def change_request_decide(
     instigated: bool = False,
 ) -> DeskResult:
     """The manager's decision when a client asks for another salesperson mid-reception (REC-NEW-4, REC-DES-2/3)."""
-    if not actor.has_perm("reception.decide_change_request"):
-        raise PermissionDenied(_("Only a manager may decide a change of salesperson (REC-NEW-4)."))
     site = reception.site
+    _require(
+        actor,
+        site,
+        "reception.decide_change_request",
+        _("Only a manager may decide a change of salesperson (REC-NEW-4)."),
+    )
+    if decision not in ChangeRequest.Decision.values:
+        raise DeskError({"decision": _("Choose one of the decisions.")})
     with transaction.atomic():
         desk = _lock_desk(site)
         reception = Reception.objects.select_for_update(of=("self",)).select_related("salesperson").get(pk=reception.pk)
@@ -1097,10 +1122,14 @@ def change_request_decide(
             request_key=request_key,
             created_by=actor,
         )
-        # A reassignment goes by the rota order itself (REC-NEW-4c), not to a priority-slot holder.
-        turn = rules.next_walk_in(
-            snapshot.members, exclude_salesperson_id=original.pk, honour_priority=False, **_cursor_args(snapshot)
-        )
+        # A reassignment goes by the rota order itself (REC-NEW-4c), not to a priority-slot holder, and never back
+        # to anyone the client has refused along the way.
+        refused = _refused_salespeople(replacement)
+        candidates = [m for m in snapshot.members if m.salesperson_id not in refused]
+        try:
+            turn = rules.next_walk_in(candidates, honour_priority=False, **_cursor_args(snapshot))
+        except rules.NobodyOnDuty:  # everyone on duty has been refused: the client waits for the manager
+            turn = rules.TurnDecision(rules.Assignment.WAIT)
         if turn.assignment == rules.Assignment.WAIT:
             replacement.save()
             events.append(_event(site, now, "client_waiting", "REC-ROT-6", reception=replacement))
@@ -1203,7 +1232,8 @@ def _switch_to_named(
         first=display_name(reception.salesperson),
     )
     _bump(desk)
-    return DeskResult(replacement, [event])
+    # The first receiver is free again and takes a client already waiting, as anyone coming free does (REC-ROT-6).
+    return DeskResult(replacement, [event, *_serve_waiting(site, desk, now)])
 
 
 def phone_inquiry_log(
@@ -1231,4 +1261,9 @@ def phone_inquiry_log(
 
 
 def is_site_project_manager(user: AbstractBaseUser, site: Site) -> bool:
-    return user.is_superuser or user_has_role_on_site(user, site, Role.PROJECT_MANAGER)
+    """The site's own project manager approves (REC-ROT-5); an admin may stand in for them."""
+    return (
+        user.is_superuser
+        or user_has_role_on_site(user, site, Role.PROJECT_MANAGER)
+        or (Role.ADMIN.value in user_roles(user) and sites_for(user).filter(pk=site.pk).exists())
+    )

@@ -1,5 +1,6 @@
 """The audit history a manager can read: who changed what, when, field by field."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -7,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Subquery
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .access import sees_all_sites, sites_for
@@ -119,4 +121,6 @@ def _text(field, value, people: dict[int, str]) -> str:
         return people[value]
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
     return str(value)

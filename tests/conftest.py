@@ -39,6 +39,12 @@ def make_user(username: str, role: Role | None, sites: list[Site], **extra):
     return user
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The default hasher is deliberately slow; personas are made in most tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def site(db):
     site = Site.objects.create(name="Riverside", code="riverside", kind=Site.Kind.SALES_OFFICE)

@@ -19,14 +19,18 @@ pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs R
 def redis_worker(settings):
     redis_url = os.environ["REDIS_URL"]
     app.conf.update(task_always_eager=False, broker_url=redis_url, result_backend=redis_url)
+    # The app caches its result backend per thread on first use (an earlier eager test made a disabled one).
+    vars(app._local).pop("backend", None)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         app.conf.update(task_always_eager=True, result_backend=None)
+        vars(app._local).pop("backend", None)
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback restores the role groups of the data migration that the flush after this test removes.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reminder_task_runs_on_a_redis_worker_and_notifies_once(
     redis_worker, site, salespeople, supervisor, project_manager
 ):

@@ -15,12 +15,6 @@ from reception.models import ChangeRequest, PhoneInquiry, ReadinessCheck, RotaEv
 from ..conftest import at, key, open_desk
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The personas' passwords are never checked here; PBKDF2 would spend seconds per test creating them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _rota_event(site, people, supervisor, manager):
     open_desk(site, people, supervisor, at(2, 9))
     return RotaEvent.objects.filter(site=site).order_by("pk").first(), "rule_id", "REC-ROT-2"

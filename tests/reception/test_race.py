@@ -19,12 +19,6 @@ from ..conftest import at, key, make_user, open_desk
 RACE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The personas' passwords are never checked here; PBKDF2 would spend seconds per test creating them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def eight(site, salespeople, supervisor):
     """Eight salespeople in rota order (ann .. eve, fay, gus, hal), all on duty and ready on 2 March."""

@@ -53,12 +53,6 @@ class Clock:
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The personas' passwords are never checked here; PBKDF2 would spend seconds per test creating them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def in_english():
     """Messages are asserted in English; the default language (zh-hans) has its own catalog."""
     with translation.override("en"):
