@@ -202,8 +202,12 @@ def lunch_duty(
     last_turn_member_id: int | None,
     last_turn_position: int | None,
 ) -> list[MemberState]:
-    """The first two in the current order keep the desk at lunch (REC-ROT-7)."""
-    return rolling_order(members, last_turn_member_id=last_turn_member_id, last_turn_position=last_turn_position)[:2]
+    """The first two in the current order keep the desk at lunch (REC-ROT-7).
+
+    Someone away from the post cannot keep the desk, so the duty passes to the next at the post.
+    """
+    order = rolling_order(members, last_turn_member_id=last_turn_member_id, last_turn_position=last_turn_position)
+    return [m for m in order if m.availability in AT_POST][:2]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def test_pending_extra_work_is_notified_once_to_the_sites_project_managers_rec_r
 
     assert services.absence_approval_reminders(now=at(2, 10, 5)) == 1
     assert services.absence_approval_reminders(now=at(2, 10, 10)) == 0
-    assert remind_pending_absence_approvals.delay().get() == 0  # the beat task: same service, still idempotent
+    assert remind_pending_absence_approvals.apply().get() == 0  # the beat task: same service, still idempotent
 
     note = Notification.objects.get()
     assert note.recipient == project_manager

@@ -359,3 +359,8 @@ def test_rec_rot_2_property_rolling_order_is_a_rotation_of_the_duty_order(availa
         # The last taker (or, off duty, the first position after theirs) is at the end of the order.
         later = [sp for sp in duty if sp > last]
         assert order[0] == (later[0] if later else duty[0])
+
+
+def test_rec_rot_7_lunch_duty_passes_over_those_away_from_the_post():
+    members = desk(A.AVAILABLE, A.AWAY, A.BUSY, A.AWAY_EXCUSED, A.AVAILABLE)
+    assert ids(rules.lunch_duty(members, **after(5))) == [1, 3]
