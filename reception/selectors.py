@@ -10,7 +10,7 @@ from salesoffice.timeutil import day_bounds, local_day
 
 from . import rules
 from .explain import describe
-from .models import Reception, RotaEvent
+from .models import Reception, RotaEvent, RotaState
 from .rules import Availability
 from .services import DeskSnapshot, rota_state_for, take_snapshot
 
@@ -33,6 +33,7 @@ class Board:
     site: Site
     now: dt.datetime
     version: int
+    token: str
     rows: list[BoardRow]
     next_up_name: str
     next_up_rule: str
@@ -41,6 +42,17 @@ class Board:
     waiting: list[Reception]
     receptions_today: list[Reception]
     events: list[tuple[RotaEvent, str]]
+
+
+def _token(version: int, site: Site, now: dt.datetime) -> str:
+    # The board changes with the desk's version, and with the minute (its clock, lunch hours, a new day).
+    return f"{version}.{now.astimezone(site.zone):%Y%m%d%H%M}"
+
+
+def board_token(site: Site, now: dt.datetime) -> str:
+    """What the board would say now, in one query: a terminal showing this token is up to date."""
+    version = RotaState.objects.filter(site=site).values_list("version", flat=True).first() or 0
+    return _token(version, site, now)
 
 
 def _preview_next(snapshot: DeskSnapshot) -> tuple[int | None, str]:
@@ -102,6 +114,7 @@ def board(site: Site, now: dt.datetime, *, recent_events: int = 12, receptions_s
         site=site,
         now=now,
         version=desk.version,
+        token=_token(desk.version, site, now),
         rows=rows,
         next_up_name=snapshot.name(next_id),
         next_up_rule=next_rule,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -911,6 +912,8 @@ def violation_record(
         name=display_name(salesperson),
         clause=clause,
     )
+    # Its event shows on the board: move the version on so terminals re-render (no desk lock is needed for this).
+    RotaState.objects.filter(site=site).update(version=F("version") + 1)
     return violation
 
 

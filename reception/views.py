@@ -30,7 +30,7 @@ from .forms import (
     WalkInForm,
 )
 from .models import Absence, PhoneInquiry, RotaMember, Violation
-from .selectors import board, events_for_site
+from .selectors import board, board_token, events_for_site
 
 SALES = Site.Kind.SALES_OFFICE
 
@@ -53,27 +53,46 @@ def _action_forms(site: Site) -> dict:
     }
 
 
-def _board_response(
-    request: HttpRequest, site: Site, *, errors: list[str] | None = None, forms: dict | None = None
+DESK_CHANGED = "desk-changed"
+
+
+def _full_page_fallback(request: HttpRequest, site: Site, *, errors=(), forms: dict | None = None) -> HttpResponse:
+    """Without htmx: a redirect to the board carrying any message, or the whole page again when a form has field
+    errors to show next to its fields."""
+    for error in errors:
+        messages.error(request, error)
+    if not forms:
+        return redirect("reception:board", site=site.code)
+    context = {"site": site, "board": board(site, timezone.now()), **_action_forms(site), **forms}
+    return render(request, "reception/board.html", context)
+
+
+def _form_response(
+    request: HttpRequest, site: Site, name: str, form, *, errors=(), changed: bool, invalid: bool = False
 ) -> HttpResponse:
-    """After an action: htmx gets the fresh board and fresh forms (new request keys); others a redirect, or the
-    whole page again when a form has field errors to show next to its fields."""
+    """htmx: the action's own form comes back (fresh after success, bound with its errors otherwise) and the board
+    is told to refresh itself, so an action never pays for rendering the whole desk."""
     if not request.htmx:
-        for error in errors or []:
-            messages.error(request, error)
-        if not forms:
-            return redirect("reception:board", site=site.code)
-        context = {"site": site, "board": board(site, timezone.now()), **_action_forms(site), **forms}
-        return render(request, "reception/board.html", context)
+        return _full_page_fallback(request, site, errors=errors, forms={f"{name}_form": form} if invalid else None)
     context = {
         "site": site,
-        "board": board(site, timezone.now()),
-        "errors": errors or [],
-        "oob": True,
-        **_action_forms(site),
-        **(forms or {}),
+        f"{name}_form": form,
+        "form_template": f"reception/partials/forms/{name}.html",
+        "errors": errors,
     }
-    return render(request, "reception/partials/board_after_action.html", context)
+    response = render(request, "reception/partials/action_result.html", context)
+    if changed:
+        response["HX-Trigger"] = DESK_CHANGED
+    return response
+
+
+def _button_response(request: HttpRequest, site: Site, *, errors=()) -> HttpResponse:
+    """A board button (reception ended, back at post): only any error comes back; the board refreshes itself."""
+    if not request.htmx:
+        return _full_page_fallback(request, site, errors=errors)
+    response = render(request, "reception/partials/desk_errors.html", {"errors": errors, "oob": True})
+    response["HX-Trigger"] = DESK_CHANGED
+    return response
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
@@ -99,10 +118,12 @@ def board_page(request: HttpRequest, site: str) -> HttpResponse:
 @login_required
 @require_GET
 def board_state(request: HttpRequest, site: str) -> HttpResponse:
+    """The polled fragment. A terminal that already shows the current desk gets 204: nothing to render or swap."""
     site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
-    return render(
-        request, "reception/partials/board_state.html", {"site": site_obj, "board": board(site_obj, timezone.now())}
-    )
+    now = timezone.now()
+    if request.GET.get("token") and request.GET["token"] == board_token(site_obj, now):
+        return HttpResponse(status=204)
+    return render(request, "reception/partials/board_state.html", {"site": site_obj, "board": board(site_obj, now)})
 
 
 @login_required
@@ -111,7 +132,7 @@ def arrive_walk_in(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     form = WalkInForm(request.POST, prefix="walkin")
     if not form.is_valid():
-        return _board_response(request, site_obj, forms={"walk_in_form": form})
+        return _form_response(request, site_obj, "walk_in", form, changed=False, invalid=True)
     try:
         services.walk_in_arrive(
             site=site_obj,
@@ -122,8 +143,8 @@ def arrive_walk_in(request: HttpRequest, site: str) -> HttpResponse:
             introduced_by_old_client=form.cleaned_data["introduced_by_old_client"],
         )
     except ValidationError as exc:
-        return _board_response(request, site_obj, errors=_messages_of(exc))
-    return _board_response(request, site_obj)
+        return _form_response(request, site_obj, "walk_in", form, errors=_messages_of(exc), changed=False)
+    return _form_response(request, site_obj, "walk_in", _action_forms(site_obj)["walk_in_form"], changed=True)
 
 
 @login_required
@@ -132,7 +153,7 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     form = DesignatedForm(request.POST, prefix="designated", salespeople=_salespeople(site_obj))
     if not form.is_valid():
-        return _board_response(request, site_obj, forms={"designated_form": form})
+        return _form_response(request, site_obj, "designated", form, changed=False, invalid=True)
     try:
         services.designated_arrive(
             site=site_obj,
@@ -143,8 +164,8 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
             client_label=form.cleaned_data["client_label"],
         )
     except ValidationError as exc:
-        return _board_response(request, site_obj, errors=_messages_of(exc))
-    return _board_response(request, site_obj)
+        return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)
+    return _form_response(request, site_obj, "designated", _action_forms(site_obj)["designated_form"], changed=True)
 
 
 @login_required
@@ -153,7 +174,7 @@ def arrive_returning(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     form = ReturningForm(request.POST, prefix="returning")
     if not form.is_valid():
-        return _board_response(request, site_obj, forms={"returning_form": form})
+        return _form_response(request, site_obj, "returning", form, changed=False, invalid=True)
     try:
         services.returning_arrive(
             site=site_obj,
@@ -165,8 +186,8 @@ def arrive_returning(request: HttpRequest, site: str) -> HttpResponse:
         )
     except ValidationError as exc:
         form.add_error("phone", exc)
-        return _board_response(request, site_obj, forms={"returning_form": form})
-    return _board_response(request, site_obj)
+        return _form_response(request, site_obj, "returning", form, changed=False, invalid=True)
+    return _form_response(request, site_obj, "returning", _action_forms(site_obj)["returning_form"], changed=True)
 
 
 @login_required
@@ -175,7 +196,7 @@ def reception_end(request: HttpRequest, site: str, reception_id: int) -> HttpRes
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     reception = reception_for_site_or_404(site_obj, reception_id)
     services.reception_end(reception=reception, actor=request.user, now=timezone.now())
-    return _board_response(request, site_obj)
+    return _button_response(request, site_obj)
 
 
 @login_required
@@ -184,7 +205,7 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     form = AwayForm(request.POST, prefix="away", salespeople=_salespeople(site_obj))
     if not form.is_valid():
-        return _board_response(request, site_obj, forms={"away_form": form})
+        return _form_response(request, site_obj, "away", form, changed=False, invalid=True)
     try:
         services.absence_start(
             site=site_obj,
@@ -195,8 +216,8 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
             now=timezone.now(),
         )
     except ValidationError as exc:
-        return _board_response(request, site_obj, errors=_messages_of(exc))
-    return _board_response(request, site_obj)
+        return _form_response(request, site_obj, "away", form, errors=_messages_of(exc), changed=False)
+    return _form_response(request, site_obj, "away", _action_forms(site_obj)["away_form"], changed=True)
 
 
 @login_required
@@ -205,7 +226,7 @@ def back_at_post(request: HttpRequest, site: str, member_id: int) -> HttpRespons
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     member = member_for_site_or_404(site_obj, member_id)
     services.absence_end(site=site_obj, salesperson=member.salesperson, actor=request.user, now=timezone.now())
-    return _board_response(request, site_obj)
+    return _button_response(request, site_obj)
 
 
 @login_required

@@ -138,8 +138,26 @@ def test_after_an_htmx_action_the_forms_carry_a_fresh_request_key(clock, site, s
     fresh = response.context["walk_in_form"].initial["request_key"]
     assert fresh != "k-used"
     assert f'value="{fresh}"' in response.content.decode()
-    assert text_of(response, "board-body").count("Ann") >= 1
-    assert response.context["board"].rows[0].availability == "busy"
+    # The action answers with its own form only and tells the board to refresh itself.
+    assert response["HX-Trigger"] == "desk-changed"
+    assert 'id="board-body"' not in response.content.decode()
+    board_response = desk_client.get(url("board_state"), headers=HTMX)
+    assert text_of(board_response, "board-body").count("Ann") >= 1
+    assert board_response.context["board"].rows[0].availability == "busy"
+
+
+def test_a_poll_showing_the_current_desk_gets_204_and_a_stale_one_the_board(
+    clock, site, salespeople, supervisor, desk_client, django_assert_max_num_queries
+):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    shown = desk_client.get(url("board_state"), headers=HTMX).context["board"].token
+    with django_assert_max_num_queries(8):
+        unchanged = desk_client.get(url("board_state"), {"token": shown}, headers=HTMX)
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    desk_client.post(url("arrive"), {"walkin-request_key": key()}, headers=HTMX)
+    changed = desk_client.get(url("board_state"), {"token": shown}, headers=HTMX)
+    assert changed.status_code == 200
+    assert changed.context["board"].token != shown
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
