@@ -9,10 +9,25 @@ from .roles import ROLE_LABELS, Role
 
 
 def navigation(request):
-    """Links by role for the site the page is about, and the unread count: two queries at most."""
+    """Links by role for the site the page is about, and the unread count.
+
+    Each value is computed only when a template uses it (Django calls a callable variable), so fragments such as
+    the polled board, which show no navigation, pay nothing for it.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    return {
+        "nav_items": lambda: _nav_items(request, user),
+        "user_display": lambda: display_name(user),
+        "user_role_labels": lambda: [
+            str(ROLE_LABELS[Role(name)]) for name in sorted(user_roles(user)) if name in Role._value2member_map_
+        ],
+        "unread_notifications": lambda: unread_count(user),
+    }
+
+
+def _nav_items(request, user) -> list[dict]:
     match = getattr(request, "resolver_match", None)
     site_code = match.kwargs.get("site") if match else None
     current = match.view_name if match else ""
@@ -38,10 +53,4 @@ def navigation(request):
         )
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": pgettext("navigation", "Admin"), "active": False})
-    labels = [str(ROLE_LABELS[Role(name)]) for name in sorted(user_roles(user)) if name in Role._value2member_map_]
-    return {
-        "nav_items": items,
-        "user_display": display_name(user),
-        "user_role_labels": labels,
-        "unread_notifications": unread_count(user),
-    }
+    return items
