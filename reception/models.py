@@ -307,7 +307,7 @@ class Reception(models.Model):
         verbose_name = _("reception")
         verbose_name_plural = _("receptions")
         indexes = [
-            models.Index(fields=["site", "arrived_at"]),
+            models.Index(fields=["site", "arrived_at", "id"], name="reception_site_arrived_id_idx"),
             models.Index(
                 fields=["site", "status"], condition=Q(status__in=["waiting", "active"]), name="reception_open_idx"
             ),
@@ -452,4 +452,7 @@ class RotaEvent(AppendOnlyModel):
     class Meta:
         verbose_name = _("rota event")
         verbose_name_plural = _("rota events")
-        indexes = [models.Index(fields=["site", "at"]), models.Index(fields=["site", "kind", "at"])]
+        indexes = [
+            models.Index(fields=["site", "at", "id"], name="rotaevent_site_at_id_idx"),
+            models.Index(fields=["site", "kind", "at"]),
+        ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -103,18 +103,30 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
     settings = desk_settings_for(site)
     rota = list(RotaMember.objects.filter(site=site, active=True).select_related("salesperson").order_by("position"))
     on_duty = set(DutyAssignment.objects.filter(site=site, day=today).values_list("salesperson_id", flat=True))
+    # Plain values, not model instances: the board reads the snapshot on every poll.
     latest_check: dict[int, bool] = {}
-    for check in ReadinessCheck.objects.filter(site=site, day=today, checked_at__lte=now).order_by("checked_at"):
-        latest_check[check.salesperson_id] = check.passed
+    for salesperson_id, *checks in (
+        ReadinessCheck.objects.filter(site=site, day=today, checked_at__lte=now)
+        .order_by("checked_at", "pk")
+        .values_list("salesperson_id", "uniform_ok", "materials_ok", "sales_info_ok")
+    ):
+        latest_check[salesperson_id] = all(checks)
     absences = {
-        a.salesperson_id: a for a in Absence.objects.filter(site=site, ended_at__isnull=True).prefetch_related("slots")
+        a["salesperson_id"]: a
+        for a in Absence.objects.filter(site=site, ended_at__isnull=True)
+        .annotate(has_slot=Exists(PrioritySlot.objects.filter(absence=OuterRef("pk"))))
+        .values("salesperson_id", "reason", "approval", "has_slot")
     }
     busy = set(
         Reception.objects.filter(site=site, status=Reception.Status.ACTIVE).values_list("salesperson_id", flat=True)
     )
     slots: dict[int, list[int]] = {}
-    for slot in PrioritySlot.objects.filter(site=site, status=PrioritySlot.Status.ACTIVE).order_by("granted_at", "pk"):
-        slots.setdefault(slot.salesperson_id, []).append(slot.pk)
+    for salesperson_id, slot_id in (
+        PrioritySlot.objects.filter(site=site, status=PrioritySlot.Status.ACTIVE)
+        .order_by("granted_at", "pk")
+        .values_list("salesperson_id", "pk")
+    ):
+        slots.setdefault(salesperson_id, []).append(slot_id)
 
     members: list[MemberState] = []
     names: dict[int, str] = {}
@@ -127,9 +139,10 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
         elif sp in busy:
             availability = Availability.BUSY
         elif absence is not None:
-            if absence.reason == Absence.Reason.EXTRA_WORK and absence.approval == Absence.Approval.APPROVED:
+            extra_work = absence["reason"] == Absence.Reason.EXTRA_WORK
+            if extra_work and absence["approval"] == Absence.Approval.APPROVED:
                 availability = Availability.AWAY_EXCUSED
-            elif absence.reason == Absence.Reason.EXTRA_WORK and absence.approval == Absence.Approval.PENDING:
+            elif extra_work and absence["approval"] == Absence.Approval.PENDING:
                 availability = Availability.AWAY_PENDING
             else:
                 availability = Availability.AWAY
@@ -144,10 +157,12 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
                 position=member.position,
                 availability=availability,
                 active_slot_ids=tuple(slots.get(sp, ())),
-                absence_has_slot=bool(absence and absence.slots.all()),
+                absence_has_slot=bool(absence and absence["has_slot"]),
             )
         )
-    last_member = desk.last_turn_member
+    # The last taker is nearly always in today's rota, already loaded; otherwise (left the rota) one query.
+    by_pk = {member.pk: member for member in rota}
+    last_member = by_pk.get(desk.last_turn_member_id) or (desk.last_turn_member if desk.last_turn_member_id else None)
     last_position = rules.cursor_position(
         last_turn_position=last_member.position if last_member else None,
         last_turn_at=desk.last_turn_at,
