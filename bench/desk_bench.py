@@ -961,6 +961,7 @@ class CpuMeter:
 
 END_RE = re.compile(rf"/desk/{SITE_CODE}/receptions/(\d+)/end/")
 TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+BOARD_TOKEN_RE = re.compile(r'data-token="([^"]+)"')
 
 
 @dataclass
@@ -1038,13 +1039,26 @@ def terminal_loop(
         if args.think_ms > 0:
             time.sleep(rng.expovariate(1.0 / args.think_ms) / 1000)
 
+    shown = {"token": "", "text": ""}  # the board this terminal shows, as a browser keeps it
+
     def measure(endpoint: str, method: str, path: str, data: dict | None = None, htmx: bool = False) -> str:
         status, text, ms = term.request(method, path, data, htmx)
-        ok = status == 200 and 'id="board-body"' in text
+        if endpoint in ("state", "board"):
+            # An unchanged desk answers a poll with 204 (nothing to render); otherwise the board comes back.
+            ok = status == 204 or (status == 200 and 'id="board-body"' in text)
+            if status == 200 and (found := BOARD_TOKEN_RE.search(text)):
+                shown["token"], shown["text"] = found.group(1), text
+        elif endpoint == "arrive":
+            ok = status == 200 and 'id="walk-in-form"' in text  # the action answers with its own fresh form
+        else:
+            ok = status == 200
         if ok and 'class="alert alert-danger"' in text:
             notes[f"{endpoint}: desk error shown"] += 1
         samples.append(Sample(endpoint, ms, status, ok))
         return text
+
+    def poll() -> None:
+        measure("state", "GET", f"{site}/state/?token={shown['token']}", htmx=True)
 
     try:
         for _ in range(3):  # warm up this terminal's path through the server (not measured)
@@ -1057,20 +1071,19 @@ def terminal_loop(
     start.wait(timeout=300)
     for i in range(args.iterations):
         pause()
-        measure("state", "GET", f"{site}/state/", htmx=True)
+        poll()
         pause()
-        text = measure(
+        measure(
             "arrive",
             "POST",
             f"{site}/arrive/",
             {"walkin-request_key": f"bench-{run_id}-t{term.index}-{i}", "walkin-client_label": f"散客 {i}"},
             htmx=True,
         )
-        end_ids = sorted({int(x) for x in END_RE.findall(text)})
-        pause()
-        measure("state", "GET", f"{site}/state/", htmx=True)
+        poll()  # the refresh the arrival's HX-Trigger asks for, at once as a browser does
         pause()
         measure("board", "GET", f"{site}/")
+        end_ids = sorted({int(x) for x in END_RE.findall(shown["text"])})
         pause()
         # End someone's reception, preferring the ones "this terminal's" share so terminals rarely collide.
         mine = [r for r in end_ids if r % args.terminals == term.index % args.terminals]
@@ -1079,6 +1092,7 @@ def terminal_loop(
             notes["end: nobody in reception to end"] += 1
             continue
         measure("end", "POST", f"{site}/receptions/{target}/end/", {}, htmx=True)
+        poll()
 
 
 # ----------------------------------------------------------------------------------------------------------------
