@@ -43,14 +43,22 @@ def _salespeople(site: Site):
     )
 
 
+def _fresh_form(site: Site, name: str):
+    """An unbound desk action form, with a new request key."""
+    match name:
+        case "walk_in":
+            return WalkInForm(prefix="walkin")
+        case "designated":
+            return DesignatedForm(prefix="designated", salespeople=_salespeople(site))
+        case "returning":
+            return ReturningForm(prefix="returning")
+        case "away":
+            return AwayForm(prefix="away", salespeople=_salespeople(site))
+    raise ValueError(name)
+
+
 def _action_forms(site: Site) -> dict:
-    people = _salespeople(site)
-    return {
-        "walk_in_form": WalkInForm(prefix="walkin"),
-        "designated_form": DesignatedForm(prefix="designated", salespeople=people),
-        "returning_form": ReturningForm(prefix="returning"),
-        "away_form": AwayForm(prefix="away", salespeople=people),
-    }
+    return {f"{name}_form": _fresh_form(site, name) for name in ("walk_in", "designated", "returning", "away")}
 
 
 DESK_CHANGED = "desk-changed"
@@ -144,7 +152,7 @@ def arrive_walk_in(request: HttpRequest, site: str) -> HttpResponse:
         )
     except ValidationError as exc:
         return _form_response(request, site_obj, "walk_in", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "walk_in", _action_forms(site_obj)["walk_in_form"], changed=True)
+    return _form_response(request, site_obj, "walk_in", _fresh_form(site_obj, "walk_in"), changed=True)
 
 
 @login_required
@@ -165,7 +173,7 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
         )
     except ValidationError as exc:
         return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "designated", _action_forms(site_obj)["designated_form"], changed=True)
+    return _form_response(request, site_obj, "designated", _fresh_form(site_obj, "designated"), changed=True)
 
 
 @login_required
@@ -187,7 +195,7 @@ def arrive_returning(request: HttpRequest, site: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_error("phone", exc)
         return _form_response(request, site_obj, "returning", form, changed=False, invalid=True)
-    return _form_response(request, site_obj, "returning", _action_forms(site_obj)["returning_form"], changed=True)
+    return _form_response(request, site_obj, "returning", _fresh_form(site_obj, "returning"), changed=True)
 
 
 @login_required
@@ -217,7 +225,7 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
         )
     except ValidationError as exc:
         return _form_response(request, site_obj, "away", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "away", _action_forms(site_obj)["away_form"], changed=True)
+    return _form_response(request, site_obj, "away", _fresh_form(site_obj, "away"), changed=True)
 
 
 @login_required
