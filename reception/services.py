@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attribution.phones import normalise_phone
-from attribution.selectors import client_by_phone, client_ownership
+from attribution.selectors import client_attribution, client_by_phone
 from salesoffice.access import sites_for, user_has_role_on_site, user_roles
 from salesoffice.models import Site, SiteMembership, display_name
 from salesoffice.notifications import notify
@@ -440,8 +440,11 @@ def returning_arrive(
         if existing := _existing(site, request_key):
             return DeskResult(existing, duplicate=True)
         client = client_by_phone(normalised_phone=normalised)
-        ownership = client_ownership(client=client, site=site, now=now) if client else None
-        if ownership is None or ownership.owner_id is None:
+        # The register decides, after recognitions and introductions: the salesperson who now follows the
+        # client up is the one the client goes to (REC-RET-1, REC-NEW-2c).
+        attribution = client_attribution(client=client, site=site, now=now) if client else None
+        owner_id = attribution.follow_up_id if attribution else None
+        if owner_id is None:
             raise DeskError(
                 _(
                     "No valid registration for this phone on this site: receive the client as new by the rota "
@@ -449,14 +452,14 @@ def returning_arrive(
                 )
             )
         snapshot = take_snapshot(site, desk, now)
-        routing = rules.route_returning_client(snapshot.members, owner_id=ownership.owner_id, **_cursor_args(snapshot))
-        owner_name = snapshot.name(ownership.owner_id) or _("the owner")
+        routing = rules.route_returning_client(snapshot.members, owner_id=owner_id, **_cursor_args(snapshot))
+        owner_name = snapshot.name(owner_id) or _("the owner")
         reception = Reception(
             site=site,
             arrived_at=now,
             client=client,
             client_label=client.name,
-            owner_id=ownership.owner_id,
+            owner_id=owner_id,
             party_new_clients=party_new_clients,
             request_key=request_key,
             created_by=actor,
@@ -465,7 +468,7 @@ def returning_arrive(
         if routing.kind == "owner":
             reception.kind = Reception.Kind.RETURNING
             reception.status = Reception.Status.ACTIVE
-            reception.salesperson_id = ownership.owner_id
+            reception.salesperson_id = owner_id
             reception.started_at = now
             reception.save()
             events.append(
@@ -474,7 +477,7 @@ def returning_arrive(
                     now,
                     "returning_owner",
                     "REC-RET-1",
-                    salesperson_id=ownership.owner_id,
+                    salesperson_id=owner_id,
                     reception=reception,
                     name=owner_name,
                     client=client.name,
@@ -483,7 +486,7 @@ def returning_arrive(
         elif routing.kind == "wait_owner":
             reception.kind = Reception.Kind.RETURNING
             reception.status = Reception.Status.WAITING
-            reception.waiting_for_id = ownership.owner_id
+            reception.waiting_for_id = owner_id
             reception.save()
             events.append(
                 _event(
@@ -491,7 +494,7 @@ def returning_arrive(
                     now,
                     "returning_wait",
                     "REC-RET-1",
-                    salesperson_id=ownership.owner_id,
+                    salesperson_id=owner_id,
                     reception=reception,
                     name=owner_name,
                     client=client.name,

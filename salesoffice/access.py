@@ -49,3 +49,18 @@ def user_has_role_on_site(user: AbstractBaseUser, site: Site, role: Role) -> boo
     if role.value not in user_roles(user):
         return False
     return site.memberships.filter(user=user).exists()
+
+
+def require_site_perm(user: AbstractBaseUser, site: Site, perm: str, message: str) -> None:
+    """For services: the role's permission, held on this site (a manager of another site has no say here)."""
+    if not user.has_perm(perm) or not sites_for(user).filter(pk=site.pk).exists():
+        raise PermissionDenied(message)
+
+
+def is_site_project_manager(user: AbstractBaseUser, site: Site) -> bool:
+    """The site's own project manager approves (REC-ROT-5, ATT-REG-1, ATT-EMP-3); an admin may stand in."""
+    return (
+        user.is_superuser
+        or user_has_role_on_site(user, site, Role.PROJECT_MANAGER)
+        or (Role.ADMIN.value in user_roles(user) and sites_for(user).filter(pk=site.pk).exists())
+    )

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "salesoffice",
     "attribution",
     "reception",
+    "commission",
 ]
 
 MIDDLEWARE = [

@@ -111,3 +111,18 @@ def open_desk(site, people, supervisor, now: dt.datetime, ready=None):
             actor=supervisor,
             now=now,
         )
+
+
+def client_with_phone(name: str, phone: str, created_at):
+    """The register's client for this phone, made directly (for tests that set up facts rather than exercise
+    registration itself, which tests/attribution covers through the services)."""
+    from attribution.models import Client, ClientPhone
+    from attribution.phones import normalise_phone
+
+    normalised = normalise_phone(phone)
+    known = ClientPhone.objects.filter(phone_normalised=normalised).select_related("client").first()
+    if known:
+        return known.client
+    client = Client.objects.create(name=name, phone=phone, phone_normalised=normalised, created_at=created_at)
+    ClientPhone.objects.create(client=client, phone=phone, phone_normalised=normalised)
+    return client

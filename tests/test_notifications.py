@@ -16,8 +16,14 @@ def test_pending_extra_work_is_notified_once_to_the_sites_project_managers_rec_r
 ):
     other_pm = make_user("other_pm", Role.PROJECT_MANAGER, [other_site])
     open_desk(site, salespeople, supervisor, at(2, 9))
-    services.absence_start(site=site, salesperson=salespeople[0], reason=Absence.Reason.EXTRA_WORK,
-                           detail="contract delivery", actor=supervisor, now=at(2, 10))
+    services.absence_start(
+        site=site,
+        salesperson=salespeople[0],
+        reason=Absence.Reason.EXTRA_WORK,
+        detail="contract delivery",
+        actor=supervisor,
+        now=at(2, 10),
+    )
 
     assert services.absence_approval_reminders(now=at(2, 10, 5)) == 1
     assert services.absence_approval_reminders(now=at(2, 10, 10)) == 0
@@ -29,11 +35,18 @@ def test_pending_extra_work_is_notified_once_to_the_sites_project_managers_rec_r
     assert not Notification.objects.filter(recipient=other_pm).exists()
 
 
-def test_notification_page_lists_and_marks_read(client, site, salespeople, supervisor, project_manager,
-                                                 django_assert_max_num_queries):
+def test_notification_page_lists_and_marks_read(
+    client, site, salespeople, supervisor, project_manager, django_assert_max_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
-    services.absence_start(site=site, salesperson=salespeople[1], reason=Absence.Reason.EXTRA_WORK,
-                           detail="site visit", actor=supervisor, now=at(2, 10))
+    services.absence_start(
+        site=site,
+        salesperson=salespeople[1],
+        reason=Absence.Reason.EXTRA_WORK,
+        detail="site visit",
+        actor=supervisor,
+        now=at(2, 10),
+    )
     services.absence_approval_reminders(now=at(2, 10, 1))
     client.force_login(project_manager)
     with django_assert_max_num_queries(12):

@@ -20,7 +20,8 @@ def sync_role_groups(apps, schema_editor):
         wanted = []
         for dotted in perms:
             app_label, codename = dotted.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            # A permission of a model a later migration creates does not exist yet; that migration syncs again.
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
 
 

@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 
-from attribution.models import Client, VisitApproval, VisitEntry
+from attribution.models import VisitApproval, VisitEntry
 from reception import services
 from reception.explain import describe
 from reception.models import ChangeRequest, PrioritySlot, Reception, RotaEvent
 
-from ..conftest import at, key, open_desk
+from ..conftest import at, client_with_phone, key, open_desk
 
 
 def decide(reception, manager, decision, now, **extra):
@@ -65,9 +65,7 @@ def test_rec_des_3_returning_client_gets_duty_reception_from_named_and_stays_own
     site, salespeople, supervisor, sales_manager, project_manager
 ):
     ann, bob, cat, dan, eve = salespeople
-    client = Client.objects.create(
-        name="Mr Huang", phone="13800138001", phone_normalised="+8613800138001", created_at=at(1, 9)
-    )
+    client = client_with_phone("Mr Huang", "13800138001", at(1, 9))
     entry = VisitEntry.objects.create(
         client=client, site=site, salesperson=cat, visited_at=at(1, 9), registered_at=at(1, 9), registered_by=cat
     )

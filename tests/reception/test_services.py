@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from attribution.models import Client, VisitApproval, VisitEntry
-from attribution.phones import normalise_phone
 from attribution.selectors import client_ownership
 from reception import selectors, services
 from reception.explain import describe
@@ -33,7 +32,7 @@ from reception.models import (
 from reception.rules import Availability
 from salesoffice.roles import ROLE_PERMISSIONS, Role
 
-from ..conftest import at, key, make_user, open_desk
+from ..conftest import at, client_with_phone, key, make_user, open_desk
 
 PHONE = "13800138001"
 
@@ -105,9 +104,7 @@ def message_of(error) -> str:
 
 def register(site, owner, approver, *, registered_at, phone=PHONE, name="Mr Huang", approved=True) -> Client:
     """A client on the visit register (ATT-REG-1), approved the same day by the project manager."""
-    client = Client.objects.filter(phone_normalised=normalise_phone(phone)).first() or Client.objects.create(
-        name=name, phone=phone, phone_normalised=normalise_phone(phone), created_at=registered_at
-    )
+    client = client_with_phone(name, phone, registered_at)
     entry = VisitEntry.objects.create(
         client=client,
         site=site,

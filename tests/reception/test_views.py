@@ -13,11 +13,10 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from attribution.models import Client, VisitApproval, VisitEntry
-from attribution.phones import normalise_phone
 from reception import services
 from reception.models import Absence, ChangeRequest, PhoneInquiry, Reception, RotaEvent, Violation
 
-from ..conftest import at, key, open_desk
+from ..conftest import at, client_with_phone, key, open_desk
 
 HTMX = {"HX-Request": "true"}
 HALF_A_MINUTE = dt.timedelta(seconds=30)
@@ -267,7 +266,7 @@ def test_away_while_in_a_reception_is_refused_with_the_clause(clock, site, sales
 
 def register(site, salesperson, name, phone, when, approver):
     """A client on the visit register, registered by `salesperson` and approved (ATT-REG-1)."""
-    client = Client.objects.create(name=name, phone=phone, phone_normalised=normalise_phone(phone), created_at=when)
+    client = client_with_phone(name, phone, when)
     entry = VisitEntry.objects.create(
         client=client, site=site, salesperson=salesperson, visited_at=when, registered_at=when, registered_by=approver
     )

@@ -8,8 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from attribution.models import Client, VisitApproval, VisitEntry
-from attribution.phones import normalise_phone
+from attribution import services as register
 from reception import services
 from reception.models import Absence, DeskSettings, RotaMember, Violation
 from salesoffice.models import Site, SiteMembership
@@ -108,21 +107,16 @@ class Command(BaseCommand):
         for index, (owner, client_name, phone) in enumerate(
             [("li", "黄先生", "13800138001"), ("wang", "林女士", "13800138002"), ("liu", "高先生", "13800138003")]
         ):
-            client = Client.objects.create(
-                name=client_name,
-                phone=phone,
-                phone_normalised=normalise_phone(phone),
-                created_at=now - dt.timedelta(days=10 + index),
-            )
-            entry = VisitEntry.objects.create(
-                client=client,
+            registered_at = now - dt.timedelta(days=10 + index)
+            entry = register.visit_register(
                 site=riverside,
+                actor=people[owner],
                 salesperson=people[owner],
-                visited_at=client.created_at,
-                registered_at=client.created_at,
-                registered_by=people[owner],
-            )
-            VisitApproval.objects.create(entry=entry, approved_by=pm, approved_at=client.created_at)
+                name=client_name,
+                phones=[phone],
+                now=registered_at,
+            ).entry
+            register.visit_review(entry=entry, actor=pm, approve=True, now=registered_at + dt.timedelta(hours=8))
 
         today = local_day(now, zone)
         on_duty = {people[u].pk for u in ("wang", "li", "zhang", "zhao", "chen")}

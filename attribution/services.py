@@ -1,0 +1,669 @@
+"""State changes of the client register. Each takes `now`, checks the actor's role on the site, asks
+`attribution.rules` whether the rules allow it, and records facts only (ATT-REG-1: the register is append-only)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from salesoffice.access import is_site_project_manager, require_site_perm, user_has_role_on_site
+from salesoffice.models import Site, display_name
+from salesoffice.notifications import notify
+from salesoffice.roles import Role
+from salesoffice.timeutil import end_of_day, local_day
+
+from . import rules
+from .models import (
+    Client,
+    ClientPhone,
+    CompanyClientMark,
+    DisputeOpinion,
+    DisputeShare,
+    FollowUp,
+    OldClientIntroduction,
+    Recognition,
+    Referral,
+    SpouseLink,
+    VisitApproval,
+    VisitEntry,
+)
+from .phones import normalise_phone
+from .selectors import client_attribution, client_facts, client_ownership, user_names
+
+
+class RegisterError(ValidationError):
+    """A register action the rules refuse; the message says why and which clause. A dict message names the
+    form field it belongs next to."""
+
+
+@dataclass
+class RegistrationResult:
+    entry: VisitEntry
+    client: Client
+    created_client: bool
+    possible_duplicates: list[Client] = field(default_factory=list)
+
+
+# --- matching (ATT-REG-3) ----------------------------------------------------------------------------------
+
+
+def normalise_phones(phones: list[str], *, field_name: str = "phones") -> list[tuple[str, str]]:
+    """(as typed, E.164) for every non-empty phone; an invalid one is an error next to the field."""
+    cleaned: list[tuple[str, str]] = []
+    for raw in phones:
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        try:
+            normalised = normalise_phone(raw)
+        except ValidationError as exc:
+            raise RegisterError({field_name: [_("%(phone)s is not a valid phone number.") % {"phone": raw}]}) from exc
+        if normalised not in (n for _raw, n in cleaned):
+            cleaned.append((raw, normalised))
+    if not cleaned:
+        raise RegisterError({field_name: [_("Enter the client's phone number.")]})
+    return cleaned
+
+
+def _similar_phone(a: str, b: str) -> bool:
+    """One digit different, or two neighbouring digits swapped: the typing slips a duplicate hides behind."""
+    if a == b or len(a) != len(b):
+        return False
+    diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diffs) == 1:
+        return True
+    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+
+
+def possible_duplicates(
+    *, name: str, phones: list[str], id_number: str = "", exclude_client_id: int | None = None
+) -> list[Client]:
+    """Clients who look like the same person (ATT-REG-3): same name and a similar phone, or the same ID number.
+    Two indexed reads, whatever the size of the register."""
+    found: dict[int, Client] = {}
+    same_name = (
+        Client.objects.filter(name=name.strip())
+        .exclude(pk=exclude_client_id)
+        .prefetch_related("phones")
+        .order_by("pk")[:50]
+    )
+    for candidate in same_name:
+        if any(_similar_phone(p.phone_normalised, mine) for p in candidate.phones.all() for mine in phones):
+            found[candidate.pk] = candidate
+    if id_number.strip():
+        for candidate in Client.objects.filter(id_number=id_number.strip()).exclude(pk=exclude_client_id)[:20]:
+            found.setdefault(candidate.pk, candidate)
+    return list(found.values())
+
+
+def _client_for_phones(
+    phones: list[tuple[str, str]], *, name: str, id_number: str, now: dt.datetime
+) -> tuple[Client, bool]:
+    """The one client these phones belong to, locked; or a new client holding them. Two registrations of the
+    same new phone at once meet on ClientPhone's unique index: the loser re-reads and finds the winner's client."""
+    normalised = [n for _raw, n in phones]
+    for _attempt in range(3):
+        owners = set(ClientPhone.objects.filter(phone_normalised__in=normalised).values_list("client_id", flat=True))
+        if len(owners) > 1:
+            raise RegisterError({"phones": [_("These phone numbers belong to different clients on the register.")]})
+        if owners:
+            client = Client.objects.select_for_update().get(pk=owners.pop())
+            known = set(client.phones.values_list("phone_normalised", flat=True))
+            try:
+                with transaction.atomic():
+                    for raw, n in phones:
+                        if n not in known:
+                            ClientPhone.objects.create(client=client, phone=raw, phone_normalised=n)
+            except IntegrityError:
+                continue
+            return client, False
+        try:
+            with transaction.atomic():
+                raw, first = phones[0]
+                client = Client.objects.create(
+                    name=name.strip(), phone=raw, phone_normalised=first, id_number=id_number.strip(), created_at=now
+                )
+                for raw, n in phones:
+                    ClientPhone.objects.create(client=client, phone=raw, phone_normalised=n)
+        except IntegrityError:
+            continue  # someone registered one of these phones a moment ago: use their client
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        return client, True
+    raise RegisterError(_("The register is busy with this phone number; try again."))
+
+
+# --- the visit register (ATT-REG-1..3) ---------------------------------------------------------------------
+
+
+def _check_salesperson(site: Site, actor: AbstractBaseUser, salesperson: AbstractBaseUser) -> None:
+    if salesperson.pk != actor.pk:
+        require_site_perm(
+            actor,
+            site,
+            "attribution.register_for_others",
+            _("Only a supervisor or manager may register a visit for another salesperson."),
+        )
+    if not user_has_role_on_site(salesperson, site, Role.SALESPERSON):
+        raise RegisterError(
+            {"salesperson": [_("%(name)s is not a salesperson of this site.") % {"name": display_name(salesperson)}]}
+        )
+
+
+def holder_refusal(attribution: rules.Attribution, *, salesperson_id: int, names: dict[int, str], zone) -> str:
+    """Why a salesperson may not register a client someone else holds, or '' if they may (ATT-REG-3)."""
+    if attribution.owner_id is None or salesperson_id in (attribution.owner_id, attribution.follow_up_id):
+        return ""
+    if salesperson_id in attribution.salesperson_ids:
+        return ""
+    return _(
+        "This client is registered to %(owner)s, valid until %(until)s: the first valid registration wins "
+        "(ATT-REG-2, ATT-REG-3)."
+    ) % {
+        "owner": names.get(attribution.owner_id, ""),
+        "until": local_day(attribution.valid_until, zone).isoformat(),
+    }
+
+
+def visit_register(
+    *,
+    site: Site,
+    actor: AbstractBaseUser,
+    salesperson: AbstractBaseUser,
+    name: str,
+    phones: list[str],
+    now: dt.datetime,
+    id_number: str = "",
+    source: str = VisitEntry.Source.WALK_IN,
+    needs: str = "",
+    budget: Decimal | None = None,
+    grade: str = "",
+    visited_at: dt.datetime | None = None,
+    received_by: AbstractBaseUser | None = None,
+    reception=None,
+    note: str = "",
+) -> RegistrationResult:
+    """Write a visit on the register (ATT-REG-1), refusing a client someone else validly holds (ATT-REG-3)."""
+    require_site_perm(actor, site, "attribution.register_visit", _("You may not register visits on this site."))
+    _check_salesperson(site, actor, salesperson)
+    if not name.strip():
+        raise RegisterError({"name": [_("Enter the client's name.")]})
+    cleaned = normalise_phones(phones)
+    visited_at = visited_at or now
+    if visited_at > now:
+        raise RegisterError({"visited_at": [_("A visit cannot be registered before it happens.")]})
+    with transaction.atomic():
+        client, created = _client_for_phones(cleaned, name=name, id_number=id_number, now=now)
+        if not created:
+            attribution = client_attribution(client=client, site=site, now=now)
+            refusal = holder_refusal(
+                attribution,
+                salesperson_id=salesperson.pk,
+                names=user_names([attribution.owner_id]),
+                zone=site.zone,
+            )
+            if refusal:
+                raise RegisterError({"phones": [refusal]})
+            pending = (
+                VisitEntry.objects.filter(client=client, site=site, approval__isnull=True)
+                .exclude(salesperson=salesperson)
+                .select_related("salesperson")
+                .order_by("registered_at")
+                .first()
+            )
+            if pending is not None:
+                raise RegisterError(
+                    {
+                        "phones": [
+                            _(
+                                "%(name)s registered this client first, on %(day)s, and the entry awaits the project "
+                                "manager's approval: the earlier registration wins if approved (ATT-REG-3)."
+                            )
+                            % {
+                                "name": display_name(pending.salesperson),
+                                "day": local_day(pending.registered_at, site.zone).isoformat(),
+                            }
+                        ]
+                    }
+                )
+        duplicates = possible_duplicates(
+            name=name, phones=[n for _raw, n in cleaned], id_number=id_number, exclude_client_id=client.pk
+        )
+        if grade or needs or budget is not None:
+            client.grade = grade or client.grade
+            client.needs = needs or client.needs
+            client.budget = budget if budget is not None else client.budget
+            client.save(update_fields=["grade", "needs", "budget"])
+        entry = VisitEntry.objects.create(
+            client=client,
+            site=site,
+            salesperson=salesperson,
+            received_by=received_by if received_by and received_by.pk != salesperson.pk else None,
+            reception=reception,
+            source=source,
+            visited_at=visited_at,
+            registered_at=now,
+            registered_by=actor,
+            needs=needs,
+            budget=budget,
+            note=note,
+            possible_duplicates=[{"id": d.pk, "name": d.name, "phone": d.phone} for d in duplicates],
+        )
+        if reception is not None and reception.client_id is None:
+            reception.client = client
+            reception.save(update_fields=["client"])
+    return RegistrationResult(entry, client, created, duplicates)
+
+
+def visit_review(
+    *, entry: VisitEntry, actor: AbstractBaseUser, approve: bool, now: dt.datetime, reason: str = ""
+) -> VisitApproval:
+    """The project manager's approval (or rejection) of a register entry (ATT-REG-1)."""
+    site = entry.site
+    require_site_perm(actor, site, "attribution.approve_register", _("Only the project manager approves the register."))
+    if not is_site_project_manager(actor, site):
+        raise RegisterError(_("Only this site's project manager approves its register (ATT-REG-1)."))
+    if actor.pk in (entry.salesperson_id, entry.registered_by_id):
+        raise RegisterError(_("Nobody approves their own register entry (ATT-REG-1)."))
+    if not approve and not reason.strip():
+        raise RegisterError({"reason": [_("Say why the entry is rejected.")]})
+    with transaction.atomic():
+        locked = VisitEntry.objects.select_for_update().get(pk=entry.pk)
+        if VisitApproval.objects.filter(entry=locked).exists():
+            raise RegisterError(_("This entry has already been reviewed; a correction is a new entry (ATT-REG-1)."))
+        return VisitApproval.objects.create(
+            entry=locked, approved=approve, reason=reason.strip(), approved_by=actor, approved_at=now
+        )
+
+
+def visit_correct(
+    *,
+    entry: VisitEntry,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    note: str,
+    salesperson: AbstractBaseUser | None = None,
+    visited_at: dt.datetime | None = None,
+    needs: str | None = None,
+) -> VisitEntry:
+    """A correction is a new entry that references the one it corrects (ATT-REG-1); it counts once approved."""
+    site = entry.site
+    require_site_perm(actor, site, "attribution.register_visit", _("You may not register visits on this site."))
+    if not note.strip():
+        raise RegisterError({"note": [_("Say what the correction fixes.")]})
+    salesperson = salesperson or entry.salesperson
+    _check_salesperson(site, actor, salesperson)
+    return VisitEntry.objects.create(
+        client=entry.client,
+        site=site,
+        salesperson=salesperson,
+        received_by=entry.received_by,
+        reception=entry.reception,
+        source=entry.source,
+        visited_at=visited_at or entry.visited_at,
+        registered_at=now,
+        registered_by=actor,
+        corrects=entry,
+        needs=entry.needs if needs is None else needs,
+        budget=entry.budget,
+        note=note.strip(),
+    )
+
+
+# --- facts the project manager records ---------------------------------------------------------------------
+
+
+def _require_facts(actor: AbstractBaseUser, site: Site) -> None:
+    require_site_perm(
+        actor,
+        site,
+        "attribution.record_client_facts",
+        _("Only the project or sales manager records this on the register."),
+    )
+
+
+def recognition_record(
+    *,
+    site: Site,
+    client: Client,
+    original_client: Client,
+    original_salesperson: AbstractBaseUser,
+    recognised_at: dt.datetime,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    note: str = "",
+) -> tuple[Recognition, rules.RecognitionVerdict]:
+    """REC-NEW-2: record that a client served as new is the original salesperson's; refused when the rules say
+    the recognition has no effect (a deal on the spot, after the month, no valid claim)."""
+    _require_facts(actor, site)
+    if recognised_at > now:
+        raise RegisterError({"recognised_at": [_("A recognition cannot be recorded before it happens.")]})
+    if original_client.pk == client.pk:
+        raise RegisterError({"original_client": [_("Choose the original salesperson's own client record.")]})
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        facts = client_facts(client=client, site=site, now=now)
+        period = rules.current_period(facts.visits, now=recognised_at, zone=site.zone)
+        if period is None:
+            raise RegisterError(_("The client has no approved registration to recognise (REC-NEW-2)."))
+        original_visits = client_facts(client=original_client, site=site, now=now).visits
+        verdict = rules.judge_recognition(
+            original_salesperson_id=original_salesperson.pk,
+            original_visits=original_visits,
+            new_visit_at=period.first.visit_instant,
+            new_salesperson_id=period.owner_id,
+            recognised_at=recognised_at,
+            deals=facts.deals,
+            zone=site.zone,
+            names={**user_names([original_salesperson.pk, period.owner_id])},
+        )
+        if not verdict.accepted:
+            raise RegisterError(f"{verdict.text} ({', '.join(verdict.rule_ids)})")
+        recognition = Recognition.objects.create(
+            site=site,
+            client=client,
+            original_client=original_client,
+            original_salesperson=original_salesperson,
+            recognised_at=recognised_at,
+            recorded_by=actor,
+            recorded_at=now,
+            note=note,
+        )
+    return recognition, verdict
+
+
+def spouse_link(*, site: Site, client: Client, spouse: Client, actor: AbstractBaseUser, now: dt.datetime) -> SpouseLink:
+    """ATT-SPOUSE: the two clients are a couple; their owners serve them jointly."""
+    _require_facts(actor, site)
+    if client.pk == spouse.pk:
+        raise RegisterError({"spouse": [_("A client cannot be their own spouse.")]})
+    a = client_ownership(client=client, site=site, now=now)
+    b = client_ownership(client=spouse, site=site, now=now)
+    if a.owner_id is None or b.owner_id is None:
+        raise RegisterError(_("Both spouses must hold a valid registration on this site (ATT-SPOUSE)."))
+    if SpouseLink.objects.filter(site=site, client__in=[client, spouse], spouse__in=[client, spouse]).exists():
+        raise RegisterError(_("These clients are already marked as a couple."))
+    return SpouseLink.objects.create(site=site, client=client, spouse=spouse, marked_by=actor, marked_at=now)
+
+
+def company_mark(
+    *,
+    site: Site,
+    client: Client,
+    kind: str,
+    contacted_at: dt.datetime,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    designated_salesperson: AbstractBaseUser | None = None,
+) -> CompanyClientMark:
+    """ATT-CO-1..5: the company brought the client; refused for a client already registered before that contact."""
+    _require_facts(actor, site)
+    if contacted_at > now:
+        raise RegisterError({"contacted_at": [_("The contact cannot be in the future.")]})
+    facts = client_facts(client=client, site=site, now=now)
+    mark = rules.CompanyFact(0, kind, contacted_at, now, getattr(designated_salesperson, "pk", None))
+    if not rules.company_mark_valid(mark, facts.visits, zone=site.zone):
+        raise RegisterError(
+            {
+                "contacted_at": [
+                    _(
+                        "Not a company client: the client had already visited and been registered before the "
+                        "company's contact (ATT-CO-1)."
+                    )
+                ]
+            }
+        )
+    return CompanyClientMark.objects.create(
+        site=site,
+        client=client,
+        kind=kind,
+        contacted_at=contacted_at,
+        designated_salesperson=designated_salesperson,
+        marked_by=actor,
+        marked_at=now,
+    )
+
+
+def introduction_record(
+    *,
+    site: Site,
+    client: Client,
+    introducer: AbstractBaseUser,
+    mode: str,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    declared_at: dt.datetime | None = None,
+    appointment_at: dt.datetime | None = None,
+) -> OldClientIntroduction:
+    """ATT-REF-OLD a/b/c: how an old client of `introducer` brought this new client."""
+    _require_facts(actor, site)
+    if mode == OldClientIntroduction.Mode.DECLARED and declared_at is None:
+        raise RegisterError({"declared_at": [_("Say when the salesperson declared the introduction (ATT-REF-OLD a).")]})
+    if declared_at is not None and declared_at > now:
+        raise RegisterError({"declared_at": [_("The declaration cannot be in the future.")]})
+    return OldClientIntroduction.objects.create(
+        site=site,
+        client=client,
+        introducer_salesperson=introducer,
+        mode=mode,
+        declared_at=declared_at,
+        appointment_at=appointment_at,
+        marked_by=actor,
+        marked_at=now,
+    )
+
+
+# --- employee referrals (ATT-EMP-1..5) ---------------------------------------------------------------------
+
+
+def referral_register(
+    *,
+    site: Site,
+    actor: AbstractBaseUser,
+    name: str,
+    phone: str,
+    appointment_date: dt.date,
+    now: dt.datetime,
+    note: str = "",
+) -> Referral:
+    """ATT-EMP-1: an employee registers a referral before the client's first visit."""
+    if not actor.has_perm("attribution.register_referral"):
+        raise PermissionDenied(_("You may not register referrals."))
+    if site.kind != Site.Kind.SALES_OFFICE:
+        raise RegisterError({"site": [_("Referrals are for a sales office's project.")]})
+    if appointment_date < local_day(now, site.zone):
+        raise RegisterError({"appointment_date": [_("The appointment date cannot be in the past.")]})
+    if not name.strip():
+        raise RegisterError({"name": [_("Enter the client's name.")]})
+    cleaned = normalise_phones([phone], field_name="phone")
+    with transaction.atomic():
+        client, _created = _client_for_phones(cleaned, name=name, id_number="", now=now)
+        if VisitEntry.objects.filter(client=client, site=site).exists():
+            raise RegisterError(
+                {"phone": [_("The client has already visited this project: a referral must come first (ATT-EMP-1).")]}
+            )
+        open_referral = [
+            r
+            for r in Referral.objects.filter(site=site, client=client)
+            if rules.referral_status(_referral_fact(r), (), now=now, zone=site.zone).status == rules.REFERRAL_PENDING
+        ]
+        if open_referral:
+            raise RegisterError({"phone": [_("This client already has an open referral (ATT-EMP-1).")]})
+        return Referral.objects.create(
+            site=site,
+            client=client,
+            referrer=actor,
+            appointment_date=appointment_date,
+            registered_at=now,
+            registered_by=actor,
+            note=note,
+        )
+
+
+def _referral_fact(referral: Referral) -> rules.ReferralFact:
+    return rules.ReferralFact(
+        referral.pk, referral.referrer_id, referral.appointment_date, referral.registered_at, referral.confirmed_at
+    )
+
+
+def referral_state(referral: Referral, *, now: dt.datetime) -> rules.ReferralStatus:
+    facts = client_facts(client=referral.client, site=referral.site, now=now)
+    return rules.referral_status(_referral_fact(referral), facts.visits, now=now, zone=referral.site.zone)
+
+
+def referral_confirm(*, referral: Referral, actor: AbstractBaseUser, now: dt.datetime) -> Referral:
+    """ATT-EMP-3: the project manager checks the form and signs, on the appointment day."""
+    site = referral.site
+    require_site_perm(actor, site, "attribution.approve_register", _("Only the project manager confirms referrals."))
+    if not is_site_project_manager(actor, site):
+        raise RegisterError(_("Only this site's project manager confirms its referrals (ATT-EMP-3)."))
+    if actor.pk == referral.referrer_id:
+        raise RegisterError(_("Nobody confirms their own referral."))
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.confirmed_at is not None:
+            raise RegisterError(_("This referral is already confirmed."))
+        if local_day(now, site.zone) != referral.appointment_date:
+            if now > end_of_day(referral.appointment_date, site.zone):
+                raise RegisterError(_("The appointment day is over: the referral lapsed (ATT-EMP-2)."))
+            raise RegisterError(_("A referral is confirmed on its appointment day, at the visit (ATT-EMP-3)."))
+        state = referral_state(referral, now=now)
+        if state.status == rules.REFERRAL_REJECTED:
+            raise RegisterError(f"{state.text} ({', '.join(state.rule_ids)})")
+        referral.confirmed_at = now
+        referral.confirmed_by = actor
+        referral.save(update_fields=["confirmed_at", "confirmed_by"])
+    return referral
+
+
+def referral_lapse_notifications(*, now: dt.datetime) -> int:
+    """Tell referrers whose referral lapsed (ATT-EMP-2). The lapse itself is computed; this only notifies, once."""
+    sent = 0
+    candidates = Referral.objects.filter(
+        confirmed_at__isnull=True, lapse_notified=False, appointment_date__lt=now.date() + dt.timedelta(days=1)
+    ).select_related("site", "client")
+    for referral in candidates:
+        if referral_state(referral, now=now).status != rules.REFERRAL_LAPSED:
+            continue
+        if notify(
+            recipient_id=referral.referrer_id,
+            key=f"referral-lapsed:{referral.pk}",
+            kind="referral_lapsed",
+            now=now,
+            site=referral.site,
+            rule_id="ATT-EMP-2",
+            params={"client": referral.client.name, "day": referral.appointment_date.isoformat()},
+        ):
+            sent += 1
+        Referral.objects.filter(pk=referral.pk).update(lapse_notified=True)
+    return sent
+
+
+# --- disputes (ATT-DISP-1) ---------------------------------------------------------------------------------
+
+
+def dispute_open(
+    *,
+    site: Site,
+    client: Client,
+    actor: AbstractBaseUser,
+    reasoning: str,
+    shares: list[tuple[AbstractBaseUser | None, Decimal]],
+    now: dt.datetime,
+) -> DisputeOpinion:
+    """The project manager's opinion, weighing each party; the commission is held until the director rules."""
+    require_site_perm(
+        actor, site, "attribution.write_dispute_opinion", _("Only the project manager writes dispute opinions.")
+    )
+    if not reasoning.strip():
+        raise RegisterError({"reasoning": [_("Weigh each party's fault and contribution to the deal.")]})
+    if not shares:
+        raise RegisterError({"shares": [_("Propose at least one share.")]})
+    if any(pct <= 0 for _who, pct in shares):
+        raise RegisterError({"shares": [_("Every proposed share must be more than zero.")]})
+    if sum((pct for _who, pct in shares), Decimal(0)) != rules.HUNDRED:
+        raise RegisterError({"shares": [_("The proposed shares must add up to 100%.")]})
+    try:
+        with transaction.atomic():
+            opinion = DisputeOpinion.objects.create(
+                site=site, client=client, reasoning=reasoning.strip(), written_by=actor, written_at=now
+            )
+            DisputeShare.objects.bulk_create(
+                [DisputeShare(opinion=opinion, salesperson=who, percent=pct) for who, pct in shares]
+            )
+    except IntegrityError as exc:
+        raise RegisterError(_("This client already has an opinion awaiting the sales director.")) from exc
+    return opinion
+
+
+def dispute_decide(
+    *, opinion: DisputeOpinion, actor: AbstractBaseUser, approve: bool, now: dt.datetime, note: str = ""
+) -> DisputeOpinion:
+    """The sales director approves or rejects the opinion (ATT-DISP-1)."""
+    require_site_perm(actor, opinion.site, "attribution.rule_dispute", _("Only the sales director rules on disputes."))
+    if actor.pk == opinion.written_by_id:
+        raise RegisterError(_("The author of an opinion cannot rule on it (ATT-DISP-1)."))
+    with transaction.atomic():
+        opinion = DisputeOpinion.objects.select_for_update().get(pk=opinion.pk)
+        if opinion.decided_at is not None:
+            raise RegisterError(_("This opinion has already been decided."))
+        opinion.approved = approve
+        opinion.decided_by = actor
+        opinion.decided_at = now
+        opinion.decision_note = note.strip()
+        opinion.save(update_fields=["approved", "decided_by", "decided_at", "decision_note"])
+    return opinion
+
+
+# --- follow-ups (ATT-FU-1/2) -------------------------------------------------------------------------------
+
+
+def follow_up_plan(
+    *,
+    site: Site,
+    client: Client,
+    actor: AbstractBaseUser,
+    planned_for: dt.datetime,
+    now: dt.datetime,
+    kind: str = FollowUp.Kind.CALL,
+    plan: str = "",
+    grade: str = "",
+) -> FollowUp:
+    """ATT-FU-1: the salesperson plans a contact with a client they serve (and may regrade the client)."""
+    require_site_perm(actor, site, "attribution.register_visit", _("You may not plan follow-ups on this site."))
+    attribution = client_attribution(client=client, site=site, now=now)
+    if actor.pk not in (attribution.follow_up_id, *attribution.salesperson_ids) and not actor.has_perm(
+        "attribution.review_follow_ups"
+    ):
+        raise RegisterError(_("Only the salesperson who serves this client plans its follow-ups (ATT-FU-1)."))
+    if grade:
+        client.grade = grade
+        client.save(update_fields=["grade"])
+    return FollowUp.objects.create(
+        site=site,
+        client=client,
+        salesperson=actor,
+        kind=kind,
+        planned_for=planned_for,
+        plan=plan,
+        created_at=now,
+    )
+
+
+def follow_up_done(*, follow_up: FollowUp, actor: AbstractBaseUser, outcome: str, now: dt.datetime) -> FollowUp:
+    """ATT-FU-1: record what the contact brought."""
+    if actor.pk != follow_up.salesperson_id and not actor.has_perm("attribution.review_follow_ups"):
+        raise RegisterError(_("Only the salesperson who planned it records this follow-up."))
+    if not outcome.strip():
+        raise RegisterError({"outcome": [_("Say what came of the contact.")]})
+    with transaction.atomic():
+        follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        if follow_up.done_at is not None:
+            raise RegisterError(_("This follow-up is already recorded."))
+        follow_up.done_at = now
+        follow_up.outcome = outcome.strip()
+        follow_up.save(update_fields=["done_at", "outcome"])
+    return follow_up
