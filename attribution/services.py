@@ -346,7 +346,9 @@ def recognition_record(
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
         facts = client_facts(client=client, site=site, now=now)
-        period = rules.current_period(facts.visits, now=recognised_at, zone=site.zone)
+        # The latest registration, even a lapsed one: recognising after it lapsed is judged late (REC-NEW-2d).
+        periods = rules.registration_periods(facts.visits, now=recognised_at, zone=site.zone)
+        period = periods[-1] if periods else None
         if period is None:
             raise RegisterError(_("The client has no approved registration to recognise (REC-NEW-2)."))
         original_visits = client_facts(client=original_client, site=site, now=now).visits
