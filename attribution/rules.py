@@ -234,7 +234,16 @@ def counted_visits(visits: Iterable[RegisteredVisit], now: dt.datetime) -> list[
     )
 
 
-def registration_periods(visits: Iterable[RegisteredVisit], *, now: dt.datetime, zone: ZoneInfo) -> list[Period]:
+def registration_periods(
+    visits: Iterable[RegisteredVisit],
+    *,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    takeovers: Sequence[tuple[dt.datetime, int]] = (),
+) -> list[Period]:
+    """The register's stretches of ownership. A takeover (a same-day recognition, REC-NEW-2a, or an old
+    client's introduction, ATT-REF-OLD a/b) hands the running registration to another salesperson, whose own
+    revisits from then on renew it (ATT-REG-2)."""
     periods: list[Period] = []
     for visit in counted_visits(visits, now):
         current = periods[-1] if periods else None
@@ -242,7 +251,7 @@ def registration_periods(visits: Iterable[RegisteredVisit], *, now: dt.datetime,
             periods.append(
                 Period(visit.salesperson_id, visit, registration_valid_until(visit.visit_instant, zone), (), ())
             )
-        elif visit.salesperson_id == current.owner_id:
+        elif visit.salesperson_id == _holder_at(current, takeovers, visit.registered_at):
             periods[-1] = Period(
                 current.owner_id,
                 current.first,
@@ -255,6 +264,14 @@ def registration_periods(visits: Iterable[RegisteredVisit], *, now: dt.datetime,
                 current.owner_id, current.first, current.valid_until, current.renewals, (*current.ignored, visit)
             )
     return periods
+
+
+def _holder_at(period: Period, takeovers: Sequence[tuple[dt.datetime, int]], at: dt.datetime) -> int:
+    holder = period.owner_id
+    for when, salesperson_id in sorted(takeovers):
+        if period.first.registered_at <= when <= min(at, period.valid_until):
+            holder = salesperson_id
+    return holder
 
 
 def current_period(visits: Iterable[RegisteredVisit], *, now: dt.datetime, zone: ZoneInfo) -> Period | None:
@@ -464,6 +481,10 @@ def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attrib
     """Owner, follow-up salesperson, shares of a future commission and the explained timeline at `now`."""
     steps: list[Step] = []
     periods = registration_periods(facts.visits, now=now, zone=zone)
+    if periods:
+        takeover = _takeover(facts, periods, now, zone)
+        if takeover is not None:
+            periods = registration_periods(facts.visits, now=now, zone=zone, takeovers=(takeover,))
     for period in periods:
         _narrate_period(period, facts, steps, zone)
     period = periods[-1] if periods and now <= periods[-1].valid_until else None
@@ -485,12 +506,7 @@ def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attrib
         parties = [(owner_id, HUNDRED, ("ATT-REG-3",))]
 
     if period is not None:
-        # Facts recorded before an earlier registration lapsed belong to that earlier ownership, not this one.
-        since = periods[-2].valid_until if len(periods) > 1 else None
-        owner_id, follow_up_id, parties = _apply_introductions(facts, period, since, now, steps, owner_id, parties)
-        owner_id, follow_up_id, parties = _apply_recognitions(
-            facts, period, now, zone, steps, owner_id, follow_up_id, parties
-        )
+        owner_id, follow_up_id, parties, _at = _ownership_changes(facts, periods, now, zone, steps, parties)
         follow_up_id, parties = _apply_switches(facts, period, now, steps, owner_id, follow_up_id, parties)
         parties = _apply_spouses(facts, period, now, zone, steps, parties)
 
@@ -507,6 +523,30 @@ def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attrib
         )
     steps.sort(key=lambda s: s.at)
     return Attribution(owner_id, follow_up_id, valid_until, tuple(shares), on_hold, tuple(steps))
+
+
+def _ownership_changes(facts, periods, now, zone, steps, parties):
+    """Introductions, then recognitions, on the latest registration; returns who holds the client, who follows
+    it up, the salesperson parties, and when a takeover happened (None if nobody took over)."""
+    period = periods[-1]
+    # Facts recorded before an earlier registration lapsed belong to that earlier ownership, not this one.
+    since = periods[-2].valid_until if len(periods) > 1 else None
+    owner_id = period.owner_id
+    owner_id, follow_up_id, parties, intro_at = _apply_introductions(
+        facts, period, since, now, steps, owner_id, parties
+    )
+    owner_id, follow_up_id, parties, recognised_at = _apply_recognitions(
+        facts, period, now, zone, steps, owner_id, follow_up_id, parties
+    )
+    return owner_id, follow_up_id, parties, recognised_at or intro_at
+
+
+def _takeover(facts, periods, now, zone) -> tuple[dt.datetime, int] | None:
+    scratch: list[Step] = []
+    owner_id, _follow_up, _parties, at = _ownership_changes(facts, periods, now, zone, scratch, [])
+    if at is None or owner_id == periods[-1].owner_id:
+        return None
+    return at, owner_id
 
 
 def _narrate_period(period: Period, facts: ClientFacts, steps: list[Step], zone: ZoneInfo) -> None:
@@ -530,7 +570,7 @@ def _narrate_period(period: Period, facts: ClientFacts, steps: list[Step], zone:
                 ("ATT-REG-2",),
                 _("%(owner)s registered a revisit on %(day)s: the registration now runs to %(until)s."),
                 {
-                    "owner": owner,
+                    "owner": facts.name(renewal.salesperson_id),
                     "day": _day(renewal.registered_at, zone),
                     "until": _day(registration_valid_until(renewal.visit_instant, zone), zone),
                 },
@@ -550,6 +590,7 @@ def _narrate_period(period: Period, facts: ClientFacts, steps: list[Step], zone:
 
 def _apply_introductions(facts, period, since, now, steps, owner_id, parties):
     follow_up_id = owner_id
+    taken_at = None
     first_visit = period.first.visit_instant
     for intro in sorted(facts.introductions, key=lambda i: i.marked_at):
         if intro.marked_at > now or (since is not None and intro.marked_at <= since):
@@ -578,6 +619,7 @@ def _apply_introductions(facts, period, since, now, steps, owner_id, parties):
             continue
         rule = f"ATT-REF-OLD {intro.mode}"
         owner_id = follow_up_id = intro.introducer_id
+        taken_at = period.first.registered_at
         parties = [(owner_id, HUNDRED, (rule,))]
         message = (
             _("%(a)s declared the old client's introduction in advance: the client is %(a)s's.")
@@ -586,7 +628,7 @@ def _apply_introductions(facts, period, since, now, steps, owner_id, parties):
         )
         steps.append(Step(intro.marked_at, (rule,), message, params))
         break
-    return owner_id, follow_up_id, parties
+    return owner_id, follow_up_id, parties, taken_at
 
 
 def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id, parties):
@@ -615,7 +657,7 @@ def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id,
         )
         if verdict.case == "a":
             owner_id = follow_up_id = recognition.original_salesperson_id
-            return owner_id, follow_up_id, [(owner_id, HUNDRED, ("REC-NEW-2a",))]
+            return owner_id, follow_up_id, [(owner_id, HUNDRED, ("REC-NEW-2a",))], recognition.recognised_at
         if verdict.case == "c":
             half = HUNDRED / 2
             # COM-2 ties go to the one who registered the client first: the original salesperson.
@@ -626,8 +668,9 @@ def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id,
                     (recognition.original_salesperson_id, half, ("REC-NEW-2c",)),
                     (new_salesperson, half, ("REC-NEW-2c",)),
                 ],
+                None,
             )
-    return owner_id, follow_up_id, parties
+    return owner_id, follow_up_id, parties, None
 
 
 def _apply_switches(facts, period, now, steps, owner_id, follow_up_id, parties):

@@ -101,6 +101,14 @@ class TestRecognition:
         assert shares(result) == {("salesperson", ZHANG): 100}
         assert "REC-NEW-2a" in result.rule_ids
 
+    def test_after_a_takeover_the_originals_revisits_renew_REC_NEW_2a_ATT_REG_2(self):
+        # Li's registration of 10 March would end on 10 April; Zhang took over and came back with the client.
+        result = self.run(at(10, 16), revisits=(visit(ZHANG, at(5, 10, month=4)),), now=at(1, 10, month=5))
+        assert result.owner_id == ZHANG and result.valid_until.date() == dt.date(2026, 5, 5)
+        # Li's own later visits no longer renew it.
+        lapsed = self.run(at(10, 16), revisits=(visit(LI, at(5, 10, month=4)),), now=at(1, 10, month=5))
+        assert lapsed.owner_id is None
+
     def test_deal_on_the_spot_keeps_all_with_new_REC_NEW_2b(self):
         result = self.run(at(10, 16), deals=(DealFact(1, LI, at(10, 12)),))
         assert shares(result) == {("salesperson", LI): 100}
