@@ -40,6 +40,7 @@ class RegisteredVisit:
     registered_at: dt.datetime
     approved_at: dt.datetime | None
     visited_at: dt.datetime | None = None
+    rejected: bool = False
 
     @property
     def visit_instant(self) -> dt.datetime:
@@ -487,6 +488,7 @@ def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attrib
             periods = registration_periods(facts.visits, now=now, zone=zone, takeovers=(takeover,))
     for period in periods:
         _narrate_period(period, facts, steps, zone)
+    _narrate_uncounted(facts, now, steps, zone)
     period = periods[-1] if periods and now <= periods[-1].valid_until else None
     if periods and period is None:
         steps.append(
@@ -547,6 +549,20 @@ def _takeover(facts, periods, now, zone) -> tuple[dt.datetime, int] | None:
     if at is None or owner_id == periods[-1].owner_id:
         return None
     return at, owner_id
+
+
+def _narrate_uncounted(facts, now, steps, zone) -> None:
+    for visit in facts.visits:
+        if visit.registered_at > now or (visit.approved_at is not None and visit.approved_at <= now):
+            continue
+        params = {"name": facts.name(visit.salesperson_id), "day": _day(visit.registered_at, zone)}
+        if visit.rejected:
+            message = _("%(name)s's entry of %(day)s was rejected by the project manager: it never counts.")
+        else:
+            message = _(
+                "%(name)s's entry of %(day)s awaits the project manager's approval; until then it does not count."
+            )
+        steps.append(Step(visit.registered_at, ("ATT-REG-1",), message, params, outcome="info"))
 
 
 def _narrate_period(period: Period, facts: ClientFacts, steps: list[Step], zone: ZoneInfo) -> None:

@@ -5,9 +5,11 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from salesoffice.models import Site, display_name
+from salesoffice.roles import Role
+from salesoffice.timeutil import local_day, start_of_day
 
 from . import rules
 from .models import (
@@ -49,16 +51,20 @@ def _registered_visits(entries: Iterable[VisitEntry]) -> tuple[rules.RegisteredV
                 registered_at=root.registered_at if root else entry.registered_at,
                 approved_at=approved_at,
                 visited_at=entry.visited_at,
+                rejected=approval is not None and not approval.approved,
             )
         )
     return tuple(visits)
 
 
-def _visits_of(client_ids: Iterable[int], site: Site, now: dt.datetime) -> dict[int, tuple[rules.RegisteredVisit, ...]]:
+def _visits_of(
+    client_ids: Iterable[int] | QuerySet, site: Site, now: dt.datetime
+) -> dict[int, tuple[rules.RegisteredVisit, ...]]:
     by_client: dict[int, list[VisitEntry]] = {}
     entries = (
         counting_entries(site=site, now=now)
-        .filter(client_id__in=list(client_ids), registered_at__lte=now)
+        .filter(client_id__in=client_ids if isinstance(client_ids, QuerySet) else list(client_ids))
+        .filter(registered_at__lte=now)
         .select_related("approval", "corrects")
         .order_by("registered_at", "pk")
     )
@@ -208,3 +214,118 @@ def client_ownership(*, client: Client, site: Site, now: dt.datetime) -> rules.O
     """The register alone (ATT-REG-2/3), for callers that need only who holds the client and until when."""
     visits = _visits_of([client.pk], site, now).get(client.pk, ())
     return rules.registered_owner(visits, now=now, zone=site.zone)
+
+
+# --- the register's pages: bounded reads, whatever the number of clients or entries ------------------------
+
+# Who holds a client at an instant needs an approved entry whose month has not run out (ATT-REG-2): a visit on
+# day D holds at most to D + 1 month <= D + 31 days. Older entries can only matter together with a recent one.
+_LONGEST_MONTH = dt.timedelta(days=31)
+
+
+def visible_clients(*, site: Site, user) -> QuerySet[Client]:
+    """The site's clients this user may see: all of them with `attribution.view_all_clients`, otherwise those the
+    user has a register entry for on this site (as the salesperson, the receiver or the one who wrote it)."""
+    entries = VisitEntry.objects.filter(site=site, client=OuterRef("pk"))
+    if user.has_perm("attribution.view_all_clients"):
+        referred = Referral.objects.filter(site=site, client=OuterRef("pk"))
+        return Client.objects.filter(Exists(entries) | Exists(referred))
+    mine = entries.filter(Q(salesperson=user) | Q(received_by=user) | Q(registered_by=user))
+    return Client.objects.filter(Exists(mine))
+
+
+def registered_owners(*, client_ids: Iterable[int], site: Site, now: dt.datetime) -> dict[int, rules.Ownership]:
+    """Who holds each client on the register at `now` (ATT-REG-2/3): one query for all their entries."""
+    ids = list(client_ids)
+    visits = _visits_of(ids, site, now)
+    return {pk: rules.registered_owner(visits.get(pk, ()), now=now, zone=site.zone) for pk in ids}
+
+
+def valid_holders(*, site: Site, now: dt.datetime) -> dict[int, int]:
+    """Client id -> owner id for every client of the site holding a valid registration at `now` (ATT-REG-2/3).
+    Only clients with an approved entry for a visit in the last month can hold one; their entries are read in
+    one query."""
+    since = start_of_day(local_day(now, site.zone) - _LONGEST_MONTH, site.zone)
+    recent = counting_entries(site=site, now=now).filter(
+        approval__approved=True, approval__approved_at__lte=now, registered_at__lte=now, visited_at__gte=since
+    )
+    holders = {}
+    for client_id, visits in _visits_of(recent.values("client_id"), site, now).items():
+        owner = rules.registered_owner(visits, now=now, zone=site.zone).owner_id
+        if owner is not None:
+            holders[client_id] = owner
+    return holders
+
+
+def client_list(
+    *,
+    site: Site,
+    user,
+    now: dt.datetime,
+    search: str = "",
+    owner=None,
+    grade: str = "",
+    status: str = "",
+) -> QuerySet[Client]:
+    """The client list: visible clients, searched by name or phone digits, filtered by grade and by who holds
+    them (`status` "valid" or "free", ATT-REG-2), most recently registered first."""
+    clients = visible_clients(site=site, user=user)
+    term = search.strip()
+    if term:
+        digits = "".join(ch for ch in term if ch.isdigit())
+        match = Q(name__icontains=term)
+        if len(digits) >= 4:
+            match |= Exists(ClientPhone.objects.filter(client=OuterRef("pk"), phone_normalised__contains=digits))
+        clients = clients.filter(match)
+    if grade:
+        clients = clients.filter(grade=grade)
+    if owner is not None or status:
+        holders = valid_holders(site=site, now=now)
+        if owner is not None:
+            clients = clients.filter(pk__in=[c for c, o in holders.items() if o == owner.pk])
+        if status == "valid":
+            clients = clients.filter(pk__in=list(holders))
+        elif status == "free":
+            clients = clients.exclude(pk__in=list(holders))
+    last = VisitEntry.objects.filter(site=site, client=OuterRef("pk")).order_by("-registered_at")
+    return clients.annotate(last_registered_at=Subquery(last.values("registered_at")[:1])).order_by(
+        F("last_registered_at").desc(nulls_last=True), "-pk"
+    )
+
+
+def site_salespeople(site: Site) -> list:
+    """The site's salespeople, by name: one list shared by every form of a page."""
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=Role.SALESPERSON.value, memberships__site=site, is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def unreviewed_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
+    """Register entries awaiting the project manager (ATT-REG-1), oldest first."""
+    return (
+        VisitEntry.objects.filter(site=site, approval__isnull=True, registered_at__lte=now)
+        .select_related("client", "salesperson", "registered_by", "received_by", "corrects")
+        .order_by("registered_at", "pk")
+    )
+
+
+def client_entries(*, client: Client, site: Site) -> list[VisitEntry]:
+    """Every register entry of the client on this site with its review, in the order they were written."""
+    return list(
+        VisitEntry.objects.filter(client=client, site=site)
+        .select_related("salesperson", "registered_by", "received_by", "approval__approved_by")
+        .order_by("registered_at", "pk")
+    )
+
+
+def open_disputes(*, site: Site) -> QuerySet[DisputeOpinion]:
+    """Opinions awaiting the sales director (ATT-DISP-1), oldest first."""
+    return (
+        DisputeOpinion.objects.filter(site=site, decided_at__isnull=True)
+        .select_related("client", "written_by")
+        .prefetch_related("shares__salesperson")
+        .order_by("written_at", "pk")
+    )

@@ -1,6 +1,7 @@
 """A living demo: a sales site with staff in every role, a rota, and a morning's worth of desk events."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -9,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from attribution import services as register
+from attribution.phones import normalise_phone
+from attribution.selectors import client_by_phone
 from reception import services
 from reception.models import Absence, DeskSettings, RotaMember, Violation
 from salesoffice.models import Site, SiteMembership
@@ -209,4 +212,92 @@ class Command(BaseCommand):
             invited_to_visit=True,
             notes="询问三房户型，已邀请周末来访",
         )
+        self._seed_register(riverside, people, now)
         return roles_of
+
+    def _seed_register(self, site: Site, people: dict, now: dt.datetime) -> None:
+        """The visit register beyond the desk: entries awaiting approval, a near-duplicate, a recognition within
+        the month (REC-NEW-2c), spouses (ATT-SPOUSE), a company client (ATT-CO-3), referrals (ATT-EMP), a dispute
+        awaiting the director (ATT-DISP-1) and follow-ups, all through the same services the pages use."""
+        pm = people["pm"]
+
+        def days_ago(days: float) -> dt.datetime:
+            return now - dt.timedelta(days=days)
+
+        def registered(who: str, name: str, phone: str, when: dt.datetime, approved: bool = True, **extra):
+            entry = register.visit_register(
+                site=site, actor=people[who], salesperson=people[who], name=name, phones=[phone], now=when, **extra
+            ).entry
+            if approved:
+                register.visit_review(entry=entry, actor=pm, approve=True, now=when + dt.timedelta(hours=4))
+            return entry.client
+
+        ma = registered("chen", "马先生", "13600136001", days_ago(20), needs="两房，学区", grade="B")
+        ma_again = registered("zhang", "马先生", "13600136002", days_ago(8))
+        register.recognition_record(
+            site=site,
+            client=ma_again,
+            original_client=ma,
+            original_salesperson=people["chen"],
+            recognised_at=days_ago(2),
+            actor=pm,
+            now=days_ago(2),
+        )
+        lin = registered("zhang", "林先生", "13500135001", days_ago(5))
+        wife = client_by_phone(normalised_phone=normalise_phone("13800138002"))
+        register.spouse_link(site=site, client=lin, spouse=wife, actor=pm, now=days_ago(1))
+        zheng = registered("liu", "郑先生", "13200132001", days_ago(10))
+        register.company_mark(
+            site=site,
+            client=zheng,
+            kind="followed_up",
+            contacted_at=days_ago(15),
+            actor=pm,
+            now=days_ago(9),
+        )
+        he = registered("zhao", "何女士", "13100131001", days_ago(6))
+        register.dispute_open(
+            site=site,
+            client=he,
+            actor=pm,
+            reasoning="赵磊首次接待，李娜促成签约；建议按贡献六四分成。",
+            shares=[(people["zhao"], Decimal(60)), (people["li"], Decimal(40))],
+            now=days_ago(1),
+        )
+        # Today's entries await the project manager (ATT-REG-1); one looks like a known client (ATT-REG-3).
+        registered("zhang", "散客 C", "13700137001", now - dt.timedelta(minutes=40), approved=False, grade="C")
+        registered("zhao", "林女士", "13800138020", now - dt.timedelta(minutes=20), approved=False)
+        register.referral_register(
+            site=site,
+            actor=people["assistant"],
+            name="蔡女士",
+            phone="13300133001",
+            appointment_date=local_day(now, site.zone),
+            now=days_ago(3),
+        )
+        register.referral_register(
+            site=site,
+            actor=people["supervisor"],
+            name="韩先生",
+            phone="13300133002",
+            appointment_date=local_day(days_ago(2), site.zone),
+            now=days_ago(4),
+        )
+        huang = client_by_phone(normalised_phone=normalise_phone("13800138001"))
+        register.follow_up_plan(
+            site=site,
+            client=huang,
+            actor=people["li"],
+            planned_for=days_ago(1),
+            plan="回访：确认贷款方案",
+            now=days_ago(3),
+        )
+        register.follow_up_plan(
+            site=site,
+            client=ma_again,
+            actor=people["zhang"],
+            planned_for=now + dt.timedelta(days=1),
+            plan="带看样板间",
+            kind="visit",
+            now=days_ago(1),
+        )
