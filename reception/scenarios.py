@@ -1,0 +1,575 @@
+"""The front desk's facts and expectations for scenario files (docs/scenarios.md, framework in
+salesoffice/scenarios.py). Every fact calls the same service as the desk's view; every expectation reads what
+the board shows or what the desk recorded."""
+
+import datetime as dt
+import fnmatch
+from decimal import Decimal
+
+from django.db.models import Max
+
+from attribution.models import Client, ClientPhone, VisitApproval, VisitEntry
+from attribution.phones import normalise_phone
+from salesoffice.models import display_name
+from salesoffice.roles import Role
+from salesoffice.scenarios import Check, ScenarioError, World, before_fact, expect, fact, same, setup, shown
+
+from . import selectors, services
+from .explain import describe
+from .models import (
+    Absence,
+    ChangeRequest,
+    DeskSettings,
+    PhoneInquiry,
+    PrioritySlot,
+    Reception,
+    RotaEvent,
+    RotaMember,
+    RotaState,
+    Violation,
+)
+
+# Who does a fact when the step says no `by:`, in order of preference.
+DESK = (Role.SITE_SUPERVISOR, Role.SALESPERSON)  # the desk buttons
+SUPERVISOR = (Role.SITE_SUPERVISOR,)
+MANAGER = (Role.SALES_MANAGER, Role.PROJECT_MANAGER)
+PROJECT_MANAGER = (Role.PROJECT_MANAGER,)
+
+DECISIONS = {
+    "a": ChangeRequest.Decision.NOT_AT_FAULT,
+    "not_at_fault": ChangeRequest.Decision.NOT_AT_FAULT,
+    "b": ChangeRequest.Decision.GENERAL_FAULT,
+    "general_fault": ChangeRequest.Decision.GENERAL_FAULT,
+    "c": ChangeRequest.Decision.REASSIGN,
+    "reassign": ChangeRequest.Decision.REASSIGN,
+    "d": ChangeRequest.Decision.NAMED,
+    "named": ChangeRequest.Decision.NAMED,
+}
+
+
+# --- header sections ---------------------------------------------------------------------------------------------
+
+
+@setup("desk")
+def desk(world: World, *, carry_over: bool = True, lunch: str = "12:00-13:30", duty_reception_priority: bool = True):
+    """The site's desk settings: REC-ROT-2 carry-over, REC-ROT-7 lunch hours, REC-ROT-8 duty-reception slot."""
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in str(lunch).split("-"))
+    except ValueError as exc:
+        raise ScenarioError(f"desk: lunch is two times like 12:00-13:30, not {lunch!r}") from exc
+    DeskSettings.objects.update_or_create(
+        site=world.site,
+        defaults={
+            "carry_over_order": bool(carry_over),
+            "lunch_start": start,
+            "lunch_end": end,
+            "duty_reception_grants_priority": bool(duty_reception_priority),
+        },
+    )
+
+
+@setup("rota", shorthand="order")
+def rota(world: World, *, order: list):
+    """The rota order, first to last (REC-ROT-1)."""
+    for position, handle in enumerate(order, start=1):
+        RotaMember.objects.create(site=world.site, salesperson=world.person(handle), position=position)
+
+
+# --- facts -------------------------------------------------------------------------------------------------------
+
+
+@before_fact
+def _note_event_log(world: World) -> None:
+    # Expectations about "the last fact's events" read the rota events recorded after this mark.
+    world.data["rota_events_after"] = RotaEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+@fact("roster", shorthand="people", actor=SUPERVISOR)
+def roster(world: World, *, people: list, day: str | None = None):
+    """Who is on duty on `day` (default: the step's day)."""
+    services.roster_set(
+        site=world.site,
+        day=dt.date.fromisoformat(str(day)) if day else world.now.astimezone(world.zone).date(),
+        salesperson_ids={p.pk for p in world.persons(people or [])},
+        actor=world.actor(),
+        now=world.now,
+    )
+
+
+def _check(world: World, person, *, uniform: bool, materials: bool, sales_info: bool, note: str):
+    return services.readiness_record(
+        site=world.site,
+        salesperson=person,
+        uniform_ok=uniform,
+        materials_ok=materials,
+        sales_info_ok=sales_info,
+        note=note,
+        actor=world.actor(),
+        now=world.now,
+    )
+
+
+@fact("ready", shorthand="people", actor=SUPERVISOR)
+def ready(world: World, *, people):
+    """Each passes the readiness check (REC-READY-1)."""
+    for person in world.persons(people):
+        _check(world, person, uniform=True, materials=True, sales_info=True, note="")
+
+
+@fact("readiness", shorthand="who", actor=SUPERVISOR)
+def readiness(
+    world: World, *, who, uniform: bool = True, materials: bool = True, sales_info: bool = True, note: str = ""
+):
+    """A readiness check item by item (REC-READY-1); any false item fails it."""
+    for person in world.persons(who):
+        _check(world, person, uniform=uniform, materials=materials, sales_info=sales_info, note=note)
+
+
+@fact("walk_in", shorthand="client", actor=DESK)
+def walk_in(world: World, *, client: str = "", introduced_by_old_client: bool = False):
+    """A new walk-in: the rota decides (REC-ROT-1..6, REC-DES-4)."""
+    return services.walk_in_arrive(
+        site=world.site,
+        actor=world.actor(),
+        request_key=world.request_key(),
+        now=world.now,
+        client_label=str(client),
+        introduced_by_old_client=introduced_by_old_client,
+    ).reception
+
+
+@fact("designated", shorthand="salesperson", actor=DESK)
+def designated(world: World, *, salesperson, client: str = ""):
+    """A new client names a salesperson before substantive reception (REC-DES-1)."""
+    return services.designated_arrive(
+        site=world.site,
+        actor=world.actor(),
+        request_key=world.request_key(),
+        now=world.now,
+        salesperson=world.person(salesperson),
+        client_label=str(client),
+    ).reception
+
+
+@fact("returning", shorthand="client", actor=DESK)
+def returning(world: World, *, client=None, phone=None, party_new_clients: int = 0):
+    """A client who has been before, found by phone on the register (REC-NEW-1, REC-RET-1/2, REC-ROT-9)."""
+    if (client is None) == (phone is None):
+        raise ScenarioError("returning: give either client: (a name from registered_client) or phone:")
+    return services.returning_arrive(
+        site=world.site,
+        actor=world.actor(),
+        request_key=world.request_key(),
+        now=world.now,
+        phone=str(phone) if phone is not None else world.get(client, Client).phone,
+        party_new_clients=party_new_clients,
+    ).reception
+
+
+@fact("end", shorthand="reception", actor=DESK)
+def end(world: World, *, reception):
+    """The client is seen out."""
+    return services.reception_end(
+        reception=world.get(reception, Reception), actor=world.actor(), now=world.now
+    ).reception
+
+
+@fact("away", shorthand="who", actor=DESK)
+def away(world: World, *, who, reason: str = "unexcused", detail: str = ""):
+    """The salesperson leaves the post: `unexcused` (REC-ROT-4) or `extra_work` for a superior (REC-ROT-5)."""
+    if reason not in Absence.Reason.values:
+        raise ScenarioError(f"away: reason is one of {', '.join(Absence.Reason.values)}, not {reason!r}")
+    return services.absence_start(
+        site=world.site, salesperson=world.person(who), reason=reason, detail=detail, actor=world.actor(), now=world.now
+    )
+
+
+@fact("back", shorthand="who", actor=DESK)
+def back(world: World, *, who):
+    """Back at post."""
+    services.absence_end(site=world.site, salesperson=world.person(who), actor=world.actor(), now=world.now)
+
+
+@fact("absence_decision", actor=PROJECT_MANAGER)
+def absence_decision(world: World, *, who, approved: bool):
+    """The project manager approves or rejects the person's latest extra-work absence (REC-ROT-5)."""
+    absence = Absence.objects.filter(site=world.site, salesperson=world.person(who)).order_by("-started_at").first()
+    if absence is None:
+        raise ScenarioError(f"absence_decision: {who} has not been away")
+    return services.absence_decide(absence=absence, approve=approved, actor=world.actor(), now=world.now)
+
+
+@fact("violation", actor=MANAGER)
+def violation(
+    world: World,
+    *,
+    who,
+    clause: str,
+    description: str = "",
+    penalty: str = "",
+    penalty_amount=None,
+    occurred_at=None,
+):
+    """A breach recorded with its clause, e.g. REC-READY-2/materials (REC-READY-2, REC-NEW-5)."""
+    if clause not in Violation.Clause.values:
+        raise ScenarioError(f"violation: clause is one of {', '.join(Violation.Clause.values)}, not {clause!r}")
+    return services.violation_record(
+        site=world.site,
+        salesperson=world.person(who),
+        clause=clause,
+        description=description or clause,
+        penalty=penalty,
+        penalty_amount=None if penalty_amount is None else Decimal(str(penalty_amount)),
+        occurred_at=world.now if occurred_at is None else world.instant(occurred_at),
+        actor=world.actor(),
+        now=world.now,
+    )
+
+
+def _member(world: World, handle) -> RotaMember:
+    member = RotaMember.objects.filter(site=world.site, salesperson=world.person(handle)).first()
+    if member is None:
+        raise ScenarioError(f"{handle} is not in the rota")
+    return member
+
+
+@fact("swap", actor=SUPERVISOR)
+def swap(world: World, *, first, second, reason: str = ""):
+    """Two places of the order swapped, with the reason (REC-ROT-3)."""
+    services.rota_swap(
+        site=world.site,
+        first=_member(world, first),
+        second=_member(world, second),
+        reason=reason,
+        actor=world.actor(),
+        now=world.now,
+    )
+
+
+@fact("move", actor=SUPERVISOR)
+def move(world: World, *, who, direction: str, reason: str = ""):
+    """One place `up` or `down` the order (REC-ROT-3)."""
+    if direction not in ("up", "down"):
+        raise ScenarioError(f"move: direction is up or down, not {direction!r}")
+    services.rota_move(
+        member=_member(world, who),
+        offset=-1 if direction == "up" else 1,
+        reason=reason,
+        actor=world.actor(),
+        now=world.now,
+    )
+
+
+@fact("change_request", actor=MANAGER)
+def change_request(
+    world: World,
+    *,
+    reception,
+    decision: str,
+    named=None,
+    grant_priority: bool = False,
+    instigated: bool = False,
+    note: str = "",
+):
+    """The manager's decision on a client's request for another salesperson (REC-NEW-4 a/b/c, REC-DES-2/3 `named`).
+    `as:` names the reception the client continues in (the replacement after c or named)."""
+    if decision not in DECISIONS:
+        raise ScenarioError(f"change_request: decision is one of {', '.join(DECISIONS)}, not {decision!r}")
+    return services.change_request_decide(
+        reception=world.get(reception, Reception),
+        decision=DECISIONS[decision],
+        note=note,
+        grant_priority=grant_priority,
+        actor=world.actor(),
+        now=world.now,
+        request_key=world.request_key(),
+        requested_salesperson=None if named is None else world.person(named),
+        instigated=instigated,
+    ).reception
+
+
+@fact("phone_inquiry", actor=(Role.SALESPERSON, Role.SITE_SUPERVISOR))
+def phone_inquiry(
+    world: World,
+    *,
+    caller: str = "",
+    phone="",
+    new_to_project: bool = True,
+    invited_to_visit: bool = False,
+    notes: str = "",
+):
+    """A call logged for reference only (REC-NEW-3)."""
+    return services.phone_inquiry_log(
+        site=world.site,
+        actor=world.actor(),
+        now=world.now,
+        caller_name=caller,
+        caller_phone=str(phone),
+        new_to_project=new_to_project,
+        invited_to_visit=invited_to_visit,
+        notes=notes,
+    )
+
+
+@fact("registered_client", actor=PROJECT_MANAGER)
+def registered_client(world: World, *, owner, phone, name: str = "", registered_at=None, approved: bool = True):
+    """A client on the visit register for `owner` (ATT-REG-1), reviewed by the project manager (the step's actor).
+
+    Made directly for now; the attribution service takes over this body."""
+    at = world.now if registered_at is None else world.instant(registered_at)
+    normalised = normalise_phone(str(phone))
+    label = name or (world.step.name if world.step and world.step.name else "Client")
+    client = Client.objects.create(name=label, phone=str(phone), phone_normalised=normalised, created_at=at)
+    ClientPhone.objects.create(client=client, phone=str(phone), phone_normalised=normalised)
+    salesperson = world.person(owner)
+    entry = VisitEntry.objects.create(
+        client=client,
+        site=world.site,
+        salesperson=salesperson,
+        visited_at=at,
+        registered_at=at,
+        registered_by=salesperson,
+    )
+    if approved:
+        VisitApproval.objects.create(entry=entry, approved_by=world.actor(), approved_at=at)
+    return client
+
+
+# --- expectations ------------------------------------------------------------------------------------------------
+
+
+def _board(world: World) -> selectors.Board:
+    return selectors.board(world.site, world.now)
+
+
+def _who(value) -> str | None:
+    """A person as written in the file; `nobody` (or null) is None."""
+    return None if value is None or str(value) == "nobody" else str(value)
+
+
+@expect("next_up")
+def next_up(world: World, expected) -> list[Check]:
+    """Who the board shows as receiving the next new walk-in; `{who: bob, rule: REC-ROT-5}` checks the clause."""
+    board = _board(world)
+    got = next((world.handle(row.salesperson_id) for row in board.rows if row.next_up), None)
+    if isinstance(expected, dict):
+        checks = [same("next up", _who(expected.get("who")), got)]
+        if "rule" in expected:
+            checks.append(same("next up by", str(expected["rule"]), board.next_up_rule))
+        return checks
+    return [same("next up", _who(expected), got)]
+
+
+def _last_reception(world: World) -> Reception:
+    if not isinstance(world.result, Reception):
+        raise ScenarioError("taken_by: the last fact made no reception")
+    return Reception.objects.get(pk=world.result.pk)
+
+
+@expect("taken_by")
+def taken_by(world: World, expected) -> Check:
+    """Who is serving the client of the last arrival (nobody while the client waits)."""
+    return same("taken by", _who(expected), world.handle(_last_reception(world).salesperson_id))
+
+
+RECEPTION_FIELDS = {
+    "salesperson": lambda w, r: w.handle(r.salesperson_id),
+    "status": lambda w, r: r.status,
+    "kind": lambda w, r: r.kind,
+    "consumed_turn": lambda w, r: r.consumed_turn,
+    "waiting_for": lambda w, r: w.handle(r.waiting_for_id),
+    "owner": lambda w, r: w.handle(r.owner_id),
+    "party_new_clients": lambda w, r: r.party_new_clients,
+    "replaces": lambda w, r: w.name_of(r.replaces),
+}
+
+
+@expect("reception")
+def reception(world: World, expected) -> list[Check]:
+    """Named receptions field by field: salesperson, status, kind, consumed_turn, waiting_for, owner, ..."""
+    if not isinstance(expected, dict):
+        raise ScenarioError("reception: maps reception names to fields, e.g. r1: {salesperson: ann}")
+    checks = []
+    for name, fields in expected.items():
+        if not isinstance(fields, dict):
+            raise ScenarioError(f"reception: {name} maps fields to values, e.g. {{salesperson: ann}}")
+        unknown = set(fields) - set(RECEPTION_FIELDS)
+        if unknown:
+            raise ScenarioError(f"reception: unknown field {', '.join(unknown)} (known: {', '.join(RECEPTION_FIELDS)})")
+        current = world.get(name, Reception)
+        want = {k: _who(v) if k in ("salesperson", "waiting_for", "owner") else v for k, v in fields.items()}
+        got = {k: RECEPTION_FIELDS[k](world, current) for k in fields}
+        checks.append(same(f"reception {name}", want, got))
+    return checks
+
+
+@expect("last_turn")
+def last_turn(world: World, expected) -> Check:
+    """Who took the last normal turn: REC-ROT-8's "last in the rota"."""
+    state = RotaState.objects.select_related("last_turn_member").filter(site=world.site).first()
+    member = state.last_turn_member if state else None
+    return same("last normal turn", _who(expected), world.handle(member.salesperson_id) if member else None)
+
+
+def _fact_events(world: World) -> list[RotaEvent]:
+    after = world.data.get("rota_events_after", 0)
+    return list(RotaEvent.objects.filter(site=world.site, pk__gt=after).order_by("pk"))
+
+
+MATCHER_KEYS = {"rule", "kind", "who", "by", "says"}
+
+
+def _matches(world: World, matcher: dict, event: RotaEvent) -> bool:
+    return (
+        ("rule" not in matcher or event.rule_id == matcher["rule"])
+        and ("kind" not in matcher or fnmatch.fnmatchcase(event.kind, str(matcher["kind"])))
+        and ("who" not in matcher or world.handle(event.salesperson_id) == _who(matcher["who"]))
+        and ("by" not in matcher or world.handle(event.actor_id) == _who(matcher["by"]))
+        and ("says" not in matcher or str(matcher["says"]) in describe(event))
+    )
+
+
+def _matchers(expected, name: str) -> list[dict]:
+    matchers = expected if isinstance(expected, list) else [expected]
+    for matcher in matchers:
+        if not isinstance(matcher, dict) or not matcher or set(matcher) - MATCHER_KEYS:
+            raise ScenarioError(f"{name}: each item is a mapping of {', '.join(sorted(MATCHER_KEYS))}")
+    return matchers
+
+
+@expect("events")
+def events(world: World, expected) -> list[Check]:
+    """Each matcher ({rule, kind, who, by, says}) matches a rota event the last fact recorded."""
+    recorded = _fact_events(world)
+    sentences = [describe(e) for e in recorded] or ["no events"]
+    return [
+        Check("event", any(_matches(world, m, e) for e in recorded), shown(m), "; ".join(sentences))
+        for m in _matchers(expected, "events")
+    ]
+
+
+@expect("no_events")
+def no_events(world: World, expected) -> list[Check]:
+    """No rota event of the last fact matches (e.g. {kind: "skip_forfeit_*"}: nobody forfeits)."""
+    recorded = _fact_events(world)
+    checks = []
+    for matcher in _matchers(expected, "no_events"):
+        hits = [describe(e) for e in recorded if _matches(world, matcher, e)]
+        checks.append(Check("no event", not hits, shown(matcher), "; ".join(hits)))
+    return checks
+
+
+@expect("cites")
+def cites(world: World, expected) -> Check:
+    """The rota events of the last fact cite these rule IDs (among others)."""
+    wanted = [str(r) for r in (expected if isinstance(expected, list) else [expected])]
+    got = list(dict.fromkeys(e.rule_id for e in _fact_events(world)))
+    return Check("cites", all(r in got for r in wanted), shown(wanted), shown(got))
+
+
+def _slots(world: World, status: str) -> list[str]:
+    holders = PrioritySlot.objects.filter(site=world.site, status=status).values_list("salesperson_id", flat=True)
+    return sorted(world.handle(pk) for pk in holders)
+
+
+def _people_list(expected) -> list[str]:
+    return sorted(str(h) for h in (expected if isinstance(expected, list) else [expected] if expected else []))
+
+
+@expect("priority_slots")
+def priority_slots(world: World, expected) -> Check:
+    """Who holds a usable priority slot, once per slot (REC-ROT-5, REC-ROT-8, REC-NEW-4c)."""
+    return same("priority slots", _people_list(expected), _slots(world, PrioritySlot.Status.ACTIVE))
+
+
+@expect("pending_slots")
+def pending_slots(world: World, expected) -> Check:
+    """Who holds a slot still awaiting the project manager's approval (REC-ROT-5)."""
+    return same("pending slots", _people_list(expected), _slots(world, PrioritySlot.Status.PENDING))
+
+
+@expect("lunch_duty")
+def lunch_duty(world: World, expected) -> Check:
+    """The two the board names for lunch-time desk duty, in order (REC-ROT-7)."""
+    by_name = {display_name(user): handle for handle, user in world.people.items()}
+    got = [by_name.get(name, name) for name in _board(world).lunch_names]
+    return same("lunch duty", [str(h) for h in expected], got)
+
+
+@expect("lunch_time")
+def lunch_time(world: World, expected) -> Check:
+    """Whether the board is in the site's lunch hours (REC-ROT-7)."""
+    return same("lunch time", bool(expected), _board(world).lunch_time)
+
+
+@expect("waiting")
+def waiting(world: World, expected) -> Check:
+    """The waiting clients in queue order, by reception name (or their number)."""
+    queue = [world.name_of(r) for r in _board(world).waiting]
+    if isinstance(expected, int):
+        return same("waiting clients", expected, len(queue))
+    return same("waiting", [str(n) for n in (expected or [])], queue)
+
+
+@expect("availability")
+def availability(world: World, expected) -> list[Check]:
+    """What the board shows for each person: available, busy, away, away_pending, away_excused, not_ready, off_duty."""
+    if not isinstance(expected, dict):
+        raise ScenarioError("availability: maps people to states, e.g. ann: busy")
+    rows = {world.handle(row.salesperson_id): str(row.availability) for row in _board(world).rows}
+    checks = []
+    for handle, state in expected.items():
+        world.person(handle)
+        checks.append(same(f"availability of {handle}", str(state), rows.get(str(handle), "not in the rota")))
+    return checks
+
+
+@expect("rota_order")
+def rota_order(world: World, expected) -> Check:
+    """The rota order, first to last (REC-ROT-3)."""
+    members = RotaMember.objects.filter(site=world.site, active=True).order_by("position")
+    return same("rota order", [str(h) for h in expected], [world.handle(m.salesperson_id) for m in members])
+
+
+VIOLATION_FIELDS = {
+    "clause": lambda w, v: v.clause,
+    "recorded_by": lambda w, v: w.handle(v.recorded_by_id),
+    "penalty": lambda w, v: v.penalty,
+    "penalty_amount": lambda w, v: None if v.penalty_amount is None else f"{v.penalty_amount:.2f}",
+    "occurred_at": lambda w, v: v.occurred_at.astimezone(w.zone).strftime("%Y-%m-%d %H:%M"),
+}
+
+
+def _violation_value(key: str, value) -> str | None:
+    if value is None:
+        return None
+    return f"{Decimal(str(value)):.2f}" if key == "penalty_amount" else str(value)
+
+
+@expect("violations")
+def violations(world: World, expected) -> list[Check]:
+    """Each person's recorded violations in order: clauses, or mappings of clause, recorded_by, penalty,
+    penalty_amount, occurred_at (REC-READY-2, REC-NEW-5)."""
+    if not isinstance(expected, dict):
+        raise ScenarioError("violations: maps people to their violations, e.g. ann: [REC-READY-2/materials]")
+    checks = []
+    for handle, items in expected.items():
+        recorded = list(Violation.objects.filter(site=world.site, salesperson=world.person(handle)).order_by("pk"))
+        want, got = [], []
+        for index, item in enumerate(items or []):
+            item = item if isinstance(item, dict) else {"clause": item}
+            unknown = set(item) - set(VIOLATION_FIELDS)
+            if unknown:
+                raise ScenarioError(f"violations: unknown field {', '.join(unknown)}")
+            want.append({k: _violation_value(k, v) for k, v in item.items()})
+            if index < len(recorded):
+                got.append({k: VIOLATION_FIELDS[k](world, recorded[index]) for k in item})
+        got += [{"clause": v.clause} for v in recorded[len(want) :]]
+        checks.append(same(f"violations of {handle}", want, got))
+    return checks
+
+
+@expect("phone_inquiries")
+def phone_inquiries(world: World, expected) -> Check:
+    """How many phone inquiries the site has logged (REC-NEW-3)."""
+    return same("phone inquiries", int(expected), PhoneInquiry.objects.filter(site=world.site).count())
