@@ -329,3 +329,13 @@ def open_disputes(*, site: Site) -> QuerySet[DisputeOpinion]:
         .prefetch_related("shares__salesperson")
         .order_by("written_at", "pk")
     )
+
+
+def first_pending_entry(*, client: Client, site: Site) -> VisitEntry | None:
+    """The earliest entry of the client on this site still awaiting review: it wins if approved (ATT-REG-3)."""
+    return (
+        VisitEntry.objects.filter(client=client, site=site, approval__isnull=True)
+        .select_related("salesperson")
+        .order_by("registered_at", "pk")
+        .first()
+    )

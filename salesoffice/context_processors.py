@@ -32,7 +32,7 @@ def _nav_items(request, user) -> list[dict]:
     site_code = match.kwargs.get("site") if match else None
     current = match.view_name if match else ""
     items = []
-    if site_code and match.namespace == "reception":
+    if site_code and match.namespace in ("reception", "attribution"):
         links = [
             ("reception.view_board", "reception:board", _("Front desk")),
             ("reception.view_board", "reception:rota", _("Rota & roster")),
@@ -41,9 +41,13 @@ def _nav_items(request, user) -> list[dict]:
             ("reception.log_phone_inquiry", "reception:phone", _("Phone inquiries")),
             ("reception.view_board", "reception:events", _("Decisions log")),
             ("reception.view_reception_report", "reception:report", _("Monthly report")),
+            ("attribution.register_visit", "attribution:register", _("Register visit")),
+            ("attribution.approve_register", "attribution:approvals", _("Approvals")),
+            (("attribution.register_visit", "attribution.view_all_clients"), "attribution:clients", _("Clients")),
+            ("attribution.rule_dispute", "attribution:disputes", _("Disputes")),
         ]
         for perm, name, label in links:
-            if user.has_perm(perm):
+            if any(user.has_perm(p) for p in ((perm,) if isinstance(perm, str) else perm)):
                 items.append(
                     {"url": reverse(name, kwargs={"site": site_code}), "label": label, "active": current == name}
                 )

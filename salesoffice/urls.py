@@ -12,5 +12,6 @@ urlpatterns = [
     path("history/", views.audit_history, name="audit_history"),
     path("notifications/", views.notifications_page, name="notifications"),
     path("desk/", include("reception.urls")),
+    path("register/", include("attribution.urls")),
     path("admin/", admin.site.urls),
 ]

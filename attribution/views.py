@@ -1,0 +1,721 @@
+"""The register's pages: access check -> form -> service -> render/redirect, `now` read once per request.
+
+Register a visit (with an htmx check of who holds the client), the project manager's approval queue, the client
+list and the client page (the ownership timeline with its rule IDs, and the managers' actions), and the sales
+director's dispute queue."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from reception.access import reception_for_site_or_404
+from reception.models import Reception
+from salesoffice.access import site_with_perm_or_403
+from salesoffice.models import Site, display_name
+from salesoffice.timeutil import day_bounds, local_day
+
+from . import rules, selectors, services
+from .access import client_for_user_or_404, client_site_or_403, entry_for_site_or_404, opinion_for_site_or_404
+from .forms import (
+    PUBLIC_POOL,
+    ClientFilterForm,
+    CompanyForm,
+    CorrectionForm,
+    DayForm,
+    DecideForm,
+    DisputeForm,
+    IntroductionForm,
+    RecognitionForm,
+    ReviewForm,
+    SpouseForm,
+    VisitRegisterForm,
+    add_service_errors,
+)
+from .models import Client, VisitEntry
+from .phones import normalise_phone
+from .services import RegisterError
+
+SALES = Site.Kind.SALES_OFFICE
+CLIENTS_PER_PAGE = 25
+ENTRIES_PER_PAGE = 25
+OPINIONS_PER_PAGE = 10
+
+
+def _id_param(raw: str) -> int:
+    """An object id from a query string; anything that is not one names no object of this site (404)."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # 18 digits always fit a bigint
+        raise Http404
+    return int(raw)
+
+
+# --- registering a visit (ATT-REG-1..3) ----------------------------------------------------------------------
+
+
+def _linked_reception(request: HttpRequest, site: Site) -> Reception | None:
+    raw = request.GET.get("reception", "")
+    return reception_for_site_or_404(site, _id_param(raw)) if raw else None
+
+
+def _register_initial(user, salespeople: list, reception: Reception | None) -> dict:
+    initial: dict = {"source": VisitEntry.Source.WALK_IN}
+    if any(p.pk == user.pk for p in salespeople):
+        initial["salesperson"] = user.pk
+    if reception is not None:
+        initial["name"] = reception.client_label
+        initial["salesperson"] = reception.owner_id or reception.salesperson_id
+        if reception.kind in (Reception.Kind.RETURNING, Reception.Kind.DUTY):
+            initial["source"] = VisitEntry.Source.RETURNING
+    return initial
+
+
+@login_required
+def register_visit(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.register_visit", SALES)
+    now = timezone.now()
+    reception = _linked_reception(request, site_obj)
+    choose = request.user.has_perm("attribution.register_for_others")
+    salespeople = selectors.site_salespeople(site_obj) if choose else []
+    form = VisitRegisterForm(
+        request.POST if request.method == "POST" else None,
+        choose_salesperson=choose,
+        salespeople=salespeople,
+        zone=site_obj.zone,
+        initial=_register_initial(request.user, salespeople, reception),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        salesperson = data.get("salesperson") or request.user
+        try:
+            result = services.visit_register(
+                site=site_obj,
+                actor=request.user,
+                salesperson=salesperson,
+                name=data["name"],
+                phones=[data["phone"], data["phone2"]],
+                now=now,
+                id_number=data["id_number"],
+                source=data["source"],
+                needs=data["needs"],
+                budget=data["budget"],
+                grade=data["grade"],
+                visited_at=data["visited_at"],
+                received_by=reception.salesperson if reception is not None else None,
+                reception=reception,
+                note=_("Spouse: %(hint)s") % {"hint": data["spouse_hint"]} if data["spouse_hint"] else "",
+            )
+        except RegisterError as exc:
+            add_service_errors(form, exc, VisitRegisterForm.SERVICE_FIELDS)
+        else:
+            _registered_messages(request, result, salesperson, data["spouse_hint"])
+            return redirect("attribution:client", site=site_obj.code, client_id=result.client.pk)
+    context = {"site": site_obj, "form": form, "reception": reception}
+    return render(request, "attribution/register.html", context)
+
+
+def _registered_messages(request: HttpRequest, result: services.RegistrationResult, salesperson, spouse_hint) -> None:
+    messages.success(
+        request,
+        _(
+            "Visit of %(client)s registered for %(salesperson)s; it counts once the project manager approves it "
+            "(ATT-REG-1)."
+        )
+        % {"client": result.client.name, "salesperson": display_name(salesperson)},
+    )
+    if result.possible_duplicates:
+        messages.warning(
+            request,
+            _("Possible duplicates flagged for the project manager (ATT-REG-3): %(clients)s.")
+            % {"clients": ", ".join(f"{c.name} ({c.phone})" for c in result.possible_duplicates)},
+        )
+    spouse = _client_for_phone(spouse_hint)
+    if spouse is not None and spouse.pk != result.client.pk:
+        messages.info(
+            request,
+            _(
+                "The spouse's phone belongs to %(name)s on the register: a manager can mark them as a couple "
+                "(ATT-SPOUSE)."
+            )
+            % {"name": spouse.name},
+        )
+
+
+def _client_for_phone(raw: str) -> Client | None:
+    try:
+        return selectors.client_by_phone(normalised_phone=normalise_phone(raw)) if raw.strip() else None
+    except ValidationError:
+        return None
+
+
+@dataclass
+class CheckNote:
+    level: str  # a Bootstrap alert colour
+    text: str
+    client: Client | None = None
+
+
+@login_required
+@require_GET
+def register_check(request: HttpRequest, site: str) -> HttpResponse:
+    """htmx, as the desk types: is the client on the register, who holds them and until when (ATT-REG-2/3), and
+    which clients look like the same person."""
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.register_visit", SALES)
+    now = timezone.now()
+    raw = request.GET.get("salesperson", "")
+    salesperson_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else request.user.pk
+    notes, duplicates = _registration_check(
+        site_obj,
+        now,
+        name=request.GET.get("name", "")[:120],
+        phones=[request.GET.get("phone", "")[:40], request.GET.get("phone2", "")[:40]],
+        id_number=request.GET.get("id_number", "")[:40],
+        salesperson_id=salesperson_id,
+    )
+    context = {"site": site_obj, "notes": notes, "duplicates": duplicates}
+    return render(request, "attribution/partials/register_check.html", context)
+
+
+def _registration_check(
+    site: Site, now: dt.datetime, *, name: str, phones: list[str], id_number: str, salesperson_id: int
+) -> tuple[list[CheckNote], list[Client]]:
+    notes: list[CheckNote] = []
+    normalised: list[str] = []
+    found: dict[int, Client] = {}
+    for raw in (p.strip() for p in phones):
+        if not raw:
+            continue
+        try:
+            normalised.append(normalise_phone(raw))
+        except ValidationError:
+            notes.append(CheckNote("danger", _("%(phone)s is not a valid phone number.") % {"phone": raw}))
+            continue
+        client = selectors.client_by_phone(normalised_phone=normalised[-1])
+        if client is not None:
+            found[client.pk] = client
+    if len(found) > 1:
+        notes.append(CheckNote("danger", _("These phone numbers belong to different clients on the register.")))
+    for client in found.values():
+        notes.append(_holder_note(client, site, now, salesperson_id))
+    if normalised and not found:
+        notes.append(CheckNote("info", _("No client on the register has this phone: a new client.")))
+    duplicates = []
+    if name.strip() and (normalised or id_number.strip()):
+        exclude = next(iter(found)) if len(found) == 1 else None
+        duplicates = services.possible_duplicates(
+            name=name, phones=normalised, id_number=id_number, exclude_client_id=exclude
+        )
+    return notes, duplicates
+
+
+def _holder_note(client: Client, site: Site, now: dt.datetime, salesperson_id: int) -> CheckNote:
+    attribution = selectors.client_attribution(client=client, site=site, now=now)
+    if attribution.owner_id is not None:
+        names = selectors.user_names([attribution.owner_id])
+        refused = services.holder_refusal(attribution, salesperson_id=salesperson_id, names=names, zone=site.zone)
+        text = _("%(client)s is registered to %(owner)s, valid until %(until)s (ATT-REG-2, ATT-REG-3).") % {
+            "client": client.name,
+            "owner": names.get(attribution.owner_id, ""),
+            "until": local_day(attribution.valid_until, site.zone).isoformat(),
+        }
+        if refused:
+            text = f"{text} {_('The register will refuse another salesperson.')}"
+        return CheckNote("danger" if refused else "success", text, client)
+    pending = selectors.first_pending_entry(client=client, site=site)
+    if pending is not None:
+        text = _(
+            "%(client)s was registered by %(name)s on %(day)s; the entry awaits approval and wins if approved "
+            "(ATT-REG-3)."
+        ) % {
+            "client": client.name,
+            "name": display_name(pending.salesperson),
+            "day": local_day(pending.registered_at, site.zone).isoformat(),
+        }
+        return CheckNote("success" if pending.salesperson_id == salesperson_id else "warning", text, client)
+    text = _("%(client)s is on the register but holds no valid registration here: the client is free (ATT-REG-2).")
+    return CheckNote("info", text % {"client": client.name}, client)
+
+
+# --- the approval queue (ATT-REG-1) --------------------------------------------------------------------------
+
+
+@dataclass
+class ApprovalRow:
+    entry: VisitEntry
+    holder: rules.Ownership
+    holder_name: str
+    form: ReviewForm
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.approve_register", SALES)
+    return _approvals_page(request, site_obj, timezone.now())
+
+
+def _approvals_page(
+    request: HttpRequest, site: Site, now: dt.datetime, *, bound: ReviewForm | None = None, bound_id: int = 0
+) -> HttpResponse:
+    page = Paginator(selectors.unreviewed_entries(site=site, now=now), ENTRIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    entries = list(page.object_list)
+    holders = selectors.registered_owners(client_ids={e.client_id for e in entries}, site=site, now=now)
+    names = selectors.user_names(h.owner_id for h in holders.values())
+    days: dict[dt.date, list[ApprovalRow]] = defaultdict(list)
+    for entry in entries:
+        holder = holders[entry.client_id]
+        form = bound if bound is not None and entry.pk == bound_id else ReviewForm(auto_id=f"id_%s_{entry.pk}")
+        row = ApprovalRow(entry, holder, names.get(holder.owner_id, ""), form)
+        days[local_day(entry.registered_at, site.zone)].append(row)
+    context = {"site": site, "page": page, "days": list(days.items()), "today": local_day(now, site.zone)}
+    return render(request, "attribution/approvals.html", context)
+
+
+def _approvals_url(request: HttpRequest, site: Site) -> str:
+    url = reverse("attribution:approvals", kwargs={"site": site.code})
+    page = request.GET.get("page", "")
+    return f"{url}?page={page}" if page.isdigit() else url
+
+
+@login_required
+@require_POST
+def approval_review(request: HttpRequest, site: str, entry_id: int) -> HttpResponse:
+    """Approve or reject one entry; nobody approves their own (ATT-REG-1)."""
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.approve_register", SALES)
+    entry = entry_for_site_or_404(site_obj, entry_id)
+    now = timezone.now()
+    form = ReviewForm(request.POST, auto_id=f"id_%s_{entry.pk}")
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.visit_review(
+                entry=entry, actor=request.user, approve=approve, now=now, reason=form.cleaned_data["reason"]
+            )
+        except RegisterError as exc:
+            add_service_errors(form, exc)
+        else:
+            message = _("%(client)s: entry approved.") if approve else _("%(client)s: entry rejected.")
+            messages.success(request, message % {"client": entry.client.name})
+            return redirect(_approvals_url(request, site_obj))
+    return _approvals_page(request, site_obj, now, bound=form, bound_id=entry.pk)
+
+
+@login_required
+@require_POST
+def approval_day(request: HttpRequest, site: str) -> HttpResponse:
+    """Approve every unreviewed entry written on one day; the ones the rules refuse stay, with the reason."""
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.approve_register", SALES)
+    now = timezone.now()
+    form = DayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a day."))
+        return redirect(_approvals_url(request, site_obj))
+    day = form.cleaned_data["day"]
+    entries = selectors.unreviewed_entries(site=site_obj, now=now).filter(
+        registered_at__gte=day_bounds(day, site_obj.zone)[0], registered_at__lt=day_bounds(day, site_obj.zone)[1]
+    )
+    approved = 0
+    for entry in entries:
+        entry.site = site_obj
+        try:
+            services.visit_review(entry=entry, actor=request.user, approve=True, now=now)
+        except RegisterError as exc:
+            messages.warning(
+                request, f"{entry.client.name} ({display_name(entry.salesperson)}): {' '.join(exc.messages)}"
+            )
+        else:
+            approved += 1
+    messages.success(request, _("%(count)d entries of %(day)s approved.") % {"count": approved, "day": day.isoformat()})
+    return redirect(_approvals_url(request, site_obj))
+
+
+# --- the client list -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientRow:
+    client: Client
+    holder: rules.Ownership
+    holder_name: str
+
+
+@login_required
+@require_GET
+def client_list(request: HttpRequest, site: str) -> HttpResponse:
+    """A salesperson's own clients of the site, or all of them (attribution.view_all_clients), with who holds each
+    on the register and until when (ATT-REG-2/3), in a fixed number of queries."""
+    site_obj = client_site_or_403(request.user, site)
+    now = timezone.now()
+    form = ClientFilterForm(request.GET, salespeople=selectors.site_salespeople(site_obj))
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    clients = selectors.client_list(site=site_obj, user=request.user, now=now, **filters)
+    page = Paginator(clients.prefetch_related("phones"), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    holders = selectors.registered_owners(client_ids=[c.pk for c in page.object_list], site=site_obj, now=now)
+    names = selectors.user_names(h.owner_id for h in holders.values())
+    rows = [ClientRow(c, holders[c.pk], names.get(holders[c.pk].owner_id, "")) for c in page.object_list]
+    query = {k: getattr(v, "pk", v) for k, v in filters.items()}
+    context = {"site": site_obj, "form": form, "page": page, "rows": rows, "extra_query": urlencode(query)}
+    return render(request, "attribution/clients.html", context)
+
+
+# --- the client page -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientAction:
+    form_class: type
+    perm: str
+    title: Promise
+    submit: Promise
+    url_name: str
+
+
+ACTIONS = {
+    "recognition": ClientAction(
+        RecognitionForm,
+        "attribution.record_client_facts",
+        gettext_lazy("Record a recognition (REC-NEW-2)"),
+        gettext_lazy("Record the recognition"),
+        "attribution:client_recognition",
+    ),
+    "spouse": ClientAction(
+        SpouseForm,
+        "attribution.record_client_facts",
+        gettext_lazy("Mark the spouse (ATT-SPOUSE)"),
+        gettext_lazy("Mark as a couple"),
+        "attribution:client_spouse",
+    ),
+    "company": ClientAction(
+        CompanyForm,
+        "attribution.record_client_facts",
+        gettext_lazy("Mark as a company client (ATT-CO-1..5)"),
+        gettext_lazy("Mark as a company client"),
+        "attribution:client_company",
+    ),
+    "introduction": ClientAction(
+        IntroductionForm,
+        "attribution.record_client_facts",
+        gettext_lazy("Record an old client's introduction (ATT-REF-OLD)"),
+        gettext_lazy("Record the introduction"),
+        "attribution:client_introduction",
+    ),
+    "correction": ClientAction(
+        CorrectionForm,
+        "attribution.record_client_facts",
+        gettext_lazy("Correct an entry (ATT-REG-1)"),
+        gettext_lazy("Add the correction"),
+        "attribution:client_correction",
+    ),
+    "dispute": ClientAction(
+        DisputeForm,
+        "attribution.write_dispute_opinion",
+        gettext_lazy("Write a dispute opinion (ATT-DISP-1)"),
+        gettext_lazy("Send to the sales director"),
+        "attribution:client_dispute",
+    ),
+}
+
+
+@dataclass
+class ClientView:
+    """Everything the client page shows, read in a fixed number of queries whatever the client's history."""
+
+    client: Client
+    phones: list
+    entries: list[VisitEntry]
+    corrections: dict[int, list[VisitEntry]]
+    facts: rules.ClientFacts
+    attribution: rules.Attribution
+    shares: list[tuple[str, rules.Share]] = field(default_factory=list)
+
+    @property
+    def entry_rows(self) -> list[tuple[VisitEntry, list[VisitEntry]]]:
+        """Each entry with the corrections that point at it (ATT-REG-1)."""
+        return [(entry, self.corrections.get(entry.pk, [])) for entry in self.entries]
+
+    @property
+    def owner_name(self) -> str:
+        return self.facts.name(self.attribution.owner_id)
+
+    @property
+    def follow_up_name(self) -> str:
+        return self.facts.name(self.attribution.follow_up_id)
+
+
+def _client_view(client: Client, site: Site, now: dt.datetime) -> ClientView:
+    facts = selectors.client_facts(client=client, site=site, now=now)
+    attribution = rules.attribute(facts, now=now, zone=site.zone)
+    entries = selectors.client_entries(client=client, site=site)
+    corrections: dict[int, list[VisitEntry]] = defaultdict(list)
+    for entry in entries:
+        if entry.corrects_id:
+            corrections[entry.corrects_id].append(entry)
+    shares = [(facts.name(s.user_id), s) for s in attribution.shares]
+    return ClientView(client, list(client.phones.all()), entries, dict(corrections), facts, attribution, shares)
+
+
+def _action_form(
+    name: str,
+    data,
+    site: Site,
+    salespeople: list,
+    now: dt.datetime,
+    *,
+    entries: list[VisitEntry] = (),
+    attribution: rules.Attribution | None = None,
+):
+    kwargs: dict = {"prefix": name, "zone": site.zone, "salespeople": salespeople}
+    if name == "recognition":
+        kwargs["initial"] = {"recognised_at": now}
+    elif name == "correction":
+        kwargs["entries"] = entries
+    elif name == "dispute" and attribution is not None:
+        kwargs["initial"] = _dispute_initial(attribution, salespeople)
+    return ACTIONS[name].form_class(data, **kwargs)
+
+
+def _dispute_initial(attribution: rules.Attribution, salespeople: list) -> dict:
+    """The opinion starts from the shares the rules give now; the project manager changes what they must."""
+    known = {p.pk for p in salespeople}
+    initial = {}
+    rows = [s for s in attribution.shares if s.kind == rules.PUBLIC_POOL or s.user_id in known]
+    for row, share in enumerate(rows[:4], start=1):
+        initial[f"share_{row}_who"] = PUBLIC_POOL if share.user_id is None else share.user_id
+        initial[f"share_{row}_percent"] = share.percent.normalize()
+    return initial
+
+
+def _client_page(
+    request: HttpRequest, site: Site, client: Client, now: dt.datetime, *, bound: dict | None = None
+) -> HttpResponse:
+    view = _client_view(client, site, now)
+    allowed = [name for name, action in ACTIONS.items() if request.user.has_perm(action.perm)]
+    if not view.entries:
+        allowed = [name for name in allowed if name != "correction"]
+    salespeople = selectors.site_salespeople(site) if allowed else []
+    forms = [
+        (
+            name,
+            ACTIONS[name],
+            (bound or {}).get(name)
+            or _action_form(name, None, site, salespeople, now, entries=view.entries, attribution=view.attribution),
+        )
+        for name in allowed
+    ]
+    context = {"site": site, "view": view, "client": client, "forms": forms, "now": now}
+    return render(request, "attribution/client.html", context)
+
+
+@login_required
+@require_GET
+def client_page(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    site_obj = client_site_or_403(request.user, site)
+    client = client_for_user_or_404(request.user, site_obj, client_id)
+    return _client_page(request, site_obj, client, timezone.now())
+
+
+def _client_action(
+    request: HttpRequest, site: str, client_id: int, name: str, perform: Callable[..., str]
+) -> HttpResponse:
+    """One manager action: its form, its service; errors come back next to the fields (the form alone to htmx)."""
+    action = ACTIONS[name]
+    site_obj = site_with_perm_or_403(request.user, site, action.perm, SALES)
+    client = client_for_user_or_404(request.user, site_obj, client_id)
+    now = timezone.now()
+    entries = selectors.client_entries(client=client, site=site_obj) if name == "correction" else []
+    form = _action_form(name, request.POST, site_obj, selectors.site_salespeople(site_obj), now, entries=entries)
+    if form.is_valid():
+        try:
+            message = perform(form.cleaned_data, site=site_obj, client=client, actor=request.user, now=now)
+        except RegisterError as exc:
+            add_service_errors(form, exc, getattr(form, "SERVICE_FIELDS", None))
+        else:
+            messages.success(request, message)
+            target = reverse("attribution:client", kwargs={"site": site_obj.code, "client_id": client.pk})
+            return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    if request.htmx:
+        context = {"site": site_obj, "client": client, "name": name, "action": action, "form": form}
+        return render(request, "attribution/partials/action_form.html", context)
+    return _client_page(request, site_obj, client, now, bound={name: form})
+
+
+@login_required
+@require_POST
+def client_recognition(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    def perform(data, *, site, client, actor, now) -> str:
+        _recognition, verdict = services.recognition_record(
+            site=site,
+            client=client,
+            original_client=data["original_phone"],
+            original_salesperson=data["original_salesperson"],
+            recognised_at=data["recognised_at"],
+            actor=actor,
+            now=now,
+            note=data["note"],
+        )
+        return f"{verdict.text} ({', '.join(verdict.rule_ids)})"
+
+    return _client_action(request, site, client_id, "recognition", perform)
+
+
+@login_required
+@require_POST
+def client_spouse(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    def perform(data, *, site, client, actor, now) -> str:
+        spouse = data["spouse_phone"]
+        services.spouse_link(site=site, client=client, spouse=spouse, actor=actor, now=now)
+        return _(
+            "%(client)s and %(spouse)s are marked as a couple: their salespeople serve them jointly (ATT-SPOUSE)."
+        ) % {
+            "client": client.name,
+            "spouse": spouse.name,
+        }
+
+    return _client_action(request, site, client_id, "spouse", perform)
+
+
+@login_required
+@require_POST
+def client_company(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    def perform(data, *, site, client, actor, now) -> str:
+        mark = services.company_mark(
+            site=site,
+            client=client,
+            kind=data["kind"],
+            contacted_at=data["contacted_at"],
+            designated_salesperson=data["designated_salesperson"],
+            actor=actor,
+            now=now,
+        )
+        return _("Marked as a company client: %(kind)s") % {"kind": mark.get_kind_display()}
+
+    return _client_action(request, site, client_id, "company", perform)
+
+
+@login_required
+@require_POST
+def client_introduction(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    def perform(data, *, site, client, actor, now) -> str:
+        intro = services.introduction_record(
+            site=site,
+            client=client,
+            introducer=data["introducer"],
+            mode=data["mode"],
+            declared_at=data["declared_at"],
+            appointment_at=data["appointment_at"],
+            actor=actor,
+            now=now,
+        )
+        return _("Introduction recorded: %(mode)s") % {"mode": intro.get_mode_display()}
+
+    return _client_action(request, site, client_id, "introduction", perform)
+
+
+@login_required
+@require_POST
+def client_correction(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    def perform(data, *, site, client, actor, now) -> str:
+        entry = data["entry"]
+        entry.site = site
+        correction = services.visit_correct(
+            entry=entry,
+            actor=actor,
+            now=now,
+            note=data["note"],
+            salesperson=data["salesperson"],
+            visited_at=data["visited_at"],
+            needs=data["needs"] or None,
+        )
+        return _(
+            "Correction of entry #%(old)d recorded as entry #%(new)d; it counts once the project manager approves "
+            "it (ATT-REG-1)."
+        ) % {"old": entry.pk, "new": correction.pk}
+
+    return _client_action(request, site, client_id, "correction", perform)
+
+
+@login_required
+@require_POST
+def client_dispute(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    def perform(data, *, site, client, actor, now) -> str:
+        services.dispute_open(
+            site=site, client=client, actor=actor, reasoning=data["reasoning"], shares=data["shares"], now=now
+        )
+        return _("Opinion sent to the sales director; the commission is on hold until the ruling (ATT-DISP-1).")
+
+    return _client_action(request, site, client_id, "dispute", perform)
+
+
+# --- the sales director's dispute queue (ATT-DISP-1) -------------------------------------------------------
+
+
+@dataclass
+class DisputeRow:
+    opinion: object
+    holder: rules.Ownership
+    holder_name: str
+
+
+@login_required
+@require_GET
+def disputes(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.rule_dispute", SALES)
+    now = timezone.now()
+    page = Paginator(selectors.open_disputes(site=site_obj), OPINIONS_PER_PAGE).get_page(request.GET.get("page"))
+    opinions = list(page.object_list)
+    holders = selectors.registered_owners(client_ids={o.client_id for o in opinions}, site=site_obj, now=now)
+    names = selectors.user_names(h.owner_id for h in holders.values())
+    rows = [DisputeRow(o, holders[o.client_id], names.get(holders[o.client_id].owner_id, "")) for o in opinions]
+    return render(request, "attribution/disputes.html", {"site": site_obj, "page": page, "rows": rows})
+
+
+def _dispute_page(request: HttpRequest, site: Site, opinion, now: dt.datetime, form: DecideForm) -> HttpResponse:
+    view = _client_view(opinion.client, site, now)
+    context = {"site": site, "opinion": opinion, "view": view, "client": opinion.client, "form": form}
+    return render(request, "attribution/dispute.html", context)
+
+
+@login_required
+@require_GET
+def dispute_page(request: HttpRequest, site: str, opinion_id: int) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.rule_dispute", SALES)
+    opinion = opinion_for_site_or_404(site_obj, opinion_id)
+    return _dispute_page(request, site_obj, opinion, timezone.now(), DecideForm())
+
+
+@login_required
+@require_POST
+def dispute_decide(request: HttpRequest, site: str, opinion_id: int) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "attribution.rule_dispute", SALES)
+    opinion = opinion_for_site_or_404(site_obj, opinion_id)
+    now = timezone.now()
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.dispute_decide(
+                opinion=opinion, actor=request.user, approve=approve, now=now, note=form.cleaned_data["note"]
+            )
+        except RegisterError as exc:
+            add_service_errors(form, exc)
+        else:
+            message = _("%(client)s: opinion approved.") if approve else _("%(client)s: opinion rejected.")
+            messages.success(request, message % {"client": opinion.client.name})
+            return redirect("attribution:disputes", site=site_obj.code)
+    return _dispute_page(request, site_obj, opinion, now, form)

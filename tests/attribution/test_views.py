@@ -1,0 +1,475 @@
+"""The register's pages: registering a visit (with the htmx check), the approval queue, the client list and the
+dispute queue — who may open them, what bad input gets, and bounded query counts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from attribution import services
+from attribution.models import Client, ClientPhone, DisputeOpinion, VisitApproval, VisitEntry
+from reception import services as desk
+from reception.models import Reception
+from salesoffice.roles import Role
+
+from ..conftest import at, key, make_user, open_desk
+from ..reception.test_views import text_of
+from .conftest import NOW, approve, register, registered
+
+HTMX = {"HX-Request": "true"}
+
+
+def url(name: str, site: str = "riverside", **kwargs) -> str:
+    return reverse(f"attribution:{name}", kwargs={"site": site, **kwargs})
+
+
+def visit_data(**overrides) -> dict:
+    return {"name": "Mr Huang", "phone": "13800138001", "source": "walk_in", **overrides}
+
+
+def page_text(response) -> str:
+    return " ".join(response.content.decode().split())
+
+
+# --- who may open which page -------------------------------------------------------------------------------
+
+PERSONAS = ["ann", "supervisor", "project_manager", "sales_manager", "sales_director", "store_clerk", "outsider"]
+
+
+@pytest.fixture
+def persona(request, site, other_site, salespeople, supervisor, project_manager, sales_manager, outsider):
+    return {
+        "ann": salespeople[0],
+        "supervisor": supervisor,
+        "project_manager": project_manager,
+        "sales_manager": sales_manager,
+        "sales_director": request.getfixturevalue("sales_director"),
+        "store_clerk": request.getfixturevalue("store_clerk"),
+        "outsider": outsider,  # a supervisor of the other site: this site does not exist for them
+    }
+
+
+# The status each persona gets on each page of Riverside.
+MATRIX = {
+    #                 ann  sup  pm   sm   dir  clerk out
+    "register": (200, 200, 200, 200, 403, 403, 404),
+    "approvals": (403, 403, 200, 403, 403, 403, 404),
+    "clients": (200, 200, 200, 200, 200, 403, 404),
+    "disputes": (403, 403, 403, 403, 200, 403, 404),
+}
+
+
+@pytest.mark.parametrize("page", MATRIX)
+def test_permission_matrix(page, clock, persona, client):
+    for name, expected in zip(PERSONAS, MATRIX[page], strict=True):
+        client.force_login(persona[name])
+        assert client.get(url(page)).status_code == expected, (page, name)
+
+
+@pytest.mark.parametrize("page", MATRIX)
+def test_pages_need_a_login(page, site, client):
+    response = client.get(url(page))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_an_unknown_site_is_404(clock, site, project_manager, client):
+    client.force_login(project_manager)
+    assert client.get(url("clients", site="nowhere")).status_code == 404
+
+
+def test_navigation_offers_each_role_its_pages(clock, site, salespeople, project_manager, sales_director, browser_as):
+    def nav(user):
+        return text_of(browser_as(user).get(url("clients")), "nav")
+
+    assert all(label in nav(salespeople[0]) for label in ("Register visit", "Clients", "Front desk"))
+    assert "Approvals" not in nav(salespeople[0]) and "Disputes" not in nav(salespeople[0])
+    assert "Approvals" in nav(project_manager) and "Disputes" not in nav(project_manager)
+    assert "Disputes" in nav(sales_director) and "Register visit" not in nav(sales_director)
+
+
+# --- registering a visit -----------------------------------------------------------------------------------
+
+
+def test_a_salesperson_registers_a_visit_for_themselves(clock, site, salespeople, browser_as):
+    ann = salespeople[0]
+    page = browser_as(ann)
+    assert "salesperson" not in page.get(url("register")).context["form"].fields
+    response = page.post(url("register"), visit_data(phone2="13900139001", budget="2500000.50", grade="A"))
+    entry = VisitEntry.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == url("client", client_id=entry.client_id)
+    assert (entry.salesperson, entry.registered_by, entry.registered_at) == (ann, ann, NOW)
+    assert entry.budget == Decimal("2500000.50")
+    assert sorted(ClientPhone.objects.values_list("phone_normalised", flat=True)) == [
+        "+8613800138001",
+        "+8613900139001",
+    ]
+    landing = page.get(response["Location"])
+    assert "it counts once the project manager approves it (ATT-REG-1)" in text_of(landing, "page-messages")
+
+
+def test_a_supervisor_registers_for_a_salesperson(clock, site, salespeople, supervisor, browser_as):
+    bob = salespeople[1]
+    page = browser_as(supervisor)
+    assert page.get(url("register")).context["form"].fields["salesperson"].required
+    assert page.post(url("register"), visit_data(salesperson=bob.pk)).status_code == 302
+    entry = VisitEntry.objects.get()
+    assert (entry.salesperson, entry.registered_by) == (bob, supervisor)
+
+
+def test_an_invalid_phone_is_a_field_error_and_saves_nothing(clock, site, salespeople, browser_as):
+    response = browser_as(salespeople[0]).post(url("register"), visit_data(phone="12345"))
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["phone"]
+    assert "12345 is not a valid phone number." in text_of(response, "error_1_id_phone")
+    assert not Client.objects.exists() and not VisitEntry.objects.exists()
+
+
+def test_a_client_held_by_another_shows_whose_and_until_when(clock, site, salespeople, project_manager, browser_as):
+    ann, bob = salespeople[:2]
+    registered(site, ann, project_manager, at(3, 10))
+    response = browser_as(bob).post(url("register"), visit_data(name="Huang"))
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["phone"]
+    error = text_of(response, "error_1_id_phone")
+    assert "registered to Ann, valid until 2026-04-03" in error and "ATT-REG-2, ATT-REG-3" in error
+    assert VisitEntry.objects.count() == 1 and Client.objects.count() == 1 and ClientPhone.objects.count() == 1
+
+
+def test_a_future_visit_is_a_field_error(clock, site, salespeople, browser_as):
+    response = browser_as(salespeople[0]).post(url("register"), visit_data(visited_at="2026-03-20T11:00"))
+    assert list(response.context["form"].errors) == ["visited_at"]
+    assert not VisitEntry.objects.exists()
+
+
+def test_the_visit_time_is_read_in_the_sites_zone(clock, site, salespeople, browser_as):
+    browser_as(salespeople[0]).post(url("register"), visit_data(visited_at="2026-03-20T09:15"))
+    assert VisitEntry.objects.get().visited_at == at(20, 9, 15)
+
+
+def test_near_duplicates_are_flagged_on_success(clock, site, salespeople, project_manager, browser_as):
+    registered(site, salespeople[1], project_manager, at(3, 10), phone="13800138001")
+    page = browser_as(salespeople[0])
+    response = page.post(url("register"), visit_data(phone="13800138002"), follow=True)
+    messages = text_of(response, "page-messages")
+    assert "Possible duplicates flagged for the project manager (ATT-REG-3): Mr Huang (13800138001)" in messages
+    assert VisitEntry.objects.latest("pk").possible_duplicates[0]["phone"] == "13800138001"
+
+
+def test_the_spouse_hint_is_kept_and_a_known_spouse_is_pointed_out(
+    clock, site, salespeople, project_manager, browser_as
+):
+    registered(site, salespeople[1], project_manager, at(3, 10), phone="13700137001", name="Mrs Huang")
+    response = browser_as(salespeople[0]).post(url("register"), visit_data(spouse_hint="13700137001"), follow=True)
+    assert "belongs to Mrs Huang on the register" in text_of(response, "page-messages")
+    assert VisitEntry.objects.latest("pk").note == "Spouse: 13700137001"
+
+
+def test_a_visit_links_to_a_desk_reception_of_the_site(clock, site, other_site, salespeople, supervisor, browser_as):
+    open_desk(site, salespeople, supervisor, at(20, 9))
+    reception = desk.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(20, 9, 30)).reception
+    page = browser_as(supervisor)
+    address = f"{url('register')}?reception={reception.pk}"
+    form = page.get(address).context["form"]
+    assert form.initial["salesperson"] == reception.salesperson_id
+    assert page.post(address, visit_data(salesperson=reception.salesperson_id)).status_code == 302
+    entry = VisitEntry.objects.get()
+    assert entry.reception == reception
+    assert Reception.objects.get(pk=reception.pk).client_id == entry.client_id
+    assert page.get(f"{url('register')}?reception=99999").status_code == 404
+    assert page.get(f"{url('register')}?reception=abc").status_code == 404
+
+
+def test_a_reception_of_another_site_is_404(clock, site, other_site, salespeople, browser_as):
+    other_supervisor = make_user("osup", Role.SITE_SUPERVISOR, [other_site])
+    other_ann = make_user("oann", Role.SALESPERSON, [other_site])
+    from reception.models import RotaMember
+
+    RotaMember.objects.create(site=other_site, salesperson=other_ann, position=1)
+    open_desk(other_site, [other_ann], other_supervisor, at(20, 9))
+    reception = desk.walk_in_arrive(
+        site=other_site, actor=other_supervisor, request_key=key(), now=at(20, 9, 30)
+    ).reception
+    response = browser_as(salespeople[0]).get(f"{url('register')}?reception={reception.pk}")
+    assert response.status_code == 404
+
+
+# --- the check as the desk types -----------------------------------------------------------------------------
+
+
+def test_the_check_says_who_holds_the_client_and_until_when(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
+    ann, bob = salespeople[:2]
+    registered(site, ann, project_manager, at(3, 10))
+    page = browser_as(bob)
+    page.get(url("register_check"), {"phone": "138 0013 8001"}, headers=HTMX)  # warm-up: sessions, permissions
+    with django_assert_num_queries(16):
+        response = page.get(url("register_check"), {"phone": "138 0013 8001", "name": "Mr Huang"}, headers=HTMX)
+    text = page_text(response)
+    assert "<html" not in text
+    assert "Mr Huang is registered to Ann, valid until 2026-04-03 (ATT-REG-2, ATT-REG-3)." in text
+    assert "will refuse another salesperson" in text
+    assert "alert-danger" in text
+    # The holder themselves is told the same without the warning.
+    own = browser_as(ann).get(url("register_check"), {"phone": "13800138001"}, headers=HTMX)
+    assert "registered to Ann" in page_text(own) and "refuse" not in page_text(own)
+
+
+def test_the_check_shows_an_entry_awaiting_approval_and_near_duplicates(clock, site, salespeople, browser_as):
+    register(site, salespeople[0], at(20, 9), phone="13800138001")
+    page = browser_as(salespeople[1])
+    pending = page_text(page.get(url("register_check"), {"phone": "13800138001"}, headers=HTMX))
+    assert "registered by Ann on 2026-03-20; the entry awaits approval" in pending and "ATT-REG-3" in pending
+    similar = page_text(page.get(url("register_check"), {"phone": "13800138002", "name": "Mr Huang"}, headers=HTMX))
+    assert "No client on the register has this phone: a new client." in similar
+    assert "Possible duplicates" in similar and "13800138001" in similar
+
+
+def test_the_check_reports_an_invalid_phone(clock, site, salespeople, browser_as):
+    response = browser_as(salespeople[0]).get(url("register_check"), {"phone": "999"}, headers=HTMX)
+    assert "999 is not a valid phone number." in page_text(response)
+    assert browser_as(salespeople[0]).get(url("register_check"), headers=HTMX).status_code == 200
+
+
+# --- the approval queue ------------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_unreviewed_entries_with_duplicates_and_holder(
+    clock, site, salespeople, project_manager, browser_as
+):
+    ann, bob = salespeople[:2]
+    registered(site, ann, project_manager, at(3, 10), phone="13800138001")
+    register(site, ann, at(19, 16), phone="13800138001")  # a revisit, awaiting review
+    register(site, bob, at(20, 9), phone="13800138002")  # same name, a similar phone
+    response = browser_as(project_manager).get(url("approvals"))
+    text = page_text(response)
+    assert [row.entry.salesperson for _day, rows in response.context["days"] for row in rows] == [ann, bob]
+    assert "2026-03-19" in text and "2026-03-20 · today" in text
+    assert "Ann, valid until 2026-04-03" in text
+    assert text.count("13800138001") >= 2  # the flagged duplicate on Bob's line
+
+
+def test_approving_and_rejecting_one_entry(clock, site, salespeople, project_manager, browser_as):
+    first = register(site, salespeople[0], at(20, 9), phone="13800138001").entry
+    second = register(site, salespeople[1], at(20, 9, 5), phone="13900139001").entry
+    page = browser_as(project_manager)
+    assert page.post(url("approval_review", entry_id=first.pk), {"decision": "approve"}).status_code == 302
+    response = page.post(url("approval_review", entry_id=second.pk), {"decision": "reject"})
+    assert response.status_code == 200
+    assert "Say why the entry is rejected." in text_of(response, f"error_1_id_reason_{second.pk}")
+    assert page.post(url("approval_review", entry_id=second.pk), {"decision": "reject", "reason": "test entry"})
+    approvals = {a.entry_id: a for a in VisitApproval.objects.all()}
+    assert approvals[first.pk].approved and approvals[first.pk].approved_by == project_manager
+    assert not approvals[second.pk].approved and approvals[second.pk].reason == "test entry"
+    assert approvals[first.pk].approved_at == NOW
+
+
+def test_approving_ones_own_entry_is_refused(clock, site, salespeople, project_manager, browser_as):
+    entry = register(site, salespeople[0], at(20, 9), actor=project_manager).entry  # written by the PM
+    response = browser_as(project_manager).post(url("approval_review", entry_id=entry.pk), {"decision": "approve"})
+    assert response.status_code == 200
+    assert "Nobody approves their own register entry (ATT-REG-1)." in page_text(response)
+    assert not VisitApproval.objects.exists()
+
+
+def test_another_sites_entry_is_404(clock, site, other_site, salespeople, project_manager, other_pm, browser_as):
+    entry = register(site, salespeople[0], at(20, 9)).entry
+    response = browser_as(other_pm).post(
+        url("approval_review", site="hillside", entry_id=entry.pk), {"decision": "approve"}
+    )
+    assert response.status_code == 404
+    assert not VisitApproval.objects.exists()
+
+
+def test_approve_a_whole_day_skips_what_the_rules_refuse(clock, site, salespeople, project_manager, browser_as):
+    ann, bob, cat = salespeople[:3]
+    register(site, ann, at(19, 9), phone="13800138001")
+    register(site, bob, at(19, 11), phone="13800138002", name="Mr Li")
+    register(site, cat, at(19, 12), phone="13800138003", name="Mr Wu", actor=project_manager)
+    register(site, ann, at(20, 9), phone="13800138004", name="Mr Xu")  # another day: stays
+    response = browser_as(project_manager).post(url("approval_day"), {"day": "2026-03-19"}, follow=True)
+    messages = text_of(response, "page-messages")
+    assert "2 entries of 2026-03-19 approved." in messages
+    assert "Mr Wu (Cat): Nobody approves their own register entry (ATT-REG-1)." in messages
+    assert VisitApproval.objects.count() == 2
+
+
+def test_the_queue_costs_the_same_for_one_and_thirty_entries(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
+    page = browser_as(project_manager)
+    registered(site, salespeople[0], project_manager, at(3, 9), phone="13800138000", name="Client 0")
+    register(site, salespeople[0], at(19, 9), phone="13800138000")  # a revisit of a held client
+    page.get(url("approvals"))
+    with django_assert_num_queries(8) as one:
+        page.get(url("approvals"))
+    for n in range(1, 30):
+        register(site, salespeople[n % 5], at(19, 9, n), phone=f"138001381{n:02d}", name=f"Client {n}")
+    with django_assert_num_queries(8) as thirty:
+        response = page.get(url("approvals"))
+    assert len(one.captured_queries) == len(thirty.captured_queries)
+    assert len(response.context["page"].object_list) == 25
+
+
+# --- the client list ---------------------------------------------------------------------------------------
+
+
+def test_a_salesperson_sees_only_their_own_clients_a_manager_all(
+    clock, site, salespeople, project_manager, sales_director, browser_as
+):
+    ann, bob = salespeople[:2]
+    registered(site, ann, project_manager, at(3, 10), phone="13800138001", name="Ann's client")
+    registered(site, bob, project_manager, at(4, 10), phone="13900139001", name="Bob's client")
+
+    def names(user):
+        return [row.client.name for row in browser_as(user).get(url("clients")).context["rows"]]
+
+    assert names(ann) == ["Ann's client"]
+    assert names(bob) == ["Bob's client"]
+    assert names(project_manager) == ["Bob's client", "Ann's client"]
+    assert names(sales_director) == ["Bob's client", "Ann's client"]
+
+
+def test_the_list_shows_the_owner_and_until_when(clock, site, salespeople, project_manager, browser_as):
+    registered(site, salespeople[0], project_manager, at(3, 10))
+    registered(site, salespeople[1], project_manager, at(1, 10), phone="13900139001")
+    register(site, salespeople[2], at(19, 10), phone="13700137001", name="Unapproved")
+    rows = browser_as(project_manager).get(url("clients")).content.decode()
+    table = " ".join(rows.split())
+    assert "Ann</td> <td>2026-04-03</td>" in table
+    assert "Bob</td> <td>2026-04-01</td>" in table
+    assert "free" in table  # the unapproved entry holds nothing (ATT-REG-1)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"search": "huang"}, ["Mr Huang"]),
+        ({"search": "139 0013"}, ["Mr Li"]),
+        ({"grade": "A"}, ["Mr Li"]),
+        ({"status": "valid"}, ["Mr Li", "Mr Huang"]),
+        ({"status": "free"}, ["Mr New", "Mr Old"]),
+        ({"owner": "ann"}, ["Mr Huang"]),
+        ({"owner": "ann", "status": "free"}, []),
+    ],
+)
+def test_the_list_is_searched_and_filtered(query, expected, clock, site, salespeople, project_manager, browser_as):
+    people = {p.username: p for p in salespeople}
+    registered(site, people["ann"], project_manager, at(3, 10), phone="13800138001", name="Mr Huang")
+    registered(site, people["bob"], project_manager, at(4, 10), phone="13900139001", name="Mr Li", grade="A")
+    registered(site, people["cat"], project_manager, at(5, 10, month=1), phone="13700137001", name="Mr Old")
+    register(site, people["dan"], at(19, 10), phone="13600136001", name="Mr New")
+    if "owner" in query:
+        query = {**query, "owner": people[query["owner"]].pk}
+    response = browser_as(project_manager).get(url("clients"), query)
+    assert [row.client.name for row in response.context["rows"]] == expected
+
+
+def test_the_list_costs_the_same_for_one_and_thirty_clients(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
+    page = browser_as(project_manager)
+    registered(site, salespeople[0], project_manager, at(3, 10), phone="13800138000", name="Client 0")
+    page.get(url("clients"))
+    with django_assert_num_queries(10) as one:
+        page.get(url("clients"))
+    with django_assert_num_queries(11):  # a filter on who holds the client reads the last month's entries once
+        page.get(url("clients"), {"status": "valid"})
+    for n in range(1, 30):
+        when = at(3, 10) + dt.timedelta(hours=n)
+        registered(site, salespeople[n % 5], project_manager, when, phone=f"138001381{n:02d}", name=f"Client {n}")
+        if n % 3 == 0:  # some with a history of revisits
+            approve(
+                register(site, salespeople[n % 5], at(10, 10), phone=f"138001381{n:02d}").entry,
+                project_manager,
+                at(10, 18),
+            )
+    with django_assert_num_queries(10) as thirty:
+        response = page.get(url("clients"))
+    with django_assert_num_queries(11):
+        page.get(url("clients"), {"status": "valid"})
+    assert len(one.captured_queries) == len(thirty.captured_queries)
+    assert len(response.context["rows"]) == 25
+    assert all(row.holder_name for row in response.context["rows"])
+
+
+# --- the dispute queue -------------------------------------------------------------------------------------
+
+
+def opinion(site, client, pm, when, shares):
+    return services.dispute_open(
+        site=site, client=client, actor=pm, reasoning="Both worked on it.", shares=shares, now=when
+    )
+
+
+def test_the_director_reviews_and_approves_an_opinion(
+    clock, site, salespeople, project_manager, sales_director, browser_as
+):
+    ann, bob = salespeople[:2]
+    client = registered(site, ann, project_manager, at(3, 10))
+    dispute = opinion(site, client, project_manager, at(19, 10), [(ann, Decimal(60)), (bob, Decimal(40))])
+    page = browser_as(sales_director)
+    queue = page_text(page.get(url("disputes")))
+    assert "Mr Huang" in queue and "Ann 60%, Bob 40%" in queue and "ATT-REG-2, ATT-REG-3" in queue
+    detail = page.get(url("dispute", opinion_id=dispute.pk))
+    assert "Commission on hold" in text_of(detail, "ownership")
+    assert "ATT-DISP-1" in text_of(detail, "timeline")
+    response = page.post(url("dispute_decide", opinion_id=dispute.pk), {"decision": "approve", "note": "fair"})
+    assert response.status_code == 302 and response["Location"] == url("disputes")
+    dispute.refresh_from_db()
+    assert (dispute.approved, dispute.decided_by, dispute.decided_at, dispute.decision_note) == (
+        True,
+        sales_director,
+        NOW,
+        "fair",
+    )
+    after = browser_as(project_manager).get(url("client", client_id=client.pk))
+    assert "Bob 40% ATT-DISP-1" in " ".join(text_of(after, "shares").split()) or "40%" in text_of(after, "shares")
+    assert "The sales director approved the opinion" in text_of(after, "timeline")
+
+
+def test_the_author_of_an_opinion_cannot_rule_on_it(clock, site, salespeople, project_manager, browser_as):
+    admin = make_user("boss", Role.ADMIN, [site])
+    client = registered(site, salespeople[0], project_manager, at(3, 10))
+    dispute = opinion(site, client, admin, at(19, 10), [(None, Decimal(100))])
+    response = browser_as(admin).post(url("dispute_decide", opinion_id=dispute.pk), {"decision": "approve"})
+    assert response.status_code == 200
+    assert "The author of an opinion cannot rule on it (ATT-DISP-1)." in text_of(response, "opinion")
+    assert DisputeOpinion.objects.get().decided_at is None
+
+
+def test_another_sites_opinion_is_404(
+    clock, site, other_site, salespeople, project_manager, sales_director, browser_as
+):
+    client = registered(site, salespeople[0], project_manager, at(3, 10))
+    dispute = opinion(site, client, project_manager, at(19, 10), [(salespeople[0], Decimal(100))])
+    page = browser_as(sales_director)
+    assert page.get(url("dispute", site="hillside", opinion_id=dispute.pk)).status_code == 404
+    assert (
+        page.post(url("dispute_decide", site="hillside", opinion_id=dispute.pk), {"decision": "approve"}).status_code
+        == 404
+    )
+
+
+def test_the_dispute_queue_costs_the_same_for_one_and_ten_opinions(
+    clock, site, salespeople, project_manager, sales_director, browser_as, django_assert_num_queries
+):
+    page = browser_as(sales_director)
+
+    def add(n):
+        client = registered(
+            site, salespeople[n % 5], project_manager, at(3, 10, n), phone=f"138001381{n:02d}", name=f"C{n}"
+        )
+        opinion(site, client, project_manager, at(19, 10, n), [(salespeople[n % 5], Decimal(50)), (None, Decimal(50))])
+
+    add(0)
+    page.get(url("disputes"))
+    with django_assert_num_queries(10) as one:
+        page.get(url("disputes"))
+    for n in range(1, 10):
+        add(n)
+    with django_assert_num_queries(10) as ten:
+        page.get(url("disputes"))
+    assert len(one.captured_queries) == len(ten.captured_queries)
