@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -55,6 +56,7 @@ SALES = Site.Kind.SALES_OFFICE
 CLIENTS_PER_PAGE = 25
 ENTRIES_PER_PAGE = 25
 OPINIONS_PER_PAGE = 10
+CENT = Decimal("0.01")
 
 
 def _id_param(raw: str) -> int:
@@ -497,7 +499,7 @@ def _dispute_initial(attribution: rules.Attribution, salespeople: list) -> dict:
     rows = [s for s in attribution.shares if s.kind == rules.PUBLIC_POOL or s.user_id in known]
     for row, share in enumerate(rows[:4], start=1):
         initial[f"share_{row}_who"] = PUBLIC_POOL if share.user_id is None else share.user_id
-        initial[f"share_{row}_percent"] = share.percent.normalize()
+        initial[f"share_{row}_percent"] = share.percent.quantize(CENT)
     return initial
 
 

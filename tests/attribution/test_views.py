@@ -473,3 +473,25 @@ def test_the_dispute_queue_costs_the_same_for_one_and_ten_opinions(
     with django_assert_num_queries(10) as ten:
         page.get(url("disputes"))
     assert len(one.captured_queries) == len(ten.captured_queries)
+
+
+def test_the_list_pages_keep_the_filters(clock, site, salespeople, project_manager, browser_as):
+    for n in range(30):
+        register(site, salespeople[n % 5], at(19, 9, n), phone=f"138001381{n:02d}", name=f"Client {n}")
+    register(site, salespeople[0], at(19, 10), phone="13900139001", name="Someone else")
+    page = browser_as(project_manager)
+    first = page.get(url("clients"), {"search": "client"})
+    assert first.context["page"].paginator.count == 30
+    assert 'href="?search=client&page=2"' in first.content.decode()
+    second = page.get(url("clients"), {"search": "client", "page": 2})
+    assert len(second.context["rows"]) == 5
+
+
+@pytest.mark.parametrize("page", ["register", "approvals", "clients"])
+def test_the_pages_render_in_chinese(page, clock, site, salespeople, project_manager, client):
+    registered(site, salespeople[0], project_manager, at(3, 10))
+    register(site, salespeople[0], at(19, 10))
+    client.force_login(project_manager)  # no language cookie: the site's default, Simplified Chinese
+    response = client.get(url(page))
+    assert response.status_code == 200
+    assert response.content.decode().startswith("<!doctype html>") and 'lang="zh-hans"' in response.content.decode()
