@@ -548,9 +548,11 @@ def referral_lapse_notifications(*, now: dt.datetime) -> int:
         confirmed_at__isnull=True, lapse_notified=False, appointment_date__lt=now.date() + dt.timedelta(days=1)
     ).select_related("site", "client")
     for referral in candidates:
-        if referral_state(referral, now=now).status != rules.REFERRAL_LAPSED:
+        status = referral_state(referral, now=now).status
+        if status == rules.REFERRAL_PENDING:
             continue
-        if notify(
+        # Anything else is settled (lapsed, void, rejected): flagged below so that the next runs stop reading it.
+        if status == rules.REFERRAL_LAPSED and notify(
             recipient_id=referral.referrer_id,
             key=f"referral-lapsed:{referral.pk}",
             kind="referral_lapsed",

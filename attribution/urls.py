@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_followups, views_referrals, views_reports
 
 app_name = "attribution"
 
@@ -21,4 +21,20 @@ urlpatterns = [
     path("<slug:site>/disputes/", views.disputes, name="disputes"),
     path("<slug:site>/disputes/<int:opinion_id>/", views.dispute_page, name="dispute"),
     path("<slug:site>/disputes/<int:opinion_id>/decide/", views.dispute_decide, name="dispute_decide"),
+    # Employee referrals (ATT-EMP-1..5): any staff member, any project.
+    path("referrals/new/", views_referrals.referral_new, name="referral_new"),
+    path("referrals/mine/", views_referrals.my_referrals, name="my_referrals"),
+    path("referrals/<int:referral_id>/form/", views_referrals.referral_print, name="referral_print"),
+    path("<slug:site>/referrals/", views_referrals.site_referrals, name="site_referrals"),
+    path("<slug:site>/referrals/<int:referral_id>/confirm/", views_referrals.referral_confirm, name="referral_confirm"),
+    # Follow-ups (ATT-FU-1/2).
+    path("<slug:site>/follow-ups/", views_followups.my_follow_ups, name="my_follow_ups"),
+    path("<slug:site>/follow-ups/review/", views_followups.follow_up_review, name="follow_up_review"),
+    path("<slug:site>/follow-ups/<int:follow_up_id>/done/", views_followups.follow_up_done, name="follow_up_done"),
+    # The sales assistant's weekly client report (ATT-FU-3) and register archive (ATT-REG-1).
+    path("weekly/", views_reports.weekly_reports, name="weekly_reports"),
+    path("weekly/<str:week>/", views_reports.weekly_report, name="weekly_report"),
+    path("weekly/<str:week>.xlsx", views_reports.weekly_report_xlsx, name="weekly_report_xlsx"),
+    path("<slug:site>/archive/", views_reports.register_archive, name="register_archive"),
+    path("<slug:site>/archive.xlsx", views_reports.register_archive_xlsx, name="register_archive_xlsx"),
 ]

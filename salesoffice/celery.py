@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesoffice.settings")
 
@@ -13,5 +14,14 @@ app.conf.beat_schedule = {
     "remind-pending-absence-approvals": {
         "task": "reception.tasks.remind_pending_absence_approvals",
         "schedule": 300.0,
+    },
+    "notify-lapsed-referrals": {  # ATT-EMP-2
+        "task": "attribution.tasks.notify_lapsed_referrals",
+        "schedule": 900.0,
+    },
+    # ATT-FU-3: hourly, so each project's Monday morning comes in its own zone; a report is made once per week.
+    "generate-weekly-client-report": {
+        "task": "attribution.tasks.generate_weekly_client_report",
+        "schedule": crontab(minute=7),
     },
 }

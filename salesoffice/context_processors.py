@@ -45,12 +45,22 @@ def _nav_items(request, user) -> list[dict]:
             ("attribution.approve_register", "attribution:approvals", _("Approvals")),
             (("attribution.register_visit", "attribution.view_all_clients"), "attribution:clients", _("Clients")),
             ("attribution.rule_dispute", "attribution:disputes", _("Disputes")),
+            ("attribution.view_all_clients", "attribution:site_referrals", _("Referrals")),
+            ("attribution.register_visit", "attribution:my_follow_ups", _("My follow-ups")),
+            ("attribution.review_follow_ups", "attribution:follow_up_review", _("Follow-up review")),
+            ("attribution.view_weekly_report", "attribution:register_archive", _("Register archive")),
         ]
         for perm, name, label in links:
             if any(user.has_perm(p) for p in ((perm,) if isinstance(perm, str) else perm)):
                 items.append(
                     {"url": reverse(name, kwargs={"site": site_code}), "label": label, "active": current == name}
                 )
+    for perm, name, label in (
+        ("attribution.register_referral", "attribution:my_referrals", _("My referrals")),
+        ("attribution.view_weekly_report", "attribution:weekly_reports", _("Weekly client report")),
+    ):
+        if user.has_perm(perm):
+            items.append({"url": reverse(name), "label": label, "active": current == name})
     if user.has_perm("reception.view_audit_history"):
         items.append(
             {"url": reverse("audit_history"), "label": _("Audit history"), "active": current == "audit_history"}

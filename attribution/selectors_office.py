@@ -1,0 +1,319 @@
+"""Reads for the office pages (referrals, follow-ups, the register archive): a page's facts in a fixed number of
+queries, handed to `attribution.rules` for anything the regulations decide."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from salesoffice.models import Site
+from salesoffice.timeutil import local_day, month_bounds, start_of_day
+
+from . import rules
+from .models import Client, FollowUp, Referral, VisitApproval, VisitEntry
+from .selectors import _registered_visits, user_names
+
+# --- referrals (ATT-EMP-1..4) -------------------------------------------------------------------------------
+
+
+REFERRAL_LABELS = {
+    rules.REFERRAL_PENDING: (_("Pending"), "secondary"),
+    rules.REFERRAL_VALID: (_("Valid"), "success"),
+    rules.REFERRAL_LAPSED: (_("Lapsed"), "warning"),
+    rules.REFERRAL_VOID: (_("Void"), "dark"),
+    rules.REFERRAL_REJECTED: (_("Rejected"), "danger"),
+}
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    referral: Referral
+    state: rules.ReferralStatus
+
+    @property
+    def status(self) -> str:
+        return self.state.status
+
+    @property
+    def label(self) -> str:
+        return str(REFERRAL_LABELS[self.status][0])
+
+    @property
+    def badge(self) -> str:
+        return REFERRAL_LABELS[self.status][1]
+
+    @property
+    def rule_ids(self) -> str:
+        return ", ".join(self.state.rule_ids)
+
+
+def _superseded(now: dt.datetime):
+    """An entry replaced by an approved correction no longer counts (ATT-REG-1), as in selectors.counting_entries."""
+    return Exists(VisitApproval.objects.filter(entry__corrects=OuterRef("pk"), approved=True, approved_at__lte=now))
+
+
+_ENTRY_FIELDS = (
+    "pk",
+    "client_id",
+    "site_id",
+    "salesperson_id",
+    "registered_at",
+    "visited_at",
+    "corrects_id",
+    "corrects__registered_at",
+    "approval__approved",
+    "approval__approved_at",
+)
+
+
+def _entry_view(row: dict) -> SimpleNamespace:
+    """The attributes `selectors._registered_visits` reads, from a plain row: the register's own reading of an
+    entry (approval, a correction keeping the original's place) without building model instances."""
+    approval = None
+    if row["approval__approved_at"] is not None:
+        approval = SimpleNamespace(approved=row["approval__approved"], approved_at=row["approval__approved_at"])
+    corrects = SimpleNamespace(registered_at=row["corrects__registered_at"]) if row["corrects_id"] else None
+    return SimpleNamespace(
+        pk=row["pk"],
+        salesperson_id=row["salesperson_id"],
+        registered_at=row["registered_at"],
+        visited_at=row["visited_at"],
+        corrects_id=row["corrects_id"],
+        corrects=corrects,
+        approval=approval,
+    )
+
+
+def visits_by_site_and_client(
+    entries: QuerySet[VisitEntry], now: dt.datetime
+) -> dict[tuple[int, int], tuple[rules.RegisteredVisit, ...]]:
+    """The counting entries of `entries` as the rules see them, per (site, client), in one query."""
+    rows = (
+        entries.filter(registered_at__lte=now)
+        .exclude(_superseded(now))
+        .order_by("registered_at", "pk")
+        .values(*_ENTRY_FIELDS)
+    )
+    grouped: dict[tuple[int, int], list[SimpleNamespace]] = defaultdict(list)
+    for row in rows:
+        grouped[(row["site_id"], row["client_id"])].append(_entry_view(row))
+    return {key: _registered_visits(group) for key, group in grouped.items()}
+
+
+def referral_rows(referrals: Sequence[Referral], *, now: dt.datetime) -> list[ReferralRow]:
+    """Each referral with where it stands at `now` (ATT-EMP-1..4): the register entries of every client on the
+    page are read in one query, whatever the page holds."""
+    if not referrals:
+        return []
+    entries = VisitEntry.objects.filter(
+        client_id__in={r.client_id for r in referrals}, site_id__in={r.site_id for r in referrals}
+    )
+    visits = visits_by_site_and_client(entries, now)
+    rows = []
+    for referral in referrals:
+        fact = rules.ReferralFact(
+            referral.pk,
+            referral.referrer_id,
+            referral.appointment_date,
+            referral.registered_at,
+            referral.confirmed_at if referral.confirmed_at and referral.confirmed_at <= now else None,
+        )
+        seen = visits.get((referral.site_id, referral.client_id), ())
+        rows.append(ReferralRow(referral, rules.referral_status(fact, seen, now=now, zone=referral.site.zone)))
+    return rows
+
+
+def referrals_of_site(site: Site) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(site=site)
+        .select_related("site", "client", "referrer", "confirmed_by")
+        .order_by("-appointment_date", "-registered_at", "-pk")
+    )
+
+
+def referrals_of_referrer(user) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(referrer=user)
+        .select_related("site", "client", "referrer", "confirmed_by")
+        .order_by("-appointment_date", "-registered_at", "-pk")
+    )
+
+
+# --- follow-ups (ATT-FU-1/2) --------------------------------------------------------------------------------
+
+# A valid registration needs an approved visit within the last month (ATT-REG-2): D + 1 month <= D + 31 days.
+LONGEST_MONTH = dt.timedelta(days=31)
+
+
+def clients_served_by(site: Site, user) -> QuerySet[Client]:
+    """The clients this user has register entries for on the site: the ones they may plan follow-ups for (the
+    service checks they still serve each one, ATT-FU-1)."""
+    theirs = VisitEntry.objects.filter(site=site, client=OuterRef("pk")).filter(
+        Q(salesperson=user) | Q(received_by=user)
+    )
+    return Client.objects.filter(Exists(theirs)).order_by("name", "pk")
+
+
+def open_follow_ups(site: Site, user) -> QuerySet[FollowUp]:
+    """The user's planned follow-ups, the earliest (so the overdue ones) first."""
+    return (
+        FollowUp.objects.filter(site=site, salesperson=user, done_at__isnull=True)
+        .select_related("client")
+        .order_by("planned_for", "pk")
+    )
+
+
+def done_follow_ups(site: Site, user, *, limit: int = 10) -> list[FollowUp]:
+    return list(
+        FollowUp.objects.filter(site=site, salesperson=user, done_at__isnull=False)
+        .select_related("client")
+        .order_by("-done_at", "-pk")[:limit]
+    )
+
+
+def overdue_follow_ups(site: Site, now: dt.datetime) -> QuerySet[FollowUp]:
+    """Every salesperson's follow-ups past their time and not recorded (ATT-FU-2), the oldest first."""
+    return (
+        FollowUp.objects.filter(site=site, done_at__isnull=True, planned_for__lt=now)
+        .select_related("client", "salesperson")
+        .order_by("planned_for", "pk")
+    )
+
+
+def held_clients(site: Site, now: dt.datetime) -> dict[int, int]:
+    """Client id -> owner id for every client of the site held on the register at `now` (ATT-REG-2/3). Only a
+    client with an approved visit in the last month can be held; all their entries are read in one query and the
+    rules decide."""
+    since = start_of_day(local_day(now, site.zone) - LONGEST_MONTH, site.zone)
+    recent = VisitEntry.objects.filter(
+        site=site, visited_at__gte=since, approval__approved=True, approval__approved_at__lte=now
+    ).values("client_id")
+    visits = visits_by_site_and_client(VisitEntry.objects.filter(site=site, client_id__in=recent), now)
+    holders = {}
+    for (_site_id, client_id), group in visits.items():
+        owner_id = rules.registered_owner(group, now=now, zone=site.zone).owner_id
+        if owner_id is not None:
+            holders[client_id] = owner_id
+    return holders
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    name: str
+    counts: list[int]  # one per grade in GRADE_COLUMNS
+    total: int
+
+
+GRADE_COLUMNS = [*(value for value, _label in Client.Grade.choices), ""]
+
+
+def clients_by_owner_and_grade(site: Site, now: dt.datetime) -> tuple[list[GradeRow], GradeRow]:
+    """ATT-FU-2: the site's clients held on the register, per owner and grade (the last column: not graded)."""
+    holders = held_clients(site, now)
+    grades = dict(Client.objects.filter(pk__in=list(holders)).values_list("pk", "grade"))
+    table: dict[int, list[int]] = defaultdict(lambda: [0] * len(GRADE_COLUMNS))
+    for client_id, owner_id in holders.items():
+        table[owner_id][GRADE_COLUMNS.index(grades.get(client_id, ""))] += 1
+    names = user_names(table)
+    rows = sorted(
+        (GradeRow(names.get(owner_id, f"#{owner_id}"), counts, sum(counts)) for owner_id, counts in table.items()),
+        key=lambda row: row.name,
+    )
+    totals = [sum(row.counts[i] for row in rows) for i in range(len(GRADE_COLUMNS))]
+    return rows, GradeRow(str(_("Total")), totals, sum(totals))
+
+
+@dataclass(frozen=True)
+class FollowUpStats:
+    name: str
+    planned: int  # planned for this month
+    done: int  # recorded this month
+    overdue: int  # open and past their time, whenever planned
+
+
+def follow_up_stats(site: Site, now: dt.datetime) -> list[FollowUpStats]:
+    """ATT-FU-2: per salesperson, this month's planned and done follow-ups and those overdue now: one grouped
+    query."""
+    today = local_day(now, site.zone)
+    start, end = month_bounds(today.year, today.month, site.zone)
+    this_month = Q(planned_for__gte=start, planned_for__lt=end)
+    done = Q(done_at__gte=start, done_at__lt=end)
+    overdue = Q(done_at__isnull=True, planned_for__lt=now)
+    rows = (
+        FollowUp.objects.filter(Q(site=site) & (this_month | done | overdue))
+        .values_list("salesperson_id")
+        .annotate(
+            planned=Count("pk", filter=this_month),
+            done=Count("pk", filter=done),
+            overdue=Count("pk", filter=overdue),
+        )
+        .order_by()
+    )
+    figures = {person: numbers for person, *numbers in rows}
+    names = user_names(figures)
+    return sorted(
+        (FollowUpStats(names.get(p, f"#{p}"), *numbers) for p, numbers in figures.items()), key=lambda r: r.name
+    )
+
+
+# --- the register archive (ATT-REG-1, for the sales assistant) ----------------------------------------------
+
+
+def archive_entries(
+    site: Site,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    salesperson=None,
+) -> QuerySet[VisitEntry]:
+    """The site's register as written, newest first: every entry, corrections and rejected ones included,
+    registered within the site's days `date_from`..`date_to`."""
+    entries = VisitEntry.objects.filter(site=site)
+    if date_from:
+        entries = entries.filter(registered_at__gte=start_of_day(date_from, site.zone))
+    if date_to:
+        entries = entries.filter(registered_at__lt=start_of_day(date_to + dt.timedelta(days=1), site.zone))
+    if salesperson is not None:
+        entries = entries.filter(salesperson=salesperson)
+    return entries.select_related(
+        "client", "salesperson", "received_by", "registered_by", "approval__approved_by"
+    ).order_by("-registered_at", "-pk")
+
+
+def archive_salespeople(site: Site) -> QuerySet:
+    """Everyone the site's register names as a salesperson, including those who have since left the site."""
+    on_register = VisitEntry.objects.filter(site=site, salesperson=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(on_register)).order_by("first_name", "last_name", "username")
+
+
+def corrections_of(entry_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Entry id -> the ids of the entries that correct it (ATT-REG-1: a correction is a new entry)."""
+    corrected: dict[int, list[int]] = defaultdict(list)
+    rows = VisitEntry.objects.filter(corrects_id__in=list(entry_ids)).order_by("pk").values_list("corrects_id", "pk")
+    for original, correction in rows:
+        corrected[original].append(correction)
+    return corrected
+
+
+@dataclass(frozen=True)
+class ArchiveRow:
+    entry: VisitEntry
+    corrected_by: list[int]
+
+    @property
+    def review(self) -> str:
+        """ "approved", "rejected" or "pending" (awaiting the project manager, ATT-REG-1)."""
+        approval = getattr(self.entry, "approval", None)
+        if approval is None:
+            return "pending"
+        return "approved" if approval.approved else "rejected"
+
+
+def archive_rows(entries: Sequence[VisitEntry]) -> list[ArchiveRow]:
+    corrections = corrections_of([e.pk for e in entries])
+    return [ArchiveRow(entry, corrections.get(entry.pk, [])) for entry in entries]
