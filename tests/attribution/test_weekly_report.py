@@ -270,7 +270,7 @@ def test_the_page_shows_the_figures_and_the_consolidated_list(
 ):
     web = browser_as(sales_assistant)
     web.get(url("weekly_reports"))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = web.get(url("weekly_report", week="2026-03-02"))
     data = page.context["data"]
     # Riverside's sales_assistant sees Riverside only, and each client with their Riverside figures.
