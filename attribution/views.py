@@ -557,6 +557,12 @@ def _client_action(
     return _client_page(request, site_obj, client, now, bound={name: form})
 
 
+def _typed_minute(value: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """A time typed to the minute happened somewhere in that minute: take its end, but never after `now`, so
+    "recognised now" is not placed seconds before the visit it recognises (REC-NEW-2)."""
+    return min(value.replace(second=59, microsecond=999_999), now)
+
+
 @login_required
 @require_POST
 def client_recognition(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
@@ -566,7 +572,7 @@ def client_recognition(request: HttpRequest, site: str, client_id: int) -> HttpR
             client=client,
             original_client=data["original_phone"],
             original_salesperson=data["original_salesperson"],
-            recognised_at=data["recognised_at"],
+            recognised_at=_typed_minute(data["recognised_at"], now),
             actor=actor,
             now=now,
             note=data["note"],
