@@ -11,12 +11,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from salesoffice.access import site_with_perm_or_403, sites_for
 from salesoffice.models import Site
-from salesoffice.timeutil import local_day
 
 from . import reports
 from .access_office import weekly_report_or_404
@@ -95,7 +93,6 @@ def register_archive(request: HttpRequest, site: str) -> HttpResponse:
         "page": page,
         "rows": archive_rows(page.object_list),
         "extra_query": urlencode(query),
-        "today": local_day(timezone.now(), site_obj.zone),
     }
     return render(request, "attribution/office/register_archive.html", context)
 

@@ -1,14 +1,18 @@
 """The register archive for the sales sales_assistant (ATT-REG-1): every entry as written, with its review and its
 corrections, filtered and paginated with bounded queries; a bounded, logged xlsx export."""
 
+import datetime as dt
 import logging
 from io import BytesIO
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from attribution import services
+from attribution.models import FollowUp, Referral
+from attribution.reports import weekly_report_generate
 from salesoffice.roles import Role
 
 from ..conftest import at, make_user
@@ -164,3 +168,41 @@ def test_an_export_needs_a_bounded_range(query, message, site, sales_assistant, 
     assert response.redirect_chain[0][0].startswith(site_url("register_archive") + "?")
     assert [str(m) for m in response.context["messages"]] == [message]
     assert not caplog.records
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_office_page_renders_in_both_languages(
+    language, register, site, salespeople, project_manager, sales_assistant, client
+):
+    """The referral, follow-up, report and archive pages, with something on each, in English and Chinese."""
+    ann = salespeople[0]
+    referral = services.referral_register(
+        site=site, actor=ann, name="Ms Gao", phone="13800138099", appointment_date=dt.date(2026, 3, 9), now=at(6, 9)
+    )
+    FollowUp.objects.create(
+        site=site, client=register["wu"].client, salesperson=ann, planned_for=at(7, 9), created_at=at(6, 9)
+    )
+    weekly_report_generate(now=at(9, 1))
+    pages = {
+        ann: [
+            reverse("attribution:referral_new"),
+            reverse("attribution:my_referrals"),
+            reverse("attribution:referral_print", kwargs={"referral_id": referral.pk}),
+            site_url("my_follow_ups"),
+        ],
+        project_manager: [site_url("site_referrals"), site_url("follow_up_review")],
+        sales_assistant: [
+            reverse("attribution:weekly_reports"),
+            reverse("attribution:weekly_report", kwargs={"week": "2026-03-02"}),
+            reverse("attribution:weekly_report", kwargs={"week": "2026-03-02"}) + "?project=riverside",
+            site_url("register_archive"),
+        ],
+    }
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for user, addresses in pages.items():
+        client.force_login(user)
+        for address in addresses:
+            response = client.get(address)
+            assert response.status_code == 200, address
+            assert f'<html lang="{language}">' in response.content.decode(), address
+    assert Referral.objects.count() == 1
