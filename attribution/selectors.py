@@ -87,15 +87,22 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
     related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
     visits = _visits_of(related, site, now)
-    switches = list(
-        ChangeRequest.objects.filter(decision=ChangeRequest.Decision.NAMED, decided_at__lte=now)
-        .filter(
-            Q(reception__client=client)
-            | Q(reception__visit_entries__client=client)
-            | Q(reception__replaced_by__visit_entries__client=client)
+    # The client's receptions: those the desk linked to the client, those the client's register entries point at,
+    # and those such a reception replaced (REC-DES-2/3). Gathered from the client's side by index, so the cost does
+    # not grow with every change request on record (an OR across the joins read them all: 20-50 ms at 5,000).
+    entry_receptions = VisitEntry.objects.filter(client=client, reception__isnull=False).values("reception_id")
+    receptions = (
+        Reception.objects.filter(client=client)
+        .values("pk")
+        .union(
+            entry_receptions,
+            Reception.objects.filter(pk__in=entry_receptions, replaces__isnull=False).values("replaces_id"),
         )
-        .select_related("reception")
-        .distinct()
+    )
+    switches = list(
+        ChangeRequest.objects.filter(
+            decision=ChangeRequest.Decision.NAMED, decided_at__lte=now, reception__in=receptions
+        ).select_related("reception")
     )
     deals = list(
         Deal.objects.filter(site=site, client=client, signed_at__lte=now).only("pk", "salesperson_id", "signed_at")
