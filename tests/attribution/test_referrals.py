@@ -2,6 +2,7 @@
 state computed at the instant asked, and the beat job that tells referrers of a lapse once."""
 
 import datetime as dt
+import os
 
 import pytest
 import time_machine
@@ -19,6 +20,7 @@ from salesoffice.roles import Role
 from salesoffice.timeutil import end_of_day
 
 from ..conftest import SHANGHAI, at, make_user
+from ..test_celery_broker import redis_worker  # noqa: F401 (a fixture)
 
 CHEN = "13800138000"
 APPOINTMENT = dt.date(2026, 3, 5)
@@ -403,3 +405,14 @@ def test_the_project_manager_sees_a_confirm_button_on_the_appointment_day_only(
     for day, shown in ((4, False), (5, True), (6, False)):
         with time_machine.travel(at(day, 9), tick=False):
             assert (confirm in web.get(site_url("site_referrals")).content.decode()) is shown, day
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (bin/test sets it)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("redis_worker")
+def test_the_lapse_job_runs_on_a_redis_worker_and_notifies_once_att_emp_2(site, clerk):
+    refer(site, clerk, day=dt.date(2020, 3, 5), now=at(2, 10, year=2020))  # long over: lapsed
+    first = tasks.notify_lapsed_referrals.delay().get(timeout=30)
+    second = tasks.notify_lapsed_referrals.delay().get(timeout=30)
+    assert (first, second) == (1, 0)
+    assert Notification.objects.filter(recipient=clerk, rule_id="ATT-EMP-2").count() == 1

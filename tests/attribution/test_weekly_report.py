@@ -3,6 +3,7 @@ time zones, one row per client across projects, generated once by the beat job, 
 sales_assistant with bounded queries."""
 
 import datetime as dt
+import os
 from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from salesoffice.notifications import describe
 from salesoffice.roles import Role
 
 from ..conftest import at, make_user
+from ..test_celery_broker import redis_worker  # noqa: F401 (a fixture)
 
 LONDON = ZoneInfo("Europe/London")
 WEEK = dt.date(2026, 3, 2)  # Monday 2 March – Sunday 8 March 2026
@@ -347,3 +349,14 @@ def test_the_xlsx_has_a_consolidated_sheet_and_one_sheet_per_project(
     ]
     deals = river[river.index(["Deal clients"]) + 2 :]
     assert deals == [["Mr Chen", CHEN, None, 1, "Ann"]]
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (bin/test sets it)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("redis_worker")
+def test_the_report_job_runs_on_a_redis_worker_once_att_fu_3(site, sales_assistant):
+    first = tasks.generate_weekly_client_report.delay().get(timeout=30)
+    second = tasks.generate_weekly_client_report.delay().get(timeout=30)
+    assert first == second != ""
+    assert WeeklyClientReport.objects.get().week_start.isoformat() == first
+    assert Notification.objects.filter(recipient=sales_assistant, kind="weekly_report_ready").count() == 1
