@@ -263,7 +263,9 @@ def visit_review(
 ) -> VisitApproval:
     """The project manager's approval (or rejection) of a register entry (ATT-REG-1)."""
     site = entry.site
-    require_site_perm(actor, site, "attribution.approve_register", _("Only the project manager approves the register."))
+    require_site_perm(
+        actor, site, "attribution.approve_register", _("Only the project manager approves the register (ATT-REG-1).")
+    )
     if not is_site_project_manager(actor, site):
         raise RegisterError(_("Only this site's project manager approves its register (ATT-REG-1)."))
     if actor.pk in (entry.salesperson_id, entry.registered_by_id):
@@ -519,7 +521,9 @@ def referral_state(referral: Referral, *, now: dt.datetime) -> rules.ReferralSta
 def referral_confirm(*, referral: Referral, actor: AbstractBaseUser, now: dt.datetime) -> Referral:
     """ATT-EMP-3: the project manager checks the form and signs, on the appointment day."""
     site = referral.site
-    require_site_perm(actor, site, "attribution.approve_register", _("Only the project manager confirms referrals."))
+    require_site_perm(
+        actor, site, "attribution.approve_register", _("Only the project manager confirms referrals (ATT-EMP-3).")
+    )
     if not is_site_project_manager(actor, site):
         raise RegisterError(_("Only this site's project manager confirms its referrals (ATT-EMP-3)."))
     if actor.pk == referral.referrer_id:
@@ -530,6 +534,9 @@ def referral_confirm(*, referral: Referral, actor: AbstractBaseUser, now: dt.dat
             raise RegisterError(_("This referral is already confirmed."))
         if local_day(now, site.zone) != referral.appointment_date:
             if now > end_of_day(referral.appointment_date, site.zone):
+                over = referral_state(referral, now=now)
+                if over.status != rules.REFERRAL_LAPSED:  # the client came: void (ATT-EMP-4) or rejected (ATT-EMP-3)
+                    raise RegisterError(f"{over.text} ({', '.join(over.rule_ids)})")
                 raise RegisterError(_("The appointment day is over: the referral lapsed (ATT-EMP-2)."))
             raise RegisterError(_("A referral is confirmed on its appointment day, at the visit (ATT-EMP-3)."))
         state = referral_state(referral, now=now)
@@ -580,7 +587,10 @@ def dispute_open(
 ) -> DisputeOpinion:
     """The project manager's opinion, weighing each party; the commission is held until the director rules."""
     require_site_perm(
-        actor, site, "attribution.write_dispute_opinion", _("Only the project manager writes dispute opinions.")
+        actor,
+        site,
+        "attribution.write_dispute_opinion",
+        _("Only the project manager writes dispute opinions (ATT-DISP-1)."),
     )
     if not reasoning.strip():
         raise RegisterError({"reasoning": [_("Weigh each party's fault and contribution to the deal.")]})
@@ -607,7 +617,9 @@ def dispute_decide(
     *, opinion: DisputeOpinion, actor: AbstractBaseUser, approve: bool, now: dt.datetime, note: str = ""
 ) -> DisputeOpinion:
     """The sales director approves or rejects the opinion (ATT-DISP-1)."""
-    require_site_perm(actor, opinion.site, "attribution.rule_dispute", _("Only the sales director rules on disputes."))
+    require_site_perm(
+        actor, opinion.site, "attribution.rule_dispute", _("Only the sales director rules on disputes (ATT-DISP-1).")
+    )
     if actor.pk == opinion.written_by_id:
         raise RegisterError(_("The author of an opinion cannot rule on it (ATT-DISP-1)."))
     with transaction.atomic():

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from django.db.models import Max
 
-from attribution.models import Client, ClientPhone, VisitApproval, VisitEntry
-from attribution.phones import normalise_phone
+from attribution import services as attribution_services
+from attribution.models import Client
+from attribution.scenarios import approver
 from salesoffice.models import display_name
 from salesoffice.roles import Role
 from salesoffice.scenarios import Check, ScenarioError, World, before_fact, expect, fact, same, setup, shown
@@ -313,26 +314,17 @@ def phone_inquiry(
 
 @fact("registered_client", actor=PROJECT_MANAGER)
 def registered_client(world: World, *, owner, phone, name: str = "", registered_at=None, approved: bool = True):
-    """A client on the visit register for `owner` (ATT-REG-1), reviewed by the project manager (the step's actor).
-
-    Made directly for now; the attribution service takes over this body."""
+    """A client on the visit register for `owner` (ATT-REG-1): the owner registers the visit, and the project
+    manager (the step's actor) approves it at the same instant unless `approved: false`."""
     at = world.now if registered_at is None else world.instant(registered_at)
-    normalised = normalise_phone(str(phone))
     label = name or (world.step.name if world.step and world.step.name else "Client")
-    client = Client.objects.create(name=label, phone=str(phone), phone_normalised=normalised, created_at=at)
-    ClientPhone.objects.create(client=client, phone=str(phone), phone_normalised=normalised)
     salesperson = world.person(owner)
-    entry = VisitEntry.objects.create(
-        client=client,
-        site=world.site,
-        salesperson=salesperson,
-        visited_at=at,
-        registered_at=at,
-        registered_by=salesperson,
+    result = attribution_services.visit_register(
+        site=world.site, actor=salesperson, salesperson=salesperson, name=label, phones=[str(phone)], now=at
     )
     if approved:
-        VisitApproval.objects.create(entry=entry, approved_by=world.actor(), approved_at=at)
-    return client
+        attribution_services.visit_review(entry=result.entry, actor=approver(world), approve=True, now=at)
+    return result.client
 
 
 # --- expectations ------------------------------------------------------------------------------------------------

@@ -29,6 +29,21 @@ REC_RULES = {
     *(f"REC-DES-{n}" for n in range(1, 5)),
 }
 
+# Every client-ownership rule of RULES.md; each must be named in some scenario file's rules: list too.
+ATT_RULES = {
+    *(f"ATT-REG-{n}" for n in range(1, 4)),
+    "ATT-SPOUSE",
+    "ATT-REF-OLD",
+    "ATT-CHANGE",
+    "ATT-DISP-1",
+    *(f"ATT-CO-{n}" for n in range(1, 6)),
+    *(f"ATT-EMP-{n}" for n in range(1, 6)),
+    *(f"ATT-FU-{n}" for n in range(1, 4)),
+}
+
+# The lettered cases of a rule, each exercised on its own: named in a file's rules: or cited by an expectation.
+CASES = {*(f"REC-NEW-2{case}" for case in "abcd"), *(f"ATT-REF-OLD {case}" for case in "abc")}
+
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(SUITE)) for p in FILES])
 def test_scenario_file(db, path):
@@ -38,10 +53,16 @@ def test_scenario_file(db, path):
         pytest.xfail(f"{report.expected_failure}: " + "; ".join(line.text for line in report.expected_failures))
 
 
-def test_every_front_desk_rule_has_a_scenario_file():
+def test_every_front_desk_and_client_ownership_rule_has_a_scenario_file():
     scenarios.discover()
     named = {rule for path in FILES for rule in scenarios.load(path).rules}
     assert REC_RULES - named == set()
+    assert ATT_RULES - named == set()
+
+
+def test_every_lettered_case_has_a_scenario_file():
+    texts = [path.read_text(encoding="utf-8") for path in FILES]
+    assert {case for case in CASES if not any(case in text for text in texts)} == set()
 
 
 # --- the runner ----------------------------------------------------------------------------------------------------
