@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from attribution.phones import normalise_phone
 from attribution.selectors import client_attribution, client_by_phone
-from salesoffice.access import sites_for, user_has_role_on_site, user_roles
+from salesoffice.access import is_site_project_manager, require_site_perm
 from salesoffice.models import Site, SiteMembership, display_name
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -62,12 +62,6 @@ class DeskResult:
     reception: Reception | None
     events: list[RotaEvent] = field(default_factory=list)
     duplicate: bool = False
-
-
-def _require(actor: AbstractBaseUser, site: Site, perm: str, message: str) -> None:
-    """The role's permission, held on this site: a manager of another site has no say here."""
-    if not actor.has_perm(perm) or not sites_for(actor).filter(pk=site.pk).exists():
-        raise PermissionDenied(message)
 
 
 def desk_settings_for(site: Site) -> DeskSettings:
@@ -321,7 +315,7 @@ def walk_in_arrive(
     introduced_by_old_client: bool = False,
 ) -> DeskResult:
     """A new walk-in: the rota decides who receives them (REC-ROT-1..6, REC-DES-4)."""
-    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         if existing := _existing(site, request_key):
@@ -361,7 +355,7 @@ def designated_arrive(
     client_label: str = "",
 ) -> DeskResult:
     """A new client names a salesperson before substantive reception (REC-DES-1): not a rota turn."""
-    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         if existing := _existing(site, request_key):
@@ -433,7 +427,7 @@ def returning_arrive(
     party_new_clients: int = 0,
 ) -> DeskResult:
     """A client who has been before goes to the owner on the register (REC-NEW-1, REC-RET-1/2, REC-ROT-9)."""
-    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     normalised = normalise_phone(phone)
     with transaction.atomic():
         desk = _lock_desk(site)
@@ -663,7 +657,9 @@ def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEv
 
 def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
     """The client is seen out; the salesperson is free again and takes any waiting client."""
-    _require(actor, reception.site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_site_perm(
+        actor, reception.site, "reception.operate_desk", _("Only front-desk staff of this site may do this.")
+    )
     site = reception.site
     with transaction.atomic():
         desk = _lock_desk(site)
@@ -701,7 +697,7 @@ def absence_start(
     now: dt.datetime,
 ) -> Absence:
     """The salesperson leaves the post; extra work assigned by a superior waits for the PM (REC-ROT-4/5)."""
-    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         if Reception.objects.filter(site=site, salesperson=salesperson, status=Reception.Status.ACTIVE).exists():
@@ -743,7 +739,7 @@ def absence_start(
 
 def absence_end(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
     """Back at post: the salesperson is eligible again and takes any waiting client (REC-ROT-5, REC-ROT-6)."""
-    _require(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
         absence = (
@@ -863,7 +859,9 @@ def readiness_record(
     now: dt.datetime,
 ) -> ReadinessCheck:
     """The supervisor's morning check (REC-READY-1); failing it removes the person from the turns."""
-    _require(actor, site, "reception.check_readiness", _("Only the site supervisor may record readiness checks."))
+    require_site_perm(
+        actor, site, "reception.check_readiness", _("Only the site supervisor may record readiness checks.")
+    )
     with transaction.atomic():
         desk = _lock_desk(site)
         check = ReadinessCheck.objects.create(
@@ -905,7 +903,9 @@ def violation_record(
     now: dt.datetime,
 ) -> Violation:
     """A breach with its clause, kept with the recording manager and penalty (REC-READY-2, REC-NEW-5)."""
-    _require(actor, site, "reception.record_violation", _("Only a manager may record a violation (REC-READY-2)."))
+    require_site_perm(
+        actor, site, "reception.record_violation", _("Only a manager may record a violation (REC-READY-2).")
+    )
     if occurred_at > now:
         raise DeskError({"occurred_at": _("A violation cannot be recorded for a time in the future.")})
     violation = Violation.objects.create(
@@ -947,7 +947,9 @@ def rota_swap(
     """Swap two places in the order; only the site supervisor may, and the reason is kept (REC-ROT-3)."""
     # REC-ROT-3 says *the site's* supervisor: the permission alone would let a supervisor of another site reorder
     # this site's rota whenever the service is called outside the views (which check the site).
-    _require(actor, site, "reception.manage_rota", _("Only the site supervisor may change the rota order (REC-ROT-3)."))
+    require_site_perm(
+        actor, site, "reception.manage_rota", _("Only the site supervisor may change the rota order (REC-ROT-3).")
+    )
     if not reason.strip():
         raise DeskError({"reason": _("Say why the order changes (REC-ROT-3).")})
     with transaction.atomic():
@@ -995,7 +997,7 @@ def roster_set(
     now: dt.datetime,
 ) -> None:
     """Who is on duty on `day`; people taken off keep their place in the order."""
-    _require(actor, site, "reception.manage_roster", _("Only the site supervisor may set the duty roster."))
+    require_site_perm(actor, site, "reception.manage_roster", _("Only the site supervisor may set the duty roster."))
     with transaction.atomic():
         desk = _lock_desk(site)
         allowed = set(RotaMember.objects.filter(site=site, active=True).values_list("salesperson_id", flat=True))
@@ -1031,7 +1033,7 @@ def change_request_decide(
 ) -> DeskResult:
     """The manager's decision when a client asks for another salesperson mid-reception (REC-NEW-4, REC-DES-2/3)."""
     site = reception.site
-    _require(
+    require_site_perm(
         actor,
         site,
         "reception.decide_change_request",
@@ -1278,13 +1280,4 @@ def phone_inquiry_log(
         new_to_project=new_to_project,
         invited_to_visit=invited_to_visit,
         notes=notes,
-    )
-
-
-def is_site_project_manager(user: AbstractBaseUser, site: Site) -> bool:
-    """The site's own project manager approves (REC-ROT-5); an admin may stand in for them."""
-    return (
-        user.is_superuser
-        or user_has_role_on_site(user, site, Role.PROJECT_MANAGER)
-        or (Role.ADMIN.value in user_roles(user) and sites_for(user).filter(pk=site.pk).exists())
     )

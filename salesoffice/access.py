@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from .auth import load_rights
 from .models import Site
 from .roles import ALL_SITES_ROLES, Role
 
@@ -12,11 +13,9 @@ from .roles import ALL_SITES_ROLES, Role
 def user_roles(user: AbstractBaseUser) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_role_names", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._role_names = cached
-    return cached
+    if getattr(user, "_role_names", None) is None:
+        load_rights(user)
+    return user._role_names
 
 
 def sees_all_sites(user: AbstractBaseUser) -> bool:
@@ -35,7 +34,23 @@ def site_for_user_or_404(user: AbstractBaseUser, code: str, kind: str | None = N
     site = sites_for(user, kind).filter(code=code).first()
     if site is None:
         raise Http404("No such site")
+    _seen_site_ids(user).add(site.pk)
     return site
+
+
+def _seen_site_ids(user: AbstractBaseUser) -> set[int]:
+    # Sites this user object was found to see. It lives for one request, in which the view checks the site and
+    # the service it calls checks it again: the second check costs no query.
+    return user.__dict__.setdefault("_seen_site_ids", set())
+
+
+def user_sees_site(user: AbstractBaseUser, site: Site) -> bool:
+    seen = _seen_site_ids(user)
+    if site.pk not in seen:
+        if not sites_for(user).filter(pk=site.pk).exists():
+            return False
+        seen.add(site.pk)
+    return True
 
 
 def site_with_perm_or_403(user: AbstractBaseUser, code: str, perm: str, kind: str | None = None) -> Site:
@@ -53,7 +68,7 @@ def user_has_role_on_site(user: AbstractBaseUser, site: Site, role: Role) -> boo
 
 def require_site_perm(user: AbstractBaseUser, site: Site, perm: str, message: str) -> None:
     """For services: the role's permission, held on this site (a manager of another site has no say here)."""
-    if not user.has_perm(perm) or not sites_for(user).filter(pk=site.pk).exists():
+    if not user.has_perm(perm) or not user_sees_site(user, site):
         raise PermissionDenied(message)
 
 
@@ -62,5 +77,5 @@ def is_site_project_manager(user: AbstractBaseUser, site: Site) -> bool:
     return (
         user.is_superuser
         or user_has_role_on_site(user, site, Role.PROJECT_MANAGER)
-        or (Role.ADMIN.value in user_roles(user) and sites_for(user).filter(pk=site.pk).exists())
+        or (Role.ADMIN.value in user_roles(user) and user_sees_site(user, site))
     )
