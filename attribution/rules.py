@@ -471,8 +471,9 @@ def referral_status(
 
 
 def company_mark_valid(mark: CompanyFact, visits: Sequence[RegisteredVisit], *, zone: ZoneInfo) -> bool:
-    """ATT-CO-1: only a client nobody held on the register when the company contacted them."""
-    return registered_owner(visits, now=mark.contacted_at, zone=zone).owner_id is None
+    """ATT-CO-1: "a client who had already visited and been registered before that contact is not a company
+    client": any approved registration before the contact, lapsed or not, rules it out."""
+    return not counted_visits((v for v in visits if v.registered_at < mark.contacted_at), mark.contacted_at)
 
 
 # --- the whole picture -------------------------------------------------------------------------------------
@@ -736,7 +737,9 @@ def _apply_spouses(facts, period, now, zone, steps, parties):
     for spouse in sorted(facts.spouses, key=lambda s: s.marked_at):
         if spouse.marked_at > now:
             continue
-        other = current_period(spouse.spouse_visits, now=now, zone=zone)
+        # Once found to be a couple, the spouse's salesperson at that moment serves them jointly for as long as
+        # this client's registration lasts, even if the couple keep coming back to this side only (ATT-SPOUSE).
+        other = current_period(spouse.spouse_visits, now=spouse.marked_at, zone=zone)
         if other is None or any(user_id == other.owner_id for user_id, _pct, _rules in parties):
             continue
         params = {"other": facts.name(other.owner_id), "mine": ", ".join(facts.name(p[0]) for p in parties)}

@@ -1,6 +1,7 @@
 """State changes of the client register. Each takes `now`, checks the actor's role on the site, asks
 `attribution.rules` whether the rules allow it, and records facts only (ATT-REG-1: the register is append-only)."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -83,21 +84,24 @@ def possible_duplicates(
     *, name: str, phones: list[str], id_number: str = "", exclude_client_id: int | None = None
 ) -> list[Client]:
     """Clients who look like the same person (ATT-REG-3): same name and a similar phone, or the same ID number.
-    Two indexed reads, whatever the size of the register."""
-    found: dict[int, Client] = {}
-    same_name = (
-        Client.objects.filter(name=name.strip())
-        .exclude(pk=exclude_client_id)
-        .prefetch_related("phones")
-        .order_by("pk")[:50]
+    Reads the phones of the first 50 clients of that name, and then only the clients that look alike: a few indexed
+    reads whatever the size of the register, and no objects made for the many namesakes of a common name."""
+    same_name = Client.objects.filter(name=name.strip()).exclude(pk=exclude_client_id).order_by("pk")[:50]
+    namesakes_phones = (
+        ClientPhone.objects.filter(client__in=same_name.values("pk"))
+        .order_by("client_id")
+        .values_list("client_id", "phone_normalised")
     )
-    for candidate in same_name:
-        if any(_similar_phone(p.phone_normalised, mine) for p in candidate.phones.all() for mine in phones):
-            found[candidate.pk] = candidate
+    alike = dict.fromkeys(
+        client_id for client_id, phone in namesakes_phones if any(_similar_phone(phone, mine) for mine in phones)
+    )
     if id_number.strip():
-        for candidate in Client.objects.filter(id_number=id_number.strip()).exclude(pk=exclude_client_id)[:20]:
-            found.setdefault(candidate.pk, candidate)
-    return list(found.values())
+        same_id = Client.objects.filter(id_number=id_number.strip()).exclude(pk=exclude_client_id)[:20]
+        alike.update(dict.fromkeys(same_id.values_list("pk", flat=True)))
+    if not alike:
+        return []
+    found = Client.objects.in_bulk(list(alike))
+    return [found[pk] for pk in alike]
 
 
 def _client_for_phones(
@@ -348,8 +352,19 @@ def recognition_record(
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
         facts = client_facts(client=client, site=site, now=now)
-        # The latest registration, even a lapsed one: recognising after it lapsed is judged late (REC-NEW-2d).
-        periods = rules.registration_periods(facts.visits, now=recognised_at, zone=site.zone)
+        # A same-day recognition usually comes before the evening's approvals (ATT-REG-1): the visit served as
+        # new is found among the entries not rejected, approved or not yet. The latest registration started by
+        # the recognition counts, even a lapsed one: recognising after it lapsed is judged late (REC-NEW-2d).
+        provisional = [
+            v if v.approved_at is not None else dataclasses.replace(v, approved_at=v.registered_at)
+            for v in facts.visits
+            if not v.rejected
+        ]
+        periods = [
+            p
+            for p in rules.registration_periods(provisional, now=now, zone=site.zone)
+            if p.first.visit_instant <= recognised_at
+        ]
         period = periods[-1] if periods else None
         if period is None:
             raise RegisterError(_("The client has no approved registration to recognise (REC-NEW-2)."))

@@ -560,6 +560,8 @@ def _client_action(
 def _typed_minute(value: dt.datetime, now: dt.datetime) -> dt.datetime:
     """A time typed to the minute happened somewhere in that minute: take its end, but never after `now`, so
     "recognised now" is not placed seconds before the visit it recognises (REC-NEW-2)."""
+    if value > now:
+        return value  # the service refuses a recognition in the future
     return min(value.replace(second=59, microsecond=999_999), now)
 
 

@@ -2,6 +2,7 @@
 actions (recognition, spouse, company client, introduction, correction, dispute opinion), each refusing bad
 input next to its field and saving nothing."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -192,9 +193,10 @@ def test_a_recognition_is_recorded_from_the_page(clock, site, salespeople, proje
     }
     response = page.post(url("client_recognition", new), data, follow=True)
     recognition = Recognition.objects.get()
+    # A time typed to the minute stands for the whole minute: its last instant is recorded.
     assert (recognition.original_client, recognition.recognised_at, recognition.recorded_at) == (
         original,
-        at(15, 11),
+        at(15, 11) + dt.timedelta(seconds=59, microseconds=999_999),
         NOW,
     )
     assert "REC-NEW-2c" in text_of(response, "page-messages")
