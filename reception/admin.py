@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from salesoffice.admin import ReadOnlyAdmin
 
+from . import services
 from .models import (
     Absence,
     ChangeRequest,
@@ -18,15 +19,33 @@ from .models import (
 )
 
 
+class BoardChangeAdmin(SimpleHistoryAdmin):
+    """What is saved or deleted here shows on the site's board: its version moves on (see board_token)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.desk_changed(site=obj.site)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.desk_changed(site=obj.site)
+
+    def delete_queryset(self, request, queryset):
+        sites = {obj.site for obj in queryset}
+        super().delete_queryset(request, queryset)
+        for site in sites:
+            services.desk_changed(site=site)
+
+
 @admin.register(DeskSettings)
-class DeskSettingsAdmin(SimpleHistoryAdmin):
+class DeskSettingsAdmin(BoardChangeAdmin):
     """The per-site *(setting)* decisions of RULES.md."""
 
     list_display = ["site", "carry_over_order", "lunch_start", "lunch_end", "duty_reception_grants_priority"]
 
 
 @admin.register(RotaMember)
-class RotaMemberAdmin(SimpleHistoryAdmin):
+class RotaMemberAdmin(BoardChangeAdmin):
     """New members are added here; the order itself changes only on the rota page, recorded (REC-ROT-3)."""
 
     list_display = ["site", "position", "salesperson", "active"]

@@ -1,12 +1,21 @@
 """Sentences for rota events, rendered in the reader's language from the stored kind and parameters."""
 
+from functools import cache
+
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import RotaEvent
 
 
 def _templates() -> dict[str, str]:
-    # Built per call so each sentence is translated into the language active for this request.
+    return _templates_in(get_language())
+
+
+@cache
+def _templates_in(language: str | None) -> dict[str, str]:
+    # One dict per language, translated once: a board of a dozen events would otherwise translate all ~40
+    # sentences per event per render. The catalogs never change while the process runs.
     return {
         "turn_taken": _("%(name)s takes the walk-in: next in the rota"),
         "priority_used": _("%(name)s takes the walk-in on a priority slot, ahead of the order"),

@@ -1259,6 +1259,12 @@ def _switch_to_named(
     return DeskResult(replacement, [event, *_serve_waiting(site, desk, now)])
 
 
+def desk_changed(*, site: Site) -> None:
+    """Something the board shows changed outside the desk's own actions (settings or the rota in the admin):
+    terminals render the board again instead of being told it is unchanged, or served it from the cache."""
+    RotaState.objects.filter(site=site).update(version=F("version") + 1)
+
+
 def phone_inquiry_log(
     *,
     site: Site,

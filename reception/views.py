@@ -16,6 +16,7 @@ from salesoffice.models import Site
 
 from . import services
 from .access import absence_for_site_or_404, member_for_site_or_404, reception_for_site_or_404
+from .board_cache import board_fragment
 from .explain import describe
 from .forms import (
     AwayForm,
@@ -71,8 +72,7 @@ def _full_page_fallback(request: HttpRequest, site: Site, *, errors=(), forms: d
         messages.error(request, error)
     if not forms:
         return redirect("reception:board", site=site.code)
-    context = {"site": site, "board": board(site, timezone.now()), **_action_forms(site), **forms}
-    return render(request, "reception/board.html", context)
+    return _board_page(request, site, forms)
 
 
 def _form_response(
@@ -119,7 +119,13 @@ def _posted_id(request: HttpRequest, name: str) -> int:
 @require_GET
 def board_page(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
-    context = {"site": site_obj, "board": board(site_obj, timezone.now()), **_action_forms(site_obj)}
+    return _board_page(request, site_obj)
+
+
+def _board_page(request: HttpRequest, site: Site, forms: dict | None = None) -> HttpResponse:
+    now = timezone.now()
+    board_html = board_fragment(request, site, now, board_token(site, now))
+    context = {"site": site, "board_html": board_html, **_action_forms(site), **(forms or {})}
     return render(request, "reception/board.html", context)
 
 
@@ -129,9 +135,10 @@ def board_state(request: HttpRequest, site: str) -> HttpResponse:
     """The polled fragment. A terminal that already shows the current desk gets 204: nothing to render or swap."""
     site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
     now = timezone.now()
-    if request.GET.get("token") and request.GET["token"] == board_token(site_obj, now):
+    token = board_token(site_obj, now)
+    if request.GET.get("token") == token:
         return HttpResponse(status=204)
-    return render(request, "reception/partials/board_state.html", {"site": site_obj, "board": board(site_obj, now)})
+    return HttpResponse(board_fragment(request, site_obj, now, token))
 
 
 @login_required

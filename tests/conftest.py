@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,6 +44,20 @@ def make_user(username: str, role: Role | None, sites: list[Site], **extra):
 def fast_password_hashing(settings):
     # The default hasher is deliberately slow; personas are made in most tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """Each test starts with an empty cache of its own, in this process.
+
+    The cache holds rendered boards under (site, desk version, minute, ...): on the one Redis that every test run
+    on the machine shares, a run's site 3 at version 5 at a pinned 10:00 would find another run's board, and
+    clearing Redis would empty the other run's cache (and broker) under it. The code path is Django's cache API
+    either way, and the live server of the browser tests runs in this process, so it shares this cache.
+    """
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
 
 
 @pytest.fixture

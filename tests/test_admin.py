@@ -1,6 +1,7 @@
 """The admin shows everything to an admin, and refuses to edit permanent records (ATT-REG-1, append-only)."""
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -42,3 +43,21 @@ def test_visit_register_cannot_be_edited_or_deleted_in_the_admin_att_reg_1(clien
     entry.refresh_from_db()
     assert entry.note == ""
     assert VisitEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_lunch_hours_changed_in_the_admin_show_on_the_board_at_once(client, superuser, site, salespeople, supervisor):
+    """The board is answered by its version (204, or the rendered board from the cache): a change in the admin
+    must move the version on, or terminals would keep the old lunch duty (REC-ROT-7) until the next minute."""
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    with time_machine.travel(at(2, 12, 30), tick=False):
+        client.force_login(supervisor)
+        state = reverse("reception:board_state", kwargs={"site": site.code})
+        before = client.get(state, headers={"HX-Request": "true"})
+        assert before.context["board"].lunch_time
+        client.force_login(superuser)
+        change = reverse("admin:reception_desksettings_change", args=[site.pk])
+        form = {"site": site.pk, "carry_over_order": "on", "lunch_start": "13:00", "lunch_end": "14:00"}
+        assert client.post(change, {**form, "duty_reception_grants_priority": "on"}).status_code == 302
+        client.force_login(supervisor)
+        after = client.get(state, {"token": before.context["board"].token}, headers={"HX-Request": "true"})
+    assert after.status_code == 200 and not after.context["board"].lunch_time

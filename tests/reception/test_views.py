@@ -1,6 +1,7 @@
 """The front desk through its web pages: misuse at the desk, bounded query counts, the monthly report."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 from io import BytesIO
@@ -8,6 +9,8 @@ from io import BytesIO
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
+from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -15,8 +18,9 @@ from openpyxl import load_workbook
 from attribution.models import Client, VisitApproval, VisitEntry
 from reception import services
 from reception.models import Absence, ChangeRequest, PhoneInquiry, Reception, RotaEvent, Violation
+from salesoffice.roles import Role
 
-from ..conftest import at, client_with_phone, key, open_desk
+from ..conftest import at, client_with_phone, key, make_user, open_desk
 
 HTMX = {"HX-Request": "true"}
 HALF_A_MINUTE = dt.timedelta(seconds=30)
@@ -157,6 +161,92 @@ def test_a_poll_showing_the_current_desk_gets_204_and_a_stale_one_the_board(
     changed = desk_client.get(url("board_state"), {"token": shown}, headers=HTMX)
     assert changed.status_code == 200
     assert changed.context["board"].token != shown
+
+
+# --- The board, rendered once per desk version (reception/board_cache.py) ----------------------------------------
+
+
+def csrf_inputs(html: str) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+
+
+def terminal(user) -> Browser:
+    """A browser of its own (its own CSRF cookie) that checks CSRF tokens as a real one's requests are checked."""
+    browser = Browser(enforce_csrf_checks=True)
+    browser.force_login(user)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return browser
+
+
+def test_a_second_terminal_gets_the_board_from_the_cache_with_its_own_csrf_token(
+    clock, site, salespeople, supervisor, django_assert_max_num_queries
+):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    ann = services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30)).reception
+    bob = services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 31)).reception
+    first, second = terminal(supervisor), terminal(supervisor)
+    rendered = first.get(url("board_state"), headers=HTMX)
+    # The session (unless the cache holds it, with Redis), the user, their rights, the site, the desk's version.
+    with django_assert_max_num_queries(5):
+        cached = second.get(url("board_state"), headers=HTMX)
+    assert rendered.context["board"].rows[0].availability == "busy"
+    assert cached.context is None or "board" not in cached.context  # nothing rendered: the cache answered
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub("", rendered.content.decode()) == strip.sub("", cached.content.decode())
+    assert "CSRFTOKENPLACEHOLDER" not in cached.content.decode()
+    # Each board carries the token of its own browser: one terminal's token is refused from the other.
+    first_token, second_token = (csrf_inputs(r.content.decode()).pop() for r in (rendered, cached))
+    end = {"csrfmiddlewaretoken": first_token}
+    assert second.post(url("reception_end", reception_id=ann.pk), end, headers=HTMX).status_code == 403
+    end = {"csrfmiddlewaretoken": second_token}
+    assert second.post(url("reception_end", reception_id=ann.pk), end, headers=HTMX).status_code == 200
+    end = {"csrfmiddlewaretoken": first_token}
+    assert first.post(url("reception_end", reception_id=bob.pk), end, headers=HTMX).status_code == 200
+    assert not Reception.objects.filter(status=Reception.Status.ACTIVE).exists()
+
+
+def test_the_cached_board_shows_each_viewer_only_the_buttons_they_may_press(
+    clock, site, salespeople, supervisor, client
+):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30))
+    client.force_login(supervisor)
+    assert 'data-testid="end-Ann"' in client.get(url("board_state"), headers=HTMX).content.decode()
+    # A director sees every site's board but may not press its buttons: another cache entry than the above.
+    client.force_login(make_user("director", Role.SALES_DIRECTOR, []))
+    looking = client.get(url("board_state"), headers=HTMX).content.decode()
+    assert 'id="board-body"' in looking and 'data-testid="end-Ann"' not in looking
+    assert "csrfmiddlewaretoken" not in looking
+
+
+def test_the_cached_board_follows_the_language_and_every_change(clock, site, salespeople, supervisor, desk_client):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    english = desk_client.get(url("board_state"), headers=HTMX)
+    assert "Today's receptions" in english.content.decode()
+    desk_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with translation.override("zh-hans"):
+        heading = translation.gettext("Today's receptions")
+    chinese = desk_client.get(url("board_state"), headers=HTMX).content.decode()
+    assert heading != "Today's receptions" and heading in chinese
+    desk_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    desk_client.post(url("arrive"), {"walkin-request_key": key(), "walkin-client_label": "Mr Chen"}, headers=HTMX)
+    after = desk_client.get(url("board_state"), headers=HTMX)
+    assert "Mr Chen" in text_of(after, "board-body")
+    assert after.context["board"].version > english.context["board"].version
+    # The full page shows the poll's board, from the same cache entry.
+    page = desk_client.get(url("board"))
+    assert "Mr Chen" in text_of(page, "board-body") and "board" not in page.context
+
+
+def test_the_board_moves_on_with_the_minute_when_the_desk_does_not(site, salespeople, supervisor, desk_client):
+    """Lunch duty starts at 12:00 (REC-ROT-7) with no desk change: the minute is part of the board's token."""
+    with time_machine.travel(at(2, 11, 59) + HALF_A_MINUTE, tick=False):
+        open_desk(site, salespeople, supervisor, at(2, 9))
+        before = desk_client.get(url("board_state"), headers=HTMX)
+    with time_machine.travel(at(2, 12) + dt.timedelta(seconds=5), tick=False):
+        during = desk_client.get(url("board_state"), {"token": before.context["board"].token}, headers=HTMX)
+    assert during.status_code == 200
+    assert (before.context["board"].lunch_time, during.context["board"].lunch_time) == (False, True)
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
@@ -329,6 +419,7 @@ PAGES = {
 def count_queries(client, django_assert_max_num_queries) -> dict[str, int]:
     counts = {}
     for name, (address, bound) in PAGES.items():
+        cache.clear()  # the board as rendered: a cached one would hide a query that grows with the history
         with django_assert_max_num_queries(bound) as captured:
             response = client.get(address, headers=HTMX if name == "board_state" else {})
         assert response.status_code == 200, name
@@ -381,6 +472,7 @@ def test_query_counts_do_not_grow_with_history(
         assert RotaEvent.objects.count() > 300
         assert Absence.objects.filter(ended_at__isnull=True).count() == 1
         for name, (address, _bound) in PAGES.items():
+            cache.clear()
             with django_assert_num_queries(little[name]):
                 response = client.get(address, headers=HTMX if name == "board_state" else {})
             assert response.status_code == 200, name
