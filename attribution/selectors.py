@@ -78,15 +78,6 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     from commission.models import Deal
     from reception.models import ChangeRequest, Reception
 
-    recognitions = list(Recognition.objects.filter(site=site, client=client, recorded_at__lte=now))
-    spouses = list(
-        SpouseLink.objects.filter(Q(client=client) | Q(spouse=client), site=site, marked_at__lte=now).only(
-            "pk", "client_id", "spouse_id", "marked_at"
-        )
-    )
-    spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
-    related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
-    visits = _visits_of(related, site, now)
     # The client's receptions: those the desk linked to the client, those the client's register entries point at,
     # and those such a reception replaced (REC-DES-2/3). Gathered from the client's side by index, so the cost does
     # not grow with every change request on record (an OR across the joins read them all: 20-50 ms at 5,000).
@@ -99,20 +90,31 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
             Reception.objects.filter(pk__in=entry_receptions, replaces__isnull=False).values("replaces_id"),
         )
     )
-    switches = list(
-        ChangeRequest.objects.filter(
+    found = _rows_of_those_with_any(
+        client,
+        recognitions=Recognition.objects.filter(site=site, client=client, recorded_at__lte=now),
+        spouses=SpouseLink.objects.filter(Q(client=client) | Q(spouse=client), site=site, marked_at__lte=now).only(
+            "pk", "client_id", "spouse_id", "marked_at"
+        ),
+        switches=ChangeRequest.objects.filter(
             decision=ChangeRequest.Decision.NAMED, decided_at__lte=now, reception__in=receptions
-        ).select_related("reception")
+        ).select_related("reception"),
+        deals=Deal.objects.filter(site=site, client=client, signed_at__lte=now).only(
+            "pk", "salesperson_id", "signed_at"
+        ),
+        disputes=DisputeOpinion.objects.filter(site=site, client=client, written_at__lte=now).prefetch_related(
+            "shares"
+        ),
+        referrals=Referral.objects.filter(site=site, client=client, registered_at__lte=now),
+        company=CompanyClientMark.objects.filter(site=site, client=client, marked_at__lte=now),
+        introductions=OldClientIntroduction.objects.filter(site=site, client=client, marked_at__lte=now),
     )
-    deals = list(
-        Deal.objects.filter(site=site, client=client, signed_at__lte=now).only("pk", "salesperson_id", "signed_at")
-    )
-    disputes = list(
-        DisputeOpinion.objects.filter(site=site, client=client, written_at__lte=now).prefetch_related("shares")
-    )
-    referrals = list(Referral.objects.filter(site=site, client=client, registered_at__lte=now))
-    company = list(CompanyClientMark.objects.filter(site=site, client=client, marked_at__lte=now))
-    introductions = list(OldClientIntroduction.objects.filter(site=site, client=client, marked_at__lte=now))
+    recognitions, spouses, switches = found["recognitions"], found["spouses"], found["switches"]
+    deals, disputes, referrals = found["deals"], found["disputes"], found["referrals"]
+    company, introductions = found["company"], found["introductions"]
+    spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
+    related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
+    visits = _visits_of(related, site, now)
 
     user_ids: set[int] = set()
     for group in visits.values():
@@ -203,6 +205,14 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
         ),
         names=names,
     )
+
+
+def _rows_of_those_with_any(client: Client, **sources: QuerySet) -> dict[str, list]:
+    """Each source's rows, reading only the sources that have any: one query asks which do. Most clients have
+    few kinds of facts, so a client costs a few round trips rather than one per kind of fact."""
+    probes = {f"any_{name}": Exists(qs) for name, qs in sources.items()}
+    present = Client.objects.filter(pk=client.pk).values(**probes).get()
+    return {name: list(qs) if present[f"any_{name}"] else [] for name, qs in sources.items()}
 
 
 def user_names(user_ids: Iterable[int]) -> dict[int, str]:
