@@ -1,5 +1,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext
 
 from .access import user_roles
@@ -27,44 +28,74 @@ def navigation(request):
     }
 
 
+DESK_LINKS = (
+    ("reception.view_board", "reception:board", _lazy("Front desk")),
+    ("reception.view_board", "reception:rota", _lazy("Rota & roster")),
+    ("reception.view_board", "reception:absences", _lazy("Absences")),
+    ("reception.record_violation", "reception:violations", _lazy("Violations")),
+    ("reception.log_phone_inquiry", "reception:phone", _lazy("Phone inquiries")),
+    ("reception.view_board", "reception:events", _lazy("Decisions log")),
+    ("reception.view_reception_report", "reception:report", _lazy("Monthly report")),
+)
+REGISTER_LINKS = (
+    ("attribution.register_visit", "attribution:register", _lazy("Register visit")),
+    ("attribution.approve_register", "attribution:approvals", _lazy("Approvals")),
+    (("attribution.register_visit", "attribution.view_all_clients"), "attribution:clients", _lazy("Clients")),
+    ("attribution.rule_dispute", "attribution:disputes", _lazy("Disputes")),
+    ("attribution.view_all_clients", "attribution:site_referrals", _lazy("Referrals")),
+    ("attribution.register_visit", "attribution:my_follow_ups", _lazy("My follow-ups")),
+    ("attribution.review_follow_ups", "attribution:follow_up_review", _lazy("Follow-up review")),
+    ("attribution.view_weekly_report", "attribution:register_archive", _lazy("Register archive")),
+)
+# Pages that belong to no one site.
+PERSONAL_LINKS = (
+    ("attribution.register_referral", "attribution:my_referrals", _lazy("My referrals")),
+    ("attribution.view_weekly_report", "attribution:weekly_reports", _lazy("Weekly client report")),
+)
+
+
 def _nav_items(request, user) -> list[dict]:
+    """Top-level entries; related pages are grouped in a dropdown (`children`) so the bar fits a tablet."""
     match = getattr(request, "resolver_match", None)
     site_code = match.kwargs.get("site") if match else None
     current = match.view_name if match else ""
-    items = []
+
+    def allowed(perm) -> bool:
+        return any(user.has_perm(p) for p in ((perm,) if isinstance(perm, str) else perm))
+
+    def link(name: str, label, **kwargs) -> dict:
+        return {"url": reverse(name, kwargs=kwargs or None), "label": label, "active": current == name}
+
+    groups: list[tuple[str, list[dict]]] = []
     if site_code and match.namespace in ("reception", "attribution"):
-        links = [
-            ("reception.view_board", "reception:board", _("Front desk")),
-            ("reception.view_board", "reception:rota", _("Rota & roster")),
-            ("reception.view_board", "reception:absences", _("Absences")),
-            ("reception.record_violation", "reception:violations", _("Violations")),
-            ("reception.log_phone_inquiry", "reception:phone", _("Phone inquiries")),
-            ("reception.view_board", "reception:events", _("Decisions log")),
-            ("reception.view_reception_report", "reception:report", _("Monthly report")),
-            ("attribution.register_visit", "attribution:register", _("Register visit")),
-            ("attribution.approve_register", "attribution:approvals", _("Approvals")),
-            (("attribution.register_visit", "attribution.view_all_clients"), "attribution:clients", _("Clients")),
-            ("attribution.rule_dispute", "attribution:disputes", _("Disputes")),
-            ("attribution.view_all_clients", "attribution:site_referrals", _("Referrals")),
-            ("attribution.register_visit", "attribution:my_follow_ups", _("My follow-ups")),
-            ("attribution.review_follow_ups", "attribution:follow_up_review", _("Follow-up review")),
-            ("attribution.view_weekly_report", "attribution:register_archive", _("Register archive")),
-        ]
-        for perm, name, label in links:
-            if any(user.has_perm(p) for p in ((perm,) if isinstance(perm, str) else perm)):
-                items.append(
-                    {"url": reverse(name, kwargs={"site": site_code}), "label": label, "active": current == name}
-                )
-    for perm, name, label in (
-        ("attribution.register_referral", "attribution:my_referrals", _("My referrals")),
-        ("attribution.view_weekly_report", "attribution:weekly_reports", _("Weekly client report")),
-    ):
-        if user.has_perm(perm):
-            items.append({"url": reverse(name), "label": label, "active": current == name})
-    if user.has_perm("reception.view_audit_history"):
-        items.append(
-            {"url": reverse("audit_history"), "label": _("Audit history"), "active": current == "audit_history"}
+        groups.append(
+            (
+                pgettext("navigation", "Desk"),
+                [link(name, label, site=site_code) for perm, name, label in DESK_LINKS if allowed(perm)],
+            )
         )
+        groups.append(
+            (
+                pgettext("navigation", "Clients"),
+                [link(name, label, site=site_code) for perm, name, label in REGISTER_LINKS if allowed(perm)]
+                + [link(name, label) for perm, name, label in PERSONAL_LINKS if allowed(perm)],
+            )
+        )
+    else:
+        groups.append(
+            (
+                pgettext("navigation", "Clients"),
+                [link(name, label) for perm, name, label in PERSONAL_LINKS if allowed(perm)],
+            )
+        )
+    items: list[dict] = []
+    for label, children in groups:
+        if len(children) > 1:
+            items.append({"label": label, "children": children, "active": any(c["active"] for c in children)})
+        else:
+            items.extend(children)
+    if user.has_perm("reception.view_audit_history"):
+        items.append(link("audit_history", _("Audit history")))
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": pgettext("navigation", "Admin"), "active": False})
     return items
