@@ -26,13 +26,22 @@ class WalkInForm(RequestKeyMixin):
     introduced_by_old_client = forms.BooleanField(label=_("Introduced by an old client (REC-DES-4)"), required=False)
 
 
-class DesignatedForm(RequestKeyMixin):
+class SalespersonFieldMixin(forms.Form):
+    """A `salesperson` field offering the rota's people. `options`, when given, are those people already read as
+    (pk, name): the board page lists them in two forms and reads them once, not once per form by a server-side
+    cursor. Validation still goes by the queryset."""
+
+    def __init__(self, *args, salespeople=None, options: list[tuple[int, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["salesperson"]
+        field.queryset = salespeople
+        if options is not None:
+            field.choices = [("", field.empty_label), *options]
+
+
+class DesignatedForm(SalespersonFieldMixin, RequestKeyMixin):
     salesperson = PersonChoiceField(label=_("Salesperson the client asked for"), queryset=None)
     client_label = forms.CharField(label=_("Client (name or description)"), max_length=120, required=False)
-
-    def __init__(self, *args, salespeople=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["salesperson"].queryset = salespeople
 
 
 class ReturningForm(RequestKeyMixin):
@@ -42,14 +51,10 @@ class ReturningForm(RequestKeyMixin):
     )
 
 
-class AwayForm(forms.Form):
+class AwayForm(SalespersonFieldMixin):
     salesperson = PersonChoiceField(label=_("Salesperson"), queryset=None)
     reason = forms.ChoiceField(label=_("Reason"), choices=Absence.Reason.choices)
     detail = forms.CharField(label=_("Detail"), max_length=255, required=False)
-
-    def __init__(self, *args, salespeople=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["salesperson"].queryset = salespeople
 
 
 class ReadinessForm(forms.Form):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.access import site_for_user_or_404, site_with_perm_or_403
-from salesoffice.models import Site
+from salesoffice.models import Site, display_name
 
 from . import services
 from .access import absence_for_site_or_404, member_for_site_or_404, reception_for_site_or_404
@@ -44,22 +44,23 @@ def _salespeople(site: Site):
     )
 
 
-def _fresh_form(site: Site, name: str):
+def _fresh_form(site: Site, name: str, options: list[tuple[int, str]] | None = None):
     """An unbound desk action form, with a new request key."""
     match name:
         case "walk_in":
             return WalkInForm(prefix="walkin")
         case "designated":
-            return DesignatedForm(prefix="designated", salespeople=_salespeople(site))
+            return DesignatedForm(prefix="designated", salespeople=_salespeople(site), options=options)
         case "returning":
             return ReturningForm(prefix="returning")
         case "away":
-            return AwayForm(prefix="away", salespeople=_salespeople(site))
+            return AwayForm(prefix="away", salespeople=_salespeople(site), options=options)
     raise ValueError(name)
 
 
 def _action_forms(site: Site) -> dict:
-    return {f"{name}_form": _fresh_form(site, name) for name in ("walk_in", "designated", "returning", "away")}
+    options = [(person.pk, display_name(person)) for person in _salespeople(site)]
+    return {f"{name}_form": _fresh_form(site, name, options) for name in ("walk_in", "designated", "returning", "away")}
 
 
 DESK_CHANGED = "desk-changed"
