@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from attribution import services as register
 from attribution.phones import normalise_phone
+from attribution.reports import weekly_report_generate
 from attribution.selectors import client_by_phone
 from reception import services
 from reception.models import Absence, DeskSettings, RotaMember, Violation
@@ -213,6 +214,8 @@ class Command(BaseCommand):
             notes="询问三房户型，已邀请周末来访",
         )
         self._seed_register(riverside, people, now)
+        # Last week's client report, as Monday's job would have made it (ATT-FU-3).
+        weekly_report_generate(now=now)
         return roles_of
 
     def _seed_register(self, site: Site, people: dict, now: dt.datetime) -> None:
