@@ -90,7 +90,7 @@ def board(site: Site, now: dt.datetime, *, recent_events: int = 12, receptions_s
     # Open receptions from earlier days still matter (a reception running past midnight).
     open_receptions = list(
         Reception.objects.filter(site=site, status__in=[Reception.Status.WAITING, Reception.Status.ACTIVE])
-        .select_related("salesperson", "waiting_for")
+        .select_related("waiting_for")
         .order_by("arrived_at", "pk")
     )
     active_by_salesperson = {r.salesperson_id: r for r in open_receptions if r.status == Reception.Status.ACTIVE}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from attribution.phones import normalise_phone
 from attribution.selectors import client_attribution, client_by_phone
 from salesoffice.access import is_site_project_manager, require_site_perm
-from salesoffice.models import Site, SiteMembership, display_name
+from salesoffice.models import NAME_FIELDS, Site, SiteMembership, display_name, display_name_of
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
@@ -47,7 +47,6 @@ class DeskSnapshot:
     settings: DeskSettings
     members: list[MemberState]
     names: dict[int, str]
-    member_by_salesperson: dict[int, RotaMember]
     last_turn_position: int | None
 
     def name(self, salesperson_id: int | None) -> str:
@@ -70,10 +69,10 @@ def desk_settings_for(site: Site) -> DeskSettings:
 
 
 def rota_state_for(site: Site) -> RotaState:
-    state = RotaState.objects.select_related("last_turn_member").filter(site=site).first()
+    # Bare, as _lock_desk: take_snapshot finds the last taker among the rota it reads anyway.
+    state = RotaState.objects.filter(site=site).first()
     if state is None:
-        RotaState.objects.get_or_create(site=site)
-        state = RotaState.objects.select_related("last_turn_member").get(site=site)
+        state, _created = RotaState.objects.get_or_create(site=site)
     return state
 
 
@@ -95,7 +94,11 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
     zone = site.zone
     today = local_day(now, zone)
     settings = desk_settings_for(site)
-    rota = list(RotaMember.objects.filter(site=site, active=True).select_related("salesperson").order_by("position"))
+    rota = list(
+        RotaMember.objects.filter(site=site, active=True)
+        .order_by("position")
+        .values_list("pk", "salesperson_id", "position", *(f"salesperson__{f}" for f in NAME_FIELDS))
+    )
     on_duty = set(DutyAssignment.objects.filter(site=site, day=today).values_list("salesperson_id", flat=True))
     # Plain values, not model instances: the board reads the snapshot on every poll.
     latest_check: dict[int, bool] = {}
@@ -124,9 +127,8 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
 
     members: list[MemberState] = []
     names: dict[int, str] = {}
-    for member in rota:
-        sp = member.salesperson_id
-        names[sp] = display_name(member.salesperson)
+    for member_id, sp, position, *name in rota:
+        names[sp] = display_name_of(*name)
         absence = absences.get(sp)
         if sp not in on_duty:
             availability = Availability.OFF_DUTY
@@ -146,19 +148,20 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
             availability = Availability.AVAILABLE
         members.append(
             MemberState(
-                member_id=member.pk,
+                member_id=member_id,
                 salesperson_id=sp,
-                position=member.position,
+                position=position,
                 availability=availability,
                 active_slot_ids=tuple(slots.get(sp, ())),
                 absence_has_slot=bool(absence and absence["has_slot"]),
             )
         )
-    # The last taker is nearly always in today's rota, already loaded; otherwise (left the rota) one query.
-    by_pk = {member.pk: member for member in rota}
-    last_member = by_pk.get(desk.last_turn_member_id) or (desk.last_turn_member if desk.last_turn_member_id else None)
+    # The last taker is nearly always in today's rota, already read; otherwise (left the rota) one query.
+    last_member_position = {m.member_id: m.position for m in members}.get(desk.last_turn_member_id)
+    if last_member_position is None and desk.last_turn_member_id:
+        last_member_position = RotaMember.objects.values_list("position", flat=True).get(pk=desk.last_turn_member_id)
     last_position = rules.cursor_position(
-        last_turn_position=last_member.position if last_member else None,
+        last_turn_position=last_member_position,
         last_turn_at=desk.last_turn_at,
         today_starts_at=start_of_day(today, zone),
         carry_over=settings.carry_over_order,
@@ -168,7 +171,6 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
         settings=settings,
         members=members,
         names=names,
-        member_by_salesperson={m.salesperson_id: m for m in rota},
         last_turn_position=last_position,
     )
 
@@ -178,7 +180,7 @@ def _cursor_args(snapshot: DeskSnapshot) -> dict:
     return {"last_turn_member_id": last, "last_turn_position": snapshot.last_turn_position}
 
 
-def _event(
+def _unsaved_event(
     site: Site,
     now: dt.datetime,
     kind: str,
@@ -189,7 +191,7 @@ def _event(
     reception: Reception | None = None,
     **params,
 ) -> RotaEvent:
-    return RotaEvent.objects.create(
+    return RotaEvent(
         site=site,
         at=now,
         kind=kind,
@@ -199,6 +201,13 @@ def _event(
         reception=reception,
         params=params,
     )
+
+
+def _event(*args, **kwargs) -> RotaEvent:
+    """A RotaEvent saved at once; the arguments are those of _unsaved_event."""
+    event = _unsaved_event(*args, **kwargs)
+    event.save()
+    return event
 
 
 def _bump(desk: RotaState, *extra_fields: str) -> None:
@@ -227,7 +236,7 @@ def _record_skips(
     taker = snapshot.name(decision.salesperson_id)
     for skip in decision.skips:
         events.append(
-            _event(
+            _unsaved_event(
                 site,
                 now,
                 f"skip_{skip.outcome}_{skip.availability}",
@@ -252,7 +261,8 @@ def _record_skips(
                     else PrioritySlot.Status.PENDING
                 ),
             )
-    return events
+    # One INSERT for all the forfeits: a busy desk passes over several people on every arrival.
+    return RotaEvent.objects.bulk_create(events)
 
 
 def _assign_walk_in(

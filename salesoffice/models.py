@@ -100,6 +100,15 @@ def display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+# The user fields display_name_of takes, in its order: for reads that fetch them as values.
+NAME_FIELDS = ("first_name", "last_name", "username")
+
+
+def display_name_of(first_name: str, last_name: str, username: str) -> str:
+    """display_name of a user read as plain values (what User.get_full_name joins, else the login)."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class Notification(models.Model):
     """A message for one person, made once per occasion: the unique key makes every notifier idempotent."""
 

@@ -384,6 +384,13 @@ def test_rec_rot_2_setting_restarts_the_order_from_the_top_each_day(site, salesp
     assert serve(site, supervisor, Clock(at(3, 10))) == "ann"
 
 
+def test_rec_rot_2_the_order_goes_on_after_a_last_taker_who_has_left_the_rota(desk, salespeople, supervisor, clock):
+    assert [serve(desk, supervisor, clock) for _ in range(2)] == ["ann", "bob"]
+    RotaMember.objects.filter(site=desk, salesperson=salespeople[1]).update(active=False)
+    services.desk_changed(site=desk)
+    assert serve(desk, supervisor, clock) == "cat"
+
+
 # --- REC-ROT-3 --------------------------------------------------------------------------------------------------
 
 
