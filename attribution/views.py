@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from reception.access import reception_for_site_or_404
@@ -510,16 +510,9 @@ def _client_page(
     allowed = [name for name, action in ACTIONS.items() if request.user.has_perm(action.perm)]
     if not view.entries:
         allowed = [name for name in allowed if name != "correction"]
-    salespeople = selectors.site_salespeople(site) if allowed else []
-    forms = [
-        (
-            name,
-            ACTIONS[name],
-            (bound or {}).get(name)
-            or _action_form(name, None, site, salespeople, now, entries=view.entries, attribution=view.attribution),
-        )
-        for name in allowed
-    ]
+    # Only a form sent back with its errors comes with the page; the others load when their panel is opened
+    # (htmx, the action's own URL): six forms rendered in closed panels were half of the page's time.
+    forms = [(name, ACTIONS[name], (bound or {}).get(name)) for name in allowed]
     context = {"site": site, "view": view, "client": client, "forms": forms, "now": now}
     return render(request, "attribution/client.html", context)
 
@@ -535,13 +528,20 @@ def client_page(request: HttpRequest, site: str, client_id: int) -> HttpResponse
 def _client_action(
     request: HttpRequest, site: str, client_id: int, name: str, perform: Callable[..., str]
 ) -> HttpResponse:
-    """One manager action: its form, its service; errors come back next to the fields (the form alone to htmx)."""
+    """One manager action: its empty form when its panel opens (GET), its service (POST); errors come back next to
+    the fields (the form alone to htmx)."""
     action = ACTIONS[name]
     site_obj = site_with_perm_or_403(request.user, site, action.perm, SALES)
     client = client_for_user_or_404(request.user, site_obj, client_id)
     now = timezone.now()
     entries = selectors.client_entries(client=client, site=site_obj) if name == "correction" else []
-    form = _action_form(name, request.POST, site_obj, selectors.site_salespeople(site_obj), now, entries=entries)
+    salespeople = selectors.site_salespeople(site_obj)
+    if request.method == "GET":
+        attribution = selectors.client_attribution(client=client, site=site_obj, now=now) if name == "dispute" else None
+        form = _action_form(name, None, site_obj, salespeople, now, entries=entries, attribution=attribution)
+        context = {"site": site_obj, "client": client, "name": name, "action": action, "form": form}
+        return render(request, "attribution/partials/action_form.html", context)
+    form = _action_form(name, request.POST, site_obj, salespeople, now, entries=entries)
     if form.is_valid():
         try:
             message = perform(form.cleaned_data, site=site_obj, client=client, actor=request.user, now=now)
@@ -566,7 +566,7 @@ def _typed_minute(value: dt.datetime, now: dt.datetime) -> dt.datetime:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def client_recognition(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
     def perform(data, *, site, client, actor, now) -> str:
         _recognition, verdict = services.recognition_record(
@@ -585,7 +585,7 @@ def client_recognition(request: HttpRequest, site: str, client_id: int) -> HttpR
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def client_spouse(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
     def perform(data, *, site, client, actor, now) -> str:
         spouse = data["spouse_phone"]
@@ -601,7 +601,7 @@ def client_spouse(request: HttpRequest, site: str, client_id: int) -> HttpRespon
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def client_company(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
     def perform(data, *, site, client, actor, now) -> str:
         mark = services.company_mark(
@@ -619,7 +619,7 @@ def client_company(request: HttpRequest, site: str, client_id: int) -> HttpRespo
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def client_introduction(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
     def perform(data, *, site, client, actor, now) -> str:
         intro = services.introduction_record(
@@ -638,7 +638,7 @@ def client_introduction(request: HttpRequest, site: str, client_id: int) -> Http
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def client_correction(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
     def perform(data, *, site, client, actor, now) -> str:
         entry = data["entry"]
@@ -661,7 +661,7 @@ def client_correction(request: HttpRequest, site: str, client_id: int) -> HttpRe
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def client_dispute(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
     def perform(data, *, site, client, actor, now) -> str:
         services.dispute_open(

@@ -152,6 +152,20 @@ def test_a_salesperson_sees_no_manager_actions(clock, site, salespeople, project
     assert names == ["recognition", "spouse", "company", "introduction", "correction", "dispute"]
 
 
+def test_an_action_form_loads_when_its_panel_opens(clock, site, salespeople, project_manager, browser_as):
+    client = registered(site, salespeople[0], project_manager, at(3, 10))
+    page = browser_as(project_manager)
+    html = page.get(url("client", client)).content.decode()
+    assert 'id="recognition-form"' not in html  # closed panels hold no form, only where to fetch it
+    assert f'hx-get="{url("client_recognition", client)}"' in html and 'hx-trigger="intersect once"' in html
+    for name in ["recognition", "spouse", "company", "introduction", "correction", "dispute"]:
+        response = page.get(url(f"client_{name}", client), headers=HTMX)
+        body = response.content.decode()
+        assert response.status_code == 200 and f'id="{name}-form"' in body and "<html" not in body
+        assert not response.context["form"].is_bound
+    assert browser_as(salespeople[0]).get(url("client_spouse", client)).status_code == 403
+
+
 def test_the_page_costs_the_same_whatever_the_history(
     clock, site, salespeople, project_manager, sales_director, browser_as, django_assert_num_queries
 ):
@@ -163,7 +177,7 @@ def test_the_page_costs_the_same_whatever_the_history(
     services.dispute_decide(opinion=opinion, actor=sales_director, approve=False, now=at(4, 10))
     page = browser_as(project_manager)
     page.get(url("client", client))
-    with django_assert_num_queries(13) as little:
+    with django_assert_num_queries(12) as little:
         page.get(url("client", client))
     for day in range(4, 19):  # revisits, a rejected line, a correction
         approve(register(site, ann, at(day, 10)).entry, project_manager, at(day, 18))
@@ -172,7 +186,7 @@ def test_the_page_costs_the_same_whatever_the_history(
     )
     entry = VisitEntry.objects.filter(client=client).first()
     services.visit_correct(entry=entry, actor=project_manager, now=at(19, 9), note="time", visited_at=at(3, 9))
-    with django_assert_num_queries(13) as much:
+    with django_assert_num_queries(12) as much:
         response = page.get(url("client", client))
     assert len(little.captured_queries) == len(much.captured_queries)
     assert len(response.context["view"].entries) == 18
@@ -353,7 +367,7 @@ def test_a_dispute_opinion_with_shares(clock, site, salespeople, project_manager
     ann, bob = salespeople[:2]
     client = registered(site, ann, project_manager, at(3, 10))
     page = browser_as(project_manager)
-    form = page.get(url("client", client)).context["forms"][-1][2]
+    form = page.get(url("client_dispute", client), headers=HTMX).context["form"]
     assert form.initial == {"share_1_who": ann.pk, "share_1_percent": Decimal(100)}  # starts from the rules' split
     base = {"dispute-reasoning": "Bob did most of the work.", "dispute-share_1_who": ann.pk}
     wrong = page.post(
