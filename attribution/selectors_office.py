@@ -16,7 +16,7 @@ from salesoffice.timeutil import local_day, month_bounds, start_of_day
 
 from . import rules
 from .models import Client, FollowUp, Referral, VisitApproval, VisitEntry
-from .selectors import _registered_visits, user_names
+from .selectors import _ENTRY_FIELDS, _entry_view, _registered_visits, user_names
 
 # --- referrals (ATT-EMP-1..4) -------------------------------------------------------------------------------
 
@@ -55,38 +55,6 @@ class ReferralRow:
 def _superseded(now: dt.datetime):
     """An entry replaced by an approved correction no longer counts (ATT-REG-1), as in selectors.counting_entries."""
     return Exists(VisitApproval.objects.filter(entry__corrects=OuterRef("pk"), approved=True, approved_at__lte=now))
-
-
-_ENTRY_FIELDS = (
-    "pk",
-    "client_id",
-    "site_id",
-    "salesperson_id",
-    "registered_at",
-    "visited_at",
-    "corrects_id",
-    "corrects__registered_at",
-    "approval__approved",
-    "approval__approved_at",
-)
-
-
-def _entry_view(row: dict) -> SimpleNamespace:
-    """The attributes `selectors._registered_visits` reads, from a plain row: the register's own reading of an
-    entry (approval, a correction keeping the original's place) without building model instances."""
-    approval = None
-    if row["approval__approved_at"] is not None:
-        approval = SimpleNamespace(approved=row["approval__approved"], approved_at=row["approval__approved_at"])
-    corrects = SimpleNamespace(registered_at=row["corrects__registered_at"]) if row["corrects_id"] else None
-    return SimpleNamespace(
-        pk=row["pk"],
-        salesperson_id=row["salesperson_id"],
-        registered_at=row["registered_at"],
-        visited_at=row["visited_at"],
-        corrects_id=row["corrects_id"],
-        corrects=corrects,
-        approval=approval,
-    )
 
 
 def visits_by_site_and_client(
