@@ -123,6 +123,9 @@ class ChangeRequestForm(RequestKeyMixin):
     grant_priority = forms.BooleanField(
         label=_("Grant the original salesperson a priority slot (REC-NEW-4c)"), required=False
     )
+    record_violation = forms.BooleanField(
+        label=_("Record a violation against the salesperson (REC-NEW-4b)"), required=False, initial=True
+    )
     requested_salesperson = PersonChoiceField(
         label=_("Salesperson the client asks for (REC-DES-2/3)"), queryset=None, required=False
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from attribution.phones import normalise_phone
 from attribution.selectors import client_attribution, client_by_phone
-from salesoffice.access import is_site_project_manager, require_site_perm
+from salesoffice.access import is_site_project_manager, require_site_perm, sites_for, user_has_role_on_site, user_roles
 from salesoffice.models import NAME_FIELDS, Site, SiteMembership, display_name, display_name_of
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -48,6 +48,8 @@ class DeskSnapshot:
     members: list[MemberState]
     names: dict[int, str]
     last_turn_position: int | None
+    # Where the most recent normal-turn taker stands, even when today's order restarted from the top.
+    last_taker_position: int | None = None
 
     def name(self, salesperson_id: int | None) -> str:
         return self.names.get(salesperson_id, "") if salesperson_id else ""
@@ -172,12 +174,22 @@ def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot
         members=members,
         names=names,
         last_turn_position=last_position,
+        last_taker_position=last_member_position,
     )
 
 
 def _cursor_args(snapshot: DeskSnapshot) -> dict:
     last = snapshot.state.last_turn_member_id if snapshot.last_turn_position is not None else None
     return {"last_turn_member_id": last, "last_turn_position": snapshot.last_turn_position}
+
+
+def _last_taker_args(snapshot: DeskSnapshot) -> dict:
+    """REC-ROT-8: "the last in the rota" is whoever most recently took a normal turn, also on a day whose order
+    restarted from the top (REC-ROT-2 setting) and has had no turn yet."""
+    return {
+        "last_turn_member_id": snapshot.state.last_turn_member_id,
+        "last_turn_position": snapshot.last_taker_position,
+    }
 
 
 def _unsaved_event(
@@ -456,7 +468,7 @@ def returning_arrive(
                 )
             )
         snapshot = take_snapshot(site, desk, now)
-        routing = rules.route_returning_client(snapshot.members, owner_id=owner_id, **_cursor_args(snapshot))
+        routing = rules.route_returning_client(snapshot.members, owner_id=owner_id, **_last_taker_args(snapshot))
         owner_name = snapshot.name(owner_id) or _("the owner")
         reception = Reception(
             site=site,
@@ -611,7 +623,7 @@ def _serve_waiting(site: Site, desk: RotaState, now: dt.datetime) -> list[RotaEv
             # duty reception is no longer absent and serves their own client. Before, the client went on waiting
             # for a duty receiver while the owner stood free. A busy owner is waited for, as on arrival.
             routing = rules.route_returning_client(
-                snapshot.members, owner_id=reception.owner_id, **_cursor_args(snapshot)
+                snapshot.members, owner_id=reception.owner_id, **_last_taker_args(snapshot)
             )
             if routing.kind not in ("owner", "duty"):
                 continue
@@ -1040,8 +1052,10 @@ def change_request_decide(
     request_key: str,
     requested_salesperson: AbstractBaseUser | None = None,
     instigated: bool = False,
+    record_violation: bool = True,
 ) -> DeskResult:
-    """The manager's decision when a client asks for another salesperson mid-reception (REC-NEW-4, REC-DES-2/3)."""
+    """The manager's decision when a client asks for another salesperson mid-reception (REC-NEW-4, REC-DES-2/3).
+    On a general fault the manager may record a violation (REC-NEW-4b); `record_violation` says whether they do."""
     site = reception.site
     require_site_perm(
         actor,
@@ -1067,6 +1081,14 @@ def change_request_decide(
                 }
             )
         if decision == ChangeRequest.Decision.NAMED:
+            if not returning and not _is_sales_manager(actor, site):
+                raise DeskError(
+                    {
+                        "decision": _(
+                            "Only the sales manager may give a new client the salesperson they insist on (REC-DES-2)."
+                        )
+                    }
+                )
             _check_named(snapshot=take_snapshot(site, desk, now), reception=reception, named=requested_salesperson)
         original = reception.salesperson
         ChangeRequest.objects.create(
@@ -1094,17 +1116,18 @@ def change_request_decide(
             _bump(desk)
             return DeskResult(reception, [event])
         if decision == ChangeRequest.Decision.GENERAL_FAULT:
-            violation_record(
-                site=site,
-                salesperson=original,
-                clause=Violation.Clause.GENERAL_FAULT,
-                description=note or _("General fault on a change request"),
-                penalty="",
-                penalty_amount=None,
-                occurred_at=now,
-                actor=actor,
-                now=now,
-            )
+            if record_violation:
+                violation_record(
+                    site=site,
+                    salesperson=original,
+                    clause=Violation.Clause.GENERAL_FAULT,
+                    description=note or _("General fault on a change request"),
+                    penalty="",
+                    penalty_amount=None,
+                    occurred_at=now,
+                    actor=actor,
+                    now=now,
+                )
             event = _event(
                 site,
                 now,
@@ -1198,6 +1221,14 @@ def change_request_decide(
 
 
 RETURNING_KINDS = (Reception.Kind.RETURNING, Reception.Kind.DUTY)
+
+
+def _is_sales_manager(user: AbstractBaseUser, site: Site) -> bool:
+    return (
+        user.is_superuser
+        or user_has_role_on_site(user, site, Role.SALES_MANAGER)
+        or (Role.ADMIN.value in user_roles(user) and sites_for(user).filter(pk=site.pk).exists())
+    )
 
 
 def _check_named(*, snapshot: DeskSnapshot, reception: Reception, named: AbstractBaseUser | None) -> None:

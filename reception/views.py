@@ -407,6 +407,7 @@ def change_request_page(request: HttpRequest, site: str, reception_id: int) -> H
                     request_key=form.cleaned_data["request_key"],
                     requested_salesperson=form.cleaned_data["requested_salesperson"],
                     instigated=form.cleaned_data["instigated"],
+                    record_violation=form.cleaned_data["record_violation"],
                 )
                 messages.success(request, _("The decision was recorded."))
                 return redirect("reception:board", site=site_obj.code)

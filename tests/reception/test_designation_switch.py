@@ -106,3 +106,30 @@ def test_rec_des_2_named_salesperson_must_be_at_post(site, salespeople, supervis
     assert "requested_salesperson" in error.value.message_dict
     first.refresh_from_db()
     assert first.status == Reception.Status.ACTIVE
+
+
+def test_rec_des_2_only_the_sales_manager_assigns_a_new_clients_named_salesperson(
+    site, salespeople, supervisor, project_manager
+):
+    ann, bob, cat, dan, eve = salespeople
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    first = services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 10)).reception
+    with pytest.raises(services.DeskError, match="REC-DES-2"):
+        decide(first, project_manager, ChangeRequest.Decision.NAMED, at(2, 10, 20), requested_salesperson=dan)
+    assert not ChangeRequest.objects.exists()
+    first.refresh_from_db()
+    assert first.status == Reception.Status.ACTIVE and first.salesperson == ann
+
+
+def test_rec_new_4b_the_manager_may_or_may_not_record_a_violation(site, salespeople, supervisor, sales_manager):
+    from reception.models import Violation
+
+    ann, bob, *_ = salespeople
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    first = services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 10)).reception
+    decide(first, sales_manager, ChangeRequest.Decision.GENERAL_FAULT, at(2, 10, 5), record_violation=False)
+    assert not Violation.objects.exists()
+    decide(first, sales_manager, ChangeRequest.Decision.GENERAL_FAULT, at(2, 10, 10))
+    assert Violation.objects.get().salesperson == ann
+    first.refresh_from_db()
+    assert first.status == Reception.Status.ACTIVE and first.salesperson == ann  # the same salesperson continues
