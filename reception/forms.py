@@ -42,6 +42,10 @@ class SalespersonFieldMixin(forms.Form):
 class DesignatedForm(SalespersonFieldMixin, RequestKeyMixin):
     salesperson = PersonChoiceField(label=_("Salesperson the client asked for"), queryset=None)
     client_label = forms.CharField(label=_("Client (name or description)"), max_length=120, required=False)
+    introduced_by_old_client = forms.BooleanField(
+        label=_("Introduced by an old client of this salesperson (ATT-REF-OLD): if away, a duty reception"),
+        required=False,
+    )
 
 
 class ReturningForm(RequestKeyMixin):

@@ -375,8 +375,13 @@ def designated_arrive(
     now: dt.datetime,
     salesperson: AbstractBaseUser,
     client_label: str = "",
+    introduced_by_old_client: bool = False,
 ) -> DeskResult:
-    """A new client names a salesperson before substantive reception (REC-DES-1): not a rota turn."""
+    """A new client names a salesperson before substantive reception (REC-DES-1): not a rota turn.
+
+    When an old client of that salesperson introduced the new one (ATT-REF-OLD a/b) and the salesperson is away,
+    the last in the rota gives a duty reception and the client stays theirs, as for a returning client
+    (REC-RET-2, REC-ROT-8)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     with transaction.atomic():
         desk = _lock_desk(site)
@@ -387,6 +392,8 @@ def designated_arrive(
         if state is None:
             raise DeskError(_("%(name)s is not in this site's rota.") % {"name": display_name(salesperson)})
         if state.availability not in rules.AT_POST:
+            if introduced_by_old_client:
+                return _introduced_client_duty(site, desk, snapshot, salesperson, client_label, actor, now, request_key)
             raise DeskError(
                 _("%(name)s is not at post: the client may wait for them or be received by the rota (REC-DES-1).")
                 % {"name": display_name(salesperson)}
@@ -437,6 +444,41 @@ def designated_arrive(
                 ),
             ],
         )
+
+
+def _introduced_client_duty(
+    site: Site,
+    desk: RotaState,
+    snapshot: DeskSnapshot,
+    salesperson: AbstractBaseUser,
+    client_label: str,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+    request_key: str,
+) -> DeskResult:
+    """ATT-REF-OLD a/b with the old client's salesperson away: a duty reception by the last in the rota."""
+    routing = rules.route_returning_client(snapshot.members, owner_id=salesperson.pk, **_last_taker_args(snapshot))
+    reception = Reception(
+        site=site,
+        kind=Reception.Kind.DUTY,
+        arrived_at=now,
+        client_label=client_label,
+        owner=salesperson,
+        request_key=request_key,
+        created_by=actor,
+    )
+    if routing.kind == "duty":
+        reception.status = Reception.Status.ACTIVE
+        reception.salesperson_id = routing.salesperson_id
+        reception.started_at = now
+        reception.save()
+        events = _duty_started(site, now, snapshot, reception)
+    else:
+        reception.status = Reception.Status.WAITING
+        reception.save()
+        events = [_event(site, now, "duty_wait", "REC-RET-2", reception=reception, owner=snapshot.name(salesperson.pk))]
+    _bump(desk)
+    return DeskResult(reception, events)
 
 
 def returning_arrive(

@@ -178,6 +178,7 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
             now=timezone.now(),
             salesperson=form.cleaned_data["salesperson"],
             client_label=form.cleaned_data["client_label"],
+            introduced_by_old_client=form.cleaned_data["introduced_by_old_client"],
         )
     except ValidationError as exc:
         return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)

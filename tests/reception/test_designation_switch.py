@@ -133,3 +133,32 @@ def test_rec_new_4b_the_manager_may_or_may_not_record_a_violation(site, salespeo
     assert Violation.objects.get().salesperson == ann
     first.refresh_from_db()
     assert first.status == Reception.Status.ACTIVE and first.salesperson == ann  # the same salesperson continues
+
+
+def test_att_ref_old_introduced_client_of_an_absent_salesperson_gets_a_duty_reception(site, salespeople, supervisor):
+    ann, bob, cat, dan, eve = salespeople
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30))  # ann's turn
+    services.absence_start(
+        site=site, salesperson=dan, reason="unexcused", detail="", actor=supervisor, now=at(2, 9, 40)
+    )
+    with pytest.raises(services.DeskError, match="REC-DES-1"):
+        services.designated_arrive(
+            site=site, actor=supervisor, request_key=key(), now=at(2, 10), salesperson=dan, client_label="Friend"
+        )
+
+    result = services.designated_arrive(
+        site=site,
+        actor=supervisor,
+        request_key=key(),
+        now=at(2, 10),
+        salesperson=dan,
+        client_label="Friend of Mr Old",
+        introduced_by_old_client=True,
+    )
+
+    reception = result.reception
+    # Ann took the last normal turn but is busy: the one before her in the order gives the duty reception.
+    assert reception.kind == Reception.Kind.DUTY and reception.owner == dan
+    assert reception.salesperson == eve and reception.consumed_turn is False
+    assert [e.rule_id for e in result.events][0] == "REC-ROT-8"
