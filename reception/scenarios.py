@@ -140,8 +140,9 @@ def walk_in(world: World, *, client: str = "", introduced_by_old_client: bool = 
 
 
 @fact("designated", shorthand="salesperson", actor=DESK)
-def designated(world: World, *, salesperson, client: str = ""):
-    """A new client names a salesperson before substantive reception (REC-DES-1)."""
+def designated(world: World, *, salesperson, client: str = "", introduced_by_old_client: bool = False):
+    """A new client names a salesperson before substantive reception (REC-DES-1); with
+    `introduced_by_old_client`, an old client of that salesperson sent them (ATT-REF-OLD a/b)."""
     return services.designated_arrive(
         site=world.site,
         actor=world.actor(),
@@ -149,6 +150,7 @@ def designated(world: World, *, salesperson, client: str = ""):
         now=world.now,
         salesperson=world.person(salesperson),
         client_label=str(client),
+        introduced_by_old_client=introduced_by_old_client,
     ).reception
 
 
