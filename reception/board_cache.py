@@ -20,10 +20,14 @@ from django.utils.translation import get_language
 
 from salesoffice.models import Site
 
-from .selectors import board
+from .models import RotaState
+from .selectors import board, board_token
 
-# Letters only, so escaping leaves it as it is; a CSRF token never contains it.
-CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDERxqzvjk"
+# Letters only, so escaping leaves it as it is.
+CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDER"
+# Replaced as the quoted attribute value: text on the board (a client's name) is escaped, so no quote of its own
+# can make it look like this.
+CSRF_VALUE = f'value="{CSRF_PLACEHOLDER}"'
 # A minute's board lives a minute; a little longer covers a clock at the minute's edge.
 LIFETIME_SECONDS = 90
 
@@ -32,21 +36,23 @@ def _key(site: Site, token: str, can_operate: bool, can_decide_change: bool) -> 
     return f"desk-board:{site.pk}:{token}:{get_language()}:{int(can_operate)}{int(can_decide_change)}"
 
 
-def board_fragment(request: HttpRequest, site: Site, now: dt.datetime, token: str) -> SafeString:
-    """The board fragment for this viewer; `token` is what `board_token` said for `now`."""
+def board_fragment(request: HttpRequest, site: Site, now: dt.datetime, desk: RotaState) -> SafeString:
+    """The board fragment for this viewer at `now`; `desk` is the desk's state, just read."""
     can_operate = request.user.has_perm("reception.operate_desk")
     can_decide_change = request.user.has_perm("reception.decide_change_request")
-    html = cache.get(_key(site, token, can_operate, can_decide_change))
+    key = _key(site, board_token(site, now, desk), can_operate, can_decide_change)
+    html = cache.get(key)
     if html is None:
         context = {
-            "board": board(site, now),
+            "board": board(site, now, desk=desk),
             "can_operate": can_operate,
             "can_decide_change": can_decide_change,
             "csrf_token": CSRF_PLACEHOLDER,
         }
         html = render_to_string("reception/partials/board_state.html", context)
-        # Stored under the token of what was read: a change that committed since `token` was read is in this
-        # board, and it must not be served as the older version's picture.
-        cache.set(_key(site, context["board"].token, can_operate, can_decide_change), html, LIFETIME_SECONDS)
+        # The board reads the desk's other rows after `desk`: a change that committed in between shows in it
+        # under the older version, which only makes a terminal's next poll render again. The other way round (a
+        # picture older than its version) would stay on screen.
+        cache.set(key, html, LIFETIME_SECONDS)
     # The fragment holds only escaped template output and the placeholder, so it is safe as it is.
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return mark_safe(html.replace(CSRF_VALUE, f'value="{get_token(request)}"'))

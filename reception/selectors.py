@@ -48,15 +48,21 @@ class Board:
     events: list[tuple[RotaEvent, str]]
 
 
+# What the board shows of today's receptions.
+TODAY_FIELDS = ("arrived_at", "kind", "status", "salesperson_id", "client_label")
+
+
 def _token(version: int, site: Site, now: dt.datetime) -> str:
     # The board changes with the desk's version, and with the minute (its clock, lunch hours, a new day).
     return f"{version}.{now.astimezone(site.zone):%Y%m%d%H%M}"
 
 
-def board_token(site: Site, now: dt.datetime) -> str:
-    """What the board would say now, in one query: a terminal showing this token is up to date."""
-    version = RotaState.objects.filter(site=site).values_list("version", flat=True).first() or 0
-    return _token(version, site, now)
+def board_token(site: Site, now: dt.datetime, desk: RotaState | None = None) -> str:
+    """What the board would say now, in one query (none given the desk's state): a terminal showing this token is
+    up to date."""
+    if desk is None:
+        return _token(RotaState.objects.filter(site=site).values_list("version", flat=True).first() or 0, site, now)
+    return _token(desk.version, site, now)
 
 
 def _preview_next(snapshot: DeskSnapshot) -> tuple[int | None, str]:
@@ -73,20 +79,27 @@ def _preview_next(snapshot: DeskSnapshot) -> tuple[int | None, str]:
     return decision.salesperson_id, decision.rule_ids[0]
 
 
-def board(site: Site, now: dt.datetime, *, recent_events: int = 12, receptions_shown: int = 20) -> Board:
-    desk = rota_state_for(site)
+def board(
+    site: Site, now: dt.datetime, *, desk: RotaState | None = None, recent_events: int = 12, receptions_shown: int = 20
+) -> Board:
+    """The board at `now`; `desk`, when given, is the desk's state read just before (the board reads nothing the
+    desk did after it, so its version never claims more than the board shows)."""
+    desk = desk or rota_state_for(site)
     snapshot = take_snapshot(site, desk, now)
     settings = snapshot.settings
     zone = site.zone
     start, end = day_bounds(local_day(now, zone), zone)
     # No join here: with it the planner sorts all of a busy day's rows instead of reading the index backwards.
     today = list(
-        Reception.objects.filter(site=site, arrived_at__gte=start, arrived_at__lt=end).order_by("-arrived_at", "-pk")[
-            :receptions_shown
-        ]
+        Reception.objects.filter(site=site, arrived_at__gte=start, arrived_at__lt=end)
+        .only(*TODAY_FIELDS)
+        .order_by("-arrived_at", "-pk")[:receptions_shown]
     )
+    # Labels looked up once per board: get_FOO_display() rebuilt the choices per call, most of the list's rendering.
+    kinds, statuses = dict(Reception.Kind.choices), dict(Reception.Status.choices)
     for reception in today:
         reception.salesperson_name = snapshot.name(reception.salesperson_id)
+        reception.kind_label, reception.status_label = kinds[reception.kind], statuses[reception.status]
     # Open receptions from earlier days still matter (a reception running past midnight).
     open_receptions = list(
         Reception.objects.filter(site=site, status__in=[Reception.Status.WAITING, Reception.Status.ACTIVE])
@@ -125,7 +138,11 @@ def board(site: Site, now: dt.datetime, *, recent_events: int = 12, receptions_s
             )
         )
     local_now = now.astimezone(zone).time()
-    events = list(RotaEvent.objects.filter(site=site, at__gte=start, at__lt=end).order_by("-at", "-pk")[:recent_events])
+    events = list(
+        RotaEvent.objects.filter(site=site, at__gte=start, at__lt=end)
+        .only("at", "kind", "rule_id", "params")
+        .order_by("-at", "-pk")[:recent_events]
+    )
     return Board(
         site=site,
         now=now,

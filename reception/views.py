@@ -124,8 +124,7 @@ def board_page(request: HttpRequest, site: str) -> HttpResponse:
 
 
 def _board_page(request: HttpRequest, site: Site, forms: dict | None = None) -> HttpResponse:
-    now = timezone.now()
-    board_html = board_fragment(request, site, now, board_token(site, now))
+    board_html = board_fragment(request, site, timezone.now(), services.rota_state_for(site))
     context = {"site": site, "board_html": board_html, **_action_forms(site), **(forms or {})}
     return render(request, "reception/board.html", context)
 
@@ -136,10 +135,10 @@ def board_state(request: HttpRequest, site: str) -> HttpResponse:
     """The polled fragment. A terminal that already shows the current desk gets 204: nothing to render or swap."""
     site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
     now = timezone.now()
-    token = board_token(site_obj, now)
-    if request.GET.get("token") == token:
+    desk = services.rota_state_for(site_obj)
+    if request.GET.get("token") == board_token(site_obj, now, desk):
         return HttpResponse(status=204)
-    return HttpResponse(board_fragment(request, site_obj, now, token))
+    return HttpResponse(board_fragment(request, site_obj, now, desk))
 
 
 @login_required

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from attribution.models import Client, VisitApproval, VisitEntry
 from reception import services
+from reception.board_cache import CSRF_PLACEHOLDER
 from reception.models import Absence, ChangeRequest, PhoneInquiry, Reception, RotaEvent, Violation
 from salesoffice.roles import Role
 
@@ -193,7 +194,7 @@ def test_a_second_terminal_gets_the_board_from_the_cache_with_its_own_csrf_token
     assert cached.context is None or "board" not in cached.context  # nothing rendered: the cache answered
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", rendered.content.decode()) == strip.sub("", cached.content.decode())
-    assert "CSRFTOKENPLACEHOLDER" not in cached.content.decode()
+    assert CSRF_PLACEHOLDER not in cached.content.decode()
     # Each board carries the token of its own browser: one terminal's token is refused from the other.
     first_token, second_token = (csrf_inputs(r.content.decode()).pop() for r in (rendered, cached))
     end = {"csrfmiddlewaretoken": first_token}
@@ -203,6 +204,13 @@ def test_a_second_terminal_gets_the_board_from_the_cache_with_its_own_csrf_token
     end = {"csrfmiddlewaretoken": first_token}
     assert first.post(url("reception_end", reception_id=bob.pk), end, headers=HTMX).status_code == 200
     assert not Reception.objects.filter(status=Reception.Status.ACTIVE).exists()
+
+
+def test_a_client_named_like_the_csrf_placeholder_keeps_their_name(clock, site, salespeople, supervisor, desk_client):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    label = f'"{CSRF_PLACEHOLDER}" value="{CSRF_PLACEHOLDER}"'
+    services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30), client_label=label)
+    assert label in text_of(desk_client.get(url("board_state"), headers=HTMX), "board-body")
 
 
 def test_the_cached_board_shows_each_viewer_only_the_buttons_they_may_press(
