@@ -133,7 +133,7 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
             "pk", "client_id", "spouse_id", "marked_at"
         ),
         switches=ChangeRequest.objects.filter(
-            decision=ChangeRequest.Decision.NAMED, decided_at__lte=now, reception__in=receptions
+            decision=ChangeRequest.Decision.NAMED, decided_at__lte=now, reception__in=receptions, reception__site=site
         ).select_related("reception"),
         deals=Deal.objects.filter(site=site, client=client, signed_at__lte=now).only(
             "pk", "salesperson_id", "signed_at"

@@ -76,3 +76,15 @@ def test_named_switches_are_found_through_each_way_a_reception_reaches_the_clien
     assert switches(by_replacement) == [(at(4, 10, 20), cat.pk, dan.pk)]
     assert switches(bystander) == []
     assert eve.pk in [s.named_id for s in client_facts(client=by_desk, site=site, now=at(10, 9)).switches]
+
+
+def test_a_switch_at_another_site_does_not_touch_this_sites_ownership_REC_DES_2(
+    site, other_site, salespeople, supervisor, sales_manager
+):
+    ann, _bob, _cat, dan, _eve = salespeople
+    client = client_with_phone("Mr Two Projects", "13800138001", at(1, 9))
+    elsewhere = reception(other_site, ann, supervisor, at(2, 10), client=client)
+    named(elsewhere, dan, sales_manager, at(2, 10, 20))
+
+    assert client_facts(client=client, site=other_site, now=at(3, 9)).switches
+    assert client_facts(client=client, site=site, now=at(3, 9)).switches == ()
