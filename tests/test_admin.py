@@ -61,3 +61,13 @@ def test_lunch_hours_changed_in_the_admin_show_on_the_board_at_once(client, supe
         client.force_login(supervisor)
         after = client.get(state, {"token": before.context["board"].token}, headers={"HX-Request": "true"})
     assert after.status_code == 200 and not after.context["board"].lunch_time
+
+
+def test_ownership_facts_are_read_only_in_the_admin_and_a_client_page_opens(client, superuser, site):
+    from .conftest import client_with_phone
+
+    person = client_with_phone("Ms Lin", "13800138002", at(1, 9))
+    client.force_login(superuser)
+    assert client.get(reverse("admin:attribution_client_change", args=[person.pk])).status_code == 200
+    for model in ("recognition", "spouselink", "companyclientmark", "oldclientintroduction", "referral"):
+        assert client.get(reverse(f"admin:attribution_{model}_add")).status_code == 403, model
