@@ -81,7 +81,7 @@ DATE_INPUT = {"type": "date", "class": "form-control"}
 
 class ArchiveFilterForm(forms.Form):
     date_from = forms.DateField(label=_("Registered from"), required=False, widget=forms.DateInput(attrs=DATE_INPUT))
-    date_to = forms.DateField(label=_("Registered to"), required=False, widget=forms.DateInput(attrs=DATE_INPUT))
+    date_to = forms.DateField(label=_("Registered until"), required=False, widget=forms.DateInput(attrs=DATE_INPUT))
     salesperson = PersonChoiceField(
         label=_("Salesperson"),
         queryset=None,
@@ -106,7 +106,7 @@ class ArchiveExportForm(ArchiveFilterForm):
     """An export is of a bounded date range: both ends, a month at most."""
 
     date_from = forms.DateField(label=_("Registered from"), widget=forms.DateInput(attrs=DATE_INPUT))
-    date_to = forms.DateField(label=_("Registered to"), widget=forms.DateInput(attrs=DATE_INPUT))
+    date_to = forms.DateField(label=_("Registered until"), widget=forms.DateInput(attrs=DATE_INPUT))
 
     def clean(self):
         data = super().clean()

@@ -235,7 +235,7 @@ def _holder_note(client: Client, site: Site, now: dt.datetime, salesperson_id: i
             "until": local_day(attribution.valid_until, site.zone).isoformat(),
         }
         if refused:
-            text = f"{text} {_('The register will refuse another salesperson.')}"
+            text = text + " " + _("The register will refuse another salesperson.")
         return CheckNote("danger" if refused else "success", text, client)
     pending = selectors.first_pending_entry(client=client, site=site)
     if pending is not None:

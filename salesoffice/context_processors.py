@@ -1,7 +1,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from .access import user_roles
 from .models import display_name
@@ -29,28 +28,28 @@ def navigation(request):
 
 
 DESK_LINKS = (
-    ("reception.view_board", "reception:board", _lazy("Front desk")),
-    ("reception.view_board", "reception:rota", _lazy("Rota & roster")),
-    ("reception.view_board", "reception:absences", _lazy("Absences")),
-    ("reception.record_violation", "reception:violations", _lazy("Violations")),
-    ("reception.log_phone_inquiry", "reception:phone", _lazy("Phone inquiries")),
-    ("reception.view_board", "reception:events", _lazy("Decisions log")),
-    ("reception.view_reception_report", "reception:report", _lazy("Monthly report")),
+    ("reception.view_board", "reception:board", gettext_lazy("Front desk")),
+    ("reception.view_board", "reception:rota", gettext_lazy("Rota & roster")),
+    ("reception.view_board", "reception:absences", gettext_lazy("Absences")),
+    ("reception.record_violation", "reception:violations", gettext_lazy("Violations")),
+    ("reception.log_phone_inquiry", "reception:phone", gettext_lazy("Phone inquiries")),
+    ("reception.view_board", "reception:events", gettext_lazy("Decisions log")),
+    ("reception.view_reception_report", "reception:report", gettext_lazy("Monthly report")),
 )
 REGISTER_LINKS = (
-    ("attribution.register_visit", "attribution:register", _lazy("Register visit")),
-    ("attribution.approve_register", "attribution:approvals", _lazy("Approvals")),
-    (("attribution.register_visit", "attribution.view_all_clients"), "attribution:clients", _lazy("Clients")),
-    ("attribution.rule_dispute", "attribution:disputes", _lazy("Disputes")),
-    ("attribution.view_all_clients", "attribution:site_referrals", _lazy("Referrals")),
-    ("attribution.register_visit", "attribution:my_follow_ups", _lazy("My follow-ups")),
-    ("attribution.review_follow_ups", "attribution:follow_up_review", _lazy("Follow-up review")),
-    ("attribution.view_weekly_report", "attribution:register_archive", _lazy("Register archive")),
+    ("attribution.register_visit", "attribution:register", gettext_lazy("Register visit")),
+    ("attribution.approve_register", "attribution:approvals", gettext_lazy("Approvals")),
+    (("attribution.register_visit", "attribution.view_all_clients"), "attribution:clients", gettext_lazy("Clients")),
+    ("attribution.rule_dispute", "attribution:disputes", gettext_lazy("Disputes")),
+    ("attribution.view_all_clients", "attribution:site_referrals", gettext_lazy("Referrals")),
+    ("attribution.register_visit", "attribution:my_follow_ups", gettext_lazy("My follow-ups")),
+    ("attribution.review_follow_ups", "attribution:follow_up_review", gettext_lazy("Follow-up review")),
+    ("attribution.view_weekly_report", "attribution:register_archive", gettext_lazy("Register archive")),
 )
 # Pages that belong to no one site.
 PERSONAL_LINKS = (
-    ("attribution.register_referral", "attribution:my_referrals", _lazy("My referrals")),
-    ("attribution.view_weekly_report", "attribution:weekly_reports", _lazy("Weekly client report")),
+    ("attribution.register_referral", "attribution:my_referrals", gettext_lazy("My referrals")),
+    ("attribution.view_weekly_report", "attribution:weekly_reports", gettext_lazy("Weekly client report")),
 )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import translation
 
 from attribution import services
 from salesoffice.roles import Role
@@ -74,3 +75,11 @@ def registered(site, salesperson, pm, when, **kw):
     result = register(site, salesperson, when, **kw)
     approve(result.entry, pm, when + dt.timedelta(hours=6))
     return result.client
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are asserted in English; the default language (zh-hans) has its own catalog. Pages asked for by
+    the test client still get their language from the request (LocaleMiddleware)."""
+    with translation.override("en"):
+        yield
