@@ -30,7 +30,7 @@ from .forms import (
     ViolationForm,
     WalkInForm,
 )
-from .models import Absence, PhoneInquiry, RotaMember, Violation
+from .models import Absence, PhoneInquiry, RotaMember, RotaState, Violation
 from .selectors import board, board_token, events_for_site
 
 SALES = Site.Kind.SALES_OFFICE
@@ -116,15 +116,27 @@ def _posted_id(request: HttpRequest, name: str) -> int:
     return int(raw)
 
 
+# The desk's state (its version: the board's token) read with the site, one query for both.
+WITH_DESK = ("rota_state",)
+
+
+def _desk_of(site: Site) -> RotaState:
+    """The desk's state read with the site (WITH_DESK), or read now."""
+    try:
+        return site.rota_state
+    except RotaState.DoesNotExist:
+        return services.rota_state_for(site)
+
+
 @login_required
 @require_GET
 def board_page(request: HttpRequest, site: str) -> HttpResponse:
-    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
+    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES, select_related=WITH_DESK)
     return _board_page(request, site_obj)
 
 
 def _board_page(request: HttpRequest, site: Site, forms: dict | None = None) -> HttpResponse:
-    board_html = board_fragment(request, site, timezone.now(), services.rota_state_for(site))
+    board_html = board_fragment(request, site, timezone.now(), _desk_of(site))
     context = {"site": site, "board_html": board_html, **_action_forms(site), **(forms or {})}
     return render(request, "reception/board.html", context)
 
@@ -133,9 +145,9 @@ def _board_page(request: HttpRequest, site: Site, forms: dict | None = None) -> 
 @require_GET
 def board_state(request: HttpRequest, site: str) -> HttpResponse:
     """The polled fragment. A terminal that already shows the current desk gets 204: nothing to render or swap."""
-    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
+    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES, select_related=WITH_DESK)
     now = timezone.now()
-    desk = services.rota_state_for(site_obj)
+    desk = _desk_of(site_obj)
     if request.GET.get("token") == board_token(site_obj, now, desk):
         return HttpResponse(status=204)
     return HttpResponse(board_fragment(request, site_obj, now, desk))
