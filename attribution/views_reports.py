@@ -1,20 +1,21 @@
 """The sales assistant's pages: the weekly client report (ATT-FU-3) and the register archive (ATT-REG-1), both on
 screen and as xlsx. A reader sees the projects of their own sites only."""
 
+import datetime as dt
 import logging
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from salesoffice.access import site_with_perm_or_403, sites_for
 from salesoffice.models import Site
+from salesoffice.timeutil import local_day
 
 from . import reports
 from .access_office import weekly_report_or_404
@@ -71,12 +72,30 @@ def weekly_report_xlsx(request: HttpRequest, week: str) -> HttpResponse:
     return response
 
 
-def _archive_filters(request: HttpRequest, site: Site, form_class):
+def _archive_filters(request: HttpRequest, site: Site, form_class, now: dt.datetime):
     form = form_class(request.GET or None, salespeople=archive_salespeople(site))
+    if not form.is_bound:
+        # The date fields start on this month so far: what "Download xlsx" exports without typing anything.
+        today = local_day(now, site.zone)
+        form.fields["date_from"].initial = today.replace(day=1)
+        form.fields["date_to"].initial = today
     valid = form.is_valid()
     data = form.cleaned_data if valid else {}
     filters = {key: data.get(key) for key in ("date_from", "date_to", "salesperson")}
     return form, valid, filters
+
+
+def _archive_page(request: HttpRequest, site: Site, form, filters: dict, *, status: int = 200) -> HttpResponse:
+    page = Paginator(archive_entries(site, **filters), 50).get_page(request.GET.get("page"))
+    query = {key: request.GET[key] for key in ("date_from", "date_to", "salesperson") if request.GET.get(key)}
+    context = {
+        "site": site,
+        "form": form,
+        "page": page,
+        "rows": archive_rows(page.object_list),
+        "extra_query": urlencode(query),
+    }
+    return render(request, "attribution/office/register_archive.html", context, status=status)
 
 
 @login_required
@@ -84,17 +103,8 @@ def _archive_filters(request: HttpRequest, site: Site, form_class):
 def register_archive(request: HttpRequest, site: str) -> HttpResponse:
     """ATT-REG-1: the append-only register as written, with each entry's review and corrections."""
     site_obj = site_with_perm_or_403(request.user, site, PERM, SALES)
-    form, _valid, filters = _archive_filters(request, site_obj, ArchiveFilterForm)
-    page = Paginator(archive_entries(site_obj, **filters), 50).get_page(request.GET.get("page"))
-    query = {key: request.GET[key] for key in ("date_from", "date_to", "salesperson") if request.GET.get(key)}
-    context = {
-        "site": site_obj,
-        "form": form,
-        "page": page,
-        "rows": archive_rows(page.object_list),
-        "extra_query": urlencode(query),
-    }
-    return render(request, "attribution/office/register_archive.html", context)
+    form, _valid, filters = _archive_filters(request, site_obj, ArchiveFilterForm, timezone.now())
+    return _archive_page(request, site_obj, form, filters)
 
 
 @login_required
@@ -102,12 +112,13 @@ def register_archive(request: HttpRequest, site: str) -> HttpResponse:
 def register_archive_xlsx(request: HttpRequest, site: str) -> HttpResponse:
     """A date range of the register (a month at most), logged with who took it."""
     site_obj = site_with_perm_or_403(request.user, site, PERM, SALES)
-    form, valid, filters = _archive_filters(request, site_obj, ArchiveExportForm)
+    form, valid, filters = _archive_filters(request, site_obj, ArchiveExportForm, timezone.now())
     if not valid:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(f"{reverse('attribution:register_archive', args=[site_obj.code])}?{request.GET.urlencode()}")
+        # The page again, with the export's errors next to the dates it needs (and the list as filtered so far).
+        listed = ArchiveFilterForm(request.GET or None, salespeople=archive_salespeople(site_obj))
+        shown = listed.cleaned_data if listed.is_valid() else {}
+        filters = {key: shown.get(key) for key in ("date_from", "date_to", "salesperson")}
+        return _archive_page(request, site_obj, form, filters, status=400)
     content, count = reports.register_archive_xlsx(site=site_obj, **filters)
     exports.info(
         "register export: user=%s site=%s from=%s to=%s salesperson=%s entries=%d",
