@@ -450,6 +450,13 @@ def referral_status(
             ("ATT-EMP-3",),
             _("The client came on the appointment day and the project manager confirmed the referral."),
         )
+    if confirmed and now <= day_end:
+        # The referrer phoned ahead and the project manager signed: valid as soon as the client comes today.
+        return ReferralStatus(
+            REFERRAL_PENDING,
+            ("ATT-EMP-3",),
+            _("Confirmed by the project manager; awaiting the client's visit today."),
+        )
     if now <= day_end:
         return ReferralStatus(
             REFERRAL_PENDING, ("ATT-EMP-1",), _("Registered; awaiting the client's visit on the appointment day.")

@@ -272,3 +272,14 @@ def test_shares_always_add_up_to_100_and_owner_holds_a_share(entries, now_offset
         assert result.owner_id in result.salesperson_ids
     else:
         assert result.owner_id is None
+
+
+def test_a_referral_confirmed_before_the_visit_says_so_until_the_client_comes_ATT_EMP_3():
+    referral = ReferralFact(1, REFERRER, dt.date(2026, 3, 10), at(5, 9), at(10, 9))
+    waiting = rules.referral_status(referral, (), now=at(10, 9, 30), zone=SHANGHAI)
+    assert waiting.status == rules.REFERRAL_PENDING and waiting.rule_ids == ("ATT-EMP-3",)
+    assert "Confirmed" in waiting.text
+    came = rules.referral_status(referral, (visit(LI, at(10, 11)),), now=at(10, 12), zone=SHANGHAI)
+    assert came.status == rules.REFERRAL_VALID
+    # Confirmed, but the client never came: lapsed at the end of the day (ATT-EMP-2).
+    assert rules.referral_status(referral, (), now=at(11, 0), zone=SHANGHAI).status == rules.REFERRAL_LAPSED
