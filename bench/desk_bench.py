@@ -41,6 +41,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/salesoffice_bench"
+# Its own Redis database number, away from the tests' and a dev server's keys.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/2"
 SITE_CODE = "bench"
 TERMINAL_PASSWORD = "bench-desk-pass-2026"
 TARGET_BOARD_P95_MS = 50.0
@@ -63,6 +65,12 @@ def parse_args() -> argparse.Namespace:
         help="the bench's own database (created if missing); its name must end in 'bench'. "
         "DATABASE_URL is deliberately ignored so the bench never writes to a test or dev database. "
         f"Default: $BENCH_DATABASE_URL or {DEFAULT_DATABASE_URL}",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
+        help="the server's cache (the rendered board, sessions), as in production; '' = each worker's own local "
+        f"memory. Default: $BENCH_REDIS_URL or {DEFAULT_REDIS_URL}",
     )
     parser.add_argument("--reseed", action="store_true", help="drop and rebuild the bench database first")
     parser.add_argument("--seed-only", action="store_true", help="seed (or check the seed) and stop")
@@ -105,7 +113,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def bench_env(database_url: str, secret_key: str) -> dict[str, str]:
+def bench_env(database_url: str, secret_key: str, redis_url: str = "") -> dict[str, str]:
     env = {
         "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "salesoffice.settings",
@@ -114,8 +122,10 @@ def bench_env(database_url: str, secret_key: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "AXES_ENABLED": "0",
         "LOG_LEVEL": "WARNING",
-        # Tasks stay in-process, the cache stays local: the bench measures the desk, not a broker.
-        "REDIS_URL": "",
+        # The cache (and so the sessions) on Redis as in production; tasks stay in-process all the same: the bench
+        # measures the desk, not a broker.
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "1",
         # One database session per worker for the whole run (the default 60 s would reconnect mid-run).
         "DATABASE_CONN_MAX_AGE": "600",
     }
@@ -629,7 +639,8 @@ def prepare_today(args: argparse.Namespace, now: dt.datetime) -> dict:
     of earlier runs, and `--busy-at-start` receptions in progress, made through the real services."""
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
-    from django.db.models import Max
+    from django.db.models import Max, Value
+    from django.db.models.functions import Coalesce
 
     from reception import services
     from reception.models import Absence, DutyAssignment, PrioritySlot, Reception
@@ -643,7 +654,11 @@ def prepare_today(args: argparse.Namespace, now: dt.datetime) -> dict:
     supervisor = get_user_model().objects.get(pk=people.supervisor_id)
     with transaction.atomic():
         # Leftovers of an earlier run: open receptions end, open absences close, held slots lapse.
-        Reception.objects.filter(site=site, status__in=["waiting", "active"]).update(status="ended", ended_at=now)
+        Reception.objects.filter(site=site, status="active").update(status="ended", ended_at=now)
+        # A waiting client has nobody yet, and an ended reception must have someone (a check constraint).
+        Reception.objects.filter(site=site, status="waiting").update(
+            status="ended", ended_at=now, salesperson_id=Coalesce("waiting_for_id", Value(people.salespeople[0]))
+        )
         Absence.objects.filter(site=site, ended_at__isnull=True).update(ended_at=now)
         PrioritySlot.objects.filter(site=site, status__in=["active", "pending"]).update(status="cancelled")
         if not DutyAssignment.objects.filter(site=site, day=today).exists():
@@ -794,6 +809,14 @@ def run_explain() -> None:
 # ----------------------------------------------------------------------------------------------------------------
 # The server and the terminals
 # ----------------------------------------------------------------------------------------------------------------
+
+
+def check_redis(url: str) -> None:
+    parts = urllib.parse.urlparse(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2).close()
+    except OSError as exc:
+        sys.exit(f"Redis at {url} does not answer ({exc}): start it, or pass --redis-url '' (local-memory cache)")
 
 
 def free_port() -> int:
@@ -1250,7 +1273,9 @@ def main() -> int:
     connections.close_all()
 
     quiet = wait_for_quiet(args.wait_quiet)
-    env = bench_env(args.database_url, secret_key)
+    if args.redis_url:
+        check_redis(args.redis_url)
+    env = bench_env(args.database_url, secret_key, args.redis_url)
     logdir = Path(tempfile.mkdtemp(prefix="desk-bench-"))
     server = Server(env, args.workers, args.threads, logdir)
     run_id = f"{dt.datetime.now(dt.UTC):%m%d%H%M%S}{secrets.token_hex(2)}"
@@ -1311,7 +1336,8 @@ def main() -> int:
     print(
         f"load: {args.terminals} terminals x {args.iterations} cycles (state, arrive, state, board, end), "
         f"think {args.think_ms:g} ms, gunicorn {args.workers} workers x {args.threads} thread(s) on "
-        f"{os.cpu_count()} CPUs; {total} requests in {wall:.1f} s = {total / wall:.0f} req/s"
+        f"{os.cpu_count()} CPUs, cache {'on Redis' if args.redis_url else 'in local memory'}; "
+        f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s"
     )
     print(
         f"CPU in the measured phase ({os.cpu_count()} CPUs x {wall:.0f} s = {cpu['capacity']:.0f} CPU-s): "
