@@ -321,7 +321,8 @@ def approval_review(request: HttpRequest, site: str, entry_id: int) -> HttpRespo
 @login_required
 @require_POST
 def approval_day(request: HttpRequest, site: str) -> HttpResponse:
-    """Approve every unreviewed entry written on one day; the ones the rules refuse stay, with the reason."""
+    """Approve every unreviewed entry written on one day; flagged look-alikes and the ones the rules refuse stay,
+    with the reason."""
     site_obj = site_with_perm_or_403(request.user, site, "attribution.approve_register", SALES)
     now = timezone.now()
     form = DayForm(request.POST)
@@ -335,6 +336,14 @@ def approval_day(request: HttpRequest, site: str) -> HttpResponse:
     approved = 0
     for entry in entries:
         entry.site = site_obj
+        if entry.possible_duplicates:
+            # A flagged look-alike (ATT-REG-3) needs the project manager's own look, one entry at a time.
+            messages.warning(
+                request,
+                _("%(client)s (%(name)s) looks like a client already on the register: review it on its own.")
+                % {"client": entry.client.name, "name": display_name(entry.salesperson)},
+            )
+            continue
         try:
             services.visit_review(entry=entry, actor=request.user, approve=True, now=now)
         except RegisterError as exc:

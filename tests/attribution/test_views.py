@@ -296,6 +296,19 @@ def test_approve_a_whole_day_skips_what_the_rules_refuse(clock, site, salespeopl
     assert VisitApproval.objects.count() == 2
 
 
+def test_approve_a_whole_day_leaves_flagged_look_alikes_for_a_look_of_their_own_ATT_REG_3(
+    clock, site, salespeople, project_manager, browser_as
+):
+    ann, bob = salespeople[:2]
+    register(site, ann, at(19, 9), phone="13800138001", name="Huang Wei")
+    look_alike = register(site, bob, at(19, 10), phone="13800138010", name="Huang Wei").entry
+    assert look_alike.possible_duplicates
+    response = browser_as(project_manager).post(url("approval_day"), {"day": "2026-03-19"}, follow=True)
+    assert "looks like a client already on the register" in text_of(response, "page-messages")
+    assert not VisitApproval.objects.filter(entry=look_alike).exists()
+    assert VisitApproval.objects.count() == 1
+
+
 def test_the_queue_costs_the_same_for_one_and_thirty_entries(
     clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
