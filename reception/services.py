@@ -727,7 +727,8 @@ def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.date
     site = reception.site
     with transaction.atomic():
         desk = _lock_desk(site)
-        reception = Reception.objects.select_for_update().get(pk=reception.pk)
+        # With its salesperson, who is named in the event below (of=self: the salesperson's row is not locked).
+        reception = Reception.objects.select_for_update(of=("self",)).select_related("salesperson").get(pk=reception.pk)
         if reception.status != Reception.Status.ACTIVE:
             # A second press of "reception ended" finds it ended already and changes nothing.
             return DeskResult(reception, duplicate=True)
