@@ -2,19 +2,26 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _absence_pending_sentence(params: dict) -> str:
+    """The project manager's note about extra work: awaiting them, or how it was decided (REC-ROT-5)."""
+    from django.utils.translation import gettext
+
+    values = {"name": params.get("name", "?"), "detail": params.get("detail", ""), "site": params.get("site", "")}
+    decision = params.get("decision")
+    if decision == "approved":
+        return gettext("%(name)s's extra work at %(site)s was approved") % values
+    if decision == "rejected":
+        return gettext("%(name)s's extra work at %(site)s was rejected") % values
+    if values["detail"]:
+        return gettext("%(name)s is away on extra work (%(detail)s) at %(site)s and awaits your approval") % values
+    return gettext("%(name)s is away on extra work at %(site)s and awaits your approval") % values
+
+
 class ReceptionConfig(AppConfig):
     name = "reception"
     verbose_name = _("Reception desk")
 
     def ready(self) -> None:
-        from django.utils.translation import gettext
-
         from salesoffice.notifications import register
 
-        register(
-            "absence_pending",
-            lambda p: (
-                gettext("%(name)s is away on extra work (%(detail)s) at %(site)s and awaits your approval")
-                % {"name": p.get("name", "?"), "detail": p.get("detail", ""), "site": p.get("site", "")}
-            ),
-        )
+        register("absence_pending", _absence_pending_sentence)

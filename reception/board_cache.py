@@ -2,8 +2,9 @@
 
 The board is a function of the desk's version and the minute (its clock, lunch hours, a new day): exactly what
 `selectors.board_token` says, and what a poll's 204 already relies on. So the rendered fragment is cached under
-that token, the language, and the two rights that change its buttons. Nothing else of the viewer is in it but the
-CSRF token, which is rendered as a placeholder and put in per response: one user's token never reaches another.
+that token, the language, and the rights that change its buttons and links (BOARD_RIGHTS). Nothing else of the
+viewer is in it but the CSRF token, which is rendered as a placeholder and put in per response: one user's token
+never reaches another.
 
 Every service that changes the desk bumps the version, and so do the desk settings and the rota in the admin
 (services.desk_changed). A salesperson renamed in the admin shows from the next minute, as a 204 already had it.
@@ -32,21 +33,29 @@ CSRF_VALUE = f'value="{CSRF_PLACEHOLDER}"'
 LIFETIME_SECONDS = 90
 
 
-def _key(site: Site, token: str, can_operate: bool, can_decide_change: bool) -> str:
-    return f"desk-board:{site.pk}:{token}:{get_language()}:{int(can_operate)}{int(can_decide_change)}"
+# Every right the fragment depends on, as the template's flag -> the permission. Each is part of the cache key: a
+# right that changes the fragment but not the key would show one viewer's buttons or links to another.
+BOARD_RIGHTS = {
+    "can_operate": "reception.operate_desk",
+    "can_decide_change": "reception.decide_change_request",
+    "can_register": "attribution.register_visit",
+}
+
+
+def _key(site: Site, token: str, rights: dict[str, bool]) -> str:
+    flags = "".join(str(int(rights[name])) for name in BOARD_RIGHTS)
+    return f"desk-board:{site.pk}:{token}:{get_language()}:{flags}"
 
 
 def board_fragment(request: HttpRequest, site: Site, now: dt.datetime, desk: RotaState) -> SafeString:
     """The board fragment for this viewer at `now`; `desk` is the desk's state, just read."""
-    can_operate = request.user.has_perm("reception.operate_desk")
-    can_decide_change = request.user.has_perm("reception.decide_change_request")
-    key = _key(site, board_token(site, now, desk), can_operate, can_decide_change)
+    rights = {name: request.user.has_perm(perm) for name, perm in BOARD_RIGHTS.items()}
+    key = _key(site, board_token(site, now, desk), rights)
     html = cache.get(key)
     if html is None:
         context = {
             "board": board(site, now, desk=desk),
-            "can_operate": can_operate,
-            "can_decide_change": can_decide_change,
+            **rights,
             "csrf_token": CSRF_PLACEHOLDER,
         }
         html = render_to_string("reception/partials/board_state.html", context)

@@ -51,13 +51,16 @@ def _templates_in(language: str | None) -> dict[str, str]:
         "reception_ended": _("%(name)s saw the client out"),
         "away_unexcused": _("%(name)s left the post"),
         "away_extra_work": _("%(name)s is away on extra work (%(detail)s), pending approval"),
+        "away_extra_work:no_detail": _("%(name)s is away on extra work, pending approval"),
         "back_at_post": _("%(name)s is back at post"),
         "absence_approved": _("The project manager approved %(name)s's extra work: the priority slot holds"),
         "absence_rejected": _("The project manager rejected %(name)s's extra work: a passed turn is forfeit"),
         "ready": _("%(name)s passed the readiness check"),
         "not_ready": _("%(name)s failed the readiness check and takes no turns until passed"),
         "violation": _("Violation recorded against %(name)s"),
-        "rota_swap": _("The supervisor swapped %(name)s and %(other)s: %(reason)s"),
+        "rota_swap": _("%(by)s swapped %(name)s and %(other)s: %(reason)s"),
+        # Swaps recorded before the person who made them was kept in the event's parameters.
+        "rota_swap:no_by": _("The supervisor swapped %(name)s and %(other)s: %(reason)s"),
         "roster_set": _("Duty roster for %(day)s set: %(count)s on duty"),
         "change_refused": _("Change of salesperson refused: %(name)s is not at fault"),
         "change_general_fault": _("%(name)s continues the reception; a violation was recorded"),
@@ -78,11 +81,23 @@ class _Params(dict):
         return "?"
 
 
-def describe(event: RotaEvent) -> str:
-    """The event as a sentence, ending with the clause that decided it."""
-    template = _templates().get(event.kind, event.kind)
+# A parameter that, when empty or missing, calls for the kind's other wording (no empty brackets, no "?").
+_VARIANTS = {"away_extra_work": ("detail", "no_detail"), "rota_swap": ("by", "no_by")}
+
+
+def _template_for(event: RotaEvent) -> str:
+    templates = _templates()
+    variant = _VARIANTS.get(event.kind)
+    if variant and not event.params.get(variant[0]):
+        return templates[f"{event.kind}:{variant[1]}"]
+    return templates.get(event.kind, event.kind)
+
+
+def describe(event: RotaEvent, *, with_rule: bool = True) -> str:
+    """The event as a sentence, ending with the clause that decided it (unless the page shows the clause apart)."""
+    template = _template_for(event)
     try:
         sentence = template % _Params(event.params)
     except (TypeError, ValueError):
         sentence = template
-    return f"{sentence} — {event.rule_id}"
+    return f"{sentence} — {event.rule_id}" if with_rule else sentence

@@ -110,6 +110,12 @@ class SwapForm(forms.Form):
         return data
 
 
+class MoveForm(forms.Form):
+    """The reason the ↑/↓ buttons of the order submit with: every change says why (REC-ROT-3)."""
+
+    reason = forms.CharField(label=_("Why (kept with the change, REC-ROT-3)"), max_length=255)
+
+
 class RosterForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     salespeople = PersonMultipleChoiceField(

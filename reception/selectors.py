@@ -46,6 +46,11 @@ class Board:
     waiting: list[Reception]
     receptions_today: list[Reception]
     events: list[tuple[RotaEvent, str]]
+    # The visit register's page for this site; a reception's link adds ?reception=<id> (ATT-REG-1).
+    register_url: str = ""
+    # The site's lunch hours (REC-ROT-7), shown on the lunch-duty card.
+    lunch_start: dt.time | None = None
+    lunch_end: dt.time | None = None
 
 
 # What the board shows of today's receptions.
@@ -156,6 +161,9 @@ def board(
         waiting=[r for r in open_receptions if r.status == Reception.Status.WAITING],
         receptions_today=today,
         events=[(e, describe(e)) for e in events],
+        lunch_start=settings.lunch_start,
+        lunch_end=settings.lunch_end,
+        register_url=reverse("attribution:register", kwargs={"site": site.code}),
     )
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from attribution.phones import normalise_phone
 from attribution.selectors import client_attribution, client_by_phone
 from salesoffice.access import is_site_project_manager, require_site_perm, sites_for, user_has_role_on_site, user_roles
-from salesoffice.models import NAME_FIELDS, Site, SiteMembership, display_name, display_name_of
+from salesoffice.models import NAME_FIELDS, Notification, Site, SiteMembership, display_name, display_name_of
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
@@ -741,7 +741,7 @@ def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.date
                 site,
                 now,
                 "reception_ended",
-                "REC-ROT-6",
+                "REC-NEW-5",  # seeing the client out (REC-ROT-6 is about being busy, not about ending)
                 salesperson_id=reception.salesperson_id,
                 actor=actor,
                 reception=reception,
@@ -874,7 +874,20 @@ def absence_decide(*, absence: Absence, approve: bool, actor: AbstractBaseUser, 
             )
         _bump(desk)
         _serve_waiting(site, desk, now)
+        _close_absence_reminders(absence=absence, now=now)
         return absence
+
+
+def _close_absence_reminders(*, absence: Absence, now: dt.datetime) -> None:
+    """The project managers' "awaits your approval" notes now say how it was decided, and are read: the absence
+    no longer waits for anyone. One note per manager of the site."""
+    notes = Notification.objects.select_for_update().filter(
+        kind="absence_pending", key__startswith=f"absence-pending:{absence.pk}:"
+    )
+    for note in notes:
+        note.params = {**note.params, "decision": absence.approval}
+        note.read_at = note.read_at or now
+        note.save(update_fields=["params", "read_at"])
 
 
 def _queue_absence_reminders() -> None:
@@ -1036,6 +1049,7 @@ def rota_swap(
             name=display_name(a.salesperson),
             other=display_name(b.salesperson),
             reason=reason,
+            by=display_name(actor),
         )
         _bump(desk)
 

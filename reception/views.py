@@ -22,6 +22,7 @@ from .forms import (
     AwayForm,
     ChangeRequestForm,
     DesignatedForm,
+    MoveForm,
     PhoneInquiryForm,
     ReadinessForm,
     ReturningForm,
@@ -110,7 +111,10 @@ def _messages_of(exc: ValidationError) -> list[str]:
 
 def _posted_id(request: HttpRequest, name: str) -> int:
     """An object id sent in a POST field; anything that is not one names no object of this site (404)."""
-    raw = request.POST.get(name, "")
+    return _id_or_404(request.POST.get(name, ""))
+
+
+def _id_or_404(raw: str) -> int:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # 18 digits always fit a bigint
         raise Http404
     return int(raw)
@@ -275,8 +279,10 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
         },
     )
     readiness_form = ReadinessForm(prefix="ready", salespeople=people)
+    move_form = MoveForm(prefix="move")
     if request.method == "POST":
-        action = request.POST.get("action")
+        # The ↑/↓ buttons send "up:<member id>" (one form, one reason field for all of them).
+        action, _sep, moved_member = request.POST.get("action", "").partition(":")
         try:
             if action == "swap":
                 swap_form = SwapForm(request.POST, prefix="swap", members=members)
@@ -325,15 +331,20 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
                         messages.warning(request, _("Readiness check failed: no turns until passed (REC-READY-1)."))
                     return redirect("reception:rota", site=site_obj.code)
             elif action in ("up", "down"):
-                member = member_for_site_or_404(site_obj, _posted_id(request, "member"))
-                services.rota_move(
-                    member=member,
-                    offset=-1 if action == "up" else 1,
-                    reason=request.POST.get("reason", "").strip() or _("moved on the rota page"),
-                    actor=request.user,
-                    now=now,
-                )
-                return redirect("reception:rota", site=site_obj.code)
+                if not request.user.has_perm("reception.manage_rota"):
+                    raise PermissionDenied
+                member = member_for_site_or_404(site_obj, _id_or_404(moved_member or request.POST.get("member", "")))
+                move_form = MoveForm(request.POST, prefix="move")
+                if move_form.is_valid():
+                    services.rota_move(
+                        member=member,
+                        offset=-1 if action == "up" else 1,
+                        reason=move_form.cleaned_data["reason"],
+                        actor=request.user,
+                        now=now,
+                    )
+                    messages.success(request, _("The order was changed."))
+                    return redirect("reception:rota", site=site_obj.code)
             else:
                 raise PermissionDenied
         except ValidationError as exc:
@@ -343,6 +354,7 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
         "site": site_obj,
         "board": board(site_obj, now),
         "swap_form": swap_form,
+        "move_form": move_form,
         "roster_form": roster_form,
         "readiness_form": readiness_form,
         "can_manage_rota": request.user.has_perm("reception.manage_rota"),
@@ -448,5 +460,6 @@ def phone_inquiries_page(request: HttpRequest, site: str) -> HttpResponse:
 def events_page(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
     page = Paginator(events_for_site(site_obj), 50).get_page(request.GET.get("page"))
-    rows = [(event, describe(event)) for event in page.object_list]
+    # The clause has its own column: the sentence goes without it.
+    rows = [(event, describe(event, with_rule=False)) for event in page.object_list]
     return render(request, "reception/events.html", {"site": site_obj, "page": page, "rows": rows})

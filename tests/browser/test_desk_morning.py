@@ -136,7 +136,7 @@ def test_two_terminals_run_a_morning_and_agree(site, supervisor, project_manager
 
     front.reception_ended("Ann")
     morning.ended("Ann")
-    morning.check("Ann", "Ann saw the client out — REC-ROT-6")
+    morning.check("Ann", "Ann saw the client out — REC-NEW-5")
 
     # Bob is back, but his lost turn is not made up: the order goes on after Dan.
     desk.back_at_post("Bob")
@@ -166,7 +166,7 @@ def test_two_terminals_run_a_morning_and_agree(site, supervisor, project_manager
 
     front.reception_ended("Bob")
     morning.ended("Bob")
-    morning.check("Bob", "Bob saw the client out — REC-ROT-6")
+    morning.check("Bob", "Bob saw the client out — REC-NEW-5")
 
     # 5th walk-in: Bob's turn was not consumed by the designated client.
     desk.client_arrived("Walk-in 5")
@@ -175,10 +175,10 @@ def test_two_terminals_run_a_morning_and_agree(site, supervisor, project_manager
 
     desk.reception_ended("Dan")
     morning.ended("Dan")
-    morning.check("Dan", "Dan saw the client out — REC-ROT-6")
+    morning.check("Dan", "Dan saw the client out — REC-NEW-5")
     front.reception_ended("Cat")
     morning.ended("Cat")
-    morning.check("Cat", "Cat saw the client out — REC-ROT-6")
+    morning.check("Cat", "Cat saw the client out — REC-NEW-5")
 
     # 6th walk-in: Cat's normal place was unaffected by her priority slot (REC-ROT-5).
     front.client_arrived("Walk-in 6")
