@@ -46,7 +46,8 @@ def audited_choices() -> list[tuple[str, str]]:
 def history_page_rows(
     user: AbstractBaseUser, model_label: str, page_number: str | None, per_page: int = 30
 ) -> tuple[Page, list[HistoryRow]]:
-    """One model's history, newest first, limited to the sites the user may see; four queries a page."""
+    """One model's history, newest first, limited to the sites the user may see; four queries a page, and one per
+    model its foreign keys point at."""
     model = apps.get_model(model_label)
     history = model.history.model
     pk_name = model._meta.pk.attname  # "id", or "site_id" for DeskSettings
@@ -68,6 +69,9 @@ def history_page_rows(
     fields = [f for f in model._meta.fields if not f.primary_key]
     user_fields = [f.attname for f in fields if f.is_relation and f.related_model is get_user_model()]
     people = _people_named([*rows, *previous.values()], user_fields)
+    related = _related_named(
+        [*rows, *previous.values()], [f for f in fields if f.is_relation and f.attname not in user_fields]
+    )
     result = []
     for record in rows:
         before = previous.get(record.previous_history_id)
@@ -76,7 +80,7 @@ def history_page_rows(
             for f in fields:
                 old, new = getattr(before, f.attname, None), getattr(record, f.attname, None)
                 if old != new:
-                    names = people if f.attname in user_fields else {}
+                    names = people if f.attname in user_fields else related.get(f.attname, {})
                     changes.append((str(f.verbose_name), _text(f, old, names), _text(f, new, names)))
         result.append(
             HistoryRow(
@@ -107,6 +111,26 @@ def _people_named(records, user_fields: list[str]) -> dict[int, str]:
     return {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=ids)} if ids else {}
 
 
+def _related_named(records, relations) -> dict[str, dict[object, str]]:
+    """Each foreign key's objects by id, as a manager reads them: one query per related model on the page."""
+    ids_by_model: dict[type, set] = {}
+    for field in relations:
+        ids = ids_by_model.setdefault(field.related_model, set())
+        ids.update(getattr(r, field.attname, None) for r in records)
+    named: dict[type, dict[object, str]] = {}
+    for related_model, ids in ids_by_model.items():
+        ids.discard(None)
+        if not ids:
+            continue
+        # A related object's name may mention a person (an absence's salesperson): read them with it.
+        people = [f.name for f in related_model._meta.fields if f.is_relation and f.related_model is get_user_model()]
+        objects = related_model._default_manager.select_related(*people).in_bulk(ids) if people else None
+        if objects is None:
+            objects = related_model._default_manager.in_bulk(ids)
+        named[related_model] = {pk: str(obj) for pk, obj in objects.items()}
+    return {f.attname: named.get(f.related_model, {}) for f in relations}
+
+
 def _label(record, pk_name: str, people: dict[int, str]) -> str:
     person = people.get(getattr(record, "salesperson_id", None) or getattr(record, "user_id", None))
     name = getattr(record, "name", None)
@@ -114,11 +138,15 @@ def _label(record, pk_name: str, people: dict[int, str]) -> str:
 
 
 def _text(field, value, people: dict[int, str]) -> str:
-    """A value as a manager reads it: a person's name, a choice's label."""
+    """A value as a manager reads it: a person's name, a related object's name, a choice's label, Yes or No."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if value in people:
         return people[value]
+    if field.is_relation:  # an object deleted since: its id is all there is
+        return f"#{value}"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, dt.datetime):

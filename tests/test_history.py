@@ -154,3 +154,42 @@ def test_an_absence_decision_reads_as_labels_and_names(site, salespeople, superv
     assert changes["decided by"] == ("—", "Pm")
     assert rows[0].when == at(2, 11, 5)
     assert Absence.objects.get().approval == "approved"
+
+
+def test_yes_no_and_related_objects_read_as_words_and_names(
+    site, salespeople, supervisor, client, django_assert_max_num_queries
+):
+    """Booleans read Yes/No (translated) and foreign keys as the related object, not as True or an id."""
+    from reception import services
+    from reception.models import Absence
+
+    from .conftest import key, open_desk
+
+    ann = salespeople[0]
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    absence = services.absence_start(
+        site=site, salesperson=ann, reason=Absence.Reason.EXTRA_WORK, detail="bank", actor=supervisor, now=at(2, 9, 1)
+    )
+    services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 2))  # ann's turn passes
+    services.absence_end(site=site, salesperson=ann, actor=supervisor, now=at(2, 9, 3))
+    pm = make_user("pm", Role.PROJECT_MANAGER, [site])
+    services.absence_decide(absence=absence, approve=True, actor=pm, now=at(2, 9, 4))
+    taken = services.walk_in_arrive(
+        site=site, actor=supervisor, request_key=key(), now=at(2, 9, 5), client_label="Mr Chen"
+    ).reception
+    assert taken.salesperson == ann  # on her priority slot
+    member = RotaMember.objects.get(salesperson=salespeople[4])
+    member.active = False
+    member.save(update_fields=["active"])
+
+    client.force_login(supervisor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with django_assert_max_num_queries(14):
+        slots = history(client, "reception.PrioritySlot").context["rows"]
+    used = [dict((f, (old, new)) for f, old, new in row.changes) for row in slots]
+    assert ("—", "New walk-in on a priority slot Mr Chen") in [changes.get("used by") for changes in used]
+    members = history(client, "reception.RotaMember").context["rows"]
+    assert dict((f, (old, new)) for f, old, new in members[0].changes)["in the rota"] == ("Yes", "No")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    members = history(client, "reception.RotaMember").context["rows"]
+    assert dict((f, (old, new)) for f, old, new in members[0].changes)["在排班表中"] == ("是", "否")
