@@ -2,8 +2,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from .access import user_roles
-from .models import display_name
+from .access import sites_for, user_roles
+from .models import Site, display_name
 from .notifications import unread_count
 from .roles import ROLE_LABELS, Role
 
@@ -81,6 +81,10 @@ def _nav_items(request, user) -> list[dict]:
             )
         )
     else:
+        # A page of no one site (home, my referrals, a report): the desk of each of the user's sales sites.
+        desk_links = _desk_links_without_site(user, link, allowed)
+        if desk_links:
+            groups.append((pgettext("navigation", "Desk"), desk_links))
         groups.append(
             (
                 pgettext("navigation", "Clients"),
@@ -98,3 +102,26 @@ def _nav_items(request, user) -> list[dict]:
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": pgettext("navigation", "Admin"), "active": False})
     return items
+
+
+def _desk_links_without_site(user, link, allowed) -> list[dict]:
+    """One sales site: its desk links, as on its own pages. Several: each site's front desk. One query."""
+    if not allowed("reception.view_board"):
+        return []
+    sites = list(sites_for(user, Site.Kind.SALES_OFFICE).only("code", "name")[: MAX_DESK_SITES + 1])
+    if len(sites) == 1:
+        return [link(name, label, site=sites[0].code) for perm, name, label in DESK_LINKS if allowed(perm)]
+    links = [
+        {
+            **link("reception:board", site.name, site=site.code),
+            "label": _("Front desk · %(site)s") % {"site": site.name},
+        }
+        for site in sites[:MAX_DESK_SITES]
+    ]
+    if len(sites) > MAX_DESK_SITES:  # someone who sees every site: the home page lists them all
+        links.append(link("home", _("All sites…")))
+    return links
+
+
+# More sites than this and the menu would not fit a tablet.
+MAX_DESK_SITES = 8
