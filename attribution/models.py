@@ -51,7 +51,10 @@ class Client(models.Model):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         permissions = PERMISSIONS
-        indexes = [models.Index(fields=["name"], name="client_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="client_name_idx"),
+            models.Index(fields=["grade", "id"], name="client_grade_idx"),  # the client list's count by grade
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -147,6 +150,66 @@ class VisitApproval(AppendOnlyModel):
     class Meta:
         verbose_name = _("visit approval")
         verbose_name_plural = _("visit approvals")
+
+
+class ClientSiteSummary(models.Model):
+    """What the client list shows and filters by, for one client on one site: derived from the register (and the
+    site's referrals), never a record of its own. Every write that changes a client's register on a site rebuilds
+    the client's row in the same transaction (`services.client_summaries_refresh`), so the list is an index read
+    whatever the history. The owner and the instant the registration runs out are the rules' reading of the register
+    as written (ATT-REG-2/3); whether it still holds is decided at read time: now <= valid_until."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="site_summaries", db_index=False, verbose_name=_("client")
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("site"))
+    entries = models.PositiveIntegerField(_("register entries"), default=0)
+    registered = models.BooleanField(_("registered"), default=False)  # False: a referral only, listed last
+    first_registered_at = models.DateTimeField(_("first registered at"), null=True, blank=True)
+    last_registered_at = models.DateTimeField(_("last registered at"), null=True, blank=True)
+    # The latest registration period's salesperson and end (ATT-REG-2/3), lapsed or not.
+    owner = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("registered to")
+    )
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("client summary of a site")
+        verbose_name_plural = _("client summaries of a site")
+        constraints = [models.UniqueConstraint(fields=["client", "site"], name="one_summary_per_client_and_site")]
+        indexes = [
+            # The list's order: most recently registered first, a client with a referral only last, newest client
+            # first. (`registered` puts the rows without a registration last, which NULLS LAST would do, but
+            # SQLite cannot say that in an index.)
+            models.Index(fields=["site", "-registered", "-last_registered_at", "-client"], name="summary_latest_idx"),
+            models.Index(fields=["site", "valid_until"], name="summary_valid_idx"),
+            models.Index(fields=["site", "owner", "valid_until"], name="summary_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} @ {self.site_id}"
+
+
+class ClientSiteViewer(models.Model):
+    """Someone named on one of the client's register entries on the site (the salesperson, the receiver or the one
+    who wrote it): a salesperson without `view_all_clients` sees exactly these clients. Derived like the summary,
+    whose `last_registered_at` it copies so that a salesperson's list is read in order from this table's index."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="viewers", db_index=False, verbose_name=_("client")
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("site"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("user"))
+    last_registered_at = models.DateTimeField(_("last registered at"))
+
+    class Meta:
+        verbose_name = _("client viewer")
+        verbose_name_plural = _("client viewers")
+        constraints = [models.UniqueConstraint(fields=["site", "user", "client"], name="one_viewer_row_per_client")]
+        indexes = [models.Index(fields=["site", "user", "-last_registered_at", "-client"], name="viewer_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} @ {self.site_id}: {self.user_id}"
 
 
 class Recognition(AppendOnlyModel):

@@ -6,16 +6,17 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from salesoffice.models import Site, display_name
 from salesoffice.roles import Role
-from salesoffice.timeutil import local_day, start_of_day
 
 from . import rules
 from .models import (
     Client,
     ClientPhone,
+    ClientSiteSummary,
+    ClientSiteViewer,
     CompanyClientMark,
     DisputeOpinion,
     OldClientIntroduction,
@@ -271,10 +272,6 @@ def client_ownership(*, client: Client, site: Site, now: dt.datetime) -> rules.O
 
 # --- the register's pages: bounded reads, whatever the number of clients or entries ------------------------
 
-# Who holds a client at an instant needs an approved entry whose month has not run out (ATT-REG-2): a visit on
-# day D holds at most to D + 1 month <= D + 31 days. Older entries can only matter together with a recent one.
-_LONGEST_MONTH = dt.timedelta(days=31)
-
 
 def visible_clients(*, site: Site, user) -> QuerySet[Client]:
     """The site's clients this user may see: all of them with `attribution.view_all_clients`, otherwise those the
@@ -294,20 +291,53 @@ def registered_owners(*, client_ids: Iterable[int], site: Site, now: dt.datetime
     return {pk: rules.registered_owner(visits.get(pk, ()), now=now, zone=site.zone) for pk in ids}
 
 
-def valid_holders(*, site: Site, now: dt.datetime) -> dict[int, int]:
-    """Client id -> owner id for every client of the site holding a valid registration at `now` (ATT-REG-2/3).
-    Only clients with an approved entry for a visit in the last month can hold one; their entries are read in
-    one query."""
-    since = start_of_day(local_day(now, site.zone) - _LONGEST_MONTH, site.zone)
-    recent = counting_entries(site=site, now=now).filter(
-        approval__approved=True, approval__approved_at__lte=now, registered_at__lte=now, visited_at__gte=since
+# The columns of a register entry a client's summary is made from: the rules' columns and who is named on it.
+_SUMMARY_FIELDS = (*_ENTRY_FIELDS, "received_by_id", "registered_by_id")
+
+
+def client_site_summaries(
+    *, client_ids: Iterable[int], site: Site
+) -> tuple[list[ClientSiteSummary], list[ClientSiteViewer]]:
+    """The summaries of these clients on the site (unsaved) and who may see each in the list, read from the register
+    in one query, as it stands once everything on it has happened (ATT-REG-1..3)."""
+    by_client: dict[int, list[dict]] = {pk: [] for pk in client_ids}
+    rows = (
+        VisitEntry.objects.filter(site=site, client_id__in=list(by_client))
+        .order_by("registered_at", "pk")
+        .values(*_SUMMARY_FIELDS)
     )
-    holders = {}
-    for client_id, visits in _visits_of(recent.values("client_id"), site, now).items():
-        owner = rules.registered_owner(visits, now=now, zone=site.zone).owner_id
-        if owner is not None:
-            holders[client_id] = owner
-    return holders
+    for row in rows:
+        by_client[row["client_id"]].append(row)
+    summaries, viewers = [], []
+    for client_id, entries in by_client.items():
+        summary = _summary_of(client_id, site, entries)
+        summaries.append(summary)
+        named = {e[key] for e in entries for key in ("salesperson_id", "received_by_id", "registered_by_id")}
+        viewers += [
+            ClientSiteViewer(client_id=client_id, site=site, user_id=u, last_registered_at=summary.last_registered_at)
+            for u in sorted(named - {None})
+        ]
+    return summaries, viewers
+
+
+def _summary_of(client_id: int, site: Site, entries: list[dict]) -> ClientSiteSummary:
+    summary = ClientSiteSummary(client_id=client_id, site=site, entries=len(entries), registered=bool(entries))
+    if not entries:
+        return summary  # a referral only (ATT-EMP-1): listed, never registered
+    summary.first_registered_at = entries[0]["registered_at"]
+    summary.last_registered_at = entries[-1]["registered_at"]
+    # Everything written counts, as it does at any instant after it was written: an entry that an approved correction
+    # replaced drops out (ATT-REG-1) and the rules read the rest (ATT-REG-2/3); `now` is the latest instant on record.
+    replaced = {e["corrects_id"] for e in entries if e["corrects_id"] and e["approval__approved"]}
+    visits = _registered_visits(_entry_view(e) for e in entries if e["pk"] not in replaced)
+    written = max(t for e in entries for t in (e["registered_at"], e["approval__approved_at"]) if t is not None)
+    periods = rules.registration_periods(visits, now=written, zone=site.zone)
+    if periods:
+        summary.owner_id, summary.valid_until = periods[-1].owner_id, periods[-1].valid_until
+    return summary
+
+
+_NAMESAKES_READ = 1000
 
 
 def client_list(
@@ -319,31 +349,45 @@ def client_list(
     owner=None,
     grade: str = "",
     status: str = "",
-) -> QuerySet[Client]:
-    """The client list: visible clients, searched by name or phone digits, filtered by grade and by who holds
-    them (`status` "valid" or "free", ATT-REG-2), most recently registered first."""
-    clients = visible_clients(site=site, user=user)
+) -> QuerySet[ClientSiteSummary]:
+    """The client list, as the clients' summaries on the site (with their client): the visible clients (as
+    `visible_clients` reads them), searched by name or phone digits, filtered by grade and by who holds them
+    (`status` "valid" or "free", ATT-REG-2), most recently registered first. Every variant is a read of the summary's
+    indexes with a LIMIT: who holds a client is the rules' reading the register's writes keep there, and whether it
+    still holds is `now <= valid_until`."""
+    summaries = ClientSiteSummary.objects.filter(site=site)
+    latest_first = ["-registered", "-last_registered_at", "-client_id"]
+    if not user.has_perm("attribution.view_all_clients"):
+        # A salesperson's own clients (all registered), read in order from their rows of ClientSiteViewer.
+        summaries = summaries.filter(client__viewers__site=site, client__viewers__user=user)
+        latest_first = ["-client__viewers__last_registered_at", "-client_id"]
     term = search.strip()
     if term:
+        # A term without letters of either case (Chinese, digits) finds the same names as typed as case-insensitively,
+        # without upper-casing every name on file; names and phones are searched by their trigram indexes (0007).
+        named = (
+            Client.objects.filter(name__contains=term)
+            if term.upper() == term.lower()
+            else Client.objects.filter(name__icontains=term)
+        )
+        # A name of two characters (王伟) has no trigram: the names are scanned, once here rather than once for the
+        # count and once for the page, unless the term matches so many that the list of them would cost more.
+        found = list(named.values_list("pk", flat=True)[: _NAMESAKES_READ + 1])
+        match = Q(client_id__in=found) if len(found) <= _NAMESAKES_READ else Q(client__in=named.values("pk"))
         digits = "".join(ch for ch in term if ch.isdigit())
-        match = Q(name__icontains=term)
         if len(digits) >= 4:
-            match |= Exists(ClientPhone.objects.filter(client=OuterRef("pk"), phone_normalised__contains=digits))
-        clients = clients.filter(match)
+            match |= Q(client__in=ClientPhone.objects.filter(phone_normalised__contains=digits).values("client_id"))
+        summaries = summaries.filter(match)
     if grade:
-        clients = clients.filter(grade=grade)
-    if owner is not None or status:
-        holders = valid_holders(site=site, now=now)
-        if owner is not None:
-            clients = clients.filter(pk__in=[c for c, o in holders.items() if o == owner.pk])
-        if status == "valid":
-            clients = clients.filter(pk__in=list(holders))
-        elif status == "free":
-            clients = clients.exclude(pk__in=list(holders))
-    last = VisitEntry.objects.filter(site=site, client=OuterRef("pk")).order_by("-registered_at")
-    return clients.annotate(last_registered_at=Subquery(last.values("registered_at")[:1])).order_by(
-        F("last_registered_at").desc(nulls_last=True), "-pk"
-    )
+        summaries = summaries.filter(client__grade=grade)
+    held = Q(valid_until__gte=now)
+    if owner is not None:
+        summaries = summaries.filter(held, owner=owner)
+    if status == "valid":
+        summaries = summaries.filter(held)
+    elif status == "free":
+        summaries = summaries.exclude(held)
+    return summaries.select_related("client").order_by(*latest_first)
 
 
 def site_salespeople(site: Site) -> list:

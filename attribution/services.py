@@ -3,6 +3,7 @@
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +22,8 @@ from . import rules
 from .models import (
     Client,
     ClientPhone,
+    ClientSiteSummary,
+    ClientSiteViewer,
     CompanyClientMark,
     DisputeOpinion,
     DisputeShare,
@@ -33,7 +36,7 @@ from .models import (
     VisitEntry,
 )
 from .phones import normalise_phone
-from .selectors import client_attribution, client_facts, client_ownership, user_names
+from .selectors import client_attribution, client_facts, client_ownership, client_site_summaries, user_names
 
 
 class RegisterError(ValidationError):
@@ -259,6 +262,7 @@ def visit_register(
         if reception is not None and reception.client_id is None:
             reception.client = client
             reception.save(update_fields=["client"])
+        client_summaries_refresh(client_ids=[client.pk], site=site)
     return RegistrationResult(entry, client, created, duplicates)
 
 
@@ -280,9 +284,11 @@ def visit_review(
         locked = VisitEntry.objects.select_for_update().get(pk=entry.pk)
         if VisitApproval.objects.filter(entry=locked).exists():
             raise RegisterError(_("This entry has already been reviewed; a correction is a new entry (ATT-REG-1)."))
-        return VisitApproval.objects.create(
+        approval = VisitApproval.objects.create(
             entry=locked, approved=approve, reason=reason.strip(), approved_by=actor, approved_at=now
         )
+        client_summaries_refresh(client_ids=[locked.client_id], site=site)
+    return approval
 
 
 def visit_correct(
@@ -302,21 +308,59 @@ def visit_correct(
         raise RegisterError({"note": [_("Say what the correction fixes.")]})
     salesperson = salesperson or entry.salesperson
     _check_salesperson(site, actor, salesperson)
-    return VisitEntry.objects.create(
-        client=entry.client,
-        site=site,
-        salesperson=salesperson,
-        received_by=entry.received_by,
-        reception=entry.reception,
-        source=entry.source,
-        visited_at=visited_at or entry.visited_at,
-        registered_at=now,
-        registered_by=actor,
-        corrects=entry,
-        needs=entry.needs if needs is None else needs,
-        budget=entry.budget,
-        note=note.strip(),
+    with transaction.atomic():
+        correction = VisitEntry.objects.create(
+            client=entry.client,
+            site=site,
+            salesperson=salesperson,
+            received_by=entry.received_by,
+            reception=entry.reception,
+            source=entry.source,
+            visited_at=visited_at or entry.visited_at,
+            registered_at=now,
+            registered_by=actor,
+            corrects=entry,
+            needs=entry.needs if needs is None else needs,
+            budget=entry.budget,
+            note=note.strip(),
+        )
+        client_summaries_refresh(client_ids=[entry.client_id], site=site)
+    return correction
+
+
+# --- the client list's summary (derived from the register) -------------------------------------------------
+
+
+def client_summaries_refresh(*, client_ids: Iterable[int], site: Site) -> None:
+    """Rebuild the client list's summary of these clients on the site from the register, in the caller's transaction
+    (after its own write)."""
+    ids = sorted(set(client_ids))
+    # The race: a review committing while a registration of the same client rebuilds its row would leave the row
+    # without the review. Every writer rebuilds under the client's lock (the one visit_register holds), so the last
+    # to rebuild reads everything the others committed.
+    list(Client.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    summaries, viewers = client_site_summaries(client_ids=ids, site=site)
+    ClientSiteSummary.objects.bulk_create(
+        summaries,
+        update_conflicts=True,
+        unique_fields=["client", "site"],
+        update_fields=["entries", "registered", "first_registered_at", "last_registered_at", "owner", "valid_until"],
     )
+    ClientSiteViewer.objects.bulk_create(
+        viewers, update_conflicts=True, unique_fields=["site", "user", "client"], update_fields=["last_registered_at"]
+    )
+
+
+def client_summaries_rebuild(*, site: Site, batch_size: int = 2000) -> int:
+    """Rebuild the summary of every client of the site, a batch of clients per transaction: for a register written
+    in bulk (the benchmark) or read by changed rules. Returns the number of clients."""
+    entered = VisitEntry.objects.filter(site=site).values_list("client_id", flat=True).distinct()
+    referred = Referral.objects.filter(site=site).values_list("client_id", flat=True)
+    client_ids = sorted(set(entered) | set(referred))
+    for start in range(0, len(client_ids), batch_size):
+        with transaction.atomic():
+            client_summaries_refresh(client_ids=client_ids[start : start + batch_size], site=site)
+    return len(client_ids)
 
 
 # --- facts the project manager records ---------------------------------------------------------------------
@@ -511,7 +555,7 @@ def referral_register(
         ]
         if open_referral:
             raise RegisterError({"phone": [_("This client already has an open referral (ATT-EMP-1).")]})
-        return Referral.objects.create(
+        referral = Referral.objects.create(
             site=site,
             client=client,
             referrer=actor,
@@ -520,6 +564,8 @@ def referral_register(
             registered_by=actor,
             note=note,
         )
+        client_summaries_refresh(client_ids=[client.pk], site=site)  # the client is listed from now on
+    return referral
 
 
 def _referral_fact(referral: Referral) -> rules.ReferralFact:

@@ -364,6 +364,7 @@ class ClientRow:
     client: Client
     holder: rules.Ownership
     holder_name: str
+    last_registered_at: dt.datetime | None
 
 
 @login_required
@@ -375,11 +376,15 @@ def client_list(request: HttpRequest, site: str) -> HttpResponse:
     now = timezone.now()
     form = ClientFilterForm(request.GET, salespeople=selectors.site_salespeople(site_obj))
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
-    clients = selectors.client_list(site=site_obj, user=request.user, now=now, **filters)
-    page = Paginator(clients.prefetch_related("phones"), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    holders = selectors.registered_owners(client_ids=[c.pk for c in page.object_list], site=site_obj, now=now)
+    summaries = selectors.client_list(site=site_obj, user=request.user, now=now, **filters)
+    page = Paginator(summaries.prefetch_related("client__phones"), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The rows shown are read by the rules at `now`, as the client page reads them.
+    holders = selectors.registered_owners(client_ids=[s.client_id for s in page.object_list], site=site_obj, now=now)
     names = selectors.user_names(h.owner_id for h in holders.values())
-    rows = [ClientRow(c, holders[c.pk], names.get(holders[c.pk].owner_id, "")) for c in page.object_list]
+    rows = [
+        ClientRow(s.client, holders[s.client_id], names.get(holders[s.client_id].owner_id, ""), s.last_registered_at)
+        for s in page.object_list
+    ]
     query = {k: getattr(v, "pk", v) for k, v in filters.items()}
     context = {"site": site_obj, "form": form, "page": page, "rows": rows, "extra_query": urlencode(query)}
     return render(request, "attribution/clients.html", context)

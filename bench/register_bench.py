@@ -42,6 +42,8 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/salesoffice_regbench"
 SITE_PREFIX = "rb-"
 PROJECTS = ["滨江壹号", "西湖名苑", "高新雅居", "观澜府", "锦绣华庭"]
 PASSWORD = desk.TERMINAL_PASSWORD  # the project managers log in over HTTP with the desk bench's session helper
+# The client-list requests, in turn: as each site's project manager (all clients), and as one of its salespeople.
+LIST_KINDS = ["first", "later", "name", "phone", "valid", "owner", "salesperson"]
 TARGET_CHECK_P95_MS = 20.0
 TARGET_PAGE_P95_MS = 50.0
 TARGET_REPORT_MS = 2000.0
@@ -113,7 +115,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--checks", type=int, default=3000, help="duplicate checks measured (default 3000)")
     parser.add_argument("--registrations", type=int, default=500, help="visit_register calls, rolled back (500)")
     parser.add_argument("--pages", type=int, default=300, help="client pages requested (default 300)")
-    parser.add_argument("--lists", type=int, default=60, help="client list pages requested (default 60)")
+    parser.add_argument("--lists", type=int, default=84, help="client list pages requested (default 84)")
     parser.add_argument("--reports", type=int, default=5, help="weekly reports built (default 5)")
     parser.add_argument(
         "--only",
@@ -541,6 +543,8 @@ def seed(args: argparse.Namespace) -> dict[str, float]:
         lap("COPY")
         write_audit_rows()
         lap("audit rows")
+        summarise_register()
+        lap("client summaries")
     lap("commit")
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
@@ -828,6 +832,16 @@ def write_audit_rows() -> None:
         desk.write_history_rows(model, "TRUE", [], {"__at__": at, "__user__": user}, final_at=None)
 
 
+def summarise_register() -> None:
+    """The client list's summaries (ClientSiteSummary), which the register's services keep for what they write: the
+    bulk-written register is summarised by the same code, site by site."""
+    from attribution import services
+    from salesoffice.models import Site
+
+    for site in Site.objects.filter(code__startswith=SITE_PREFIX).order_by("pk"):
+        services.client_summaries_rebuild(site=site)
+
+
 def seed_summary() -> dict:
     from django.db import connection
 
@@ -838,6 +852,7 @@ def seed_summary() -> dict:
             ("phones", "attribution_clientphone"),
             ("entries", "attribution_visitentry"),
             ("approvals", "attribution_visitapproval"),
+            ("client summaries", "attribution_clientsitesummary"),
             ("recognitions", "attribution_recognition"),
             ("spouse links", "attribution_spouselink"),
             ("referrals", "attribution_referral"),
@@ -1164,6 +1179,29 @@ def typical_clients(count: int, rng: random.Random) -> list[tuple[int, int]]:
         return cur.fetchall()
 
 
+def busiest_salesperson(site) -> str:
+    """The username of the site's salesperson with the most register entries, given the bench password so that the
+    list can be measured as a salesperson sees it (their own clients only)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db.models import Count
+
+    from attribution.models import VisitEntry
+
+    busiest = (
+        VisitEntry.objects.filter(site=site)
+        .values("salesperson_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "salesperson_id")
+        .first()
+    )
+    user = get_user_model().objects.get(pk=busiest["salesperson_id"])
+    if not user.check_password(PASSWORD):
+        user.password = make_password(PASSWORD)
+        user.save(update_fields=["password"])
+    return user.username
+
+
 def page_urls_available() -> bool:
     from django.urls import NoReverseMatch, reverse
 
@@ -1181,8 +1219,9 @@ def client_url(code: str, client_id: int) -> str:
     return reverse("attribution:client", kwargs={"site": code, "client_id": client_id})
 
 
-def list_urls(sites: list, rng: random.Random, count: int) -> list[tuple[str, str]]:
-    """(series, URL) of client-list requests: the first page, a later page, a name search, a phone search."""
+def list_urls(sites: list, staff: Staff, rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """(series, URL) of client-list requests as the project manager: the first page, a later page, a name search, a
+    phone search, the valid registrations, one salesperson's holdings; and a salesperson's own list."""
     from django.db import connection
     from django.urls import reverse
 
@@ -1192,12 +1231,15 @@ def list_urls(sites: list, rng: random.Random, count: int) -> list[tuple[str, st
     urls = []
     for i in range(count):
         base = reverse("attribution:clients", kwargs={"site": sites[i % len(sites)].code})
-        kind = ["first", "later", "name", "phone"][i % 4]
+        kind = LIST_KINDS[i % len(LIST_KINDS)]
         query = {
             "first": "",
             "later": f"?page={rng.randint(2, 200)}",
             "name": f"?search={urllib.parse.quote(rng.choice(names))}",
             "phone": f"?search={rng.choice(MOBILE_PREFIXES)}{rng.randrange(10000):04d}",
+            "valid": "?status=valid",
+            "owner": f"?owner={rng.choice(staff.sites[i % len(sites)].salespeople)}",
+            "salesperson": "",
         }[kind]
         urls.append((kind, base + query))
     return urls
@@ -1221,12 +1263,16 @@ def measure_pages_http(
 
     heavy = heavy_clients(args.pages, rng, at_least=20)
     typical = typical_clients(max(1, args.pages // 3), rng)
-    lists = list_urls(sites, rng, args.lists)
+    lists = list_urls(sites, staff, rng, args.lists)
     code_of = {site.pk: site.code for site in sites}
-    pms = {site.code: f"rb{site.code.removeprefix(SITE_PREFIX)}-pm" for site in sites}
+    # Who each session is: the site's project manager, or (key "<code>/sp") the salesperson with the most clients.
+    users = {site.code: f"rb{site.code.removeprefix(SITE_PREFIX)}-pm" for site in sites}
+    users.update({f"{site.code}/sp": busiest_salesperson(site) for site in sites})
     plan = [("page, many entries", code_of[s], client_url(code_of[s], c)) for c, s in heavy]
     plan += [("page, a typical client", code_of[s], client_url(code_of[s], c)) for c, s in typical]
-    plan += [(f"list, {kind}", url.split("/")[2], url) for kind, url in lists]
+    plan += [
+        (f"list, {kind}", url.split("/")[2] + ("/sp" if kind == "salesperson" else ""), url) for kind, url in lists
+    ]
     plan += [
         ("live check", sites[i.site].code, check_url(sites[i.site].code, i, staff.sites[i.site].pm_id))
         for i in inputs[: args.pages]
@@ -1245,16 +1291,19 @@ def measure_pages_http(
             ("list, later", "GET /register/<s>/clients/?page=N"),
             ("list, name", "GET /register/<s>/clients/?search=<name>"),
             ("list, phone", "GET /register/<s>/clients/?search=<digits>"),
+            ("list, valid", "GET /register/<s>/clients/?status=valid"),
+            ("list, owner", "GET /register/<s>/clients/?owner=<salesperson>"),
+            ("list, salesperson", "GET /register/<s>/clients/  (a salesperson's own)"),
             ("live check", "GET /register/<s>/visit/check/?phone=..."),
         ]
     }
     try:
         server.wait_ready()
         sessions = {}
-        for i, site in enumerate(sites, start=1):
+        for i, (key, username) in enumerate(users.items(), start=1):
             term = desk.Terminal(server.base, i)
-            term.login(pms[site.code])
-            sessions[site.code] = term
+            term.login(username)
+            sessions[key] = term
         for _label, code, url in plan[:10]:  # warm-up, not measured
             sessions[code].request("GET", url)
         meter = desk.CpuMeter(server, args.database_url)
@@ -1371,9 +1420,10 @@ def measure_reports(args: argparse.Namespace, now: dt.datetime) -> tuple[Series,
     return build, xlsx, detail
 
 
-def run_explain(sites: list, inputs: list[CheckInput], rng: random.Random) -> None:
+def run_explain(sites: list, staff: Staff, inputs: list[CheckInput], rng: random.Random) -> None:
     """EXPLAIN ANALYZE the queries of a duplicate check on a common name, of a client page with many entries,
-    of the client list's first page and of a weekly report."""
+    of the client list (first page, a later page, a name and a phone search, the valid registrations) and of a
+    weekly report."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client as TestClient
@@ -1392,7 +1442,8 @@ def run_explain(sites: list, inputs: list[CheckInput], rng: random.Random) -> No
         site = next(s for s in sites if s.pk == site_id)
         browser = TestClient(HTTP_HOST="127.0.0.1")
         browser.force_login(get_user_model().objects.get(username=f"rb{site.code.removeprefix(SITE_PREFIX)}-pm"))
-        for url in (client_url(site.code, client_id), list_urls([site], rng, 1)[0][1]):
+        lists = [url for _kind, url in list_urls([site], staff, rng, 5)]
+        for url in (client_url(site.code, client_id), *lists):
             browser.get(url)
             with CaptureQueriesContext(connection) as ctx:
                 browser.get(url)
@@ -1470,7 +1521,7 @@ def main() -> int:
     if seed_seconds is not None:
         print(f"seeding took {seed_seconds:.1f} s ({seed_detail}); migrate excluded")
     if args.explain:
-        run_explain(sites, inputs, rng)
+        run_explain(sites, staff, inputs, rng)
     if args.seed_only:
         return 0
 

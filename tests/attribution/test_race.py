@@ -6,7 +6,7 @@ Real threads on PostgreSQL, each on its own connection, released together by a b
 import pytest
 
 from attribution import services
-from attribution.models import Client, ClientPhone, VisitEntry
+from attribution.models import Client, ClientPhone, ClientSiteSummary, ClientSiteViewer, VisitEntry
 from salesoffice.roles import Role
 
 from ..conftest import at, make_user
@@ -63,3 +63,50 @@ def test_different_phones_at_once_all_register(site, salespeople):
     won, refused = outcome(press_at_once(calls))
     assert len(won) == len(salespeople) and not refused
     assert VisitEntry.objects.count() == len(salespeople)
+
+
+@RACE
+def test_two_registrations_of_one_client_at_once_both_count_in_its_summary(
+    site, salespeople, supervisor, project_manager
+):
+    ann, bob = salespeople[:2]
+    first = services.visit_register(
+        site=site, actor=ann, salesperson=ann, name="Mr Huang", phones=["13800138001"], now=at(3, 10)
+    )
+    services.visit_review(entry=first.entry, actor=project_manager, approve=True, now=at(3, 18))
+    now = at(10, 10)
+
+    def duty_reception():  # bob serves ann's client while she is out (REC-RET-2), the supervisor writes it
+        return services.visit_register(
+            site=site, actor=supervisor, salesperson=ann, name="Mr Huang", phones=["13800138001"], now=now,
+            received_by=bob,
+        )  # fmt: skip
+
+    results = press_at_once([registration(site, ann, "13800138001", now), duty_reception])
+
+    assert all(isinstance(r, services.RegistrationResult) for r in results), results
+    summary = ClientSiteSummary.objects.get(client=first.client, site=site)
+    assert (summary.entries, summary.last_registered_at, summary.owner_id) == (3, now, ann.pk)
+    viewers = ClientSiteViewer.objects.filter(client=first.client, site=site)
+    assert set(viewers.values_list("user__username", "last_registered_at")) == {
+        ("ann", now),
+        ("bob", now),
+        ("supervisor", now),
+    }
+
+
+@RACE
+def test_an_approval_and_a_registration_at_once_both_reach_the_summary(site, salespeople, project_manager):
+    ann = salespeople[0]
+    first = services.visit_register(
+        site=site, actor=ann, salesperson=ann, name="Mr Huang", phones=["13800138001"], now=at(3, 10)
+    )
+
+    def approval():
+        return services.visit_review(entry=first.entry, actor=project_manager, approve=True, now=at(3, 18))
+
+    press_at_once([approval, registration(site, ann, "13800138001", at(3, 18))])
+
+    summary = ClientSiteSummary.objects.get(client=first.client, site=site)
+    # Whichever committed first, the last to rebuild the row saw both: two entries, the first one approved.
+    assert (summary.entries, summary.owner_id, summary.last_registered_at) == (2, ann.pk, at(3, 18))
