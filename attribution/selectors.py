@@ -436,3 +436,7 @@ def first_pending_entry(*, client: Client, site: Site) -> VisitEntry | None:
         .order_by("registered_at", "pk")
         .first()
     )
+
+
+def client_has_entries(*, client: Client, site: Site) -> bool:
+    return VisitEntry.objects.filter(client=client, site=site).exists()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from salesoffice.access import is_site_project_manager, require_site_perm, user_has_role_on_site
@@ -84,12 +85,16 @@ def _similar_phone(a: str, b: str) -> bool:
 
 
 def possible_duplicates(
-    *, name: str, phones: list[str], id_number: str = "", exclude_client_id: int | None = None
+    *, name: str, phones: list[str], id_number: str = "", exclude_client_id: int | None = None, site: Site | None = None
 ) -> list[Client]:
     """Clients who look like the same person (ATT-REG-3): same name and a similar phone, or the same ID number.
     Reads the phones of the first 50 clients of that name, and then only the clients that look alike: a few indexed
-    reads whatever the size of the register, and no objects made for the many namesakes of a common name."""
-    same_name = Client.objects.filter(name=name.strip()).exclude(pk=exclude_client_id).order_by("pk")[:50]
+    reads whatever the size of the register, and no objects made for the many namesakes of a common name.
+    With `site`, only clients on that site's register: another project's clients are not shown to this one."""
+    candidates = Client.objects.exclude(pk=exclude_client_id)
+    if site is not None:
+        candidates = candidates.filter(Exists(VisitEntry.objects.filter(client=OuterRef("pk"), site=site)))
+    same_name = candidates.filter(name=name.strip()).order_by("pk")[:50]
     namesakes_phones = (
         ClientPhone.objects.filter(client__in=same_name.values("pk"))
         .order_by("client_id")
@@ -99,7 +104,7 @@ def possible_duplicates(
         client_id for client_id, phone in namesakes_phones if any(_similar_phone(phone, mine) for mine in phones)
     )
     if id_number.strip():
-        same_id = Client.objects.filter(id_number=id_number.strip()).exclude(pk=exclude_client_id)[:20]
+        same_id = candidates.filter(id_number=id_number.strip())[:20]
         alike.update(dict.fromkeys(same_id.values_list("pk", flat=True)))
     if not alike:
         return []
@@ -237,7 +242,7 @@ def visit_register(
                     }
                 )
         duplicates = possible_duplicates(
-            name=name, phones=[n for _raw, n in cleaned], id_number=id_number, exclude_client_id=client.pk
+            name=name, phones=[n for _raw, n in cleaned], id_number=id_number, exclude_client_id=client.pk, site=site
         )
         if grade or needs or budget is not None:
             client.grade = grade or client.grade

@@ -219,7 +219,7 @@ def _registration_check(
     if name.strip() and (normalised or id_number.strip()):
         exclude = next(iter(found)) if len(found) == 1 else None
         duplicates = services.possible_duplicates(
-            name=name, phones=normalised, id_number=id_number, exclude_client_id=exclude
+            name=name, phones=normalised, id_number=id_number, exclude_client_id=exclude, site=site
         )
     return notes, duplicates
 
@@ -248,6 +248,9 @@ def _holder_note(client: Client, site: Site, now: dt.datetime, salesperson_id: i
             "day": local_day(pending.registered_at, site.zone).isoformat(),
         }
         return CheckNote("success" if pending.salesperson_id == salesperson_id else "warning", text, client)
+    if not selectors.client_has_entries(client=client, site=site):
+        # Known from another project only: that project's client data is not shown here, not even the name.
+        return CheckNote("info", _("No registration of this phone on this project: registering makes a new owner."))
     text = _("%(client)s is on the register but holds no valid registration here: the client is free (ATT-REG-2).")
     return CheckNote("info", text % {"client": client.name}, client)
 

@@ -534,3 +534,19 @@ def test_the_pages_render_in_chinese(page, clock, site, salespeople, project_man
     response = client.get(url(page))
     assert response.status_code == 200
     assert response.content.decode().startswith("<!doctype html>") and 'lang="zh-hans"' in response.content.decode()
+
+
+def test_the_check_shows_nothing_of_another_projects_clients(
+    clock, site, other_site, salespeople, project_manager, other_salesperson, browser_as
+):
+    registered(site, salespeople[0], project_manager, at(3, 10), phone="13800138001", name="Mr Huang")
+    page = browser_as(other_salesperson)
+    known = page_text(
+        page.get(url("register_check", site="hillside"), {"phone": "13800138001", "name": "Zhang San"}, headers=HTMX)
+    )
+    assert "Mr Huang" not in known and "Ann" not in known
+    assert "No registration of this phone on this project" in known
+    look_alike = page_text(
+        page.get(url("register_check", site="hillside"), {"phone": "13800138010", "name": "Mr Huang"}, headers=HTMX)
+    )
+    assert "Mr Huang" not in look_alike.replace('value="Mr Huang"', "")
