@@ -522,7 +522,8 @@ def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attrib
 
     shares = _client_level_split(facts, period, now, zone, steps, parties)
     shares, on_hold = _apply_disputes(facts, now, steps, shares)
-    if not shares and not on_hold:
+    awaiting_approval = any(v.approved_at is None and not v.rejected and v.registered_at <= now for v in facts.visits)
+    if not shares and not on_hold and not awaiting_approval:
         steps.append(
             Step(
                 now,

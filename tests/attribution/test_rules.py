@@ -283,3 +283,11 @@ def test_a_referral_confirmed_before_the_visit_says_so_until_the_client_comes_AT
     assert came.status == rules.REFERRAL_VALID
     # Confirmed, but the client never came: lapsed at the end of the day (ATT-EMP-2).
     assert rules.referral_status(referral, (), now=at(11, 0), zone=SHANGHAI).status == rules.REFERRAL_LAPSED
+
+
+def test_an_entry_awaiting_approval_is_not_called_a_dispute_ATT_REG_1():
+    pending = RegisteredVisit(1, LI, at(10, 10), None, at(10, 10))
+    result = rules.attribute(facts(pending), now=at(10, 12), zone=SHANGHAI)
+    assert result.owner_id is None
+    assert [s.rule_ids for s in result.steps] == [("ATT-REG-1",)]
+    assert "awaits the project manager's approval" in result.steps[0].text
