@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 
 from salesoffice.models import Site
 
-from .models import RotaState
+from .models import DeskSettings, RotaState
 from .selectors import board, board_token
 
 # Letters only, so escaping leaves it as it is.
@@ -47,14 +47,17 @@ def _key(site: Site, token: str, rights: dict[str, bool]) -> str:
     return f"desk-board:{site.pk}:{token}:{get_language()}:{flags}"
 
 
-def board_fragment(request: HttpRequest, site: Site, now: dt.datetime, desk: RotaState) -> SafeString:
-    """The board fragment for this viewer at `now`; `desk` is the desk's state, just read."""
+def board_fragment(
+    request: HttpRequest, site: Site, now: dt.datetime, desk: RotaState, settings: DeskSettings | None = None
+) -> SafeString:
+    """The board fragment for this viewer at `now`; `desk` is the desk's state and `settings` its settings, just
+    read (the board reads the settings itself when not given)."""
     rights = {name: request.user.has_perm(perm) for name, perm in BOARD_RIGHTS.items()}
     key = _key(site, board_token(site, now, desk), rights)
     html = cache.get(key)
     if html is None:
         context = {
-            "board": board(site, now, desk=desk),
+            "board": board(site, now, desk=desk, settings=settings),
             **rights,
             "csrf_token": CSRF_PLACEHOLDER,
         }

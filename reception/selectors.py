@@ -11,7 +11,7 @@ from salesoffice.timeutil import day_bounds, local_day
 
 from . import rules
 from .explain import describe
-from .models import Reception, RotaEvent, RotaState
+from .models import DeskSettings, Reception, RotaEvent, RotaState
 from .rules import Availability
 from .services import DeskSnapshot, rota_state_for, take_snapshot
 
@@ -85,12 +85,18 @@ def _preview_next(snapshot: DeskSnapshot) -> tuple[int | None, str]:
 
 
 def board(
-    site: Site, now: dt.datetime, *, desk: RotaState | None = None, recent_events: int = 12, receptions_shown: int = 20
+    site: Site,
+    now: dt.datetime,
+    *,
+    desk: RotaState | None = None,
+    settings: DeskSettings | None = None,
+    recent_events: int = 12,
+    receptions_shown: int = 20,
 ) -> Board:
-    """The board at `now`; `desk`, when given, is the desk's state read just before (the board reads nothing the
-    desk did after it, so its version never claims more than the board shows)."""
+    """The board at `now`; `desk` and `settings`, when given, are the desk's state and settings read just before
+    (the board reads the rest after them, so its version never claims more than the board shows)."""
     desk = desk or rota_state_for(site)
-    snapshot = take_snapshot(site, desk, now)
+    snapshot = take_snapshot(site, desk, now, settings=settings)
     settings = snapshot.settings
     zone = site.zone
     start, end = day_bounds(local_day(now, zone), zone)

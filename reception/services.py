@@ -140,11 +140,14 @@ def _desk_facts(site: Site, today: dt.date, now: dt.datetime) -> tuple:
     return on_duty, latest_check, absences, busy, slots
 
 
-def take_snapshot(site: Site, desk: RotaState, now: dt.datetime) -> DeskSnapshot:
-    """The desk as the rules see it at `now`: a fixed number of queries, whatever the history holds."""
+def take_snapshot(
+    site: Site, desk: RotaState, now: dt.datetime, *, settings: DeskSettings | None = None
+) -> DeskSnapshot:
+    """The desk as the rules see it at `now`: a fixed number of queries, whatever the history holds. `settings`,
+    when given, are the site's desk settings read in this request (the board reads them with the site)."""
     zone = site.zone
     today = local_day(now, zone)
-    settings = desk_settings_for(site)
+    settings = settings or desk_settings_for(site)
     rota = list(
         RotaMember.objects.filter(site=site, active=True)
         .order_by("position")
@@ -269,6 +272,7 @@ def _record_skips(
     decision: rules.TurnDecision,
     reception: Reception,
 ) -> list[RotaEvent]:
+    """The forfeits' events, not saved yet (the caller saves them with the turn's), and their priority slots."""
     events = []
     taker = snapshot.name(decision.salesperson_id)
     for skip in decision.skips:
@@ -298,8 +302,7 @@ def _record_skips(
                     else PrioritySlot.Status.PENDING
                 ),
             )
-    # One INSERT for all the forfeits: a busy desk passes over several people on every arrival.
-    return RotaEvent.objects.bulk_create(events)
+    return events
 
 
 def _assign_walk_in(
@@ -326,7 +329,7 @@ def _assign_walk_in(
         slot.save(update_fields=["status", "used_by", "used_at"])
         _bump(snapshot.state)
         events.append(
-            _event(
+            _unsaved_event(
                 site,
                 now,
                 "priority_used",
@@ -339,7 +342,7 @@ def _assign_walk_in(
     else:
         _take_turn(snapshot.state, decision.member_id, now)
         events.append(
-            _event(
+            _unsaved_event(
                 site,
                 now,
                 "turn_taken",
@@ -349,7 +352,8 @@ def _assign_walk_in(
                 name=snapshot.name(decision.salesperson_id),
             )
         )
-    return events
+    # One INSERT for the forfeits and the turn: a busy desk passes over several people on every arrival.
+    return RotaEvent.objects.bulk_create(events)
 
 
 def walk_in_arrive(

@@ -31,7 +31,7 @@ from .forms import (
     ViolationForm,
     WalkInForm,
 )
-from .models import Absence, PhoneInquiry, RotaMember, RotaState, Violation
+from .models import Absence, DeskSettings, PhoneInquiry, RotaMember, RotaState, Violation
 from .selectors import board, board_token, events_for_site
 
 SALES = Site.Kind.SALES_OFFICE
@@ -120,16 +120,21 @@ def _id_or_404(raw: str) -> int:
     return int(raw)
 
 
-# The desk's state (its version: the board's token) read with the site, one query for both.
-WITH_DESK = ("rota_state",)
+# The desk's state (its version: the board's token) and its settings read with the site, in one query.
+WITH_DESK = ("rota_state", "desk")
 
 
-def _desk_of(site: Site) -> RotaState:
-    """The desk's state read with the site (WITH_DESK), or read now."""
+def _desk_of(site: Site) -> tuple[RotaState, DeskSettings | None]:
+    """The desk's state and settings, read with the site (WITH_DESK) or now. A site without them yet gets its
+    state made here and its settings made by the snapshot."""
     try:
-        return site.rota_state
+        state = site.rota_state
     except RotaState.DoesNotExist:
-        return services.rota_state_for(site)
+        state = services.rota_state_for(site)
+    try:
+        return state, site.desk
+    except DeskSettings.DoesNotExist:
+        return state, None
 
 
 @login_required
@@ -140,7 +145,7 @@ def board_page(request: HttpRequest, site: str) -> HttpResponse:
 
 
 def _board_page(request: HttpRequest, site: Site, forms: dict | None = None) -> HttpResponse:
-    board_html = board_fragment(request, site, timezone.now(), _desk_of(site))
+    board_html = board_fragment(request, site, timezone.now(), *_desk_of(site))
     context = {"site": site, "board_html": board_html, **_action_forms(site), **(forms or {})}
     return render(request, "reception/board.html", context)
 
@@ -151,10 +156,10 @@ def board_state(request: HttpRequest, site: str) -> HttpResponse:
     """The polled fragment. A terminal that already shows the current desk gets 204: nothing to render or swap."""
     site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES, select_related=WITH_DESK)
     now = timezone.now()
-    desk = _desk_of(site_obj)
+    desk, settings = _desk_of(site_obj)
     if request.GET.get("token") == board_token(site_obj, now, desk):
         return HttpResponse(status=204)
-    return HttpResponse(board_fragment(request, site_obj, now, desk))
+    return HttpResponse(board_fragment(request, site_obj, now, desk, settings))
 
 
 @login_required
