@@ -13,7 +13,11 @@ from django.utils.translation import gettext as _
 
 from attribution.phones import normalise_phone
 from attribution.selectors import client_attribution, client_by_phone
-from salesoffice.access import is_site_project_manager, require_site_perm, sites_for, user_has_role_on_site, user_roles
+from salesoffice.access import (
+    acts_as_on_site,
+    is_site_project_manager,
+    require_site_perm,
+)
 from salesoffice.models import NAME_FIELDS, Notification, Site, SiteMembership, display_name, display_name_of
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -1167,7 +1171,7 @@ def change_request_decide(
                 }
             )
         if decision == ChangeRequest.Decision.NAMED:
-            if not returning and not _is_sales_manager(actor, site):
+            if not returning and not acts_as_on_site(actor, site, Role.SALES_MANAGER):
                 raise DeskError(
                     {
                         "decision": _(
@@ -1307,14 +1311,6 @@ def change_request_decide(
 
 
 RETURNING_KINDS = (Reception.Kind.RETURNING, Reception.Kind.DUTY)
-
-
-def _is_sales_manager(user: AbstractBaseUser, site: Site) -> bool:
-    return (
-        user.is_superuser
-        or user_has_role_on_site(user, site, Role.SALES_MANAGER)
-        or (Role.ADMIN.value in user_roles(user) and sites_for(user).filter(pk=site.pk).exists())
-    )
 
 
 def _check_named(*, snapshot: DeskSnapshot, reception: Reception, named: AbstractBaseUser | None) -> None:

@@ -80,10 +80,15 @@ def require_site_perm(user: AbstractBaseUser, site: Site, perm: str, message: st
         raise PermissionDenied(message)
 
 
-def is_site_project_manager(user: AbstractBaseUser, site: Site) -> bool:
-    """The site's own project manager approves (REC-ROT-5, ATT-REG-1, ATT-EMP-3); an admin may stand in."""
+def acts_as_on_site(user: AbstractBaseUser, site: Site, role: Role) -> bool:
+    """The user holds `role` on this site, or is an admin of it standing in."""
     return (
         user.is_superuser
-        or user_has_role_on_site(user, site, Role.PROJECT_MANAGER)
+        or user_has_role_on_site(user, site, role)
         or (Role.ADMIN.value in user_roles(user) and user_sees_site(user, site))
     )
+
+
+def is_site_project_manager(user: AbstractBaseUser, site: Site) -> bool:
+    """The site's own project manager approves (REC-ROT-5, ATT-REG-1, ATT-EMP-3); an admin may stand in."""
+    return acts_as_on_site(user, site, Role.PROJECT_MANAGER)
