@@ -1,3 +1,4 @@
+import importlib
 import os
 
 from celery import Celery
@@ -25,3 +26,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=7),
     },
 }
+
+# The other apps keep their jobs in `<app>/schedule.py` (BEAT_SCHEDULE, same shape; plain data, no models).
+for _module_name in ("commission.schedule", "vip.schedule", "service_desk.schedule"):
+    try:
+        app.conf.beat_schedule.update(importlib.import_module(_module_name).BEAT_SCHEDULE)
+    except ModuleNotFoundError as _missing:
+        if _missing.name != _module_name:
+            raise

@@ -1,3 +1,5 @@
+import importlib
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -91,8 +93,12 @@ def _nav_items(request, user) -> list[dict]:
                 [link(name, label) for perm, name, label in PERSONAL_LINKS if allowed(perm)],
             )
         )
+    for provider in _app_nav_providers():
+        groups.extend(provider(user=user, site_code=site_code, namespace=match.namespace if match else "", link=link))
     items: list[dict] = []
     for label, children in groups:
+        if not children:
+            continue
         if len(children) > 1:
             items.append({"label": label, "children": children, "active": any(c["active"] for c in children)})
         else:
@@ -125,3 +131,20 @@ def _desk_links_without_site(user, link, allowed) -> list[dict]:
 
 # More sites than this and the menu would not fit a tablet.
 MAX_DESK_SITES = 8
+
+
+# Apps outside the sales desk add their menus through `<app>/navigation.py`: a function
+# `nav_groups(*, user, site_code, namespace, link) -> list[(label, [link(...), ...])]` (empty when the user has no
+# page there), so each app's menu lives beside its views.
+APP_NAVIGATION_MODULES = ("commission.navigation", "vip.navigation", "service_desk.navigation")
+
+
+def _app_nav_providers():
+    providers = []
+    for module_name in APP_NAVIGATION_MODULES:
+        try:
+            providers.append(importlib.import_module(module_name).nav_groups)
+        except ModuleNotFoundError as missing:
+            if missing.name != module_name:
+                raise
+    return providers

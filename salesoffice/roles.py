@@ -1,5 +1,6 @@
 """The roles of RULES.md as Django groups, with the permissions each is given by the data migration."""
 
+import importlib
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +47,7 @@ ALL_SITES_ROLES = frozenset({Role.ADMIN, Role.SALES_DIRECTOR, Role.OPERATIONS})
 
 # Permission codenames (app_label.codename) each role is given. Kept here, in one place, so the data
 # migration, the tests and the navigation read the same table.
-ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+_SALES_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SALESPERSON: (
         "reception.view_board",
         "reception.operate_desk",
@@ -155,3 +156,43 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "attribution.view_weekly_report",
     ),
 }
+
+
+# The other apps keep their own table in `<app>/roles.py` (ROLE_PERMISSIONS, same shape), so each app's rights
+# are read beside its code; they are merged here into the one table the groups are synced from.
+APP_ROLE_TABLES = ("commission.roles", "vip.roles", "service_desk.roles")
+
+
+def _merged_role_permissions() -> dict[Role, tuple[str, ...]]:
+    merged = {role: list(perms) for role, perms in _SALES_ROLE_PERMISSIONS.items()}
+    for module_name in APP_ROLE_TABLES:
+        try:
+            table = importlib.import_module(module_name).ROLE_PERMISSIONS
+        except ModuleNotFoundError as missing:
+            if missing.name != module_name:
+                raise
+            continue
+        for role, perms in table.items():
+            merged.setdefault(role, []).extend(p for p in perms if p not in merged[role])
+    return {role: tuple(perms) for role, perms in merged.items()}
+
+
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = _merged_role_permissions()
+
+
+def sync_role_groups(apps) -> None:
+    """Give every role's group exactly the permissions of ROLE_PERMISSIONS (idempotent)."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, apps=apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)

@@ -51,10 +51,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "salesoffice",
     "attribution",
     "reception",
     "commission",
+    "vip",
+    "service_desk",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,8 @@ urlpatterns = [
     path("notifications/", views.notifications_page, name="notifications"),
     path("desk/", include("reception.urls")),
     path("register/", include("attribution.urls")),
+    path("commission/", include("commission.urls")),
+    path("store/", include("vip.urls")),
+    path("service/", include("service_desk.urls")),
     path("admin/", admin.site.urls),
 ]

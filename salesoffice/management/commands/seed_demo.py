@@ -1,6 +1,7 @@
 """A living demo: a sales site with staff in every role, a rota, and a morning's worth of desk events."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -59,8 +60,20 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             users = self._seed(now)
+            shown = ["admin", "supervisor", "wang", "pm", "salesmgr", "director", "other"]
+            # The other apps seed their own sites and people (`<app>/demo.py`: seed(*, now, make_user) -> roles_of).
+            for module_name in ("commission.demo", "vip.demo", "service_desk.demo"):
+                try:
+                    module = importlib.import_module(module_name)
+                except ModuleNotFoundError as missing:
+                    if missing.name != module_name:
+                        raise
+                    continue
+                app_users = module.seed(now=now, make_user=self._user)
+                users.update(app_users)
+                shown.extend(u for u in app_users if u not in shown)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/ with:"))
-        for username in ["admin", "supervisor", "wang", "pm", "salesmgr", "director", "other"]:
+        for username in shown:
             self.stdout.write(f"  {username:<12} {DEMO_PASSWORD}   ({', '.join(users[username])})")
         self.stdout.write(f"  (every demo user's password is {DEMO_PASSWORD})")
 

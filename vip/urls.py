@@ -1,0 +1,2 @@
+app_name = "vip"
+urlpatterns: list = []
