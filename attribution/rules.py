@@ -521,7 +521,7 @@ def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attrib
         parties = _apply_spouses(facts, period, now, zone, steps, parties)
 
     shares = _client_level_split(facts, period, now, zone, steps, parties)
-    shares, on_hold = _apply_disputes(facts, now, steps, shares)
+    shares, on_hold = apply_disputes(facts, now, steps, shares)
     awaiting_approval = any(v.approved_at is None and not v.rejected and v.registered_at <= now for v in facts.visits)
     if not shares and not on_hold and not awaiting_approval:
         steps.append(
@@ -867,7 +867,8 @@ def _valid_referral(facts, now, zone, steps) -> ReferralFact | None:
     return None
 
 
-def _apply_disputes(facts, now, steps, shares: list[Share]) -> tuple[list[Share], bool]:
+def apply_disputes(facts, now, steps, shares: list[Share]) -> tuple[list[Share], bool]:
+    """ATT-DISP-1 over `shares`: an opinion not yet ruled on holds them; an approved ruling replaces them."""
     on_hold = False
     for dispute in sorted(facts.disputes, key=lambda d: d.written_at):
         if dispute.written_at > now:

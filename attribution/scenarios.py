@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from commission.models import Deal
 from reception.models import Reception
 from salesoffice.models import SiteMembership
 from salesoffice.roles import Role
@@ -325,26 +324,6 @@ def confirm_referral(world: World, *, client):
 
 
 # --- deals and disputes ------------------------------------------------------------------------------------------
-
-
-@fact("deal", actor=Role.SALESPERSON)
-def deal(world: World, *, client, salesperson, commission, signed_at=None, unit: str = "", buyer: str = "", price=0):
-    """A deal (COM-1) closed by `salesperson`. Recorded on the model directly until commission has a service."""
-    person = world.person(salesperson)
-    signed = _instant(world, signed_at)
-    the_client = _client(world, client)
-    return Deal.objects.create(
-        site=world.site,
-        client=the_client,
-        salesperson=person,
-        unit=unit or "unit",
-        buyer_names=buyer or the_client.name,
-        signed_at=signed,
-        price=_decimal(price, "deal: price"),
-        commission=_decimal(commission, "deal: commission"),
-        recorded_by=_by_or(world, person),
-        recorded_at=world.now,
-    )
 
 
 @fact("dispute_opinion", actor=PROJECT_MANAGER)

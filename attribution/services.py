@@ -38,6 +38,7 @@ from .models import (
 )
 from .phones import normalise_phone
 from .selectors import client_attribution, client_facts, client_ownership, client_site_summaries, user_names
+from .signals import client_facts_changed
 
 
 class RegisterError(ValidationError):
@@ -51,6 +52,12 @@ class RegistrationResult:
     client: Client
     created_client: bool
     possible_duplicates: list[Client] = field(default_factory=list)
+
+
+def _facts_changed(*, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor) -> None:
+    """Tell the commission a fact about these clients was recorded, in the same transaction, so a deal's split
+    never lags behind the register (COM-4)."""
+    client_facts_changed.send(sender=Client, site=site, client_ids=client_ids, now=now, reason=reason, actor=actor)
 
 
 # --- matching (ATT-REG-3) ----------------------------------------------------------------------------------
@@ -293,6 +300,7 @@ def visit_review(
             entry=locked, approved=approve, reason=reason.strip(), approved_by=actor, approved_at=now
         )
         client_summaries_refresh(client_ids=[locked.client_id], site=site)
+        _facts_changed(site=site, client_ids=[locked.client_id], now=now, reason="facts_changed", actor=actor)
     return approval
 
 
@@ -440,6 +448,7 @@ def recognition_record(
             recorded_at=now,
             note=note,
         )
+        _facts_changed(site=site, client_ids=[client.pk], now=now, reason="recognition", actor=actor)
     return recognition, verdict
 
 
@@ -454,7 +463,10 @@ def spouse_link(*, site: Site, client: Client, spouse: Client, actor: AbstractBa
         raise RegisterError(_("Both spouses must hold a valid registration on this site (ATT-SPOUSE)."))
     if SpouseLink.objects.filter(site=site, client__in=[client, spouse], spouse__in=[client, spouse]).exists():
         raise RegisterError(_("These clients are already marked as a couple."))
-    return SpouseLink.objects.create(site=site, client=client, spouse=spouse, marked_by=actor, marked_at=now)
+    with transaction.atomic():
+        link = SpouseLink.objects.create(site=site, client=client, spouse=spouse, marked_by=actor, marked_at=now)
+        _facts_changed(site=site, client_ids=[client.pk, spouse.pk], now=now, reason="facts_changed", actor=actor)
+    return link
 
 
 def company_mark(
@@ -484,15 +496,18 @@ def company_mark(
                 ]
             }
         )
-    return CompanyClientMark.objects.create(
-        site=site,
-        client=client,
-        kind=kind,
-        contacted_at=contacted_at,
-        designated_salesperson=designated_salesperson,
-        marked_by=actor,
-        marked_at=now,
-    )
+    with transaction.atomic():
+        company = CompanyClientMark.objects.create(
+            site=site,
+            client=client,
+            kind=kind,
+            contacted_at=contacted_at,
+            designated_salesperson=designated_salesperson,
+            marked_by=actor,
+            marked_at=now,
+        )
+        _facts_changed(site=site, client_ids=[client.pk], now=now, reason="facts_changed", actor=actor)
+    return company
 
 
 def introduction_record(
@@ -512,16 +527,19 @@ def introduction_record(
         raise RegisterError({"declared_at": [_("Say when the salesperson declared the introduction (ATT-REF-OLD a).")]})
     if declared_at is not None and declared_at > now:
         raise RegisterError({"declared_at": [_("The declaration cannot be in the future.")]})
-    return OldClientIntroduction.objects.create(
-        site=site,
-        client=client,
-        introducer_salesperson=introducer,
-        mode=mode,
-        declared_at=declared_at,
-        appointment_at=appointment_at,
-        marked_by=actor,
-        marked_at=now,
-    )
+    with transaction.atomic():
+        introduction = OldClientIntroduction.objects.create(
+            site=site,
+            client=client,
+            introducer_salesperson=introducer,
+            mode=mode,
+            declared_at=declared_at,
+            appointment_at=appointment_at,
+            marked_by=actor,
+            marked_at=now,
+        )
+        _facts_changed(site=site, client_ids=[client.pk], now=now, reason="facts_changed", actor=actor)
+    return introduction
 
 
 # --- employee referrals (ATT-EMP-1..5) ---------------------------------------------------------------------
@@ -611,6 +629,8 @@ def referral_confirm(*, referral: Referral, actor: AbstractBaseUser, now: dt.dat
         referral.confirmed_at = now
         referral.confirmed_by = actor
         referral.save(update_fields=["confirmed_at", "confirmed_by"])
+        if referral.client_id:
+            _facts_changed(site=site, client_ids=[referral.client_id], now=now, reason="facts_changed", actor=actor)
     return referral
 
 
@@ -674,6 +694,7 @@ def dispute_open(
             DisputeShare.objects.bulk_create(
                 [DisputeShare(opinion=opinion, salesperson=who, percent=pct) for who, pct in shares]
             )
+            _facts_changed(site=site, client_ids=[client.pk], now=now, reason="dispute_opinion", actor=actor)
     except IntegrityError as exc:
         raise RegisterError(_("This client already has an opinion awaiting the sales director.")) from exc
     return opinion
@@ -697,6 +718,7 @@ def dispute_decide(
         opinion.decided_at = now
         opinion.decision_note = note.strip()
         opinion.save(update_fields=["approved", "decided_by", "decided_at", "decision_note"])
+        _facts_changed(site=opinion.site, client_ids=[opinion.client_id], now=now, reason="dispute_ruling", actor=actor)
     return opinion
 
 

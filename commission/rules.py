@@ -1,0 +1,167 @@
+"""A deal's commission in money, as pure functions of the client's facts and an instant (COM-1..4).
+
+Ownership and percentages come from `attribution.rules.attribute`, the one place they are decided; this module
+only chooses *when* to ask it (the deal's instant, or a later recognition that supersedes it, REC-NEW-2c), lays
+the ATT-DISP-1 ruling over it, and turns percentages into cents that add up exactly (COM-2).
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext_lazy as _
+
+from attribution import rules as attribution_rules
+from attribution.rules import PUBLIC_POOL, REFERRER, SALESPERSON, ClientFacts, DealFact, Share, Step
+
+CENT = Decimal("0.01")
+
+SPLIT = "split"
+ON_HOLD = "on_hold"
+NO_OWNER = "no_owner"
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """The one place money is quantised: yuan with two places, never rounded up."""
+    return amount.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def split_amount(amount: Decimal, percents: Sequence[Decimal]) -> list[Decimal]:
+    """COM-2: each share rounded down to the cent, the cents left over one at a time to the largest discarded
+    fractions, ties to the share named first. The result always adds up to `amount` exactly."""
+    if amount != to_cents(amount):
+        raise ValueError("amount must be in whole cents")
+    total = sum(percents, Decimal(0))
+    if not percents or total <= 0 or any(p < 0 for p in percents):
+        raise ValueError("percents must be non-negative and add up to more than zero")
+    cents = int(amount / CENT)
+    exact = [Decimal(cents) * p / total for p in percents]
+    floors = [int(e) for e in exact]  # exact >= 0, so int() rounds down
+    leftover = cents - sum(floors)
+    # Largest remainder first; `index` keeps the rule's order among equal remainders.
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for index in order[:leftover]:
+        floors[index] += 1
+    return [Decimal(c) * CENT for c in floors]
+
+
+@dataclass(frozen=True)
+class ShareLine:
+    """One party's money: a salesperson, a referrer, or the public pool (user_id None)."""
+
+    kind: str
+    user_id: int | None
+    percent: Decimal
+    amount: Decimal
+    rule_ids: tuple[str, ...]
+    reason: Step | None  # the timeline step that gave this party its share
+
+    @property
+    def party(self) -> tuple[str, int | None]:
+        return (self.kind, self.user_id)
+
+
+@dataclass(frozen=True)
+class DealSplit:
+    status: str  # SPLIT, ON_HOLD or NO_OWNER
+    lines: tuple[ShareLine, ...]
+    basis_at: dt.datetime  # the instant ownership was taken at: the deal's, or a later recognition's
+    steps: tuple[Step, ...]
+    held_lines: tuple[ShareLine, ...] = ()  # ON_HOLD: what the rules would give, shown but not paid
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for line in self.lines or self.held_lines:
+            seen.update(dict.fromkeys(line.rule_ids))
+        return tuple(seen)
+
+    def signature(self) -> tuple:
+        """What a re-split compares: the status and each party's money, in order."""
+        return (self.status, tuple((line.kind, line.user_id, line.amount) for line in self.lines))
+
+
+def deal_split(
+    facts: ClientFacts, *, deal: DealFact, commission: Decimal, now: dt.datetime, zone: ZoneInfo
+) -> DealSplit:
+    """The deal's shares in money as the facts known at `now` decide them (COM-1..4).
+
+    Ownership is taken at the deal's instant (a lapse of the registration afterwards changes nothing, ATT-CHANGE),
+    except that a recognition within REC-NEW-2c's month after a later-day deal supersedes it. An opinion under
+    ATT-DISP-1 holds the commission until the sales director rules; an approved ruling replaces the split.
+    """
+    if commission <= 0:
+        raise ValueError("commission must be more than zero")
+    ruled_out = replace(facts, disputes=())
+    basis_at = deal.signed_at
+    basis = attribution_rules.attribute(ruled_out, now=basis_at, zone=zone)
+    steps = list(basis.steps)
+    for recognition in sorted(facts.recognitions, key=lambda r: r.recognised_at):
+        if not deal.signed_at < recognition.recognised_at <= now:
+            continue
+        later = attribution_rules.attribute(ruled_out, now=recognition.recognised_at, zone=zone)
+        applied = [s for s in later.steps if s.at == recognition.recognised_at and "REC-NEW-2c" in s.rule_ids]
+        if applied and later.shares != basis.shares:
+            basis, basis_at = later, recognition.recognised_at
+            steps = [
+                *later.steps,
+                Step(
+                    recognition.recognised_at,
+                    ("REC-NEW-2c", "COM-4"),
+                    _("The recognition came after the deal but within the month: the deal's split is superseded."),
+                ),
+            ]
+    shares, on_hold = attribution_rules.apply_disputes(facts, now, steps, list(basis.shares))
+    steps.sort(key=lambda s: s.at)
+    lines = _money(shares, commission, steps) if shares else ()
+    if on_hold:
+        return DealSplit(ON_HOLD, (), basis_at, tuple(steps), held_lines=lines)
+    if not lines:
+        steps.append(
+            Step(
+                now,
+                ("ATT-DISP-1",),
+                _(
+                    "No valid owner at the deal's instant: the client goes to the dispute queue; the project manager "
+                    "writes an opinion and the sales director rules."
+                ),
+                outcome="info",
+            )
+        )
+        return DealSplit(NO_OWNER, (), basis_at, tuple(steps))
+    return DealSplit(SPLIT, lines, basis_at, tuple(steps))
+
+
+def _money(shares: Sequence[Share], commission: Decimal, steps: Sequence[Step]) -> tuple[ShareLine, ...]:
+    """Merge a party named twice (e.g. owner and spouse's owner are one person), then COM-2."""
+    merged: dict[tuple[str, int | None], list] = {}
+    for share in shares:
+        if share.percent <= 0:
+            continue
+        key = (share.kind, share.user_id)
+        if key in merged:
+            merged[key][0] += share.percent
+            merged[key][1] = (*merged[key][1], *(r for r in share.rule_ids if r not in merged[key][1]))
+        else:
+            merged[key] = [share.percent, tuple(share.rule_ids)]
+    if not merged:
+        return ()
+    amounts = split_amount(commission, [pct for pct, _rules in merged.values()])
+    return tuple(
+        ShareLine(kind, user_id, pct, amount, rules, _reason(rules, steps))
+        for ((kind, user_id), (pct, rules)), amount in zip(merged.items(), amounts, strict=True)
+    )
+
+
+def _reason(rule_ids: tuple[str, ...], steps: Sequence[Step]) -> Step | None:
+    """The latest applied step citing the share's most specific rule (the last it names)."""
+    for rule in reversed(rule_ids):
+        for step in reversed(steps):
+            if step.outcome == "applied" and rule in step.rule_ids:
+                return step
+    return None
+
+
+PARTY_KINDS = (SALESPERSON, REFERRER, PUBLIC_POOL)

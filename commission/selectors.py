@@ -1,0 +1,141 @@
+"""Reads for the commission pages and statements: aggregates in the database, bounded queries."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from salesoffice.models import NAME_FIELDS, display_name_of
+
+from .models import Deal, LedgerEntry, PartyKind, Split, SplitStatus, StatementMonth
+
+
+@dataclass
+class StatementRow:
+    party: str
+    user_id: int | None
+    site_id: int | None  # the public pool is per site; people across sites
+    total: Decimal
+    name: str = ""
+    site_name: str = ""
+    shares: Decimal = Decimal(0)
+    adjustments: Decimal = Decimal(0)
+
+
+@dataclass
+class Statement:
+    month: dt.date
+    closed: StatementMonth | None
+    salespeople: list[StatementRow] = field(default_factory=list)
+    referrers: list[StatementRow] = field(default_factory=list)
+    pool: list[StatementRow] = field(default_factory=list)
+    held: list[Deal] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.total for r in (*self.salespeople, *self.referrers, *self.pool)), Decimal(0))
+
+    @property
+    def held_total(self) -> Decimal:
+        return sum((d.commission for d in self.held), Decimal(0))
+
+
+def statement_totals(*, month: dt.date, site_ids: Iterable[int] | None = None) -> list[StatementRow]:
+    """Each party's total for the month: one aggregate over the month's ledger entries (COM-4). A person's
+    entries across sites make one row; the public pool has a row per site."""
+    entries = LedgerEntry.objects.filter(month__month=month)
+    if site_ids is not None:
+        entries = entries.filter(site_id__in=list(site_ids))
+    rows = entries.values("party", "user_id", "site_id").annotate(
+        total=Sum("amount"),
+        shares=Sum("amount", filter=Q(entry_kind=LedgerEntry.Kind.SHARE)),
+        adjustments=Sum("amount", filter=Q(entry_kind=LedgerEntry.Kind.ADJUSTMENT)),
+    )
+    merged: dict[tuple, StatementRow] = {}
+    for r in rows:
+        site_id = r["site_id"] if r["party"] == PartyKind.PUBLIC_POOL else None
+        row = merged.setdefault(
+            (r["party"], r["user_id"], site_id), StatementRow(r["party"], r["user_id"], site_id, Decimal(0))
+        )
+        row.total += r["total"]
+        row.shares += r["shares"] or Decimal(0)
+        row.adjustments += r["adjustments"] or Decimal(0)
+    return list(merged.values())
+
+
+def monthly_statement(*, month: dt.date, site_ids: Iterable[int] | None = None) -> Statement:
+    """The statement of a month: totals per salesperson, referrer and site pool, and the deals on hold."""
+    from django.contrib.auth import get_user_model
+
+    from salesoffice.models import Site
+
+    site_ids = None if site_ids is None else list(site_ids)
+    rows = statement_totals(month=month, site_ids=site_ids)
+    user_ids = {r.user_id for r in rows if r.user_id}
+    names = {
+        u["pk"]: display_name_of(*(u[f] for f in NAME_FIELDS))
+        for u in get_user_model().objects.filter(pk__in=user_ids).values("pk", *NAME_FIELDS)
+    }
+    site_names = dict(Site.objects.filter(pk__in={r.site_id for r in rows if r.site_id}).values_list("pk", "name"))
+    statement = Statement(
+        month=month, closed=StatementMonth.objects.filter(month=month, closed_at__isnull=False).first()
+    )
+    for row in rows:
+        row.name = names.get(row.user_id, "")
+        row.site_name = site_names.get(row.site_id, "")
+        {
+            PartyKind.SALESPERSON: statement.salespeople,
+            PartyKind.REFERRER: statement.referrers,
+            PartyKind.PUBLIC_POOL: statement.pool,
+        }[row.party].append(row)
+    for group in (statement.salespeople, statement.referrers):
+        group.sort(key=lambda r: r.name)
+    statement.pool.sort(key=lambda r: r.site_name)
+    held = Deal.objects.filter(split_status__in=[SplitStatus.ON_HOLD, SplitStatus.NO_OWNER])
+    if site_ids is not None:
+        held = held.filter(site_id__in=site_ids)
+    statement.held = list(held.select_related("site", "client", "salesperson").order_by("signed_at")[:200])
+    return statement
+
+
+def party_entries(*, month: dt.date, party: str, user_id: int | None, site_id: int | None = None) -> QuerySet:
+    """The lines behind one statement row: each deal's share or adjustment, with the split that made it."""
+    entries = LedgerEntry.objects.filter(month__month=month, party=party, user_id=user_id)
+    if party == PartyKind.PUBLIC_POOL and site_id is not None:
+        entries = entries.filter(site_id=site_id)
+    return entries.select_related("deal", "deal__client", "deal__site", "split").order_by("deal__signed_at", "pk")
+
+
+def person_month_total(*, user_id: int, month: dt.date) -> Decimal:
+    return LedgerEntry.objects.filter(month__month=month, user_id=user_id).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+
+
+def person_year_total(*, user_id: int, month: dt.date) -> Decimal:
+    """Year to date, up to and including `month`: the running total on 'my commission'."""
+    return LedgerEntry.objects.filter(
+        month__month__year=month.year, month__month__lte=month, user_id=user_id
+    ).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+
+
+def person_deals(*, user_id: int, month_start: dt.datetime, month_end: dt.datetime) -> QuerySet[Deal]:
+    """Deals signed this month in which the person closed the deal or holds a share of the current split."""
+    shared = Split.objects.filter(shares__user_id=user_id, superseded_by__isnull=True).values("deal_id")
+    return (
+        Deal.objects.filter(
+            Q(salesperson_id=user_id) | Q(pk__in=shared), signed_at__gte=month_start, signed_at__lt=month_end
+        )
+        .select_related("site", "client")
+        .order_by("-signed_at")
+    )
+
+
+def latest_splits(deal_ids: Iterable[int]) -> dict[int, Split]:
+    """The current split of each deal, with its shares: two queries whatever the number of deals."""
+    splits = Split.objects.filter(deal_id__in=list(deal_ids), superseded_by__isnull=True).prefetch_related("shares")
+    return {s.deal_id: s for s in splits}
+
+
+def open_months() -> QuerySet[StatementMonth]:
+    return StatementMonth.objects.filter(closed_at__isnull=True).order_by("month")

@@ -1,0 +1,357 @@
+"""State changes of deals and the commission ledger. Each takes `now`, checks the actor's role on the site, asks
+`commission.rules` for the split, and records permanent facts only (COM-4: splits and ledger entries are never
+edited; a change is a new split and a posting of the difference)."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from attribution import rules as attribution_rules
+from attribution.models import Client
+from attribution.selectors import client_facts
+from salesoffice.access import require_site_perm, user_has_role_on_site
+from salesoffice.models import Site, display_name
+from salesoffice.roles import Role
+from salesoffice.timeutil import add_months, local_day, start_of_day
+
+from . import rules
+from .models import Deal, DealChange, LedgerEntry, Split, SplitShare, SplitStatus, StatementMonth
+
+MAX_COMMISSION = Decimal("9999999999.99")
+MAX_PRICE = Decimal("999999999999.99")
+
+
+class CommissionError(ValidationError):
+    """A deal or ledger action the rules refuse; the message says why and which clause. A dict message names the
+    form field it belongs next to."""
+
+
+@dataclass(frozen=True)
+class DealInput:
+    site: Site
+    client: Client
+    salesperson: AbstractBaseUser
+    contract_no: str
+    unit: str
+    buyer_names: str
+    signed_at: dt.datetime
+    price: Decimal
+    commission: Decimal
+
+
+# --- the split -----------------------------------------------------------------------------------------------
+
+
+def deal_preview(*, data: DealInput, now: dt.datetime, deal_id: int = 0) -> rules.DealSplit:
+    """The split a deal would get if recorded now, without recording anything (the form's live preview)."""
+    _validate(data, now)
+    facts = client_facts(client=data.client, site=data.site, now=now)
+    this_deal = attribution_rules.DealFact(id=deal_id, salesperson_id=data.salesperson.pk, signed_at=data.signed_at)
+    if all(d.id != deal_id for d in facts.deals):
+        names = {**facts.names, data.salesperson.pk: display_name(data.salesperson)}
+        facts = _with_deal(facts, this_deal, names)
+    return rules.deal_split(facts, deal=this_deal, commission=data.commission, now=now, zone=data.site.zone)
+
+
+def _with_deal(facts: attribution_rules.ClientFacts, deal: attribution_rules.DealFact, names):
+    return replace(facts, deals=(*facts.deals, deal), names=names)
+
+
+def deal_current_split(*, deal: Deal, now: dt.datetime) -> rules.DealSplit:
+    """The split the facts known at `now` give this deal (what a re-split would record)."""
+    facts = client_facts(client=deal.client, site=deal.site, now=now)
+    fact = attribution_rules.DealFact(id=deal.pk, salesperson_id=deal.salesperson_id, signed_at=deal.signed_at)
+    return rules.deal_split(facts, deal=fact, commission=deal.commission, now=now, zone=deal.site.zone)
+
+
+def _validate(data: DealInput, now: dt.datetime) -> None:
+    errors: dict[str, list[str]] = {}
+    if data.commission is None or data.commission <= 0:
+        errors["commission"] = [_("The commission must be more than zero (COM-1).")]
+    elif data.commission > MAX_COMMISSION or data.commission != rules.to_cents(data.commission):
+        errors["commission"] = [_("Enter the commission in yuan with at most two decimal places.")]
+    if data.price is None or data.price < 0:
+        errors["price"] = [_("The price cannot be negative.")]
+    elif data.price > MAX_PRICE or data.price != rules.to_cents(data.price):
+        errors["price"] = [_("Enter the price in yuan with at most two decimal places.")]
+    if not data.contract_no.strip():
+        errors["contract_no"] = [_("Enter the contract number.")]
+    if not data.unit.strip():
+        errors["unit"] = [_("Enter the unit sold.")]
+    if data.signed_at > now:
+        errors["signed_at"] = [_("A deal cannot be signed in the future.")]
+    if errors:
+        raise CommissionError(errors)
+
+
+# --- recording deals (COM-1) ---------------------------------------------------------------------------------
+
+
+def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -> tuple[Deal, Split]:
+    """Record a deal and its first split. Refused when no one validly owns the client: that is a case for the
+    dispute queue (ATT-DISP-1), not a guess."""
+    site = data.site
+    require_site_perm(actor, site, "commission.record_deal", _("You may not record deals on this site."))
+    if data.salesperson.pk != actor.pk and not actor.has_perm("commission.record_deal_for_others"):
+        raise PermissionDenied(_("A salesperson records only the deals they closed themselves."))
+    if not user_has_role_on_site(data.salesperson, site, Role.SALESPERSON):
+        raise CommissionError({"salesperson": [_("Choose a salesperson of this site.")]})
+    preview = deal_preview(data=data, now=now)
+    if preview.status == rules.NO_OWNER:
+        raise CommissionError(
+            _(
+                "No one validly owns this client at the deal's instant, so the commission cannot be split by the "
+                "rules. The client is in the dispute queue: the project manager writes an opinion and the sales "
+                "director rules; then record the deal (ATT-DISP-1)."
+            )
+        )
+    try:
+        with transaction.atomic():
+            deal = Deal.objects.create(
+                site=site,
+                client=data.client,
+                salesperson=data.salesperson,
+                contract_no=data.contract_no.strip(),
+                unit=data.unit.strip(),
+                buyer_names=data.buyer_names.strip(),
+                signed_at=data.signed_at,
+                price=data.price,
+                commission=data.commission,
+                split_status=preview.status,
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            split = _resplit_locked(deal, now=now, reason=Split.Reason.RECORDED, actor=actor)
+    except IntegrityError as exc:
+        raise _duplicate_deal_error(site, data) from exc
+    return deal, split
+
+
+def _duplicate_deal_error(site: Site, data: DealInput) -> CommissionError:
+    if Deal.objects.filter(site=site, contract_no=data.contract_no.strip()).exists():
+        return CommissionError({"contract_no": [_("This contract is already recorded on this site.")]})
+    return CommissionError(
+        {
+            "unit": [
+                _(
+                    "This unit already has a deal on this site; a change of unit after a deal "
+                    "is recorded on that deal (ATT-CHANGE)."
+                )
+            ]
+        }
+    )
+
+
+def deal_resplit(
+    *, deal: Deal, now: dt.datetime, reason: str = Split.Reason.FACTS_CHANGED, actor: AbstractBaseUser | None = None
+) -> Split | None:
+    """Split the deal again from the facts known now; a new split only when the money or the status changed."""
+    with transaction.atomic():
+        # Two facts recorded at once for one client must not both post the same difference.
+        deal = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
+        return _resplit_locked(deal, now=now, reason=reason, actor=actor)
+
+
+def client_deals_resplit(*, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor=None) -> int:
+    """After a fact about these clients changed: re-split each of their deals on this site. Returns how many
+    got a new split."""
+    changed = 0
+    for deal in Deal.objects.filter(site=site, client_id__in=client_ids).order_by("pk"):
+        if deal_resplit(deal=deal, now=now, reason=reason, actor=actor) is not None:
+            changed += 1
+    return changed
+
+
+def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor) -> Split | None:
+    decided = deal_current_split(deal=deal, now=now)
+    latest = deal.splits.order_by("-number").prefetch_related("shares").first()
+    if latest is not None and _signature(latest) == decided.signature():
+        return None
+    split = Split.objects.create(
+        deal=deal,
+        number=(latest.number + 1) if latest else 1,
+        supersedes=latest,
+        status=decided.status,
+        reason=reason,
+        basis_at=decided.basis_at,
+        rule_ids=list(decided.rule_ids),
+        explanation=_in_each_language(lambda: [str(step) for step in decided.steps]),
+        made_by=actor,
+        made_at=now,
+    )
+    SplitShare.objects.bulk_create(
+        [
+            SplitShare(
+                split=split,
+                position=position,
+                kind=line.kind,
+                user_id=line.user_id,
+                percent=line.percent,
+                amount=line.amount,
+                rule_ids=list(line.rule_ids),
+                reason=_in_each_language(lambda line=line: str(line.reason) if line.reason else ""),
+            )
+            for position, line in enumerate(decided.lines or decided.held_lines)
+        ]
+    )
+    if deal.split_status != decided.status:
+        deal.split_status = decided.status
+        deal.save(update_fields=["split_status"])
+    _post(deal, split, decided, now)
+    return split
+
+
+def _signature(split: Split) -> tuple:
+    if split.status != SplitStatus.SPLIT:
+        return (split.status, ())
+    return (split.status, tuple((s.kind, s.user_id, s.amount) for s in split.shares.all()))
+
+
+def _in_each_language(render) -> dict[str, object]:
+    """A text as each UI language reads it, so a split's explanation stays readable after the rules' wording
+    or the reader's language changes."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = render()
+    return texts
+
+
+# --- the ledger and statement months (COM-4) -------------------------------------------------------------------
+
+
+def month_of(instant: dt.datetime, zone) -> dt.date:
+    return local_day(instant, zone).replace(day=1)
+
+
+def _post(deal: Deal, split: Split, decided: rules.DealSplit, now: dt.datetime) -> None:
+    """Post what each party is owed now minus what was posted before, in the deal's month if still open, else in
+    the first open month after it (an adjustment, never an edit of a closed month)."""
+    target: dict[tuple[str, int | None], Decimal] = defaultdict(Decimal)
+    for line in decided.lines:  # nothing while on hold
+        target[(line.kind, line.user_id)] += line.amount
+    posted = {
+        (row["party"], row["user_id"]): row["total"]
+        for row in LedgerEntry.objects.filter(deal=deal).values("party", "user_id").annotate(total=Sum("amount"))
+    }
+    deltas = [
+        (party, target.get(party, Decimal(0)) - posted.get(party, Decimal(0)))
+        for party in [*target, *(p for p in posted if p not in target)]
+    ]
+    deltas = [(party, amount) for party, amount in deltas if amount != 0]
+    if not deltas:
+        return
+    deal_month = month_of(deal.signed_at, deal.site.zone)
+    month = _open_month_locked(deal_month)
+    kind = (
+        LedgerEntry.Kind.SHARE
+        if month.month == deal_month and not posted and split.number == 1
+        else LedgerEntry.Kind.ADJUSTMENT
+    )
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                month=month,
+                deal=deal,
+                split=split,
+                site=deal.site,
+                party=party_kind,
+                user_id=user_id,
+                amount=amount,
+                entry_kind=kind,
+                posted_at=now,
+            )
+            for (party_kind, user_id), amount in deltas
+        ]
+    )
+
+
+def _open_month_locked(first_day: dt.date) -> StatementMonth:
+    """The statement month `first_day`, or the first open one after it, locked against a concurrent close."""
+    month = first_day
+    while True:
+        StatementMonth.objects.get_or_create(month=month)
+        row = StatementMonth.objects.select_for_update().get(month=month)
+        if not row.is_closed:
+            return row
+        month = add_months(month, 1)
+
+
+def month_close(*, month: dt.date, actor: AbstractBaseUser, now: dt.datetime) -> StatementMonth:
+    """Close a statement month: nothing is posted into it afterwards (COM-4). Months close in order, and only
+    once they have ended."""
+    if not actor.has_perm("commission.close_month"):
+        raise PermissionDenied(_("Only an admin or the sales director closes statement months."))
+    month = month.replace(day=1)
+    if now < start_of_day(add_months(month, 1), company_zone()):
+        raise CommissionError({"month": [_("A month can be closed only after it has ended.")]})
+    with transaction.atomic():
+        StatementMonth.objects.get_or_create(month=month)
+        row = StatementMonth.objects.select_for_update().get(month=month)
+        if row.is_closed:
+            raise CommissionError({"month": [_("This month is already closed; it cannot be changed (COM-4).")]})
+        earlier_open = StatementMonth.objects.filter(month__lt=month, closed_at__isnull=True).order_by("month").first()
+        if earlier_open is not None:
+            raise CommissionError(
+                {"month": [_("Close %(earlier)s first: months close in order.") % {"earlier": f"{earlier_open}"}]}
+            )
+        row.closed_at = now
+        row.closed_by = actor
+        row.save(update_fields=["closed_at", "closed_by"])
+    return row
+
+
+def company_zone() -> ZoneInfo:
+    """Statement months are the company's, in its default zone (SITE_DEFAULT_TIME_ZONE)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# --- after a deal (ATT-CHANGE) ---------------------------------------------------------------------------------
+
+
+def deal_change(
+    *, deal: Deal, actor: AbstractBaseUser, unit: str, buyer_names: str, reason: str, now: dt.datetime
+) -> DealChange:
+    """ATT-CHANGE: a new buyer name or unit; the salesperson, the split and the ledger stay as they are."""
+    require_site_perm(
+        actor, deal.site, "commission.change_deal_buyer_or_unit", _("Only a manager records changes to a deal.")
+    )
+    unit, buyer_names, reason = unit.strip(), buyer_names.strip(), reason.strip()
+    errors: dict[str, list[str]] = {}
+    if not unit:
+        errors["unit"] = [_("Enter the unit sold.")]
+    if not reason:
+        errors["reason"] = [_("Say why the deal changed.")]
+    if unit == deal.unit and buyer_names == deal.buyer_names:
+        errors.setdefault("unit", []).append(_("Nothing changed: give the new unit or buyer names."))
+    if errors:
+        raise CommissionError(errors)
+    try:
+        with transaction.atomic():
+            locked = Deal.objects.select_for_update().get(pk=deal.pk)
+            change = DealChange.objects.create(
+                deal=locked,
+                unit_before=locked.unit,
+                unit_after=unit,
+                buyers_before=locked.buyer_names,
+                buyers_after=buyer_names,
+                reason=reason,
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            locked.unit, locked.buyer_names = unit, buyer_names
+            locked.save(update_fields=["unit", "buyer_names"])
+    except IntegrityError as exc:
+        raise CommissionError({"unit": [_("This unit already has a deal on this site.")]}) from exc
+    deal.unit, deal.buyer_names = unit, buyer_names
+    return change
