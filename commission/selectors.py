@@ -108,8 +108,9 @@ def party_entries(*, month: dt.date, party: str, user_id: int | None, site_id: i
     return entries.select_related("deal", "deal__client", "deal__site", "split").order_by("deal__signed_at", "pk")
 
 
-def person_month_total(*, user_id: int, month: dt.date) -> Decimal:
-    return LedgerEntry.objects.filter(month__month=month, user_id=user_id).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+def person_entries(*, user_id: int, month: dt.date) -> QuerySet[LedgerEntry]:
+    """A person's lines in a month's statement: shares, and adjustments of earlier deals (COM-4)."""
+    return LedgerEntry.objects.filter(month__month=month, user_id=user_id).order_by("posted_at", "pk")
 
 
 def person_year_total(*, user_id: int, month: dt.date) -> Decimal:

@@ -1,0 +1,55 @@
+"""Forms of the commission pages. Errors a service raises land next to the field they name."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from attribution.forms import LocalDateTimeField, PersonField, SiteForm, add_service_errors
+from attribution.phones import normalise_phone
+
+__all__ = ["DealForm", "DealChangeForm", "MonthForm", "add_service_errors"]
+
+
+class DealForm(SiteForm):
+    """COM-1: what a deal is. The split is never typed: it is what the rules give (preview below the form)."""
+
+    client_phone = forms.CharField(
+        label=_("Client's phone"), max_length=40, help_text=_("The phone the client is registered under.")
+    )
+    salesperson = PersonField(label=_("Salesperson who closed it"))
+    contract_no = forms.CharField(label=_("Contract number"), max_length=40)
+    unit = forms.CharField(label=_("Unit"), max_length=60)
+    buyer_names = forms.CharField(label=_("Buyer(s)"), max_length=255, required=False)
+    signed_at = LocalDateTimeField(label=_("Contract signed at"))
+    price = forms.DecimalField(label=_("Price (yuan)"), max_digits=14, decimal_places=2, min_value=Decimal(0))
+    commission = forms.DecimalField(
+        label=_("Commission (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("The commission must be more than zero (COM-1).")},
+    )
+
+    def clean_client_phone(self) -> str:
+        raw = self.cleaned_data["client_phone"].strip()
+        try:
+            return normalise_phone(raw)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(_("%(phone)s is not a valid phone number.") % {"phone": raw}) from exc
+
+
+class DealChangeForm(forms.Form):
+    """ATT-CHANGE: only the unit and the buyers' names; the salesperson and the split are not on this form."""
+
+    unit = forms.CharField(label=_("Unit"), max_length=60)
+    buyer_names = forms.CharField(label=_("Buyer(s)"), max_length=255, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m", "%Y-%m-%d"])
+
+    def clean_month(self) -> dt.date:
+        return self.cleaned_data["month"].replace(day=1)

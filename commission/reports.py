@@ -1,0 +1,49 @@
+"""The monthly commission statement as a workbook (COM-4), for payroll and for signing."""
+
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .selectors import Statement
+
+
+def statement_xlsx(statement: Statement) -> bytes:
+    """One sheet per party kind, plus the deals on hold; amounts are numbers with two places."""
+    book = Workbook()
+    book.remove(book.active)
+    headers = [_("Name"), _("Shares (yuan)"), _("Adjustments (yuan)"), _("Total (yuan)")]
+    for title, rows, name_of in (
+        (_("Salespeople"), statement.salespeople, lambda r: r.name),
+        (_("Referrers"), statement.referrers, lambda r: r.name),
+        (_("Public pool"), statement.pool, lambda r: r.site_name),
+    ):
+        sheet = book.create_sheet(title[:31])
+        sheet.append([_("Commission statement %(month)s") % {"month": f"{statement.month:%Y-%m}"}])
+        sheet.append(headers)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([name_of(row), row.shares, row.adjustments, row.total])
+        sheet.append([_("Total"), None, None, sum((r.total for r in rows), 0)])
+        for column in ("B", "C", "D"):
+            for cell in sheet[column][2:]:
+                cell.number_format = "#,##0.00"
+        sheet.column_dimensions["A"].width = 24
+    held = book.create_sheet(_("On hold")[:31])
+    held.append([_("Site"), _("Unit"), _("Client"), _("Signed"), _("Commission (yuan)"), _("Status")])
+    for deal in statement.held:
+        held.append(
+            [
+                deal.site.name,
+                deal.unit,
+                deal.client.name,
+                deal.signed_at.date(),
+                deal.commission,
+                deal.get_split_status_display(),
+            ]
+        )
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

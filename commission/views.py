@@ -1,0 +1,383 @@
+"""Deals and commission pages: access check -> form -> service -> render/redirect, `now` read once per request.
+
+Record a deal with a live preview of its split (htmx), a deal's page (its splits, old and current, and the ledger),
+the site's deals with those on hold, "my commission", and the monthly statements (screen, print, xlsx) with the
+closing of a month (COM-4)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from attribution.models import Client
+from attribution.selectors import client_by_phone, client_has_entries, site_salespeople, user_names
+from salesoffice.models import Site, display_name
+from salesoffice.timeutil import add_months, local_day, month_bounds
+
+from . import reports, rules, selectors, services
+from .access import deal_for_user_or_404, deal_site_or_403, statement_site_ids, visible_deals
+from .forms import DealChangeForm, DealForm, MonthForm, add_service_errors
+from .models import Deal, PartyKind, Split, SplitStatus
+from .services import CommissionError, DealInput, company_zone
+
+DEALS_PER_PAGE = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class PreviewLine:
+    name: str
+    kind: str
+    percent: Decimal
+    amount: Decimal
+    rule_ids: tuple[str, ...]
+    reason: str
+
+
+def _preview_lines(decided: rules.DealSplit) -> list[PreviewLine]:
+    lines = decided.lines or decided.held_lines
+    names = user_names(line.user_id for line in lines if line.user_id)
+    return [
+        PreviewLine(
+            names.get(line.user_id, "") if line.user_id else _("The public pool"),
+            line.kind,
+            line.percent,
+            line.amount,
+            line.rule_ids,
+            line.reason.text if line.reason else "",
+        )
+        for line in lines
+    ]
+
+
+# --- recording a deal (COM-1) ----------------------------------------------------------------------------------
+
+
+def _deal_form(request: HttpRequest, site, data=None, initial=None) -> DealForm:
+    everyone = site_salespeople(site)
+    if request.user.has_perm("commission.record_deal_for_others"):
+        salespeople = everyone
+    else:  # a salesperson records their own deals only
+        salespeople = [p for p in everyone if p.pk == request.user.pk]
+    return DealForm(data, initial=initial, zone=site.zone, salespeople=salespeople)
+
+
+def _deal_input(form: DealForm, site) -> DealInput | None:
+    """The form's deal, once its client is found on this site's register; else an error next to the phone."""
+    client = client_by_phone(normalised_phone=form.cleaned_data["client_phone"])
+    if client is None or not client_has_entries(client=client, site=site):
+        form.add_error("client_phone", _("No client with this phone is on this site's register (ATT-REG-1)."))
+        return None
+    data = form.cleaned_data
+    return DealInput(
+        site=site,
+        client=client,
+        salesperson=data["salesperson"],
+        contract_no=data["contract_no"],
+        unit=data["unit"],
+        buyer_names=data["buyer_names"] or client.name,
+        signed_at=data["signed_at"],
+        price=data["price"],
+        commission=data["commission"],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_new(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = deal_site_or_403(request.user, site, "commission.record_deal")
+    now = timezone.now()
+    if request.method == "POST":
+        form = _deal_form(request, site_obj, request.POST)
+        if form.is_valid() and (data := _deal_input(form, site_obj)) is not None:
+            try:
+                deal, _split = services.deal_record(data=data, actor=request.user, now=now)
+            except (CommissionError, PermissionDenied) as exc:
+                add_service_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+            else:
+                messages.success(request, _("Deal %(unit)s recorded and split.") % {"unit": deal.unit})
+                return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
+    else:
+        initial = {"signed_at": now, "salesperson": request.user.pk}
+        client_id = request.GET.get("client", "")
+        if client_id.isdigit():
+            client = Client.objects.filter(pk=int(client_id)).prefetch_related("phones").first()
+            if client is not None and client_has_entries(client=client, site=site_obj):
+                phone = next(iter(client.phones.all()), None)
+                initial.update(client_phone=phone.phone if phone else "", buyer_names=client.name)
+        form = _deal_form(request, site_obj, initial=initial)
+    return render(request, "commission/deal_new.html", {"site": site_obj, "form": form})
+
+
+@login_required
+@require_POST
+def deal_preview(request: HttpRequest, site: str) -> HttpResponse:
+    """The split the deal would get, clause by clause, before it is saved (htmx, as the form is filled in)."""
+    site_obj = deal_site_or_403(request.user, site, "commission.record_deal")
+    form = _deal_form(request, site_obj, request.POST)
+    context = {"site": site_obj, "decided": None, "lines": [], "problems": []}
+    if form.is_valid() and (data := _deal_input(form, site_obj)) is not None:
+        try:
+            decided = services.deal_preview(data=data, now=timezone.now())
+        except CommissionError as exc:
+            context["problems"] = [m for messages_ in exc.message_dict.values() for m in messages_]
+        else:
+            context.update(decided=decided, lines=_preview_lines(decided), client=data.client)
+    else:
+        context["problems"] = [str(e) for errors in form.errors.values() for e in errors]
+    return render(request, "commission/partials/preview.html", context)
+
+
+# --- a deal's page ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SplitView:
+    split: Split
+    lines: list[dict]
+    explanation: list[str]
+
+
+def _split_views(deal: Deal) -> list[SplitView]:
+    language = translation.get_language() or "en"
+    splits = list(deal.splits.select_related("made_by").prefetch_related("shares__user").order_by("-number"))
+    views = []
+    for split in splits:
+        lines = [
+            {
+                "share": share,
+                "name": display_name(share.user) if share.user else _("The public pool"),
+                "reason": share.reason.get(language) or share.reason.get("en", ""),
+            }
+            for share in split.shares.all()
+        ]
+        explanation = split.explanation.get(language) or split.explanation.get("en", [])
+        views.append(SplitView(split, lines, explanation))
+    return views
+
+
+@login_required
+@require_GET
+def deal_page(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
+    site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
+    return _deal_page(
+        request, site_obj, deal, DealChangeForm(initial={"unit": deal.unit, "buyer_names": deal.buyer_names})
+    )
+
+
+def _deal_page(request: HttpRequest, site_obj, deal: Deal, change_form: DealChangeForm) -> HttpResponse:
+    context = {
+        "site": site_obj,
+        "deal": deal,
+        "splits": _split_views(deal),
+        "ledger": list(deal.ledger.select_related("month", "user").order_by("posted_at", "pk")),
+        "changes": list(deal.changes.select_related("recorded_by")),
+        "change_form": change_form,
+        "can_change": request.user.has_perm("commission.change_deal_buyer_or_unit"),
+        "pool_label": _("The public pool"),
+    }
+    return render(request, "commission/deal.html", context)
+
+
+@login_required
+@require_POST
+def deal_change(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
+    site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
+    if not request.user.has_perm("commission.change_deal_buyer_or_unit"):
+        raise PermissionDenied
+    form = DealChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_change(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
+        except CommissionError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Change recorded; the salesperson and the commission stay (ATT-CHANGE)."))
+            return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
+    return _deal_page(request, site_obj, deal, form)
+
+
+# --- the site's deals, and those on hold (ATT-DISP-1) -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def deals(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = deal_site_or_403(request.user, site, "commission.record_deal")
+    status = request.GET.get("status", "")
+    found = visible_deals(request.user, site_obj).select_related("client", "salesperson").order_by("-signed_at", "-pk")
+    if status in SplitStatus.values:
+        found = found.filter(split_status=status)
+    page = Paginator(found, DEALS_PER_PAGE).get_page(request.GET.get("page"))
+    held = visible_deals(request.user, site_obj).filter(split_status=SplitStatus.ON_HOLD).count()
+    context = {
+        "site": site_obj,
+        "page": page,
+        "status": status,
+        "statuses": SplitStatus.choices,
+        "held_count": held,
+        "extra_query": f"status={status}" if status else "",
+    }
+    return render(request, "commission/deals.html", context)
+
+
+# --- my commission ---------------------------------------------------------------------------------------------
+
+
+def _month_param(raw: str, default: dt.date) -> dt.date:
+    if not raw:
+        return default
+    form = MonthForm({"month": raw})
+    if not form.is_valid():
+        raise Http404("No such month")
+    return form.cleaned_data["month"]
+
+
+@login_required
+@permission_required("commission.view_own_commission", raise_exception=True)
+@require_GET
+def my_commission(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    zone = company_zone()
+    month = _month_param(request.GET.get("month", ""), local_day(now, zone).replace(day=1))
+    start, end = month_bounds(month.year, month.month, zone)
+    user_id = request.user.pk
+    entries = list(selectors.person_entries(user_id=user_id, month=month).select_related("deal__client", "deal__site"))
+    my_deals = list(selectors.person_deals(user_id=user_id, month_start=start, month_end=end)[:100])
+    context = {
+        "month": month,
+        "previous": add_months(month, -1),
+        "next": add_months(month, 1),
+        "entries": entries,
+        "deals": my_deals,
+        "held": [d for d in my_deals if d.split_status != SplitStatus.SPLIT],
+        "month_total": sum((e.amount for e in entries), Decimal(0)),
+        "year_total": selectors.person_year_total(user_id=user_id, month=month),
+    }
+    return render(request, "commission/mine.html", context)
+
+
+# --- the monthly statement (COM-4) -------------------------------------------------------------------------------
+
+
+def _statement_month(raw: str) -> dt.date:
+    return _month_param(raw, dt.date.min)
+
+
+@login_required
+@permission_required("commission.view_statements", raise_exception=True)
+@require_GET
+def statement_index(request: HttpRequest) -> HttpResponse:
+    month = local_day(timezone.now(), company_zone()).replace(day=1)
+    return redirect("commission:statement", month=f"{add_months(month, -1):%Y-%m}")
+
+
+def _statement_context(request: HttpRequest, month: dt.date) -> dict:
+    statement = selectors.monthly_statement(month=month, site_ids=statement_site_ids(request.user))
+    return {
+        "statement": statement,
+        "statement_groups": [
+            (_("Salespeople"), statement.salespeople, PartyKind.SALESPERSON),
+            (_("Referrers"), statement.referrers, PartyKind.REFERRER),
+            (_("Public pool (公佣)"), statement.pool, PartyKind.PUBLIC_POOL),
+        ],
+        "month": month,
+        "previous": add_months(month, -1),
+        "next": add_months(month, 1),
+        "can_close": request.user.has_perm("commission.close_month"),
+        "close_form": MonthForm(initial={"month": f"{month:%Y-%m}"}),
+    }
+
+
+@login_required
+@permission_required("commission.view_statements", raise_exception=True)
+@require_GET
+def statement(request: HttpRequest, month: str) -> HttpResponse:
+    month_date = _statement_month(month)
+    template = "commission/statement_print.html" if request.GET.get("print") else "commission/statement.html"
+    return render(request, template, _statement_context(request, month_date))
+
+
+@login_required
+@permission_required("commission.view_statements", raise_exception=True)
+@require_GET
+def statement_xlsx(request: HttpRequest, month: str) -> HttpResponse:
+    month_date = _statement_month(month)
+    statement = selectors.monthly_statement(month=month_date, site_ids=statement_site_ids(request.user))
+    response = HttpResponse(reports.statement_xlsx(statement), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="commission-statement-{month_date:%Y-%m}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def month_close(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("commission.close_month"):
+        raise PermissionDenied
+    form = MonthForm(request.POST)
+    if form.is_valid():
+        month = form.cleaned_data["month"]
+        try:
+            services.month_close(month=month, actor=request.user, now=timezone.now())
+        except CommissionError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(month)s is closed; later changes post into the next open month (COM-4).")
+                % {"month": f"{month:%Y-%m}"},
+            )
+            return redirect("commission:statement", month=f"{month:%Y-%m}")
+        context = _statement_context(request, month)
+        context["close_form"] = form
+        return render(request, "commission/statement.html", context, status=400)
+    raise Http404("No such month")
+
+
+@login_required
+@require_GET
+def statement_lines(request: HttpRequest, month: str, party: str, who: int) -> HttpResponse:
+    """One row of the statement, line by line: a person's own (anyone may see theirs), or any for a reader of
+    statements. For the public pool, `who` is the site."""
+    month_date = _statement_month(month)
+    if party not in PartyKind.values:
+        raise Http404("No such party")
+    is_pool = party == PartyKind.PUBLIC_POOL
+    own = not is_pool and who == request.user.pk and request.user.has_perm("commission.view_own_commission")
+    if not own and not request.user.has_perm("commission.view_statements"):
+        raise Http404("No such statement")  # another person's statement is not revealed to exist
+    site_ids = statement_site_ids(request.user)
+    if is_pool and site_ids is not None and who not in site_ids:
+        raise Http404("No such statement")
+    entries = selectors.party_entries(
+        month=month_date, party=party, user_id=None if is_pool else who, site_id=who if is_pool else None
+    )
+    if site_ids is not None and not own:
+        entries = entries.filter(site_id__in=site_ids)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    if is_pool:
+        site_name = Site.objects.filter(pk=who).values_list("name", flat=True).first()
+        if site_name is None:
+            raise Http404("No such site")
+        title = _("Public pool · %(site)s") % {"site": site_name}
+    else:
+        title = user_names([who]).get(who, "")
+        if not title:
+            raise Http404("No such person")
+    context = {
+        "month": month_date,
+        "page": page,
+        "title": title,
+        "party": party,
+        "total": sum((e.amount for e in page.object_list), Decimal(0)) if page.paginator.num_pages == 1 else None,
+    }
+    return render(request, "commission/statement_lines.html", context)
