@@ -68,7 +68,12 @@ def _deal_form(request: HttpRequest, site, data=None, initial=None) -> DealForm:
         salespeople = everyone
     else:  # a salesperson records their own deals only
         salespeople = [p for p in everyone if p.pk == request.user.pk]
-    return DealForm(data, initial=initial, zone=site.zone, salespeople=salespeople)
+    form = DealForm(data, initial=initial, zone=site.zone, salespeople=salespeople)
+    if len(salespeople) == 1 and salespeople[0].pk == request.user.pk:
+        # Their own deal: the field shows who, and may be left as it is.
+        form.fields["salesperson"].required = False
+        form.closer_by_default = request.user
+    return form
 
 
 def _deal_input(form: DealForm, site) -> DealInput | None:
@@ -81,7 +86,7 @@ def _deal_input(form: DealForm, site) -> DealInput | None:
     return DealInput(
         site=site,
         client=client,
-        salesperson=data["salesperson"],
+        salesperson=data["salesperson"] or getattr(form, "closer_by_default", None),
         contract_no=data["contract_no"],
         unit=data["unit"],
         buyer_names=data["buyer_names"] or client.name,

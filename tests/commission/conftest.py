@@ -28,7 +28,9 @@ def referrer(site):
     return make_user("eva", Role.STORE_CLERK, [site])
 
 
-def deal_input(site, client, salesperson, when, *, commission="10000.01", unit="A-1201", contract=None, price="2000000"):
+def deal_input(
+    site, client, salesperson, when, *, commission="10000.01", unit="A-1201", contract=None, price="2000000"
+):
     return services.DealInput(
         site=site,
         client=client,
@@ -47,3 +49,9 @@ def record(site, client, salesperson, when, *, actor=None, now=None, **kw):
         data=deal_input(site, client, salesperson, when, **kw), actor=actor or salesperson, now=now or when
     )
     return deal
+
+
+@pytest.fixture(autouse=True)
+def pages_in_english(client, settings):
+    """Pages are asserted in English (the default language, zh-hans, has its own catalog)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

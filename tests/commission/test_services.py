@@ -27,9 +27,7 @@ def month_totals(month: dt.date) -> dict[str, Decimal]:
 
     names = dict(get_user_model().objects.values_list("pk", "username"))
     return {
-        (names[r.user_id] if r.user_id else "pool"): r.total
-        for r in selectors.statement_totals(month=month)
-        if r.total
+        (names[r.user_id] if r.user_id else "pool"): r.total for r in selectors.statement_totals(month=month) if r.total
     }
 
 
@@ -59,9 +57,7 @@ def test_recognition_before_the_deal_splits_50_50_odd_cent_to_the_original_REC_N
     assert money(deal) == {"cat": D("5000.01"), "ann": D("5000.00")}
 
 
-def test_a_recognition_after_a_later_day_deal_supersedes_its_split_REC_NEW_2c_COM_4(
-    site, salespeople, project_manager
-):
+def test_a_recognition_after_a_later_day_deal_supersedes_its_split_REC_NEW_2c_COM_4(site, salespeople, project_manager):
     ann, bob, cat = salespeople[:3]
     original = registered(site, cat, project_manager, at(2, 10), phone="13800138009")
     new = registered(site, ann, project_manager, at(3, 10), phone="13800138001")
@@ -181,7 +177,9 @@ def test_a_deal_change_keeps_salesperson_split_and_ledger_ATT_CHANGE(site, sales
 
 
 @pytest.mark.parametrize("amount", ["0", "-100.00", "0.001"])
-def test_a_zero_negative_or_sub_cent_commission_is_refused_next_to_the_field(site, salespeople, project_manager, amount):
+def test_a_zero_negative_or_sub_cent_commission_is_refused_next_to_the_field(
+    site, salespeople, project_manager, amount
+):
     ann = salespeople[0]
     huang = registered(site, ann, project_manager, at(3, 10))
     with pytest.raises(services.CommissionError) as refused:
