@@ -656,14 +656,15 @@ def generate_facts(
         ]
     # Deals (COM-1), on the day of a later visit, by the salesperson who served it.
     returning = [p for p in pairs if data.counts[p] >= 2]
-    for cid, s in rng.sample(returning, min(len(returning), round(12_000 * scale))):
+    for number, (cid, s) in enumerate(rng.sample(returning, min(len(returning), round(12_000 * scale)))):
         last = data.last[(cid, s)]
         signed = min(last[VISITED] + rng.uniform(0.5, 3) * 3600, end)
         price = Decimal(rng.randrange(120, 600)) * 10_000
+        # A unit sells once per site (and a contract is recorded once): numbered, so never twice.
         facts.deals.append(
-            (staff.sites[s].site_id, cid, last[SP], f"{rng.randint(1, 12)}-{rng.randint(2, 33)}{rng.randint(1, 4):02d}",
-             data.names[cid - 1], ts(signed), price, (price / 100).quantize(Decimal("0.01")), staff.sites[s].pm_id,
-             ts(min(signed + 3600, end)))
+            (staff.sites[s].site_id, cid, last[SP], f"RB-{number:06d}", f"{number // 500 + 1}-{number % 500 + 1:04d}",
+             data.names[cid - 1], ts(signed), price, (price / 100).quantize(Decimal("0.01")), "split",
+             staff.sites[s].pm_id, ts(min(signed + 3600, end)))
         )  # fmt: skip
     # Change-of-salesperson requests during a reception (REC-NEW-4, REC-DES-2/3): the entry that followed points
     # at the reception; for a named salesperson, the replacing reception.
@@ -804,8 +805,8 @@ def write_seed(data: Seed, facts: Facts, staff: Staff, rng: random.Random) -> No
         (m.DisputeOpinion, "id site client reasoning written_by written_at approved decided_by decided_at "
          "decision_note", facts.disputes),
         (m.DisputeShare, "opinion salesperson percent", facts.shares),
-        (Deal, "site client salesperson unit buyer_names signed_at price commission recorded_by recorded_at",
-         facts.deals),
+        (Deal, "site client salesperson contract_no unit buyer_names signed_at price commission split_status "
+         "recorded_by recorded_at", facts.deals),
         (m.FollowUp, "site client salesperson kind planned_for plan done_at outcome created_at", facts.follow_ups),
         (PhoneInquiry, "site taken_by taken_at caller_name caller_phone new_to_project invited_to_visit notes",
          facts.inquiries),

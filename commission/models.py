@@ -53,6 +53,8 @@ class Deal(models.Model):
         indexes = [
             models.Index(fields=["site", "signed_at"], name="deal_site_signed_idx"),
             models.Index(fields=["salesperson", "signed_at"], name="deal_salesperson_signed_idx"),
+            # The statements list the few deals not split (on hold, no owner) among all of them.
+            models.Index(fields=["signed_at"], condition=~Q(split_status="split"), name="deal_unsplit_signed_idx"),
         ]
         constraints = [
             # Two managers saving the same contract at once: the database keeps one.
@@ -200,7 +202,11 @@ class LedgerEntry(AppendOnlyModel):
         ADJUSTMENT = "adjustment", _("Adjustment")
 
     month = models.ForeignKey(
-        StatementMonth, on_delete=models.PROTECT, related_name="entries", verbose_name=_("statement month")
+        StatementMonth,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("statement month"),
+        db_index=False,  # ledger_month_party_idx leads with the month
     )
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("deal"))
     split = models.ForeignKey(Split, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("split"))

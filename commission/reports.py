@@ -44,6 +44,9 @@ def statement_xlsx(statement: Statement) -> bytes:
                 deal.get_split_status_display(),
             ]
         )
+    if statement.held_not_shown:
+        held.append([_("%(n)d more deals on hold are not listed.") % {"n": statement.held_not_shown}])
+    held.append([_("Total on hold"), None, None, None, statement.held_total])
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -4,12 +4,22 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
 
 from salesoffice.models import NAME_FIELDS, display_name_of
+from salesoffice.timeutil import month_bounds
 
 from .models import Deal, LedgerEntry, PartyKind, Split, SplitStatus, StatementMonth
+
+HELD_SHOWN = 100
+
+
+def company_zone() -> ZoneInfo:
+    """Statement months are the company's, in its default zone (SITE_DEFAULT_TIME_ZONE)."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass
@@ -31,15 +41,17 @@ class Statement:
     salespeople: list[StatementRow] = field(default_factory=list)
     referrers: list[StatementRow] = field(default_factory=list)
     pool: list[StatementRow] = field(default_factory=list)
-    held: list[Deal] = field(default_factory=list)
+    held: list[Deal] = field(default_factory=list)  # the first HELD_SHOWN of them
+    held_count: int = 0
+    held_total: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
         return sum((r.total for r in (*self.salespeople, *self.referrers, *self.pool)), Decimal(0))
 
     @property
-    def held_total(self) -> Decimal:
-        return sum((d.commission for d in self.held), Decimal(0))
+    def held_not_shown(self) -> int:
+        return self.held_count - len(self.held)
 
 
 def statement_totals(*, month: dt.date, site_ids: Iterable[int] | None = None) -> list[StatementRow]:
@@ -93,10 +105,14 @@ def monthly_statement(*, month: dt.date, site_ids: Iterable[int] | None = None) 
     for group in (statement.salespeople, statement.referrers):
         group.sort(key=lambda r: r.name)
     statement.pool.sort(key=lambda r: r.site_name)
-    held = Deal.objects.filter(split_status__in=[SplitStatus.ON_HOLD, SplitStatus.NO_OWNER])
+    # Deals signed by the month's end whose commission is not in any statement yet: on hold now (ATT-DISP-1).
+    _start, end = month_bounds(month.year, month.month, company_zone())
+    held = Deal.objects.filter(signed_at__lt=end).exclude(split_status=SplitStatus.SPLIT)
     if site_ids is not None:
         held = held.filter(site_id__in=site_ids)
-    statement.held = list(held.select_related("site", "client", "salesperson").order_by("signed_at")[:200])
+    summary = held.aggregate(count=Count("pk"), total=Sum("commission"))
+    statement.held_count, statement.held_total = summary["count"], summary["total"] or Decimal(0)
+    statement.held = list(held.select_related("site", "client").order_by("-signed_at")[:HELD_SHOWN])
     return statement
 
 

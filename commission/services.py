@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,6 +25,7 @@ from salesoffice.timeutil import add_months, local_day, start_of_day
 
 from . import rules
 from .models import Deal, DealChange, LedgerEntry, Split, SplitShare, SplitStatus, StatementMonth
+from .selectors import company_zone
 
 MAX_COMMISSION = Decimal("9999999999.99")
 MAX_PRICE = Decimal("999999999999.99")
@@ -309,11 +309,6 @@ def month_close(*, month: dt.date, actor: AbstractBaseUser, now: dt.datetime) ->
         row.closed_by = actor
         row.save(update_fields=["closed_at", "closed_by"])
     return row
-
-
-def company_zone() -> ZoneInfo:
-    """Statement months are the company's, in its default zone (SITE_DEFAULT_TIME_ZONE)."""
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 # --- after a deal (ATT-CHANGE) ---------------------------------------------------------------------------------

@@ -283,7 +283,7 @@ def _statement_month(raw: str) -> dt.date:
 @require_GET
 def statement_index(request: HttpRequest) -> HttpResponse:
     month = local_day(timezone.now(), company_zone()).replace(day=1)
-    return redirect("commission:statement", month=f"{add_months(month, -1):%Y-%m}")
+    return redirect("commission:statement", month=f"{month:%Y-%m}")
 
 
 def _statement_context(request: HttpRequest, month: dt.date) -> dict:
