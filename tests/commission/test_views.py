@@ -254,3 +254,22 @@ def test_the_dispute_ruling_page_flow_puts_the_deal_on_hold_then_splits(
     client.force_login(sales_director)
     held = text(client.get(url("statement", month="2026-03")))
     assert "A-1201" in held
+
+
+def test_a_split_changes_only_through_a_ruling_not_through_the_change_form(
+    client, clock, salespeople, project_manager, a_deal
+):
+    """ATT-DISP-1: extra fields posted to the ATT-CHANGE form (another salesperson, another amount) move nothing."""
+    bob = salespeople[1]
+    client.force_login(project_manager)
+    change = url("deal_change", site="riverside", deal_id=a_deal.pk)
+    data = {"unit": "A-1201", "buyer_names": "Mr Huang Jr", "reason": "renamed", "salesperson": bob.pk,
+            "commission": "1.00", "shares": "bob:100"}  # fmt: skip
+    assert client.post(change, data).status_code == 302
+    a_deal.refresh_from_db()
+    assert (a_deal.salesperson, a_deal.commission, a_deal.buyer_names) == (
+        salespeople[0],
+        Decimal("10000.01"),
+        "Mr Huang Jr",
+    )
+    assert a_deal.splits.count() == 1 and LedgerEntry.objects.get().user == salespeople[0]

@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from salesoffice.admin import ReadOnlyAdmin
+
+from .models import Deal, DealChange, LedgerEntry, Split, StatementMonth
+
+
+@admin.register(Deal)
+class DealAdmin(ReadOnlyAdmin):
+    """Read-only: a deal's money moves only through its splits (COM-4, ATT-DISP-1) and a change of unit or buyer
+    through ATT-CHANGE, both in the app, where every step is kept."""
+
+    list_display = ["signed_at", "site", "unit", "client", "salesperson", "commission", "split_status"]
+    list_filter = ["site", "split_status"]
+    search_fields = ["unit", "contract_no", "client__name"]
+    list_select_related = ["site", "client", "salesperson"]
+
+
+@admin.register(Split)
+class SplitAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "number", "status", "reason", "made_at"]
+    list_filter = ["status", "reason"]
+    list_select_related = ["deal__client"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["month", "party", "user", "amount", "entry_kind", "deal", "posted_at"]
+    list_filter = ["month", "party", "entry_kind"]
+    list_select_related = ["month", "user", "deal__client"]
+
+
+@admin.register(DealChange)
+class DealChangeAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "unit_before", "unit_after", "recorded_by", "recorded_at"]
+    list_select_related = ["deal__client", "recorded_by"]
+
+
+@admin.register(StatementMonth)
+class StatementMonthAdmin(ReadOnlyAdmin):
+    """Months are closed in the app (in order, once ended), never reopened."""
+
+    list_display = ["month", "closed_at", "closed_by"]
