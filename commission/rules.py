@@ -14,13 +14,23 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext_lazy as _
 
 from attribution import rules as attribution_rules
-from attribution.rules import PUBLIC_POOL, REFERRER, SALESPERSON, ClientFacts, DealFact, Share, Step
+from attribution.rules import (
+    PUBLIC_POOL,
+    REFERRER,
+    SALESPERSON,
+    ClientFacts,
+    DealFact,
+    RegisteredVisit,
+    Share,
+    Step,
+)
 
 CENT = Decimal("0.01")
 
 SPLIT = "split"
 ON_HOLD = "on_hold"
 NO_OWNER = "no_owner"
+AWAITING_APPROVAL = "awaiting_approval"  # never recorded: the deal waits for the register (ATT-REG-1)
 
 
 def to_cents(amount: Decimal) -> Decimal:
@@ -96,12 +106,14 @@ def deal_split(
         raise ValueError("commission must be more than zero")
     ruled_out = replace(facts, disputes=())
     basis_at = deal.signed_at
-    basis = attribution_rules.attribute(ruled_out, now=basis_at, zone=zone)
+    basis = attribution_rules.attribute(_approved_as_known(ruled_out, basis_at), now=basis_at, zone=zone)
     steps = list(basis.steps)
     for recognition in sorted(facts.recognitions, key=lambda r: r.recognised_at):
         if not deal.signed_at < recognition.recognised_at <= now:
             continue
-        later = attribution_rules.attribute(ruled_out, now=recognition.recognised_at, zone=zone)
+        later = attribution_rules.attribute(
+            _approved_as_known(ruled_out, recognition.recognised_at), now=recognition.recognised_at, zone=zone
+        )
         applied = [s for s in later.steps if s.at == recognition.recognised_at and "REC-NEW-2c" in s.rule_ids]
         if applied and later.shares != basis.shares:
             basis, basis_at = later, recognition.recognised_at
@@ -118,6 +130,18 @@ def deal_split(
     lines = _money(shares, commission, steps) if shares else ()
     if on_hold:
         return DealSplit(ON_HOLD, (), basis_at, tuple(steps), held_lines=lines)
+    if not lines and any(
+        v.approved_at is None and not v.rejected and v.registered_at <= deal.signed_at for v in facts.visits
+    ):
+        steps.append(
+            Step(
+                now,
+                ("ATT-REG-1",),
+                _("The client's register entry awaits the project manager's approval: record the deal once approved."),
+                outcome="info",
+            )
+        )
+        return DealSplit(AWAITING_APPROVAL, (), basis_at, tuple(steps))
     if not lines:
         steps.append(
             Step(
@@ -132,6 +156,28 @@ def deal_split(
         )
         return DealSplit(NO_OWNER, (), basis_at, tuple(steps))
     return DealSplit(SPLIT, lines, basis_at, tuple(steps))
+
+
+def _approved_as_known(facts: ClientFacts, instant: dt.datetime) -> ClientFacts:
+    """The register at `instant` with the approvals known now. The project manager approves the day's entries in
+    the evening (ATT-REG-1) and registrations rank by when they were written, not approved (ATT-REG-3), so an entry
+    written before the deal and approved since counts at the deal: a client who signs on the day of the first
+    visit (REC-NEW-2b) has an owner."""
+
+    def known(visits: tuple[RegisteredVisit, ...]) -> tuple[RegisteredVisit, ...]:
+        return tuple(
+            replace(v, approved_at=instant)
+            if v.approved_at is not None and v.approved_at > instant and v.registered_at <= instant
+            else v
+            for v in visits
+        )
+
+    return replace(
+        facts,
+        visits=known(facts.visits),
+        recognitions=tuple(replace(r, original_visits=known(r.original_visits)) for r in facts.recognitions),
+        spouses=tuple(replace(sp, spouse_visits=known(sp.spouse_visits)) for sp in facts.spouses),
+    )
 
 
 def _money(shares: Sequence[Share], commission: Decimal, steps: Sequence[Step]) -> tuple[ShareLine, ...]:

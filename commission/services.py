@@ -107,6 +107,13 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
     if not user_has_role_on_site(data.salesperson, site, Role.SALESPERSON):
         raise CommissionError({"salesperson": [_("Choose a salesperson of this site.")]})
     preview = deal_preview(data=data, now=now)
+    if preview.status == rules.AWAITING_APPROVAL:
+        raise CommissionError(
+            _(
+                "The client's register entry awaits the project manager's approval; record the deal once it is "
+                "approved (ATT-REG-1)."
+            )
+        )
     if preview.status == rules.NO_OWNER:
         raise CommissionError(
             _(
