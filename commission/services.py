@@ -260,11 +260,8 @@ def _post(deal: Deal, split: Split, decided: rules.DealSplit, now: dt.datetime) 
         return
     deal_month = month_of(deal.signed_at, deal.site.zone)
     month = _open_month_locked(deal_month)
-    kind = (
-        LedgerEntry.Kind.SHARE
-        if month.month == deal_month and not posted and split.number == 1
-        else LedgerEntry.Kind.ADJUSTMENT
-    )
+    # A deal's first money in its own month is its share; anything later, or in a later month, adjusts it.
+    kind = LedgerEntry.Kind.SHARE if month.month == deal_month and not posted else LedgerEntry.Kind.ADJUSTMENT
     LedgerEntry.objects.bulk_create(
         [
             LedgerEntry(
