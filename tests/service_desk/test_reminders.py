@@ -50,8 +50,14 @@ def test_a_closed_request_is_not_chased(office, desk_staff, director):
 
 def test_a_complaint_escalates_after_its_deadline_SVC_COMP_1(office, desk_staff, director):
     services.request_register(
-        site=office, actor=desk_staff, kind="complaint", requester_name="Zhou", content="Noise", category="neighbours",
-        severity="minor", now=at(2, 10),
+        site=office,
+        actor=desk_staff,
+        kind="complaint",
+        requester_name="Zhou",
+        content="Noise",
+        category="neighbours",
+        severity="minor",
+        now=at(2, 10),
     )
     reminders.deadline_notifications(now=at(5, 10, 1))
     reminders.deadline_notifications(now=at(5, 10, 2))

@@ -127,7 +127,12 @@ def test_a_major_complaint_goes_to_the_office_head_who_sets_the_action_SVC_COMP_
 
     with pytest.raises(PermissionDenied):
         services.complaint_set_action(
-            complaint=c, actor=desk_staff, corrective_action="x", responsible=repair_lead, due_at=at(3, 9), now=at(2, 11)
+            complaint=c,
+            actor=desk_staff,
+            corrective_action="x",
+            responsible=repair_lead,
+            due_at=at(3, 9),
+            now=at(2, 11),
         )
     with pytest.raises(ValidationError) as exc:
         services.complaint_set_action(
@@ -135,7 +140,11 @@ def test_a_major_complaint_goes_to_the_office_head_who_sets_the_action_SVC_COMP_
         )
     assert set(messages_of(exc)) == {"corrective_action", "responsible", "due_at"}
     services.complaint_set_action(
-        complaint=c, actor=director, corrective_action="Call lift co.", responsible=repair_lead, due_at=at(3, 9),
+        complaint=c,
+        actor=director,
+        corrective_action="Call lift co.",
+        responsible=repair_lead,
+        due_at=at(3, 9),
         now=at(2, 11),
     )
     c.refresh_from_db()
@@ -154,7 +163,9 @@ def test_closing_a_complaint_needs_the_resolvers_sign_off_SVC_COMP_1(office, des
     )
     with pytest.raises(ValidationError, match="liaison with Lift Co."):
         services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Fixed", now=at(3, 9))
-    services.complaint_liaise(complaint=item.complaint, actor=desk_staff, liaison="Apologised; Lift Co. came", now=at(2, 13))
+    services.complaint_liaise(
+        complaint=item.complaint, actor=desk_staff, liaison="Apologised; Lift Co. came", now=at(2, 13)
+    )
     services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Sensor replaced", now=at(3, 9))
     services.request_close(item=item, actor=desk_staff, reply="Lift fixed", solved=True, now=at(3, 10))
     item.refresh_from_db()
@@ -179,17 +190,32 @@ def test_a_missed_appointment_is_rescheduled_with_reason_and_notice_all_kept_SVC
     repair = item.repair
     with pytest.raises(ValidationError) as exc:
         services.repair_reschedule(
-            repair=repair, actor=repair_staff, reason="", notice_method="", notice_text="", new_at=at(2, 9),
+            repair=repair,
+            actor=repair_staff,
+            reason="",
+            notice_method="",
+            notice_text="",
+            new_at=at(2, 9),
             now=at(2, 16),
         )
     assert set(messages_of(exc)) == {"reason", "notice_method", "notice_text", "new_appointment"}
     services.repair_reschedule(
-        repair=repair, actor=repair_staff, reason="Part missing", notice_method="phone", notice_text="Called Mrs Li",
-        new_at=at(3, 9), now=at(2, 16),
+        repair=repair,
+        actor=repair_staff,
+        reason="Part missing",
+        notice_method="phone",
+        notice_text="Called Mrs Li",
+        new_at=at(3, 9),
+        now=at(2, 16),
     )
     services.repair_reschedule(
-        repair=repair, actor=repair_staff, reason="Sick", notice_method="written", notice_text="Letter left",
-        new_at=at(4, 9), now=at(3, 8),
+        repair=repair,
+        actor=repair_staff,
+        reason="Sick",
+        notice_method="written",
+        notice_text="Letter left",
+        new_at=at(4, 9),
+        now=at(3, 8),
     )
     chain = list(Appointment.objects.filter(repair=repair).order_by("made_at"))
     assert [a.scheduled_for for a in chain] == [at(2, 15), at(3, 9), at(4, 9)]
@@ -246,7 +272,10 @@ def test_a_callback_without_signature_is_refused_SVC_CB_4(office, desk_staff, re
     completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
     with pytest.raises(ValidationError) as exc:
         services.callback_record(
-            completion=completion, actor=repair_lead, now=at(3, 9), **callback_form(signature="", inspected_on_site=False)
+            completion=completion,
+            actor=repair_lead,
+            now=at(3, 9),
+            **callback_form(signature="", inspected_on_site=False),
         )
     assert set(messages_of(exc)) == {"signature", "inspected_on_site"}
     assert not Callback.objects.exists()
@@ -287,8 +316,14 @@ def test_a_dissatisfied_callback_reopens_the_work_SVC_CB_1(office, desk_staff, r
 
 def test_going_out_on_duty_forwards_the_phone_SVC_DUTY_1(office, director, desk_staff, desk_staff2):
     shift = services.duty_shift_add(
-        site=office, actor=director, person=desk_staff, kind="noon", starts_at=at(2, 12), ends_at=at(2, 14),
-        duty_phone="8001", now=at(2, 9),
+        site=office,
+        actor=director,
+        person=desk_staff,
+        kind="noon",
+        starts_at=at(2, 12),
+        ends_at=at(2, 14),
+        duty_phone="8001",
+        now=at(2, 9),
     )
     with pytest.raises(PermissionDenied):
         services.duty_go_out(shift=shift, actor=desk_staff2, reason="x", forwarded_to="1", radio=True, now=at(2, 13))
@@ -307,8 +342,14 @@ def test_going_out_on_duty_forwards_the_phone_SVC_DUTY_1(office, director, desk_
 def test_only_managers_schedule_duty_SVC_DUTY_1(office, desk_staff):
     with pytest.raises(PermissionDenied):
         services.duty_shift_add(
-            site=office, actor=desk_staff, person=desk_staff, kind="night", starts_at=at(2, 20),
-            ends_at=at(3, 8), duty_phone="1", now=at(2, 9),
+            site=office,
+            actor=desk_staff,
+            person=desk_staff,
+            kind="night",
+            starts_at=at(2, 20),
+            ends_at=at(3, 8),
+            duty_phone="1",
+            now=at(2, 9),
         )
 
 
