@@ -129,13 +129,16 @@ def registration_refusals(
         refusals.append(Refusal("SVC-REP-1", _("SVC-REP-1: a repair needs the resident's phone."), "phone"))
     if not address.strip():
         refusals.append(Refusal("SVC-REP-1", _("SVC-REP-1: a repair needs the address."), "address"))
-    if appointment is None:
-        refusals.append(Refusal("SVC-REP-1", _("SVC-REP-1: a repair needs an appointment."), "appointment"))
-    else:
-        refusal = appointment_refusal(appointment, now=now, field="appointment")
-        if refusal:
-            refusals.append(refusal)
-    return refusals
+    missing = Refusal("SVC-REP-1", _("SVC-REP-1: a repair needs an appointment."), "appointment")
+    return refusals + _appointment_refusals(appointment, now=now, missing=missing)
+
+
+def _appointment_refusals(scheduled_for: dt.datetime | None, *, now: dt.datetime, missing: Refusal) -> list[Refusal]:
+    """An appointment must be given (`missing` says so next to its field) and not in the past."""
+    if scheduled_for is None:
+        return [missing]
+    refusal = appointment_refusal(scheduled_for, now=now, field=missing.field)
+    return [refusal] if refusal else []
 
 
 def appointment_refusal(scheduled_for: dt.datetime, *, now: dt.datetime, field: str) -> Refusal | None:
@@ -199,13 +202,8 @@ def reschedule_refusals(
         )
     if not notice_text.strip():
         refusals.append(Refusal("SVC-REP-2", _("SVC-REP-2: record what the resident was told."), "notice_text"))
-    if new_at is None:
-        refusals.append(Refusal("SVC-REP-2", _("SVC-REP-2: make a new appointment."), "new_appointment"))
-    else:
-        refusal = appointment_refusal(new_at, now=now, field="new_appointment")
-        if refusal:
-            refusals.append(refusal)
-    return refusals
+    missing = Refusal("SVC-REP-2", _("SVC-REP-2: make a new appointment."), "new_appointment")
+    return refusals + _appointment_refusals(new_at, now=now, missing=missing)
 
 
 # --- callbacks ------------------------------------------------------------------------------------------------

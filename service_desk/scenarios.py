@@ -30,22 +30,22 @@ def _request(world: World, name) -> ServiceRequest:
     return item
 
 
-def _repair(world: World, name) -> Repair:
+def _of_kind(world: World, name, kind: str, model):
+    """The repair or complaint of the request the file named `name`."""
     item = _request(world, name)
-    if item.kind != ServiceRequest.Kind.REPAIR:
-        raise ScenarioError(f"'{name}' is a {item.kind}, not a repair")
-    repair = Repair.objects.select_related("request").get(request=item)
-    repair.request.site = world.site
-    return repair
+    if item.kind != kind:
+        raise ScenarioError(f"'{name}' is a {item.kind}, not a {kind}")
+    found = model.objects.select_related("request").get(request=item)
+    found.request.site = world.site
+    return found
+
+
+def _repair(world: World, name) -> Repair:
+    return _of_kind(world, name, ServiceRequest.Kind.REPAIR, Repair)
 
 
 def _complaint(world: World, name) -> Complaint:
-    item = _request(world, name)
-    if item.kind != ServiceRequest.Kind.COMPLAINT:
-        raise ScenarioError(f"'{name}' is a {item.kind}, not a complaint")
-    complaint = Complaint.objects.select_related("request").get(request=item)
-    complaint.request.site = world.site
-    return complaint
+    return _of_kind(world, name, ServiceRequest.Kind.COMPLAINT, Complaint)
 
 
 def _optional_instant(world: World, value) -> dt.datetime | None:
