@@ -97,6 +97,8 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
             completion.cb = _related(completion, "callback")
             completion.notice = _related(completion.cb, "rectification") if completion.cb else None
             completion.explanation = rules.explain_callback(item.repair.category, completion.callback_due_at, site.zone)
+    # Who changed the request and when (simple_history), newest first.
+    item.changes = list(item.history.select_related("history_user").order_by("-history_date")[:20])
     item.reply_explanation = rules.explain_reply(item.reply_due_at, site.zone)
     if item.kind == ServiceRequest.Kind.COMPLAINT:
         item.complaint_explanation = rules.explain_complaint(

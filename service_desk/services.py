@@ -491,7 +491,10 @@ def callback_record(
         repair.status = Repair.Status.OPEN
         repair.round += 1
         repair.save(update_fields=["status", "round"])
-        ServiceRequest.objects.filter(pk=repair.request_id).update(closed_at=None, replied_at=None)
+        request = ServiceRequest.objects.select_for_update().get(pk=repair.request_id)
+        if request.closed_at is not None:  # reopened work is open again on its owner's desk, in its history
+            request.closed_at = request.replied_at = None
+            request.save(update_fields=["closed_at", "replied_at"])
     return callback
 
 

@@ -143,12 +143,13 @@ def test_item_page_of_a_repair_with_its_history(
     done = services.repair_complete(repair=repair_item.repair, actor=repair_staff, now=at(2, 10))
     services.callback_record(completion=done, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
     c = browser_as(repair_lead)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = c.get(url("item", office, item_id=repair_item.pk))
     text = response.content.decode()
     assert "SVC-CB-3: water leak, callback due by the end of 2026-03-05." in text
     assert "rescheduled: No part" in text
     assert "SVC-CB-5" in text
+    assert 'data-testid="history"' in text and "registered" in text
 
 
 def test_changing_the_owner_on_the_page_is_refused(browser_as, office, desk_staff, desk_staff2, director):
