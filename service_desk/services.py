@@ -70,6 +70,10 @@ def people_with_role(site: Site, *roles: Role) -> list[int]:
     )
 
 
+def _works_at(site: Site, person) -> bool:
+    return site.memberships.filter(user=person).exists()
+
+
 def _link(item: ServiceRequest) -> str:
     return reverse("service_desk:item", kwargs={"site": item.site.code, "item_id": item.pk})
 
@@ -107,6 +111,8 @@ def request_register(
         refusals.append(rules.Refusal("SVC-FIRST-1", _("Record what the resident asked."), "content"))
     if kind in (Kind.COMPLAINT, Kind.REPAIR) and not category:
         refusals.append(rules.Refusal("SVC-COMP-1", _("Choose a category."), "category"))
+    if repair_staff is not None and not _works_at(site, repair_staff):
+        refusals.append(rules.Refusal("SVC-REP-1", _("This person works at another office."), "repair_staff"))
     refuse(refusals)
     settings = office_settings(site)
     reply = rules.reply_deadline(registered_at=now, reply_hours=settings.reply_hours, zone=site.zone)
@@ -184,7 +190,7 @@ def request_route(
         refuse([rules.Refusal("SVC-FIRST-1", _("This request is closed."))])
     if not department.strip():
         refuse([rules.Refusal("SVC-FIRST-1", _("Name the responsible department."), "department")])
-    if assignee is not None and not item.site.memberships.filter(user=assignee).exists():
+    if assignee is not None and not _works_at(item.site, assignee):
         refuse([rules.Refusal("SVC-FIRST-1", _("The assignee works at another office."), "assignee")])
     item.department = department.strip()
     item.assignee = assignee
@@ -262,6 +268,8 @@ def complaint_set_action(
         refusals.append(rules.Refusal("SVC-COMP-1", _("Describe the corrective action."), "corrective_action"))
     if responsible is None:
         refusals.append(rules.Refusal("SVC-COMP-1", _("Name the responsible person."), "responsible"))
+    elif not _works_at(site, responsible):
+        refusals.append(rules.Refusal("SVC-COMP-1", _("This person works at another office."), "responsible"))
     if due_at is None:
         refusals.append(rules.Refusal("SVC-COMP-1", _("Set the deadline."), "due_at"))
     elif due_at < now:
@@ -529,7 +537,7 @@ def duty_shift_add(*, site: Site, actor, person, kind: str, starts_at, ends_at, 
     """Put someone on holiday, noon or night duty (SVC-DUTY-1)."""
     require_site_perm(actor, site, "service_desk.manage_duty", _("SVC-DUTY-1: the department schedules duty."))
     refusals = []
-    if not site.memberships.filter(user=person).exists():
+    if not _works_at(site, person):
         refusals.append(rules.Refusal("SVC-DUTY-1", _("This person works at another office."), "person"))
     if ends_at <= starts_at:
         refusals.append(rules.Refusal("SVC-DUTY-1", _("The shift ends after it starts."), "ends_at"))

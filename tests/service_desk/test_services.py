@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from salesoffice.models import Notification
+from salesoffice.roles import Role
 from service_desk import services
 from service_desk.models import (
     Appointment,
@@ -20,7 +21,7 @@ from service_desk.models import (
     ServiceRequest,
 )
 
-from ..conftest import at
+from ..conftest import at, make_user
 from .conftest import callback_form, register_question, register_repair
 
 
@@ -356,3 +357,14 @@ def test_only_managers_schedule_duty_SVC_DUTY_1(office, desk_staff):
 def test_repair_times_are_absolute(office, desk_staff):
     item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 10) + dt.timedelta(minutes=1))
     assert item.repair.appointments.get().scheduled_for == at(2, 10, 1)
+
+
+def test_people_of_another_office_cannot_be_given_work_here(office, other_office, desk_staff, director):
+    stranger = make_user("stranger", Role.REPAIR_STAFF, [other_office])
+    with pytest.raises(ValidationError) as exc:
+        register_repair(office, desk_staff, at(2, 10), staff=stranger)
+    assert messages_of(exc) == {"repair_staff": ["This person works at another office."]}
+    item = register_question(office, desk_staff, at(2, 10))
+    with pytest.raises(ValidationError) as exc:
+        services.request_route(item=item, actor=desk_staff, department="Engineering", assignee=stranger, now=at(2, 11))
+    assert "assignee" in messages_of(exc)

@@ -344,3 +344,11 @@ def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, co
     xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert Completion.objects.count() == 1
+
+
+def test_the_menu_shows_only_the_pages_the_role_opens(browser_as, office, desk_staff, director):
+    desk_menu = browser_as(desk_staff).get(url("desk", office)).content.decode()
+    assert url("register", office) in desk_menu and url("duty", office) in desk_menu
+    assert url("report", office) not in desk_menu and url("callbacks", office) not in desk_menu
+    director_menu = browser_as(director).get(reverse("home")).content.decode()
+    assert url("report", office) in director_menu and url("settings", office) in director_menu
