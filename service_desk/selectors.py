@@ -203,6 +203,14 @@ def callback_rates_for_month(*, site: Site, year: int, month: int) -> list[rules
     return rules.callback_rates(completed=completed, callbacks_by_role=by_role, minimums=minimums)
 
 
+def my_callbacks_in_month(*, site: Site, user, year: int, month: int) -> int:
+    """SVC-CB-2: the person's own callbacks of the repairs completed in the month (shown beside the role's rate)."""
+    start, end = month_bounds(year, month, site.zone)
+    return Callback.objects.filter(
+        made_by=user, completion__site=site, completion__completed_at__gte=start, completion__completed_at__lt=end
+    ).count()
+
+
 @dataclass
 class MonthlyReport:
     site: Site

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesoffice.access import user_roles
+from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
 from .access import (
@@ -289,7 +290,19 @@ def callbacks(request: HttpRequest, site: str) -> HttpResponse:
         completion.state = rules.deadline_state(
             due_at=completion.callback_due_at, done_at=None, now=now, remind_hours=settings.reminder_hours
         )
-    return render(request, "service_desk/callbacks.html", {"site": office, "page": page, "now": now})
+    today = local_day(now, office.zone)
+    my_role = rules.callback_role(user_roles(request.user))
+    context = {
+        "site": office,
+        "page": page,
+        "now": now,
+        "month": f"{today:%Y-%m}",
+        # SVC-CB-2: each callback role sees its own rate this month, and the person their own count.
+        "rates": selectors.callback_rates_for_month(site=office, year=today.year, month=today.month),
+        "my_role": my_role,
+        "mine": selectors.my_callbacks_in_month(site=office, user=request.user, year=today.year, month=today.month),
+    }
+    return render(request, "service_desk/callbacks.html", context)
 
 
 @login_required

@@ -209,9 +209,12 @@ def test_reschedule_into_the_past_is_refused_next_to_the_field(browser_as, offic
 
 def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, django_assert_num_queries):
     c = browser_as(repair_lead)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         response = c.get(url("callbacks", office))
-    assert response.status_code == 200 and "Mrs Li" in response.content.decode()
+    text = response.content.decode()
+    assert response.status_code == 200 and "Mrs Li" in text
+    assert "SVC-CB-2: Repair lead called back 0 of 1 completed repairs (0.0%), minimum 60%: below the minimum." in text
+    assert "You made 0 callbacks of this month" in text
     with django_assert_num_queries(5):
         assert c.get(url("callback", office, completion_id=completed.pk)).status_code == 200
     response = c.post(
@@ -341,7 +344,7 @@ def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, co
         "SVC-CB-2: Office director called back 0 of 1 completed repairs (0.0%), minimum 10%: below the minimum." in text
     )
     assert "<svg" in text
-    with django_assert_num_queries(14):  # the page's, without the navigation and notifications
+    with django_assert_num_queries(14):  # the page's, without the unread-notifications count
         xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert Completion.objects.count() == 1
