@@ -131,8 +131,9 @@ SEED_SQL = [
     """
     INSERT INTO service_desk_officesettings (site_id, reply_hours, complaint_hours, major_complaint_hours,
         callback_days_safety, callback_days_water, callback_days_other, rectification_hours, reminder_hours,
-        rate_director, rate_administrator, rate_repair_lead)
-    SELECT unnest(%(offices)s::bigint[]), 24, 72, 24, 2, 3, 7, 24, 2, 10, 30, 60
+        rate_director, rate_administrator, rate_repair_lead, complaint_callback_days_major,
+        complaint_callback_days_minor)
+    SELECT unnest(%(offices)s::bigint[]), 24, 72, 24, 2, 3, 7, 24, 2, 10, 30, 60, 1, 3
     """,
     """
     CREATE TEMP TABLE gen ON COMMIT DROP AS

@@ -22,6 +22,8 @@ class ServiceDeskConfig(AppConfig):
         register("svc_reply_overdue", about("Reply to #%(item)s (%(name)s) is overdue"))
         register("svc_complaint_due", about("Complaint #%(item)s (%(name)s) is due soon"))
         register("svc_complaint_overdue", about("Complaint #%(item)s (%(name)s) is overdue"))
+        register("svc_complaint_callback_due", about("Call back %(name)s about complaint #%(item)s soon"))
+        register("svc_complaint_callback_overdue", about("The callback of complaint #%(item)s (%(name)s) is overdue"))
         register("svc_callback_due", about("Callback of repair #%(item)s (%(name)s) is due soon"))
         register("svc_callback_overdue", about("Callback of repair #%(item)s (%(name)s) is overdue"))
         register("svc_rectification", about("Rectification notice for repair #%(item)s (%(name)s)"))

@@ -116,6 +116,15 @@ class SignOffForm(forms.Form):
     resolution = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class ComplaintCallbackForm(forms.Form):
+    suggestions = forms.CharField(label=_("Suggestions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    satisfied = forms.ChoiceField(label=_("Resident satisfied?"), choices=YES_NO)
+    reopen = forms.BooleanField(label=_("Not satisfied: reopen the work"), required=False)
+    explanation = forms.CharField(
+        label=_("Explanation when it cannot be fixed at once"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
 class RescheduleForm(forms.Form):
     reason = forms.CharField(label=_("Why the appointment was missed"), max_length=500, required=False)
     notice_method = forms.ChoiceField(

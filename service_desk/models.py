@@ -58,6 +58,8 @@ class OfficeSettings(models.Model):
     rate_director = _percent(10, _("office director's minimum callback rate % (SVC-CB-2)"))
     rate_administrator = _percent(30, _("administrators' minimum callback rate % (SVC-CB-2)"))
     rate_repair_lead = _percent(60, _("repair lead's minimum callback rate % (SVC-CB-2)"))
+    complaint_callback_days_major = _days(1, _("complaint callback days, major complaints (SVC-CB-1)"))
+    complaint_callback_days_minor = _days(3, _("complaint callback days, ordinary complaints (SVC-CB-1)"))
     history = HistoricalRecords()
 
     class Meta:
@@ -81,6 +83,8 @@ SETTING_FIELDS = (
     "rate_director",
     "rate_administrator",
     "rate_repair_lead",
+    "complaint_callback_days_major",
+    "complaint_callback_days_minor",
 )
 
 
@@ -190,6 +194,7 @@ class Complaint(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("resolved by")
     )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    callback_due_at = models.DateTimeField(_("callback due"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -218,6 +223,29 @@ class ComplaintInspection(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.complaint} @ {self.inspected_at:%Y-%m-%d}"
+
+
+class ComplaintCallback(AppendOnlyModel):
+    """The resident called back after a complaint was resolved, as soon as its severity asks (SVC-CB-1): their
+    suggestions, whether they are satisfied, and when not, the work reopened or the reason explained. Permanent."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="callbacks", verbose_name=_("complaint")
+    )
+    made_at = models.DateTimeField(_("made at"))
+    made_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by"))
+    suggestions = models.TextField(_("suggestions"), blank=True)
+    satisfied = models.BooleanField(_("resident satisfied"))
+    reopened = models.BooleanField(_("work reopened"), default=False)
+    explanation = models.TextField(_("explanation to the resident"), blank=True)
+
+    class Meta:
+        verbose_name = _("complaint callback")
+        verbose_name_plural = _("complaint callbacks")
+        ordering = ["made_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint} callback"
 
 
 class Repair(models.Model):

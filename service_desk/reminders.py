@@ -126,6 +126,27 @@ def _complaint_occasions(now: dt.datetime, staff: _Staff):
                 )
 
 
+def _complaint_callback_occasions(now: dt.datetime, staff: _Staff):
+    """SVC-CB-1: the resident called back after a complaint's result: the owner reminded, the director told if late."""
+    pending = (
+        ServiceRequest.objects.filter(kind=ServiceRequest.Kind.COMPLAINT, complaint__callback_due_at__isnull=False)
+        .exclude(complaint__callbacks__made_at__gte=F("complaint__signed_off_at"))
+        .select_related("site", "complaint")
+    )
+    for escalate, rows in _occasions(pending, "complaint__callback_due_at", "site", now):
+        for item in rows:
+            due = item.complaint.callback_due_at
+            yield Occasion(
+                key=f"svc:complaint-callback-{'late' if escalate else 'soon'}:{item.pk}:{_stamp(due)}",
+                kind="svc_complaint_callback_overdue" if escalate else "svc_complaint_callback_due",
+                rule_id="SVC-CB-1",
+                site=item.site,
+                people=[item.owner_id, *(staff(item.site, Role.OFFICE_DIRECTOR) if escalate else [])],
+                params={"item": item.pk, "name": item.requester_name, "due": _stamp(due)},
+                link=_item_link(item),
+            )
+
+
 def _callback_occasions(now: dt.datetime, staff: _Staff):
     """SVC-CB-3: callbacks of completed repairs: the callers reminded, the office director told once late."""
     pending = Completion.objects.filter(callback__isnull=True).select_related("site", "repair__request")
@@ -164,7 +185,13 @@ def _rectification_occasions(now: dt.datetime, staff: _Staff):
 def deadline_notifications(*, now: dt.datetime) -> int:
     """Remind before and escalate after every open deadline; idempotent (run twice, notify once)."""
     staff = _Staff()
-    sources = (_reply_occasions, _complaint_occasions, _callback_occasions, _rectification_occasions)
+    sources = (
+        _reply_occasions,
+        _complaint_occasions,
+        _complaint_callback_occasions,
+        _callback_occasions,
+        _rectification_occasions,
+    )
     return sum(_send(occasion, now) for source in sources for occasion in source(now, staff))
 
 

@@ -63,6 +63,8 @@ def monthly_report_xlsx(report: MonthlyReport) -> bytes:
     sheet.append([_("Called back"), report.callbacks["called"]])
     sheet.append([_("Satisfied"), report.callbacks["satisfied"]])
     sheet.append([_("Satisfaction"), report.callbacks["satisfaction"] / 100])
+    sheet.append([_("Complaints called back (SVC-CB-1)"), report.complaints["called"]])
+    sheet.append([_("Complaint satisfaction"), report.complaints["satisfaction"] / 100])
     heading(_("Callback-rate compliance (SVC-CB-2)"))
     sheet.append([_("Role"), _("Callbacks"), _("Completed repairs"), _("Rate %"), _("Minimum %"), _("Met")])
     for rate in report.rates:

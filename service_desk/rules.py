@@ -85,6 +85,30 @@ def callback_deadline(*, completed_at: dt.datetime, category: str, days: int, zo
     )
 
 
+def complaint_callback_deadline(*, signed_off_at: dt.datetime, major: bool, days: int, zone: ZoneInfo) -> Deadline:
+    """SVC-CB-1: the resident is called back after the complaint is resolved, sooner for a major one; "within N days"
+    ends with the N-th calendar day after the sign-off (office time zone), as SVC-CB-3 reads it."""
+    day = local_day(signed_off_at, zone) + dt.timedelta(days=days)
+    text = (
+        _("SVC-CB-1: major complaint, call the resident back by the end of %(day)s.")
+        if major
+        else _("SVC-CB-1: call the resident back by the end of %(day)s.")
+    )
+    return Deadline(end_of_day(day, zone), "SVC-CB-1", text % {"day": _day(day)})
+
+
+def complaint_callback_refusal(*, satisfied: bool, reopen: bool, explanation: str) -> Refusal | None:
+    """SVC-CB-1: dissatisfaction leads to rectification (the work reopened) or an explanation when it cannot be
+    fixed at once."""
+    if not satisfied and not reopen and len(explanation.strip()) < 10:
+        return Refusal(
+            "SVC-CB-1",
+            _("SVC-CB-1: the resident is not satisfied: reopen the work, or explain why it cannot be fixed at once."),
+            "explanation",
+        )
+    return None
+
+
 def rectification_deadline(*, callback_at: dt.datetime, hours: int, zone: ZoneInfo) -> Deadline:
     """SVC-CB-5: the repair staff rectify within 24 hours of the callback being recorded."""
     due = callback_at + dt.timedelta(hours=hours)
@@ -401,3 +425,10 @@ def explain_callback(category: str, due_at: dt.datetime, zone: ZoneInfo) -> str:
         "category": labels.get(category, labels["other"]),
         "day": _day(local_day(due_at, zone)),
     }
+
+
+def explain_complaint_callback(due_at: dt.datetime, zone: ZoneInfo, *, major: bool) -> str:
+    day = _day(local_day(due_at, zone))
+    if major:
+        return _("SVC-CB-1: major complaint, call the resident back by the end of %(day)s.") % {"day": day}
+    return _("SVC-CB-1: call the resident back by the end of %(day)s.") % {"day": day}

@@ -61,8 +61,10 @@ def _shown_instant(world: World, instant: dt.datetime | None) -> str | None:
     return f"{local:%Y-%m-%d %H:%M}"
 
 
-def _expected_instant(world: World, value) -> str:
+def _expected_instant(world: World, value) -> str | None:
     """`2026-03-03 10:00`, or `end of 2026-03-05` (the last instant of that day), as written."""
+    if value is None or str(value) == "nobody":
+        return None
     text = str(value).strip()
     if text.startswith("end of "):
         return text
@@ -93,6 +95,8 @@ def office(
     rate_director: int = 10,
     rate_administrator: int = 30,
     rate_repair_lead: int = 60,
+    complaint_callback_days_major: int = 1,
+    complaint_callback_days_minor: int = 3,
 ):
     """The site is a property-service office with these settings (defaults as RULES.md says)."""
     values = dict(locals())
@@ -207,6 +211,28 @@ def sign_off(world: World, *, complaint, result: str = "Resolved"):
     """The resolver records the result and signs it off (SVC-COMP-1)."""
     return services.complaint_sign_off(
         complaint=_complaint(world, complaint), actor=world.actor(), resolution=str(result), now=world.now
+    )
+
+
+@fact("complaint_callback", actor=DESK)
+def complaint_callback(
+    world: World,
+    *,
+    complaint,
+    satisfied: bool = True,
+    suggestions: str = "",
+    reopen: bool = False,
+    explanation: str = "",
+):
+    """The resident called back after the complaint's result (SVC-CB-1)."""
+    return services.complaint_callback_record(
+        complaint=_complaint(world, complaint),
+        actor=world.actor(),
+        suggestions=str(suggestions),
+        satisfied=satisfied,
+        reopen=reopen,
+        explanation=str(explanation),
+        now=world.now,
     )
 
 
@@ -351,6 +377,8 @@ def change_settings(
     rate_director: int | None = None,
     rate_administrator: int | None = None,
     rate_repair_lead: int | None = None,
+    complaint_callback_days_major: int | None = None,
+    complaint_callback_days_minor: int | None = None,
 ):
     """The office director changes settings; deadlines already set stay as they were."""
     given = {k: int(v) for k, v in locals().items() if k in SETTING_FIELDS and v is not None}
@@ -412,6 +440,21 @@ def complaint_due(world: World, expected) -> list[Check]:
     return _deadline_check(world, "complaint due", expected, lambda n: _complaint(world, n).due_at)
 
 
+@expect("complaint_callback_due")
+def complaint_callback_due(world: World, expected) -> list[Check]:
+    """{complaint: `end of YYYY-MM-DD` or nobody}: when the resident is to be called back (SVC-CB-1)."""
+    return _deadline_check(world, "complaint callback due", expected, lambda n: _complaint(world, n).callback_due_at)
+
+
+@expect("complaint_signed_off")
+def complaint_signed_off(world: World, expected) -> list[Check]:
+    """{complaint: true/false}: whether the result stands signed off (a reopened complaint's does not)."""
+    return [
+        same(f"{name} signed off", bool(value), _complaint(world, name).signed_off_at is not None)
+        for name, value in _mapping("complaint_signed_off", expected).items()
+    ]
+
+
 def _latest_completion(world: World, name):
     return _repair(world, name).completions.order_by("-round").first()
 
@@ -434,6 +477,7 @@ def explains(world: World, expected) -> list[Check]:
     for name, text in _mapping("explains", expected).items():
         item = selectors.item_detail(site=world.site, item_id=_request(world, name).pk)
         sentences = [item.reply_explanation, getattr(item, "complaint_explanation", "")]
+        sentences.append(getattr(item, "complaint_callback_explanation", ""))
         sentences += [c.explanation for c in item.completions]
         sentences += [c.notice.text for c in item.completions if c.notice]
         found = next((s for s in sentences if str(text) in str(s)), None)

@@ -16,6 +16,7 @@ from .models import (
     Appointment,
     Callback,
     Complaint,
+    ComplaintCallback,
     Completion,
     DutyOuting,
     DutyShift,
@@ -82,10 +83,17 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
         return None
     item.site = site
     item.inspections = []
+    item.complaint_callbacks = []
+    item.complaint_callback_pending = False
     item.appointments = []
     item.completions = []
     if item.kind == ServiceRequest.Kind.COMPLAINT:
         item.inspections = list(item.complaint.inspections.select_related("inspected_by"))
+        item.complaint_callbacks = list(item.complaint.callbacks.select_related("made_by"))
+        signed_off = item.complaint.signed_off_at
+        item.complaint_callback_pending = signed_off is not None and not any(
+            b.made_at >= signed_off for b in item.complaint_callbacks
+        )
     if item.kind == ServiceRequest.Kind.REPAIR:
         item.appointments = list(Appointment.objects.filter(repair=item.repair).select_related("made_by"))
         item.completions = list(
@@ -101,9 +109,12 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
     item.changes = list(item.history.select_related("history_user").order_by("-history_date")[:20])
     item.reply_explanation = rules.explain_reply(item.reply_due_at, site.zone)
     if item.kind == ServiceRequest.Kind.COMPLAINT:
-        item.complaint_explanation = rules.explain_complaint(
-            item.complaint.due_at, site.zone, major=item.complaint.severity == Complaint.Severity.MAJOR
-        )
+        major = item.complaint.severity == Complaint.Severity.MAJOR
+        item.complaint_explanation = rules.explain_complaint(item.complaint.due_at, site.zone, major=major)
+        if item.complaint.callback_due_at:
+            item.complaint_callback_explanation = rules.explain_complaint_callback(
+                item.complaint.callback_due_at, site.zone, major=major
+            )
     return item
 
 
@@ -260,7 +271,13 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
         on_time=Count("pk", filter=Q(signed_off_at__lte=F("due_at"))),
         overdue=Count("pk", filter=Q(signed_off_at__isnull=True, due_at__lt=cutoff)),
     )
+    complaints.update(
+        ComplaintCallback.objects.filter(complaint__in=complaints_q).aggregate(
+            called=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True))
+        )
+    )
     complaints["rate"] = _rate(complaints["on_time"], complaints["total"])
+    complaints["satisfaction"] = _rate(complaints["satisfied"], complaints["called"])
     repair_rows = Repair.objects.filter(request__in=month_items).values_list("category").annotate(n=Count("pk"))
     rep_labels = dict(Repair.Category.choices)
     repairs_by_category = [(str(rep_labels.get(c, c)), n) for c, n in sorted(repair_rows.order_by())]

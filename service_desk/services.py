@@ -23,6 +23,7 @@ from .models import (
     Appointment,
     Callback,
     Complaint,
+    ComplaintCallback,
     ComplaintInspection,
     Completion,
     DutyOuting,
@@ -335,11 +336,56 @@ def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, now) -> 
             )
         )
     refuse(refusals)
+    site = complaint.request.site
+    settings = office_settings(site)
+    major = complaint.severity == Complaint.Severity.MAJOR
+    days = settings.complaint_callback_days_major if major else settings.complaint_callback_days_minor
+    callback = rules.complaint_callback_deadline(signed_off_at=now, major=major, days=days, zone=site.zone)
     complaint.resolution = resolution.strip()
     complaint.resolved_by = actor
     complaint.signed_off_at = now
-    complaint.save(update_fields=["resolution", "resolved_by", "signed_off_at"])
+    complaint.callback_due_at = callback.due_at
+    complaint.save(update_fields=["resolution", "resolved_by", "signed_off_at", "callback_due_at"])
     return complaint
+
+
+@transaction.atomic
+def complaint_callback_record(
+    *, complaint: Complaint, actor, suggestions: str, satisfied: bool, reopen: bool, explanation: str, now
+) -> ComplaintCallback:
+    """Call the resident back after the complaint was resolved (SVC-CB-1): their suggestions and satisfaction; a
+    dissatisfied resident's complaint is reopened, or the reason it cannot be fixed at once explained."""
+    _may_handle(actor, complaint.request)
+    complaint = _complaint_locked(complaint)
+    refusals = []
+    if complaint.signed_off_at is None:
+        refusals.append(
+            rules.Refusal("SVC-CB-1", _("SVC-CB-1: the resident is called back once the result is signed off."))
+        )
+    elif complaint.callbacks.filter(made_at__gte=complaint.signed_off_at).exists():
+        refusals.append(rules.Refusal("SVC-CB-1", _("This result was called back already.")))
+    refusal = rules.complaint_callback_refusal(satisfied=satisfied, reopen=reopen, explanation=explanation)
+    if refusal:
+        refusals.append(refusal)
+    refuse(refusals)
+    callback = ComplaintCallback.objects.create(
+        complaint=complaint,
+        made_at=now,
+        made_by=actor,
+        suggestions=suggestions.strip(),
+        satisfied=satisfied,
+        reopened=reopen and not satisfied,
+        explanation=explanation.strip(),
+    )
+    if callback.reopened:  # the result was not good enough: resolve it again, and sign it off again
+        complaint.signed_off_at = None
+        complaint.callback_due_at = None
+        complaint.save(update_fields=["signed_off_at", "callback_due_at"])
+        request = ServiceRequest.objects.select_for_update().get(pk=complaint.request_id)
+        if request.closed_at is not None:
+            request.closed_at = request.replied_at = None
+            request.save(update_fields=["closed_at", "replied_at"])
+    return callback
 
 
 # --- repairs (SVC-REP-1/2) ----------------------------------------------------------------------------------------

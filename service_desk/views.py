@@ -29,6 +29,7 @@ from .forms import (
     ActionForm,
     CallbackForm,
     CloseForm,
+    ComplaintCallbackForm,
     CompleteForm,
     InspectionForm,
     LiaisonForm,
@@ -204,6 +205,19 @@ ACTIONS: dict[str, Action] = {
             complaint=_complaint(item), actor=user, resolution=d["resolution"], now=now
         ),
         gettext_lazy("Result signed off (SVC-COMP-1)."),
+    ),
+    "complaint_callback": Action(
+        ComplaintCallbackForm,
+        lambda item, user, d, now: services.complaint_callback_record(
+            complaint=_complaint(item),
+            actor=user,
+            suggestions=d["suggestions"],
+            satisfied=yes_no(d["satisfied"]) is True,
+            reopen=d["reopen"],
+            explanation=d["explanation"],
+            now=now,
+        ),
+        gettext_lazy("Callback recorded (SVC-CB-1)."),
     ),
     "reschedule": Action(
         RescheduleForm,

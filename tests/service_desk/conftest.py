@@ -113,6 +113,20 @@ def register_question(office, actor, now, **extra):
     )
 
 
+def register_complaint(office, actor, now, **extra):
+    return services.request_register(
+        site=office,
+        actor=actor,
+        kind="complaint",
+        requester_name=extra.pop("requester_name", "Mr Zhou"),
+        content=extra.pop("content", "Lift broken for 3 days"),
+        category=extra.pop("category", "facilities"),
+        severity=extra.pop("severity", "minor"),
+        now=now,
+        **extra,
+    )
+
+
 def callback_form(**overrides) -> dict:
     form = {
         "inspected_on_site": True,

@@ -8,7 +8,7 @@ from salesoffice.models import Notification
 from service_desk import reminders, services, tasks
 
 from ..conftest import at
-from .conftest import callback_form, register_question, register_repair
+from .conftest import callback_form, register_complaint, register_question, register_repair
 
 
 def kinds_for(user) -> list[str]:
@@ -49,16 +49,7 @@ def test_a_closed_request_is_not_chased(office, desk_staff, director):
 
 
 def test_a_complaint_escalates_after_its_deadline_SVC_COMP_1(office, desk_staff, director):
-    services.request_register(
-        site=office,
-        actor=desk_staff,
-        kind="complaint",
-        requester_name="Zhou",
-        content="Noise",
-        category="neighbours",
-        severity="minor",
-        now=at(2, 10),
-    )
+    register_complaint(office, desk_staff, at(2, 10), category="neighbours")
     reminders.deadline_notifications(now=at(5, 10, 1))
     reminders.deadline_notifications(now=at(5, 10, 2))
     assert Notification.objects.filter(kind="svc_complaint_overdue", recipient=director).count() == 1

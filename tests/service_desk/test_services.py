@@ -22,7 +22,7 @@ from service_desk.models import (
 )
 
 from ..conftest import at, make_user
-from .conftest import callback_form, register_question, register_repair
+from .conftest import callback_form, register_complaint, register_question, register_repair
 
 
 @pytest.fixture(autouse=True)
@@ -105,17 +105,12 @@ def test_an_important_visit_is_reported_to_leadership_SVC_VIS_1(office, desk_sta
 
 
 def complaint(office, actor, now, **extra):
-    return services.request_register(
-        site=office,
-        actor=actor,
-        kind="complaint",
-        requester_name="Mr Zhou",
-        content="Lift broken for 3 days",
-        category=extra.pop("category", "facilities"),
-        severity=extra.pop("severity", "major"),
-        now=now,
-        **extra,
-    )
+    return register_complaint(office, actor, now, **{"severity": "major", **extra})
+
+
+def call_back(item, actor, now, **overrides):
+    form = {"suggestions": "", "satisfied": True, "reopen": False, "explanation": ""}
+    return services.complaint_callback_record(complaint=item.complaint, actor=actor, now=now, **{**form, **overrides})
 
 
 def test_a_major_complaint_goes_to_the_office_head_who_sets_the_action_SVC_COMP_1(
@@ -368,3 +363,26 @@ def test_people_of_another_office_cannot_be_given_work_here(office, other_office
     with pytest.raises(ValidationError) as exc:
         services.request_route(item=item, actor=desk_staff, department="Engineering", assignee=stranger, now=at(2, 11))
     assert "assignee" in messages_of(exc)
+
+
+def test_a_resolved_complaint_is_called_back_by_severity_SVC_CB_1(office, desk_staff):
+    item = complaint(office, desk_staff, at(2, 10), severity="minor")
+    with pytest.raises(ValidationError, match="once the result is signed off"):
+        call_back(item, desk_staff, at(2, 11))
+    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 23, 59))
+    item.complaint.refresh_from_db()
+    assert item.complaint.callback_due_at == at(6, 0) - dt.timedelta(microseconds=1)  # end of the 3rd day after
+
+
+def test_a_dissatisfied_complaint_callback_reopens_or_explains_SVC_CB_1(office, desk_staff):
+    item = complaint(office, desk_staff, at(2, 10))
+    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 16))
+    services.request_close(item=item, actor=desk_staff, reply="Fixed", solved=True, now=at(2, 17))
+    with pytest.raises(ValidationError) as exc:
+        call_back(item, desk_staff, at(3, 9), satisfied=False)
+    assert "SVC-CB-1" in messages_of(exc)["explanation"][0]
+    call_back(item, desk_staff, at(3, 9), satisfied=False, reopen=True, suggestions="Still noisy")
+    item.refresh_from_db()
+    item.complaint.refresh_from_db()
+    assert item.closed_at is None and item.complaint.signed_off_at is None
+    assert item.complaint.callbacks.get().reopened

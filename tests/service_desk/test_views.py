@@ -9,7 +9,7 @@ from service_desk import services
 from service_desk.models import Appointment, Callback, Completion, DutyShift, RectificationNotice, ServiceRequest
 
 from ..conftest import at, make_user
-from .conftest import SIGNATURE, callback_form, register_question, register_repair
+from .conftest import SIGNATURE, callback_form, register_complaint, register_question, register_repair
 
 pytestmark = pytest.mark.usefixtures("clock")  # the pages' clock: 2 March 2026, 10:00
 
@@ -175,15 +175,7 @@ def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead):
 
 
 def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, desk_staff):
-    item = services.request_register(
-        site=office,
-        actor=desk_staff,
-        kind="complaint",
-        requester_name="Zhou",
-        content="Noise",
-        category="neighbours",
-        now=at(2, 9),
-    )
+    item = register_complaint(office, desk_staff, at(2, 9), category="neighbours")
     response = browser_as(desk_staff).post(
         url("item_action", office, item_id=item.pk, action="close"), {"reply": "Done", "solved": "yes"}
     )
@@ -324,6 +316,8 @@ def test_settings_page_saves_with_history(browser_as, office, director, django_a
             ("rate_director", 10),
             ("rate_administrator", 30),
             ("rate_repair_lead", 60),
+            ("complaint_callback_days_major", 1),
+            ("complaint_callback_days_minor", 3),
         ]
     }
     assert c.post(url("settings", office), data).status_code == 302
@@ -336,7 +330,7 @@ def test_settings_page_saves_with_history(browser_as, office, director, django_a
 def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, completed, django_assert_num_queries):
     services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form())
     c = browser_as(director)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = c.get(url("report", office), {"month": "2026-03"})
     text = response.content.decode()
     assert "SVC-CB-2: Repair lead called back 1 of 1 completed repairs (100.0%), minimum 60%: met." in text
@@ -344,7 +338,7 @@ def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, co
         "SVC-CB-2: Office director called back 0 of 1 completed repairs (0.0%), minimum 10%: below the minimum." in text
     )
     assert "<svg" in text
-    with django_assert_num_queries(14):  # the page's, without the unread-notifications count
+    with django_assert_num_queries(15):  # the page's, without the unread-notifications count
         xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert Completion.objects.count() == 1
@@ -356,3 +350,19 @@ def test_the_menu_shows_only_the_pages_the_role_opens(browser_as, office, desk_s
     assert url("report", office) not in desk_menu and url("callbacks", office) not in desk_menu
     director_menu = browser_as(director).get(reverse("home")).content.decode()
     assert url("report", office) in director_menu and url("settings", office) in director_menu
+
+
+def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk_staff):
+    item = register_complaint(office, desk_staff, at(1, 9), category="neighbours")
+    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Talked", now=at(1, 12))
+    services.request_close(item=item, actor=desk_staff, reply="Solved", solved=True, now=at(1, 13))
+    c = browser_as(desk_staff)
+    page = c.get(url("item", office, item_id=item.pk)).content.decode()
+    assert "SVC-CB-1: call the resident back by the end of 2026-03-04." in page
+    assert 'data-testid="form-complaint_callback"' in page
+    refused = c.post(url("item_action", office, item_id=item.pk, action="complaint_callback"), {"satisfied": "no"})
+    assert refused.status_code == 422
+    assert refused.context["forms"]["complaint_callback"].errors["explanation"]
+    ok = c.post(url("item_action", office, item_id=item.pk, action="complaint_callback"), {"satisfied": "yes"})
+    assert ok.status_code == 302
+    assert 'data-testid="form-complaint_callback"' not in c.get(url("item", office, item_id=item.pk)).content.decode()
