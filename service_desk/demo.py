@@ -113,6 +113,16 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
                 services.request_close(
                     item=item, actor=owner, reply="已处理", solved=True, now=morning + dt.timedelta(hours=21)
                 )
+                if day > 6:  # the resident called back (SVC-CB-1); now and then not satisfied, with the reason
+                    services.complaint_callback_record(
+                        complaint=item.complaint,
+                        actor=owner,
+                        suggestions="希望加强夜间巡查",
+                        satisfied=day % 5 != 0,
+                        reopen=False,
+                        explanation="" if day % 5 else "需业主委员会表决，已说明原因",
+                        now=morning + dt.timedelta(days=1),
+                    )
         else:
             kind = ["question", "visit", "letter"][day // 3 % 3]
             item = services.request_register(
