@@ -1,0 +1,322 @@
+"""Reads for the desk's pages and the monthly report: bounded queries (annotate, aggregate), no per-row reads."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from salesoffice.models import NAME_FIELDS, Site, display_name_of
+from salesoffice.roles import Role
+from salesoffice.timeutil import month_bounds
+
+from . import rules
+from .models import (
+    Appointment,
+    Callback,
+    Complaint,
+    ComplaintCallback,
+    Completion,
+    DutyOuting,
+    DutyShift,
+    OfficeSettings,
+    RectificationNotice,
+    Repair,
+    ServiceRequest,
+)
+
+
+def settings_of(site: Site) -> OfficeSettings:
+    """The office's settings (defaults when none were saved yet), without writing."""
+    try:
+        return site.service_settings
+    except OfficeSettings.DoesNotExist:
+        return OfficeSettings(site=site)
+
+
+def my_open_items(*, site: Site, user) -> QuerySet[ServiceRequest]:
+    """SVC-FIRST-1: the open requests the user owns or was routed, soonest reply deadline first."""
+    return (
+        ServiceRequest.objects.filter(site=site, closed_at__isnull=True)
+        .filter(Q(owner=user) | Q(assignee=user))
+        .select_related("complaint", "repair")
+        .only(
+            "id",
+            "kind",
+            "requester_name",
+            "content",
+            "registered_at",
+            "reply_due_at",
+            "department",
+            "owner_id",
+            "assignee_id",
+            "site_id",
+            "complaint__severity",
+            "complaint__due_at",
+            "repair__status",
+            "repair__category",
+        )
+        .order_by("reply_due_at", "pk")
+    )
+
+
+def office_items(*, site: Site, kind: str = "", status: str = "") -> QuerySet[ServiceRequest]:
+    items = ServiceRequest.objects.filter(site=site).select_related("owner", "assignee")
+    if kind:
+        items = items.filter(kind=kind)
+    if status == "open":
+        items = items.filter(closed_at__isnull=True)
+    elif status == "closed":
+        items = items.filter(closed_at__isnull=False)
+    return items.order_by("-registered_at", "-pk")
+
+
+def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
+    """One request with everything its page shows, in a fixed number of queries."""
+    item = (
+        ServiceRequest.objects.filter(site=site, pk=item_id)
+        .select_related("owner", "assignee", "complaint__action_responsible", "complaint__resolved_by", "repair")
+        .first()
+    )
+    if item is None:
+        return None
+    item.site = site
+    item.inspections = []
+    item.complaint_callbacks = []
+    item.complaint_callback_pending = False
+    item.appointments = []
+    item.completions = []
+    if item.kind == ServiceRequest.Kind.COMPLAINT:
+        item.inspections = list(item.complaint.inspections.select_related("inspected_by"))
+        item.complaint_callbacks = list(item.complaint.callbacks.select_related("made_by"))
+        signed_off = item.complaint.signed_off_at
+        item.complaint_callback_pending = signed_off is not None and not any(
+            b.made_at >= signed_off for b in item.complaint_callbacks
+        )
+    if item.kind == ServiceRequest.Kind.REPAIR:
+        item.appointments = list(Appointment.objects.filter(repair=item.repair).select_related("made_by"))
+        item.completions = list(
+            Completion.objects.filter(repair=item.repair).select_related(
+                "completed_by", "callback__made_by", "callback__rectification__addressed_to"
+            )
+        )
+        for completion in item.completions:
+            completion.cb = _related(completion, "callback")
+            completion.notice = _related(completion.cb, "rectification") if completion.cb else None
+            completion.explanation = rules.explain_callback(item.repair.category, completion.callback_due_at, site.zone)
+    # Who changed the request and when (simple_history), newest first.
+    item.changes = list(item.history.select_related("history_user").order_by("-history_date")[:20])
+    item.reply_explanation = rules.explain_reply(item.reply_due_at, site.zone)
+    if item.kind == ServiceRequest.Kind.COMPLAINT:
+        major = item.complaint.severity == Complaint.Severity.MAJOR
+        item.complaint_explanation = rules.explain_complaint(item.complaint.due_at, site.zone, major=major)
+        if item.complaint.callback_due_at:
+            item.complaint_callback_explanation = rules.explain_complaint_callback(
+                item.complaint.callback_due_at, site.zone, major=major
+            )
+    return item
+
+
+def _related(obj, name: str):
+    """A reverse one-to-one read with select_related, or None when there is none."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+@dataclass
+class DutyBoard:
+    now_on_duty: list[tuple[DutyShift, rules.OnDuty]]
+    upcoming: list[DutyShift]
+
+
+def duty_board(*, site: Site, now: dt.datetime, upcoming: int = 20) -> DutyBoard:
+    """SVC-DUTY-1: who is on duty now and the number to call, and the coming shifts. Two queries."""
+    shifts = list(
+        DutyShift.objects.filter(site=site, ends_at__gt=now)
+        .select_related("person")
+        .prefetch_related(Prefetch("outings", queryset=DutyOuting.objects.order_by("-left_at")))
+        .order_by("starts_at", "pk")[: upcoming + 20]
+    )
+    facts = []
+    for shift in shifts:
+        latest = shift.outings.all()[0] if shift.outings.all() else None
+        facts.append(
+            {
+                "id": shift.pk,
+                "person_id": shift.person_id,
+                "name": display_name_of(shift.person.first_name, shift.person.last_name, shift.person.username),
+                "kind": shift.kind,
+                "starts_at": shift.starts_at,
+                "ends_at": shift.ends_at,
+                "duty_phone": shift.duty_phone,
+                "outing": None
+                if latest is None
+                else {
+                    "left_at": latest.left_at,
+                    "returned_at": latest.returned_at,
+                    "forwarded_to": latest.forwarded_to,
+                    "radio": latest.radio,
+                },
+            }
+        )
+    by_id = {s.pk: s for s in shifts}
+    on_duty = [f for f in facts if f["starts_at"] <= now < f["ends_at"]]
+    calls = rules.who_to_call(shifts=on_duty, now=now)
+    return DutyBoard(
+        now_on_duty=[(by_id[f["id"]], call) for f, call in zip(on_duty, calls, strict=True)],
+        upcoming=[s for s in shifts if s.starts_at > now][:upcoming],
+    )
+
+
+def pending_callbacks(*, site: Site) -> QuerySet[Completion]:
+    """SVC-CB-3: completed repairs awaiting their callback, soonest deadline first."""
+    return (
+        Completion.objects.filter(site=site, callback__isnull=True)
+        .select_related("repair__request", "completed_by")
+        .order_by("callback_due_at", "pk")
+    )
+
+
+def rectification_notices(*, site: Site, user, everyone: bool) -> QuerySet[RectificationNotice]:
+    notices = RectificationNotice.objects.filter(site=site).select_related(
+        "addressed_to", "callback__completion__repair__request"
+    )
+    if not everyone:
+        notices = notices.filter(addressed_to=user)
+    return notices.order_by(F("rectified_at").asc(nulls_first=True), "due_at", "pk")
+
+
+def user_names(user_ids) -> dict[int, str]:
+    rows = get_user_model().objects.filter(pk__in=set(user_ids)).values_list("pk", *NAME_FIELDS)
+    return {pk: display_name_of(*names) for pk, *names in rows}
+
+
+# --- the monthly report (SVC-CB-1, SVC-CB-2) --------------------------------------------------------------------
+
+
+def callback_rates_for_month(*, site: Site, year: int, month: int) -> list[rules.RoleRate]:
+    """SVC-CB-2: over the repairs completed in the month, each callback role's callbacks. Two queries."""
+    start, end = month_bounds(year, month, site.zone)
+    completions = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end)
+    completed = completions.count()
+    by_role = dict(
+        Callback.objects.filter(completion__in=completions).values_list("role").annotate(n=Count("pk")).order_by()
+    )
+    settings = settings_of(site)
+    minimums = {
+        Role.OFFICE_DIRECTOR: settings.rate_director,
+        Role.ADMINISTRATOR: settings.rate_administrator,
+        Role.REPAIR_LEAD: settings.rate_repair_lead,
+    }
+    return rules.callback_rates(completed=completed, callbacks_by_role=by_role, minimums=minimums)
+
+
+def my_callbacks_in_month(*, site: Site, user, year: int, month: int) -> int:
+    """SVC-CB-2: the person's own callbacks of the repairs completed in the month (shown beside the role's rate)."""
+    start, end = month_bounds(year, month, site.zone)
+    return Callback.objects.filter(
+        made_by=user, completion__site=site, completion__completed_at__gte=start, completion__completed_at__lt=end
+    ).count()
+
+
+@dataclass
+class MonthlyReport:
+    site: Site
+    year: int
+    month: int
+    by_kind: list[tuple[str, str, int]]  # (kind, label, count)
+    complaints_by_category: list[tuple[str, int]]
+    repairs_by_category: list[tuple[str, int]]
+    replies: dict  # total, on_time, late, open, rate
+    complaints: dict
+    callbacks: dict
+    overdue: list[ServiceRequest]
+    rates: list[rules.RoleRate]
+    per_person: list[tuple[str, str, int]] = field(default_factory=list)  # (role, name, callbacks)
+
+    @property
+    def total(self) -> int:
+        return sum(n for _k, _l, n in self.by_kind)
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overdue_limit: int = 50) -> MonthlyReport:
+    """Requests by kind and category, on-time rates, overdue items, callbacks and satisfaction, and callback-rate
+    compliance per role (SVC-CB-1/2), for the requests registered and repairs completed in the month."""
+    start, end = month_bounds(year, month, site.zone)
+    cutoff = min(now, end)  # a month still running is judged as of now
+    month_items = ServiceRequest.objects.filter(site=site, registered_at__gte=start, registered_at__lt=end)
+    kinds = dict(month_items.values_list("kind").annotate(n=Count("pk")).order_by())
+    by_kind = [(k, str(label), kinds.get(k, 0)) for k, label in ServiceRequest.Kind.choices]
+    replies = month_items.aggregate(
+        total=Count("pk"),
+        on_time=Count("pk", filter=Q(replied_at__lte=F("reply_due_at"))),
+        late=Count("pk", filter=Q(replied_at__gt=F("reply_due_at"))),
+        overdue=Count("pk", filter=Q(replied_at__isnull=True, reply_due_at__lt=cutoff)),
+    )
+    replies["rate"] = _rate(replies["on_time"], replies["total"])
+    complaints_q = Complaint.objects.filter(request__in=month_items)
+    complaint_rows = complaints_q.values_list("category").annotate(n=Count("pk")).order_by()
+    cat_labels = dict(Complaint.Category.choices)
+    complaints_by_category = [(str(cat_labels.get(c, c)), n) for c, n in sorted(complaint_rows)]
+    complaints = complaints_q.aggregate(
+        total=Count("pk"),
+        major=Count("pk", filter=Q(severity=Complaint.Severity.MAJOR)),
+        on_time=Count("pk", filter=Q(signed_off_at__lte=F("due_at"))),
+        overdue=Count("pk", filter=Q(signed_off_at__isnull=True, due_at__lt=cutoff)),
+    )
+    complaints.update(
+        ComplaintCallback.objects.filter(complaint__in=complaints_q).aggregate(
+            called=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True))
+        )
+    )
+    complaints["rate"] = _rate(complaints["on_time"], complaints["total"])
+    complaints["satisfaction"] = _rate(complaints["satisfied"], complaints["called"])
+    repair_rows = Repair.objects.filter(request__in=month_items).values_list("category").annotate(n=Count("pk"))
+    rep_labels = dict(Repair.Category.choices)
+    repairs_by_category = [(str(rep_labels.get(c, c)), n) for c, n in sorted(repair_rows.order_by())]
+    completions = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end)
+    callbacks = completions.aggregate(
+        completed=Count("pk"),
+        called=Count("callback"),
+        on_time=Count("callback", filter=Q(callback__made_at__lte=F("callback_due_at"))),
+        satisfied=Count("callback", filter=Q(callback__satisfied=True)),
+        overdue=Count("pk", filter=Q(callback__isnull=True, callback_due_at__lt=cutoff)),
+    )
+    callbacks["rate"] = _rate(callbacks["called"], callbacks["completed"])
+    callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["called"])
+    callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["called"])
+    per_person_rows = (
+        Callback.objects.filter(completion__in=completions)
+        .values_list("role", "made_by")
+        .annotate(n=Count("pk"))
+        .order_by("role", "-n")
+    )
+    names = user_names(uid for _r, uid, _n in per_person_rows)
+    overdue = list(
+        ServiceRequest.objects.filter(
+            site=site, closed_at__isnull=True, reply_due_at__lt=cutoff, replied_at__isnull=True
+        )
+        .select_related("owner")
+        .order_by("reply_due_at")[:overdue_limit]
+    )
+    return MonthlyReport(
+        site=site,
+        year=year,
+        month=month,
+        by_kind=by_kind,
+        complaints_by_category=complaints_by_category,
+        repairs_by_category=repairs_by_category,
+        replies=replies,
+        complaints=complaints,
+        callbacks=callbacks,
+        overdue=overdue,
+        rates=callback_rates_for_month(site=site, year=year, month=month),
+        per_person=[(role, names.get(uid, "?"), n) for role, uid, n in per_person_rows],
+    )

@@ -1,0 +1,481 @@
+"""The desk's pages: thin — access check, form, service, render or redirect."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from salesoffice.access import user_roles
+from salesoffice.timeutil import local_day
+
+from . import rules, selectors, services
+from .access import (
+    completion_for_site_or_404,
+    item_for_user_or_404,
+    notice_for_site_or_404,
+    office_or_403,
+    shift_for_site_or_404,
+)
+from .forms import (
+    ActionForm,
+    CallbackForm,
+    CloseForm,
+    ComplaintCallbackForm,
+    CompleteForm,
+    InspectionForm,
+    LiaisonForm,
+    OutingForm,
+    OwnerForm,
+    RectifyForm,
+    RequestForm,
+    RescheduleForm,
+    RouteForm,
+    SettingsForm,
+    ShiftForm,
+    SignOffForm,
+    add_service_errors,
+    yes_no,
+)
+from .models import ServiceRequest
+
+PAGE_SIZE = 25
+
+
+def _valid(form, site) -> bool:
+    # A time typed on the page is the office's local time.
+    with timezone.override(site.zone):
+        return form.is_valid()
+
+
+@login_required
+def desk(request: HttpRequest, site: str) -> HttpResponse:
+    """SVC-FIRST-1 and SVC-DUTY-1: my open items with their reply deadlines, and who is on duty to call."""
+    office = office_or_403(request.user, site)
+    now = timezone.now()
+    settings = selectors.settings_of(office)
+    page = Paginator(selectors.my_open_items(site=office, user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for item in page:
+        item.state = rules.deadline_state(
+            due_at=item.reply_due_at, done_at=None, now=now, remind_hours=settings.reminder_hours
+        )
+    context = {"site": office, "page": page, "duty": selectors.duty_board(site=office, now=now, upcoming=0), "now": now}
+    return render(request, "service_desk/desk.html", context)
+
+
+@login_required
+def register(request: HttpRequest, site: str) -> HttpResponse:
+    """One form for every kind of request; whoever registers it owns it (SVC-FIRST-1)."""
+    office = office_or_403(request.user, site)
+    form = RequestForm(request.POST or None, site=office, initial={"kind": request.GET.get("kind", "question")})
+    if request.method == "POST" and _valid(form, office):
+        data = form.cleaned_data
+        try:
+            item = services.request_register(
+                site=office,
+                actor=request.user,
+                kind=data["kind"],
+                channel=data["channel"],
+                requester_name=data["requester_name"],
+                phone=data["phone"],
+                address=data["address"],
+                content=data["content"],
+                important=data["important"],
+                category=data[form.category_field()],
+                severity=data["severity"] or "minor",
+                other_organisation=data["other_organisation"],
+                appointment=data["appointment"],
+                repair_staff=data["repair_staff"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"category": form.category_field()})
+        else:
+            messages.success(request, _("Registered; you are its first-contact owner (SVC-FIRST-1)."))
+            return redirect("service_desk:item", site=office.code, item_id=item.pk)
+    return render(request, "service_desk/register.html", {"site": office, "form": form})
+
+
+@login_required
+def items(request: HttpRequest, site: str) -> HttpResponse:
+    """Every request of the office, filtered by kind and status (managers)."""
+    office = office_or_403(request.user, site, "service_desk.view_all_requests")
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    rows = selectors.office_items(site=office, kind=kind if kind in ServiceRequest.Kind.values else "", status=status)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "site": office,
+        "page": page,
+        "kind": kind,
+        "status": status,
+        "kinds": ServiceRequest.Kind.choices,
+        "extra_query": f"kind={kind}&status={status}",
+        "now": timezone.now(),
+    }
+    return render(request, "service_desk/items.html", context)
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    call: Callable
+    done: str
+    needs_site: bool = False
+
+
+def _complaint(item):
+    if item.kind != ServiceRequest.Kind.COMPLAINT:
+        raise Http404("Not a complaint")
+    return item.complaint
+
+
+def _repair(item):
+    if item.kind != ServiceRequest.Kind.REPAIR:
+        raise Http404("Not a repair")
+    return item.repair
+
+
+ACTIONS: dict[str, Action] = {
+    "route": Action(
+        RouteForm,
+        lambda item, user, d, now: services.request_route(
+            item=item, actor=user, department=d["department"], assignee=d["assignee"], now=now
+        ),
+        gettext_lazy("Routed; you remain the first-contact owner (SVC-FIRST-1)."),
+        needs_site=True,
+    ),
+    "owner": Action(
+        OwnerForm,
+        lambda item, user, d, now: services.request_change_owner(item=item, actor=user, new_owner=d["owner"], now=now),
+        gettext_lazy("The owner was changed."),
+        needs_site=True,
+    ),
+    "close": Action(
+        CloseForm,
+        lambda item, user, d, now: services.request_close(
+            item=item, actor=user, reply=d["reply"], solved=yes_no(d["solved"]), now=now
+        ),
+        gettext_lazy("Replied and closed."),
+    ),
+    "corrective_action": Action(
+        ActionForm,
+        lambda item, user, d, now: services.complaint_set_action(
+            complaint=_complaint(item),
+            actor=user,
+            corrective_action=d["corrective_action"],
+            responsible=d["responsible"],
+            due_at=d["due_at"],
+            now=now,
+        ),
+        gettext_lazy("Corrective action recorded (SVC-COMP-1)."),
+        needs_site=True,
+    ),
+    "inspection": Action(
+        InspectionForm,
+        lambda item, user, d, now: services.complaint_inspect(
+            complaint=_complaint(item),
+            actor=user,
+            findings=d["findings"],
+            corrective_report=d["corrective_report"],
+            now=now,
+        ),
+        gettext_lazy("Inspection recorded (SVC-COMP-1)."),
+    ),
+    "liaison": Action(
+        LiaisonForm,
+        lambda item, user, d, now: services.complaint_liaise(
+            complaint=_complaint(item), actor=user, liaison=d["liaison"], now=now
+        ),
+        gettext_lazy("Liaison recorded (SVC-COMP-1)."),
+    ),
+    "sign_off": Action(
+        SignOffForm,
+        lambda item, user, d, now: services.complaint_sign_off(
+            complaint=_complaint(item), actor=user, resolution=d["resolution"], now=now
+        ),
+        gettext_lazy("Result signed off (SVC-COMP-1)."),
+    ),
+    "complaint_callback": Action(
+        ComplaintCallbackForm,
+        lambda item, user, d, now: services.complaint_callback_record(
+            complaint=_complaint(item),
+            actor=user,
+            suggestions=d["suggestions"],
+            satisfied=yes_no(d["satisfied"]) is True,
+            reopen=d["reopen"],
+            explanation=d["explanation"],
+            now=now,
+        ),
+        gettext_lazy("Callback recorded (SVC-CB-1)."),
+    ),
+    "reschedule": Action(
+        RescheduleForm,
+        lambda item, user, d, now: services.repair_reschedule(
+            repair=_repair(item),
+            actor=user,
+            reason=d["reason"],
+            notice_method=d["notice_method"],
+            notice_text=d["notice_text"],
+            new_at=d["new_appointment"],
+            now=now,
+        ),
+        gettext_lazy("New appointment made; the missed one is kept (SVC-REP-2)."),
+    ),
+    "complete": Action(
+        CompleteForm,
+        lambda item, user, d, now: services.repair_complete(
+            repair=_repair(item), actor=user, work_done=d["work_done"], charges=d["charges"], now=now
+        ),
+        gettext_lazy("Repair completed; its callback is due (SVC-CB-3)."),
+    ),
+}
+
+
+def _item_page(request, office, item, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    now = timezone.now()
+    forms = {
+        name: (action.form(site=office) if action.needs_site else action.form())
+        for name, action in ACTIONS.items()
+        if name != "owner"
+    }
+    forms.update(bound or {})
+    settings = selectors.settings_of(office)
+    item.state = rules.deadline_state(
+        due_at=item.reply_due_at, done_at=item.replied_at, now=now, remind_hours=settings.reminder_hours
+    )
+    context = {
+        "site": office,
+        "item": item,
+        "forms": forms,
+        "now": now,
+        "may_head": request.user.has_perm("service_desk.handle_complaints"),
+        "may_repair": request.user.has_perm("service_desk.work_repairs"),
+        "may_callback": rules.callback_role(user_roles(request.user)) is not None,
+    }
+    return render(request, "service_desk/item.html", context, status=status)
+
+
+@login_required
+def item(request: HttpRequest, site: str, item_id: int) -> HttpResponse:
+    office = office_or_403(request.user, site)
+    return _item_page(request, office, item_for_user_or_404(request.user, office, item_id))
+
+
+@login_required
+@require_POST
+def item_action(request: HttpRequest, site: str, item_id: int, action: str) -> HttpResponse:
+    """Every action on a request: the form, the service; a refusal is shown next to its field, nothing saved."""
+    office = office_or_403(request.user, site)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action")
+    found = item_for_user_or_404(request.user, office, item_id)
+    form = spec.form(request.POST, site=office) if spec.needs_site else spec.form(request.POST)
+    if _valid(form, office):
+        try:
+            spec.call(found, request.user, form.cleaned_data, timezone.now())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, str(spec.done))
+            return redirect("service_desk:item", site=office.code, item_id=found.pk)
+    return _item_page(request, office, found, {action: form}, status=422)
+
+
+@login_required
+def callbacks(request: HttpRequest, site: str) -> HttpResponse:
+    """SVC-CB-3: completed repairs awaiting their callback, soonest first."""
+    office = office_or_403(request.user, site, "service_desk.make_callback")
+    now = timezone.now()
+    settings = selectors.settings_of(office)
+    page = Paginator(selectors.pending_callbacks(site=office), PAGE_SIZE).get_page(request.GET.get("page"))
+    for completion in page:
+        completion.state = rules.deadline_state(
+            due_at=completion.callback_due_at, done_at=None, now=now, remind_hours=settings.reminder_hours
+        )
+    today = local_day(now, office.zone)
+    my_role = rules.callback_role(user_roles(request.user))
+    context = {
+        "site": office,
+        "page": page,
+        "now": now,
+        "month": f"{today:%Y-%m}",
+        # SVC-CB-2: each callback role sees its own rate this month, and the person their own count.
+        "rates": selectors.callback_rates_for_month(site=office, year=today.year, month=today.month),
+        "my_role": my_role,
+        "mine": selectors.my_callbacks_in_month(site=office, user=request.user, year=today.year, month=today.month),
+    }
+    return render(request, "service_desk/callbacks.html", context)
+
+
+@login_required
+def callback_form(request: HttpRequest, site: str, completion_id: int) -> HttpResponse:
+    """The callback evaluation form with the resident's signature drawn on screen (SVC-CB-4)."""
+    office = office_or_403(request.user, site, "service_desk.make_callback")
+    if rules.callback_role(user_roles(request.user)) is None:
+        raise PermissionDenied(rules.callback_role_refusal().message)
+    completion = completion_for_site_or_404(office, completion_id)
+    form = CallbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            callback = services.callback_record(
+                completion=completion,
+                actor=request.user,
+                inspected_on_site=d["inspected_on_site"],
+                service_opinion=d["service_opinion"],
+                suggestions=d["suggestions"],
+                charges_checked=d["charges_checked"],
+                charges_correct=d["charges_correct"],
+                satisfied=yes_no(d["satisfied"]) is True,
+                problem=d["problem"],
+                signature=d["signature"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            outcome = rules.callback_outcome(
+                satisfied=callback.satisfied, charges_correct=callback.charges_correct, problem=callback.problem
+            )
+            messages.success(request, outcome.explanation)
+            return redirect("service_desk:item", site=office.code, item_id=completion.repair.request_id)
+    context = {"site": office, "completion": completion, "form": form}
+    return render(request, "service_desk/callback.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+def rectifications(request: HttpRequest, site: str) -> HttpResponse:
+    """SVC-CB-5: written rectification notices, open ones first (the repair staff see their own)."""
+    office = office_or_403(request.user, site, "service_desk.work_repairs")
+    everyone = request.user.has_perm("service_desk.view_all_requests")
+    notices = selectors.rectification_notices(site=office, user=request.user, everyone=everyone)
+    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"site": office, "page": page, "form": RectifyForm(), "now": timezone.now()}
+    return render(request, "service_desk/rectifications.html", context)
+
+
+@login_required
+@require_POST
+def rectification_done(request: HttpRequest, site: str, notice_id: int) -> HttpResponse:
+    office = office_or_403(request.user, site, "service_desk.work_repairs")
+    notice = notice_for_site_or_404(office, notice_id)
+    if notice.addressed_to_id != request.user.pk and not request.user.has_perm("service_desk.view_all_requests"):
+        raise PermissionDenied
+    form = RectifyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rectification_done(
+                notice=notice, actor=request.user, note=form.cleaned_data["note"], now=timezone.now()
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Rectification recorded (SVC-CB-5)."))
+    return redirect("service_desk:rectifications", site=office.code)
+
+
+@login_required
+def duty(request: HttpRequest, site: str) -> HttpResponse:
+    """SVC-DUTY-1: who is on duty now, the coming shifts, scheduling (managers), going out and back."""
+    office = office_or_403(request.user, site)
+    may_manage = request.user.has_perm("service_desk.manage_duty")
+    form = ShiftForm(request.POST or None, site=office)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        if _valid(form, office):
+            d = form.cleaned_data
+            try:
+                services.duty_shift_add(
+                    site=office,
+                    actor=request.user,
+                    person=d["person"],
+                    kind=d["kind"],
+                    starts_at=d["starts_at"],
+                    ends_at=d["ends_at"],
+                    duty_phone=d["duty_phone"],
+                    now=timezone.now(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Shift scheduled (SVC-DUTY-1)."))
+                return redirect("service_desk:duty", site=office.code)
+    context = {
+        "site": office,
+        "board": selectors.duty_board(site=office, now=timezone.now()),
+        "form": form if may_manage else None,
+        "outing_form": OutingForm(),
+    }
+    return render(request, "service_desk/duty.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def duty_action(request: HttpRequest, site: str, shift_id: int, action: str) -> HttpResponse:
+    office = office_or_403(request.user, site)
+    shift = shift_for_site_or_404(office, shift_id)
+    now = timezone.now()
+    try:
+        if action == "out":
+            form = OutingForm(request.POST)
+            form.is_valid()
+            d = form.cleaned_data
+            services.duty_go_out(
+                shift=shift,
+                actor=request.user,
+                reason=d.get("reason", ""),
+                forwarded_to=d.get("forwarded_to", ""),
+                radio=d.get("radio", False),
+                now=now,
+            )
+            messages.success(request, _("Going out logged: the duty phone is forwarded (SVC-DUTY-1)."))
+        elif action == "back":
+            services.duty_back(shift=shift, actor=request.user, now=now)
+            messages.success(request, _("Back at the post (SVC-DUTY-1)."))
+        else:
+            raise Http404("No such action")
+    except ValidationError as exc:
+        form = OutingForm(request.POST)
+        form.is_valid()
+        add_service_errors(form, exc)
+        context = {
+            "site": office,
+            "board": selectors.duty_board(site=office, now=now),
+            "form": ShiftForm(site=office) if request.user.has_perm("service_desk.manage_duty") else None,
+            "outing_form": form,
+            "outing_shift": shift.pk,
+        }
+        return render(request, "service_desk/duty.html", context, status=422)
+    return redirect("service_desk:duty", site=office.code)
+
+
+@login_required
+def office_settings(request: HttpRequest, site: str) -> HttpResponse:
+    """The office's deadline settings; past deadlines keep the setting they were computed with."""
+    office = office_or_403(request.user, site, "service_desk.change_office_settings")
+    current = selectors.settings_of(office)
+    form = SettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(site=office, actor=request.user, values=form.cleaned_data, now=timezone.now())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved; deadlines already set are unchanged."))
+            return redirect("service_desk:settings", site=office.code)
+    history = current.history.select_related("history_user").order_by("-history_date")[:20] if current.pk else []
+    context = {"site": office, "form": form, "history": history}
+    return render(request, "service_desk/settings.html", context, status=422 if form.errors else 200)

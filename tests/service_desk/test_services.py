@@ -1,0 +1,388 @@
+"""State changes of the desk through its services, on PostgreSQL: what each rule lets through, refuses, stores."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from salesoffice.models import Notification
+from salesoffice.roles import Role
+from service_desk import services
+from service_desk.models import (
+    Appointment,
+    Callback,
+    Completion,
+    OfficeSettings,
+    RectificationNotice,
+    Repair,
+    ServiceRequest,
+)
+
+from ..conftest import at, make_user
+from .conftest import callback_form, register_complaint, register_question, register_repair
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def messages_of(exc) -> dict:
+    return {field: [str(m) for m in errors] for field, errors in exc.value.message_dict.items()}
+
+
+# --- SVC-FIRST-1 ---------------------------------------------------------------------------------------------
+
+
+def test_whoever_registers_owns_and_routing_keeps_the_owner_SVC_FIRST_1(office, desk_staff, repair_lead):
+    item = register_question(office, desk_staff, at(2, 10))
+    assert item.owner == desk_staff and item.reply_due_at == at(3, 10)
+
+    services.request_route(item=item, actor=desk_staff, department="Engineering", assignee=repair_lead, now=at(2, 11))
+
+    item.refresh_from_db()
+    assert (item.owner, item.assignee, item.department) == (desk_staff, repair_lead, "Engineering")
+    assert Notification.objects.filter(recipient=repair_lead, kind="svc_routed").count() == 1
+
+
+def test_changing_the_owner_is_refused_SVC_FIRST_1(office, desk_staff, desk_staff2):
+    item = register_question(office, desk_staff, at(2, 10))
+    with pytest.raises(ValidationError) as exc:
+        services.request_change_owner(item=item, actor=desk_staff, new_owner=desk_staff2, now=at(2, 11))
+    assert "SVC-FIRST-1" in messages_of(exc)["owner"][0]
+    # Nor can any other writer: the database refuses it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceRequest.objects.filter(pk=item.pk).update(owner=desk_staff2)
+    item.refresh_from_db()
+    assert item.owner == desk_staff
+
+
+def test_the_reply_limit_setting_applies_from_now_on_and_past_deadlines_stay(office, desk_staff, director):
+    first = register_question(office, desk_staff, at(2, 10))
+    services.settings_update(site=office, actor=director, values={"reply_hours": 8}, now=at(2, 11))
+    second = register_question(office, desk_staff, at(2, 12))
+
+    first.refresh_from_db()
+    assert first.reply_due_at == at(3, 10)
+    assert second.reply_due_at == at(2, 20)
+    settings = OfficeSettings.objects.get(site=office)
+    assert [h.reply_hours for h in settings.history.order_by("history_date")] == [24, 8]
+    assert settings.history.latest().history_user == director
+
+
+def test_only_the_director_changes_settings(office, desk_staff):
+    with pytest.raises(PermissionDenied):
+        services.settings_update(site=office, actor=desk_staff, values={"reply_hours": 1}, now=at(2, 11))
+
+
+def test_an_outsider_cannot_register_at_another_office(office, outsider):
+    with pytest.raises(PermissionDenied):
+        register_question(office, outsider, at(2, 10))
+
+
+def test_close_needs_reply_and_unsolved_reason_SVC_VIS_1(office, desk_staff):
+    item = register_question(office, desk_staff, at(2, 10), kind="visit")
+    with pytest.raises(ValidationError) as exc:
+        services.request_close(item=item, actor=desk_staff, reply="no", solved=False, now=at(2, 11))
+    assert "SVC-VIS-1" in messages_of(exc)["reply"][0]
+    services.request_close(
+        item=item, actor=desk_staff, reply="Not ours: the gas company handles meters", solved=False, now=at(2, 11)
+    )
+    item.refresh_from_db()
+    assert item.closed_at == at(2, 11) and item.solved is False
+
+
+def test_an_important_visit_is_reported_to_leadership_SVC_VIS_1(office, desk_staff, director):
+    register_question(office, desk_staff, at(2, 10), kind="letter", important=True)
+    assert Notification.objects.filter(recipient=director, kind="svc_important", rule_id="SVC-VIS-1").count() == 1
+
+
+# --- SVC-COMP-1 -------------------------------------------------------------------------------------------------
+
+
+def complaint(office, actor, now, **extra):
+    return register_complaint(office, actor, now, **{"severity": "major", **extra})
+
+
+def call_back(item, actor, now, **overrides):
+    form = {"suggestions": "", "satisfied": True, "reopen": False, "explanation": ""}
+    return services.complaint_callback_record(complaint=item.complaint, actor=actor, now=now, **{**form, **overrides})
+
+
+def test_a_major_complaint_goes_to_the_office_head_who_sets_the_action_SVC_COMP_1(
+    office, desk_staff, director, repair_lead
+):
+    item = complaint(office, desk_staff, at(2, 10))
+    c = item.complaint
+    assert c.due_at == at(3, 10) and c.escalated_at == at(2, 10)
+    assert Notification.objects.filter(recipient=director, kind="svc_major_complaint").count() == 1
+
+    with pytest.raises(PermissionDenied):
+        services.complaint_set_action(
+            complaint=c,
+            actor=desk_staff,
+            corrective_action="x",
+            responsible=repair_lead,
+            due_at=at(3, 9),
+            now=at(2, 11),
+        )
+    with pytest.raises(ValidationError) as exc:
+        services.complaint_set_action(
+            complaint=c, actor=director, corrective_action="", responsible=None, due_at=at(2, 9), now=at(2, 11)
+        )
+    assert set(messages_of(exc)) == {"corrective_action", "responsible", "due_at"}
+    services.complaint_set_action(
+        complaint=c,
+        actor=director,
+        corrective_action="Call lift co.",
+        responsible=repair_lead,
+        due_at=at(3, 9),
+        now=at(2, 11),
+    )
+    c.refresh_from_db()
+    assert (c.action_responsible, c.action_set_by, c.action_due_at) == (repair_lead, director, at(3, 9))
+
+
+def test_closing_a_complaint_needs_the_resolvers_sign_off_SVC_COMP_1(office, desk_staff, repair_lead):
+    item = complaint(office, desk_staff, at(2, 10), severity="minor", other_organisation="Lift Co.")
+    assert item.complaint.due_at == at(5, 10)
+    with pytest.raises(ValidationError) as exc:
+        services.request_close(item=item, actor=desk_staff, reply="Lift fixed", solved=True, now=at(3, 10))
+    assert "signs off" in " ".join(exc.value.messages)
+
+    services.complaint_inspect(
+        complaint=item.complaint, actor=repair_lead, findings="Door sensor", corrective_report="Replace", now=at(2, 12)
+    )
+    with pytest.raises(ValidationError, match="liaison with Lift Co."):
+        services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Fixed", now=at(3, 9))
+    services.complaint_liaise(
+        complaint=item.complaint, actor=desk_staff, liaison="Apologised; Lift Co. came", now=at(2, 13)
+    )
+    services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Sensor replaced", now=at(3, 9))
+    services.request_close(item=item, actor=desk_staff, reply="Lift fixed", solved=True, now=at(3, 10))
+    item.refresh_from_db()
+    assert item.complaint.resolved_by == repair_lead and item.closed_at == at(3, 10)
+    assert item.complaint.inspections.count() == 1
+
+
+# --- SVC-REP-1/2 ------------------------------------------------------------------------------------------------
+
+
+def test_a_repair_without_phone_or_address_is_refused_and_nothing_saved_SVC_REP_1(office, desk_staff):
+    with pytest.raises(ValidationError) as exc:
+        register_repair(office, desk_staff, at(2, 10), phone="", address="", appointment=at(2, 9))
+    assert set(messages_of(exc)) == {"phone", "address", "appointment"}
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_missed_appointment_is_rescheduled_with_reason_and_notice_all_kept_SVC_REP_2(
+    office, desk_staff, repair_staff
+):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15))
+    repair = item.repair
+    with pytest.raises(ValidationError) as exc:
+        services.repair_reschedule(
+            repair=repair,
+            actor=repair_staff,
+            reason="",
+            notice_method="",
+            notice_text="",
+            new_at=at(2, 9),
+            now=at(2, 16),
+        )
+    assert set(messages_of(exc)) == {"reason", "notice_method", "notice_text", "new_appointment"}
+    services.repair_reschedule(
+        repair=repair,
+        actor=repair_staff,
+        reason="Part missing",
+        notice_method="phone",
+        notice_text="Called Mrs Li",
+        new_at=at(3, 9),
+        now=at(2, 16),
+    )
+    services.repair_reschedule(
+        repair=repair,
+        actor=repair_staff,
+        reason="Sick",
+        notice_method="written",
+        notice_text="Letter left",
+        new_at=at(4, 9),
+        now=at(3, 8),
+    )
+    chain = list(Appointment.objects.filter(repair=repair).order_by("made_at"))
+    assert [a.scheduled_for for a in chain] == [at(2, 15), at(3, 9), at(4, 9)]
+    assert [a.replaces_id for a in chain] == [None, chain[0].pk, chain[1].pk]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Appointment.objects.filter(pk=chain[0].pk).update(scheduled_for=at(9, 9))
+
+
+def test_desk_staff_cannot_record_callbacks_SVC_CB_2(office, desk_staff, repair_staff, director):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    for actor in (desk_staff, repair_staff):
+        with pytest.raises(PermissionDenied, match="SVC-CB-2"):
+            services.callback_record(completion=completion, actor=actor, now=at(3, 9), **callback_form())
+    assert not Callback.objects.exists()
+
+
+# --- SVC-CB-3/4/5, SVC-CB-1 -----------------------------------------------------------------------------------
+
+
+def test_completion_sets_the_callback_deadline_by_category_SVC_CB_3(office, desk_staff, repair_staff):
+    due = {}
+    for category in ("safety", "water", "other"):
+        item = register_repair(office, desk_staff, at(1, 10), category=category)
+        due[category] = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(1, 15)).callback_due_at
+    assert {k: v.astimezone(office.zone).date().day for k, v in due.items()} == {"safety": 3, "water": 4, "other": 8}
+    with pytest.raises(ValidationError, match="completed already"):
+        services.repair_complete(repair=Repair.objects.first(), actor=repair_staff, now=at(1, 16))
+
+
+def test_a_changed_callback_setting_never_rewrites_a_past_deadline_SVC_CB_3(office, desk_staff, repair_staff, director):
+    first = register_repair(office, desk_staff, at(1, 10), category="water")
+    done = services.repair_complete(repair=first.repair, actor=repair_staff, now=at(1, 15))
+    services.settings_update(site=office, actor=director, values={"callback_days_water": 1}, now=at(1, 16))
+    second = register_repair(office, desk_staff, at(1, 17), category="water", appointment=at(1, 18))
+    later = services.repair_complete(repair=second.repair, actor=repair_staff, now=at(1, 19))
+    done.refresh_from_db()
+    assert done.callback_due_at.astimezone(office.zone).day == 4
+    assert later.callback_due_at.astimezone(office.zone).day == 2
+
+
+def test_a_passed_callback_counts_for_the_role_SVC_CB_4(office, desk_staff, repair_staff, repair_lead):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, charges=Decimal("30"), now=at(2, 16))
+    callback = services.callback_record(completion=completion, actor=repair_lead, now=at(3, 9), **callback_form())
+    assert callback.role == "repair_lead"
+    assert not RectificationNotice.objects.exists()
+    with pytest.raises(ValidationError, match="called back already"):
+        services.callback_record(completion=completion, actor=repair_lead, now=at(3, 10), **callback_form())
+
+
+def test_a_callback_without_signature_is_refused_SVC_CB_4(office, desk_staff, repair_staff, repair_lead):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    with pytest.raises(ValidationError) as exc:
+        services.callback_record(
+            completion=completion,
+            actor=repair_lead,
+            now=at(3, 9),
+            **callback_form(signature="", inspected_on_site=False),
+        )
+    assert set(messages_of(exc)) == {"signature", "inspected_on_site"}
+    assert not Callback.objects.exists()
+
+
+def test_a_failed_callback_sends_a_rectification_notice_due_in_24h_SVC_CB_5(
+    office, desk_staff, repair_staff, administrator
+):
+    item = register_repair(office, desk_staff, at(2, 10), staff=repair_staff)
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    services.callback_record(
+        completion=completion, actor=administrator, now=at(3, 9, 30), **callback_form(problem="Grout missing")
+    )
+    notice = RectificationNotice.objects.get()
+    assert (notice.addressed_to, notice.issued_at, notice.due_at) == (repair_staff, at(3, 9, 30), at(4, 9, 30))
+    assert "SVC-CB-5" in notice.text and "Grout missing" in notice.text
+    assert Notification.objects.filter(recipient=repair_staff, kind="svc_rectification").count() == 1
+    item.repair.refresh_from_db()
+    assert item.repair.status == Repair.Status.COMPLETED  # satisfied: the work is not reopened
+    services.rectification_done(notice=notice, actor=repair_staff, note="Grouted", now=at(3, 15))
+    notice.refresh_from_db()
+    assert notice.rectified_at == at(3, 15)
+
+
+def test_a_dissatisfied_callback_reopens_the_work_SVC_CB_1(office, desk_staff, repair_staff, director):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    services.callback_record(completion=completion, actor=director, now=at(3, 9), **callback_form(satisfied=False))
+    repair = Repair.objects.get()
+    assert (repair.status, repair.round) == (Repair.Status.OPEN, 2)
+    assert RectificationNotice.objects.count() == 1
+    again = services.repair_complete(repair=repair, actor=repair_staff, now=at(3, 14))
+    assert again.round == 2 and Completion.objects.count() == 2
+
+
+# --- SVC-DUTY-1 ------------------------------------------------------------------------------------------------
+
+
+def test_going_out_on_duty_forwards_the_phone_SVC_DUTY_1(office, director, desk_staff, desk_staff2):
+    shift = services.duty_shift_add(
+        site=office,
+        actor=director,
+        person=desk_staff,
+        kind="noon",
+        starts_at=at(2, 12),
+        ends_at=at(2, 14),
+        duty_phone="8001",
+        now=at(2, 9),
+    )
+    with pytest.raises(PermissionDenied):
+        services.duty_go_out(shift=shift, actor=desk_staff2, reason="x", forwarded_to="1", radio=True, now=at(2, 13))
+    with pytest.raises(ValidationError) as exc:
+        services.duty_go_out(shift=shift, actor=desk_staff, reason="Leak", forwarded_to="", radio=False, now=at(2, 13))
+    assert set(messages_of(exc)) == {"forwarded_to", "radio"}
+    outing = services.duty_go_out(
+        shift=shift, actor=desk_staff, reason="Leak in block 3", forwarded_to="13900000000", radio=True, now=at(2, 13)
+    )
+    services.duty_back(shift=shift, actor=desk_staff, now=at(2, 13, 20))
+    outing.refresh_from_db()
+    assert outing.returned_at == at(2, 13, 20)
+    assert outing.history.count() == 2
+
+
+def test_only_managers_schedule_duty_SVC_DUTY_1(office, desk_staff):
+    with pytest.raises(PermissionDenied):
+        services.duty_shift_add(
+            site=office,
+            actor=desk_staff,
+            person=desk_staff,
+            kind="night",
+            starts_at=at(2, 20),
+            ends_at=at(3, 8),
+            duty_phone="1",
+            now=at(2, 9),
+        )
+
+
+def test_repair_times_are_absolute(office, desk_staff):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 10) + dt.timedelta(minutes=1))
+    assert item.repair.appointments.get().scheduled_for == at(2, 10, 1)
+
+
+def test_people_of_another_office_cannot_be_given_work_here(office, other_office, desk_staff, director):
+    stranger = make_user("stranger", Role.REPAIR_STAFF, [other_office])
+    with pytest.raises(ValidationError) as exc:
+        register_repair(office, desk_staff, at(2, 10), staff=stranger)
+    assert messages_of(exc) == {"repair_staff": ["This person works at another office."]}
+    item = register_question(office, desk_staff, at(2, 10))
+    with pytest.raises(ValidationError) as exc:
+        services.request_route(item=item, actor=desk_staff, department="Engineering", assignee=stranger, now=at(2, 11))
+    assert "assignee" in messages_of(exc)
+
+
+def test_a_resolved_complaint_is_called_back_by_severity_SVC_CB_1(office, desk_staff):
+    item = complaint(office, desk_staff, at(2, 10), severity="minor")
+    with pytest.raises(ValidationError, match="once the result is signed off"):
+        call_back(item, desk_staff, at(2, 11))
+    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 23, 59))
+    item.complaint.refresh_from_db()
+    assert item.complaint.callback_due_at == at(6, 0) - dt.timedelta(microseconds=1)  # end of the 3rd day after
+
+
+def test_a_dissatisfied_complaint_callback_reopens_or_explains_SVC_CB_1(office, desk_staff):
+    item = complaint(office, desk_staff, at(2, 10))
+    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 16))
+    services.request_close(item=item, actor=desk_staff, reply="Fixed", solved=True, now=at(2, 17))
+    with pytest.raises(ValidationError) as exc:
+        call_back(item, desk_staff, at(3, 9), satisfied=False)
+    assert "SVC-CB-1" in messages_of(exc)["explanation"][0]
+    call_back(item, desk_staff, at(3, 9), satisfied=False, reopen=True, suggestions="Still noisy")
+    item.refresh_from_db()
+    item.complaint.refresh_from_db()
+    assert item.closed_at is None and item.complaint.signed_off_at is None
+    assert item.complaint.callbacks.get().reopened

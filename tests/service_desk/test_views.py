@@ -1,0 +1,368 @@
+"""The desk's pages: who may open them (403/404), what bad input gets (the message next to the field, nothing
+saved), and each page's query count."""
+
+import pytest
+from django.urls import reverse
+
+from salesoffice.roles import Role
+from service_desk import services
+from service_desk.models import Appointment, Callback, Completion, DutyShift, RectificationNotice, ServiceRequest
+
+from ..conftest import at, make_user
+from .conftest import SIGNATURE, callback_form, register_complaint, register_question, register_repair
+
+pytestmark = pytest.mark.usefixtures("clock")  # the pages' clock: 2 March 2026, 10:00
+
+
+def url(name, office, **kwargs):
+    return reverse(f"service_desk:{name}", kwargs={"site": office.code, **kwargs})
+
+
+@pytest.fixture
+def repair_item(office, desk_staff, repair_staff):
+    return register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15), staff=repair_staff)
+
+
+@pytest.fixture
+def completed(repair_item, repair_staff):
+    return services.repair_complete(repair=repair_item.repair, actor=repair_staff, now=at(2, 10))
+
+
+# --- access -----------------------------------------------------------------------------------------------------
+
+
+def test_login_is_required(client, office):
+    response = client.get(url("desk", office))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_another_offices_staff_get_404(browser_as, office, outsider, repair_item):
+    c = browser_as(outsider)
+    assert c.get(url("desk", office)).status_code == 404
+    assert c.get(url("item", office, item_id=repair_item.pk)).status_code == 404
+    assert c.get(url("report", office)).status_code == 404
+
+
+def test_a_sales_site_is_not_a_service_desk(browser_as, site, office):
+    user = make_user("deskhand", Role.SERVICE_DESK_STAFF, [site])
+    assert browser_as(user).get(reverse("service_desk:desk", kwargs={"site": site.code})).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["items", "report", "settings", "callbacks"])
+def test_desk_staff_are_forbidden_the_managers_pages(browser_as, office, desk_staff, name):
+    assert browser_as(desk_staff).get(url(name, office)).status_code == 403
+
+
+def test_a_member_without_a_service_role_is_forbidden(browser_as, office):
+    clerk = make_user("clerk", Role.STORE_CLERK, [office])
+    assert browser_as(clerk).get(url("desk", office)).status_code == 403
+
+
+def test_someone_elses_question_is_forbidden_to_desk_staff(browser_as, office, desk_staff, desk_staff2):
+    item = register_question(office, desk_staff, at(2, 9))
+    assert browser_as(desk_staff2).get(url("item", office, item_id=item.pk)).status_code == 403
+
+
+def test_an_id_of_another_office_is_404(browser_as, office, other_office, director):
+    stranger = make_user("lakedesk", Role.SERVICE_DESK_STAFF, [other_office])
+    item = register_question(other_office, stranger, at(2, 9))
+    assert browser_as(director).get(url("item", office, item_id=item.pk)).status_code == 404
+
+
+# --- pages and their query counts -------------------------------------------------------------------------------
+
+
+def test_desk_shows_my_open_items_and_who_to_call(browser_as, office, desk_staff, director, django_assert_num_queries):
+    for n in range(3):
+        register_question(office, desk_staff, at(1, 9 + n))
+    services.duty_shift_add(
+        site=office,
+        actor=director,
+        person=desk_staff,
+        kind="holiday",
+        starts_at=at(2, 8),
+        ends_at=at(2, 18),
+        duty_phone="8001",
+        now=at(2, 7),
+    )
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(8):
+        response = c.get(url("desk", office))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert text.count('data-item="') == 3
+    assert "overdue" in text  # the first was due 2 March 09:00
+    assert "is on duty at the post: call 8001" in text
+
+
+def test_register_page_and_a_question(browser_as, office, desk_staff, django_assert_num_queries):
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(5):
+        assert c.get(url("register", office)).status_code == 200
+    response = c.post(
+        url("register", office),
+        {"kind": "question", "channel": "phone", "requester_name": "Mr Wang", "content": "Gym?"},
+    )
+    item = ServiceRequest.objects.get()
+    assert response.status_code == 302 and response["Location"] == url("item", office, item_id=item.pk)
+    assert item.owner == desk_staff
+
+
+def test_a_repair_without_phone_or_address_or_with_a_past_appointment_is_refused(browser_as, office, desk_staff):
+    response = browser_as(desk_staff).post(
+        url("register", office),
+        {
+            "kind": "repair",
+            "channel": "in_person",
+            "requester_name": "Mrs Li",
+            "content": "Leak",
+            "repair_category": "water",
+            "appointment": "2026-03-02T09:00",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["phone"] == ["SVC-REP-1: a repair needs the resident's phone."]
+    assert form.errors["address"] == ["SVC-REP-1: a repair needs the address."]
+    assert form.errors["appointment"] == ["SVC-REP-1: an appointment cannot be in the past."]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_item_page_of_a_repair_with_its_history(
+    browser_as, office, repair_lead, repair_staff, repair_item, django_assert_num_queries
+):
+    services.repair_reschedule(
+        repair=repair_item.repair,
+        actor=repair_staff,
+        reason="No part",
+        notice_method="phone",
+        notice_text="Called",
+        new_at=at(3, 9),
+        now=at(2, 10),
+    )
+    done = services.repair_complete(repair=repair_item.repair, actor=repair_staff, now=at(2, 10))
+    services.callback_record(completion=done, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
+    c = browser_as(repair_lead)
+    with django_assert_num_queries(9):
+        response = c.get(url("item", office, item_id=repair_item.pk))
+    text = response.content.decode()
+    assert "SVC-CB-3: water leak, callback due by the end of 2026-03-05." in text
+    assert "rescheduled: No part" in text
+    assert "SVC-CB-5" in text
+    assert 'data-testid="history"' in text and "registered" in text
+
+
+def test_changing_the_owner_on_the_page_is_refused(browser_as, office, desk_staff, desk_staff2, director):
+    item = register_question(office, desk_staff, at(2, 9))
+    response = browser_as(director).post(
+        url("item_action", office, item_id=item.pk, action="owner"), {"owner": desk_staff2.pk}
+    )
+    assert response.status_code == 422
+    assert "SVC-FIRST-1: the first-contact owner cannot be changed" in response.content.decode()
+    item.refresh_from_db()
+    assert item.owner == desk_staff
+
+
+def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead):
+    item = register_question(office, desk_staff, at(2, 9))
+    response = browser_as(desk_staff).post(
+        url("item_action", office, item_id=item.pk, action="route"),
+        {"department": "Engineering", "assignee": repair_lead.pk},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.owner, item.assignee) == (desk_staff, repair_lead)
+
+
+def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, desk_staff):
+    item = register_complaint(office, desk_staff, at(2, 9), category="neighbours")
+    response = browser_as(desk_staff).post(
+        url("item_action", office, item_id=item.pk, action="close"), {"reply": "Done", "solved": "yes"}
+    )
+    assert response.status_code == 422
+    assert (
+        "SVC-COMP-1: a complaint is closed only after the resolver signs off the result." in response.content.decode()
+    )
+    item.refresh_from_db()
+    assert item.closed_at is None
+
+
+def test_reschedule_into_the_past_is_refused_next_to_the_field(browser_as, office, repair_staff, repair_item):
+    response = browser_as(repair_staff).post(
+        url("item_action", office, item_id=repair_item.pk, action="reschedule"),
+        {"reason": "No part", "notice_method": "phone", "notice_text": "Called", "new_appointment": "2026-03-01T09:00"},
+    )
+    assert response.status_code == 422
+    assert response.context["forms"]["reschedule"].errors["new_appointment"] == [
+        "SVC-REP-1: an appointment cannot be in the past."
+    ]
+    assert Appointment.objects.count() == 1
+
+
+def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, django_assert_num_queries):
+    c = browser_as(repair_lead)
+    with django_assert_num_queries(9):
+        response = c.get(url("callbacks", office))
+    text = response.content.decode()
+    assert response.status_code == 200 and "Mrs Li" in text
+    assert "SVC-CB-2: Repair lead called back 0 of 1 completed repairs (0.0%), minimum 60%: below the minimum." in text
+    assert "You made 0 callbacks of this month" in text
+    with django_assert_num_queries(5):
+        assert c.get(url("callback", office, completion_id=completed.pk)).status_code == 200
+    response = c.post(
+        url("callback", office, completion_id=completed.pk),
+        {
+            "inspected_on_site": "on",
+            "service_opinion": "Good",
+            "charges_checked": "on",
+            "charges_correct": "on",
+            "satisfied": "no",
+            "signature": SIGNATURE,
+        },
+    )
+    assert response.status_code == 302
+    assert Callback.objects.get().satisfied is False
+    assert RectificationNotice.objects.count() == 1
+
+
+def test_a_callback_without_a_signature_is_refused(browser_as, office, repair_lead, completed):
+    response = browser_as(repair_lead).post(
+        url("callback", office, completion_id=completed.pk),
+        {"inspected_on_site": "on", "service_opinion": "Good", "charges_checked": "on", "satisfied": "yes"},
+    )
+    assert response.status_code == 422
+    assert response.context["form"].errors["signature"] == ["SVC-CB-4: the resident signs on the screen."]
+    assert not Callback.objects.exists()
+
+
+def test_repair_staff_may_not_open_the_callback_form(browser_as, office, repair_staff, completed):
+    assert browser_as(repair_staff).get(url("callback", office, completion_id=completed.pk)).status_code == 403
+
+
+def test_an_admin_without_a_callback_role_is_refused(browser_as, office, completed):
+    admin = make_user("boss", Role.ADMIN, [office])
+    assert browser_as(admin).get(url("callback", office, completion_id=completed.pk)).status_code == 403
+
+
+def test_rectifications_page(browser_as, office, repair_staff, repair_lead, completed, django_assert_num_queries):
+    services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
+    c = browser_as(repair_staff)
+    with django_assert_num_queries(6):
+        response = c.get(url("rectifications", office))
+    assert "Drips" in response.content.decode()
+    notice = RectificationNotice.objects.get()
+    assert c.post(url("rectification_done", office, notice_id=notice.pk), {"note": "Fixed"}).status_code == 302
+    notice.refresh_from_db()
+    assert notice.rectified_note == "Fixed"
+
+
+def test_duty_page_schedules_and_logs_going_out(browser_as, office, director, desk_staff, django_assert_num_queries):
+    c = browser_as(director)
+    response = c.post(
+        url("duty", office),
+        {
+            "person": desk_staff.pk,
+            "kind": "noon",
+            "starts_at": "2026-03-02T09:00",
+            "ends_at": "2026-03-02T14:00",
+            "duty_phone": "8001",
+        },
+    )
+    assert response.status_code == 302
+    shift = DutyShift.objects.get()
+    with django_assert_num_queries(7):
+        assert c.get(url("duty", office)).status_code == 200
+    staff = browser_as(desk_staff)
+    refused = staff.post(url("duty_action", office, shift_id=shift.pk, action="out"), {"reason": "Leak"})
+    assert refused.status_code == 422
+    assert "SVC-DUTY-1: forward the duty phone before going out." in refused.content.decode()
+    ok = staff.post(
+        url("duty_action", office, shift_id=shift.pk, action="out"),
+        {"reason": "Leak", "forwarded_to": "13900000000", "radio": "on"},
+    )
+    assert ok.status_code == 302
+    assert "forwarded to 13900000000" in staff.get(url("desk", office)).content.decode()
+
+
+def test_desk_staff_may_not_schedule_duty(browser_as, office, desk_staff):
+    response = browser_as(desk_staff).post(url("duty", office), {"person": desk_staff.pk})
+    assert response.status_code == 403
+
+
+def test_items_page(browser_as, office, desk_staff, director, django_assert_num_queries):
+    for n in range(30):
+        register_question(office, desk_staff, at(1, 9).replace(minute=n))
+    c = browser_as(director)
+    with django_assert_num_queries(6):
+        response = c.get(url("items", office), {"kind": "question", "status": "open", "page": 2})
+    assert response.status_code == 200 and response.context["page"].number == 2
+
+
+def test_settings_page_saves_with_history(browser_as, office, director, django_assert_num_queries):
+    c = browser_as(director)
+    with django_assert_num_queries(4):
+        assert c.get(url("settings", office)).status_code == 200
+    data = {
+        name: value
+        for name, value in [
+            ("reply_hours", 12),
+            ("complaint_hours", 72),
+            ("major_complaint_hours", 24),
+            ("callback_days_safety", 2),
+            ("callback_days_water", 3),
+            ("callback_days_other", 7),
+            ("rectification_hours", 24),
+            ("reminder_hours", 2),
+            ("rate_director", 10),
+            ("rate_administrator", 30),
+            ("rate_repair_lead", 60),
+            ("complaint_callback_days_major", 1),
+            ("complaint_callback_days_minor", 3),
+        ]
+    }
+    assert c.post(url("settings", office), data).status_code == 302
+    bad = c.post(url("settings", office), {**data, "reply_hours": 0})
+    assert bad.status_code == 422 and bad.context["form"].errors["reply_hours"]
+    history = office.service_settings.history.order_by("history_date")
+    assert [(h.reply_hours, h.history_user) for h in history] == [(24, director), (12, director)]
+
+
+def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, completed, django_assert_num_queries):
+    services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form())
+    c = browser_as(director)
+    with django_assert_num_queries(16):
+        response = c.get(url("report", office), {"month": "2026-03"})
+    text = response.content.decode()
+    assert "SVC-CB-2: Repair lead called back 1 of 1 completed repairs (100.0%), minimum 60%: met." in text
+    assert (
+        "SVC-CB-2: Office director called back 0 of 1 completed repairs (0.0%), minimum 10%: below the minimum." in text
+    )
+    assert "<svg" in text
+    with django_assert_num_queries(15):  # the page's, without the unread-notifications count
+        xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert Completion.objects.count() == 1
+
+
+def test_the_menu_shows_only_the_pages_the_role_opens(browser_as, office, desk_staff, director):
+    desk_menu = browser_as(desk_staff).get(url("desk", office)).content.decode()
+    assert url("register", office) in desk_menu and url("duty", office) in desk_menu
+    assert url("report", office) not in desk_menu and url("callbacks", office) not in desk_menu
+    director_menu = browser_as(director).get(reverse("home")).content.decode()
+    assert url("report", office) in director_menu and url("settings", office) in director_menu
+
+
+def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk_staff):
+    item = register_complaint(office, desk_staff, at(1, 9), category="neighbours")
+    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Talked", now=at(1, 12))
+    services.request_close(item=item, actor=desk_staff, reply="Solved", solved=True, now=at(1, 13))
+    c = browser_as(desk_staff)
+    page = c.get(url("item", office, item_id=item.pk)).content.decode()
+    assert "SVC-CB-1: call the resident back by the end of 2026-03-04." in page
+    assert 'data-testid="form-complaint_callback"' in page
+    refused = c.post(url("item_action", office, item_id=item.pk, action="complaint_callback"), {"satisfied": "no"})
+    assert refused.status_code == 422
+    assert refused.context["forms"]["complaint_callback"].errors["explanation"]
+    ok = c.post(url("item_action", office, item_id=item.pk, action="complaint_callback"), {"satisfied": "yes"})
+    assert ok.status_code == 302
+    assert 'data-testid="form-complaint_callback"' not in c.get(url("item", office, item_id=item.pk)).content.decode()
