@@ -3,6 +3,7 @@ SVC-CB-3). Real threads on PostgreSQL, each on its own connection, released toge
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from service_desk import services
 from service_desk.models import Completion, Repair
@@ -16,10 +17,12 @@ RACE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 def completing(repair, actor, now):
     def call():
-        try:
-            return services.repair_complete(repair=repair, actor=actor, now=now)
-        except ValidationError as error:
-            return error
+        # A thread starts in the default language (zh-hans): messages are asserted in English.
+        with translation.override("en"):
+            try:
+                return services.repair_complete(repair=repair, actor=actor, now=now)
+            except ValidationError as error:
+                return error
 
     return call
 
