@@ -175,10 +175,6 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.store})"
 
-    @property
-    def is_authenticated(self) -> bool:  # DRF reads request.auth; the views read the store from it
-        return self.revoked_at is None
-
 
 class Purchase(AppendOnlyModel):
     """A till receipt: the lines, the VIP discount that applied and why, what was paid, the points it earned."""

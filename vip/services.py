@@ -718,3 +718,27 @@ def hand_in_reminders(*, now: dt.datetime) -> int:
                 link="/store/operations/registrations/",
             )
     return told
+
+
+def expiring_cards_notify(*, now: dt.datetime) -> int:
+    """Each store manager hears, once per ISO week, how many of the store's cards expire within 30 days."""
+    from .selectors import expiring_cards
+
+    told = 0
+    year, week, _day = now.isocalendar()
+    for store in Site.objects.filter(kind=Site.Kind.STORE):
+        count = expiring_cards(store, now=now).count()
+        if not count:
+            continue
+        for manager_id in store_manager_ids(store):
+            told += notify(
+                recipient_id=manager_id,
+                key=f"vip-expiring:{store.pk}:{year}-W{week}:{manager_id}",
+                kind="vip_cards_expiring",
+                now=now,
+                site=store,
+                rule_id="VIP-CARD-3",
+                params={"n": count, "store": store.name},
+                link=f"/store/{store.code}/expiring/",
+            )
+    return told

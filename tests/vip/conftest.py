@@ -4,11 +4,12 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from salesoffice.models import Site
 from salesoffice.roles import Role
 from vip import rules, services
-from vip.models import Customer, Reward
+from vip.models import Customer, Reward, StoreSettings
 
 from ..conftest import at, make_user
 
@@ -24,14 +25,27 @@ def lines(*amounts, **flags) -> list[rules.Line]:
     return [rules.Line(amount=Decimal(str(a)), **flags) for a in amounts]
 
 
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are asserted in English (the default language, zh-hans, has its own catalog)."""
+    with translation.override("en"):
+        yield
+
+
+def make_store(name: str, code: str, **settings) -> Site:
+    store = Site.objects.create(name=name, code=code, kind=Site.Kind.STORE)
+    StoreSettings.objects.create(site=store, **settings)
+    return store
+
+
 @pytest.fixture
 def store(db):
-    return Site.objects.create(name="Nanjing Road", code="nanjing", kind=Site.Kind.STORE)
+    return make_store("Nanjing Road", "nanjing")
 
 
 @pytest.fixture
 def other_store(db):
-    return Site.objects.create(name="Huaihai Road", code="huaihai", kind=Site.Kind.STORE)
+    return make_store("Huaihai Road", "huaihai")
 
 
 @pytest.fixture

@@ -4,17 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from vip import rules
 
 from ..conftest import SHANGHAI, at
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def paid(day, amount, month=3, hour=10):

@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
-from django.utils import translation
 
 from salesoffice.models import Notification
 from vip import services
@@ -21,17 +20,10 @@ from vip.models import (
     Purchase,
     Redemption,
     SmsMessage,
-    StoreSettings,
 )
 
 from ..conftest import at
 from .conftest import NOW, buy, key, lines, member
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def ledger_sum(membership) -> int:
@@ -98,8 +90,8 @@ def test_a_member_purchase_is_discounted_and_earns_points_with_carry_over_VIP_DI
 
 
 def test_per_purchase_setting_rounds_each_purchase_alone_VIP_PTS_1(store, clerk, card):
-    StoreSettings.objects.update_or_create(site=store, defaults={"points_mode": "per_purchase"})
-    store.__dict__.pop("_vip_settings", None)
+    store.vip_settings.points_mode = "per_purchase"
+    store.vip_settings.save()
     buy(store, clerk, ["166.67"], card=card)
     buy(store, clerk, ["166.67"], card=card)
     assert fresh(card).earned_points == 2
@@ -171,8 +163,8 @@ def test_a_blocked_expired_or_other_stores_card_is_refused_VIP_CARD_3_VIP_CARD_4
 
 def test_sharing_stores_honour_each_others_cards_VIP_ELIG_1(store, other_store, clerk, other_clerk, card):
     for site in (store, other_store):
-        StoreSettings.objects.update_or_create(site=site, defaults={"share_members": True})
-    store.__dict__.pop("_vip_settings", None)
+        site.vip_settings.share_members = True
+        site.vip_settings.save()
     result = buy(other_store, other_clerk, [100], card=card)
     assert result.purchase.discount_rule == "VIP-DISC-1"
 
