@@ -279,7 +279,7 @@ class PurchaseCreate(TillView):
                 actor=self.actor,
                 key=data["idempotency_key"],
                 lines=serializer.line_facts(),
-                card_number=card.number if card else "",
+                card=card,
                 phone=data["phone"] if card is None else "",
                 birthday_claimed=data["birthday_discount"],
                 id_checked=data["id_checked"],

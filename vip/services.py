@@ -106,11 +106,19 @@ def usable_card_or_error(card: Card, *, store: Site, now: dt.datetime) -> None:
 def _locked_membership(membership_id: int) -> Membership:
     # Every points movement of one membership goes through this lock (purchases, redemptions, returns, expiry):
     # two tills redeeming on one card at once are serialised here, so the second sees the first's balance.
-    return Membership.objects.select_for_update().select_related("customer", "store").get(pk=membership_id)
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("customer", "store__vip_settings")
+        .get(pk=membership_id)
+    )
 
 
 def _card_by_number(number: str) -> Card:
-    card = Card.objects.select_related("membership__store", "membership__customer").filter(number=number).first()
+    card = (
+        Card.objects.select_related("membership__store__vip_settings", "membership__customer")
+        .filter(number=number)
+        .first()
+    )
     if card is None:
         raise VipError({"card": _("No card %(number)s.") % {"number": number}})
     return card
@@ -164,13 +172,14 @@ def purchase_record(
     key: str,
     lines: Sequence[rules.Line],
     card_number: str = "",
+    card: Card | None = None,
     phone: str = "",
     birthday_claimed: bool = False,
     id_checked: bool = False,
     signature_confirmed: bool = False,
     now: dt.datetime,
 ) -> PurchaseResult:
-    """Record a till purchase: the VIP discount, the points it earns, and for a non-member whether they now qualify.
+    """Record a till purchase (on `card`, or the card numbered `card_number`): the VIP discount, the points it earns, and for a non-member whether they now qualify.
     A key seen before at this store returns the first result (a till that retries never records twice)."""
     actor = _as_actor(actor)
     actor.check(store)
@@ -183,7 +192,7 @@ def purchase_record(
                 actor=actor,
                 key=key,
                 lines=lines,
-                card_number=card_number,
+                card=card or (_card_by_number(card_number.strip()) if card_number and card_number.strip() else None),
                 phone=phone,
                 birthday_claimed=birthday_claimed,
                 id_checked=id_checked,
@@ -213,12 +222,11 @@ def _replay(purchase: Purchase, *, now: dt.datetime) -> PurchaseResult:
 
 
 def _purchase_record(
-    *, store, actor: Actor, key, lines, card_number, phone, birthday_claimed, id_checked, signature_confirmed, now
+    *, store, actor: Actor, key, lines, card, phone, birthday_claimed, id_checked, signature_confirmed, now
 ) -> PurchaseResult:
     existing = Purchase.objects.filter(store=store, key=key).first()
     if existing is not None:
         return _replay(existing, now=now)
-    card = _card_by_number(card_number.strip()) if card_number and card_number.strip() else None
     membership = _locked_membership(card.membership_id) if card else None
     if card is not None:
         card.membership = membership
@@ -288,7 +296,10 @@ def _purchase_record(
                 purchase=purchase,
                 rule_id="VIP-PTS-1",
             )
-        membership.refresh_from_db(fields=["paid_total", "earned_points", "balance"])
+        # The row is locked: these are the values the update wrote.
+        membership.paid_total += quote.payable
+        membership.earned_points += points
+        membership.balance += points
     elif customer is not None and not customer_has_valid_membership(customer, now=now):
         eligibility = rules.eligibility(paid_history(customer), zone=store.zone, now=now)
     quote = dataclasses.replace(quote, explanations=tuple(explanations))

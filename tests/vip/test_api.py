@@ -83,11 +83,13 @@ def test_quote_changes_nothing(api, store, clerk, django_assert_num_queries):
     assert not Purchase.objects.filter(card=card).exists()
 
 
-def test_record_purchase_is_idempotent_VIP_PTS_1(api, store, clerk):
+def test_record_purchase_is_idempotent_VIP_PTS_1(api, store, clerk, django_assert_num_queries):
     card = member(store, clerk)
     body = purchase_body("200", card_number=card.number, signature_confirmed=True)
-    first = api("post", "/purchases/", body)
-    again = api("post", "/purchases/", body)
+    with django_assert_num_queries(10):  # token, card, key, lock, purchase, lines, totals, ledger, savepoint
+        first = api("post", "/purchases/", body)
+    with django_assert_num_queries(7):  # the first result, read back: no write
+        again = api("post", "/purchases/", body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json() | {"replayed": True} == again.json()
     assert first.json()["points_earned"] == 1 and first.json()["balance"] == 1
