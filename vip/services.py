@@ -179,8 +179,9 @@ def purchase_record(
     signature_confirmed: bool = False,
     now: dt.datetime,
 ) -> PurchaseResult:
-    """Record a till purchase (on `card`, or the card numbered `card_number`): the VIP discount, the points it earns, and for a non-member whether they now qualify.
-    A key seen before at this store returns the first result (a till that retries never records twice)."""
+    """Record a till purchase (on `card`, or the card numbered `card_number`): the VIP discount, the points it
+    earns, and for a non-member whether they now qualify. A key seen before at this store returns the first
+    result (a till that retries never records twice)."""
     actor = _as_actor(actor)
     actor.check(store)
     if not key or len(key) > 80:
