@@ -408,17 +408,20 @@ def sms(world: World, expected) -> list[Check]:
     return checks
 
 
+def _summary_row(world: World, month):
+    rows = selectors.registration_summary(now=world.now, months=24, stores=[world.site])
+    return next((r for r in rows if f"{r.year}-{r.month:02d}" == str(month)), None)
+
+
 @expect("hand_in_status")
 def hand_in_status(world: World, expected) -> list[Check]:
     """Whether a month's forms reached operations by the 2nd (VIP-DATA-1): {2026-03: overdue}."""
     checks = []
     for month, want in _each("hand_in_status", expected, "{2026-03: received on time}").items():
-        rows = selectors.registration_summary(now=world.now, months=24, stores=[world.site])
-        row = next((r for r in rows if f"{r.year}-{r.month:02d}" == str(month)), None)
+        row = _summary_row(world, month)
         if row is None:
             raise ScenarioError(f"hand_in_status: {month} is not among the last 24 months")
         checks.append(same(f"forms of {month}", str(want), row.status.explanation))
-        world.data["vip_summary_row"] = row
     return checks
 
 
@@ -427,8 +430,7 @@ def registrations(world: World, expected) -> list[Check]:
     """Cards issued (new, not renewals) in a month at this store: {2026-03: 2} (VIP-DATA-1)."""
     checks = []
     for month, want in _each("registrations", expected, "{2026-03: 2}").items():
-        rows = selectors.registration_summary(now=world.now, months=24, stores=[world.site])
-        row = next((r for r in rows if f"{r.year}-{r.month:02d}" == str(month)), None)
+        row = _summary_row(world, month)
         got = row.registrations if row else 0
         checks.append(same(f"registrations of {month}", int(want), got))
     return checks

@@ -113,6 +113,13 @@ def _locked_membership(membership_id: int) -> Membership:
     )
 
 
+def _ledger(membership: Membership, kind: str, points: int, *, now: dt.datetime, key: str, rule_id: str, **source):
+    """One line of the points ledger, tied to its source document; `key` makes each source count once."""
+    return PointMovement.objects.create(
+        membership=membership, kind=kind, points=points, at=now, key=key, rule_id=rule_id, **source
+    )
+
+
 def _card_by_number(number: str) -> Card:
     card = (
         Card.objects.select_related("membership__store__vip_settings", "membership__customer")
@@ -288,14 +295,14 @@ def _purchase_record(
             balance=F("balance") + points,
         )
         if points:
-            PointMovement.objects.create(
-                membership=membership,
-                kind=PointMovement.Kind.EARN,
-                points=points,
-                at=now,
+            _ledger(
+                membership,
+                PointMovement.Kind.EARN,
+                points,
+                now=now,
                 key=f"purchase:{purchase.pk}",
-                purchase=purchase,
                 rule_id="VIP-PTS-1",
+                purchase=purchase,
             )
         # The row is locked: these are the values the update wrote.
         membership.paid_total += quote.payable
@@ -422,14 +429,7 @@ def membership_expire_points(*, membership: Membership, now: dt.datetime) -> int
         if PointMovement.objects.filter(key=movement_key).exists():
             return 0
         Membership.objects.filter(pk=membership.pk).update(balance=F("balance") - lapsed)
-        PointMovement.objects.create(
-            membership=membership,
-            kind=PointMovement.Kind.EXPIRY,
-            points=-lapsed,
-            at=now,
-            key=movement_key,
-            rule_id="VIP-PTS-3",
-        )
+        _ledger(membership, PointMovement.Kind.EXPIRY, -lapsed, now=now, key=movement_key, rule_id="VIP-PTS-3")
         return lapsed
 
 
@@ -467,14 +467,14 @@ def redemption_make(*, store: Site, card: Card, reward: Reward, actor, key: str,
         redemption = Redemption.objects.create(
             membership=membership, card=card, reward=reward, points=reward.points, at=now, key=key, **actor.fields
         )
-        PointMovement.objects.create(
-            membership=membership,
-            kind=PointMovement.Kind.REDEEM,
-            points=-reward.points,
-            at=now,
+        _ledger(
+            membership,
+            PointMovement.Kind.REDEEM,
+            -reward.points,
+            now=now,
             key=f"redemption:{redemption.pk}",
-            redemption=redemption,
             rule_id="VIP-PTS-2",
+            redemption=redemption,
         )
         return redemption
 
@@ -534,14 +534,14 @@ def return_record(
                 balance=F("balance") - reversal.from_balance,
             )
             if reversal.from_balance:
-                PointMovement.objects.create(
-                    membership=membership,
-                    kind=PointMovement.Kind.RETURN,
-                    points=-reversal.from_balance,
-                    at=now,
+                _ledger(
+                    membership,
+                    PointMovement.Kind.RETURN,
+                    -reversal.from_balance,
+                    now=now,
                     key=f"return:{refund.pk}",
-                    refund=refund,
                     rule_id="VIP-RET-1",
+                    refund=refund,
                 )
             if reversal.shortfall:
                 _notify_shortfall(refund, membership, now=now)

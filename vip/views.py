@@ -189,8 +189,6 @@ def receipt(request: HttpRequest, site: str, purchase_id: int) -> HttpResponse:
     store = store_or_403(request.user, site)
     now = timezone.now()
     purchase = purchase_or_404(store, purchase_id)
-    returns = list(purchase.returns.order_by("at", "pk"))
-    refunded = sum((r.amount for r in returns), 0)
     membership = purchase.membership
     customer = purchase.customer
     panel = {}
@@ -200,18 +198,23 @@ def receipt(request: HttpRequest, site: str, purchase_id: int) -> HttpResponse:
             panel = member_panel(store, selectors.Lookup(customer, membership, purchase.card), now=now)
         elif not services.customer_has_valid_membership(customer, now=now):
             panel = member_panel(store, selectors.Lookup(customer, None, None), now=now)
-    context = {
+    context = _receipt_context(store, purchase, panel=panel, return_form=ReturnForm(initial={"key": new_key()}))
+    return render(request, "vip/receipt.html", context)
+
+
+def _receipt_context(store, purchase, *, panel: dict, return_form: ReturnForm) -> dict:
+    returns = list(purchase.returns.order_by("at", "pk"))
+    return {
         "store": store,
         "site": store,
         "purchase": purchase,
         "lines": purchase.lines.all(),
         "explanations": purchase.explanation.splitlines(),
         "returns": returns,
-        "kept": purchase.paid - refunded,
+        "kept": purchase.paid - sum((r.amount for r in returns), 0),
         "panel": panel,
-        "return_form": ReturnForm(initial={"key": new_key()}),
+        "return_form": return_form,
     }
-    return render(request, "vip/receipt.html", context)
 
 
 @login_required
@@ -245,18 +248,7 @@ def purchase_return(request: HttpRequest, site: str, purchase_id: int) -> HttpRe
                 }
             messages.success(request, text)
             return redirect("vip:receipt", site=store.code, purchase_id=purchase.pk)
-    returns = list(purchase.returns.order_by("at", "pk"))
-    context = {
-        "store": store,
-        "site": store,
-        "purchase": purchase,
-        "lines": purchase.lines.all(),
-        "explanations": purchase.explanation.splitlines(),
-        "returns": returns,
-        "kept": purchase.paid - sum((r.amount for r in returns), 0),
-        "panel": {},
-        "return_form": form,
-    }
+    context = _receipt_context(store, purchase, panel={}, return_form=form)
     return render(request, "vip/receipt.html", context, status=400)
 
 
