@@ -25,6 +25,7 @@ from .models import Campaign, Reward
 
 MANAGE = "vip.manage_store"
 ROWS_PER_PAGE = 25
+STORES_PER_PAGE = 10  # each store shows four months
 
 
 @login_required
@@ -173,8 +174,9 @@ def registration_summary(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("VIP-DATA-1: the hand-in is recorded."))
             return redirect("vip:registrations")
-    rows = selectors.registration_summary(now=now, months=3, stores=stores)
+    page = Paginator(stores, STORES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.registration_summary(now=now, months=3, stores=list(page))
     last_month = (local_day(now, stores[0].zone) if stores else now.date()).replace(day=1) - dt.timedelta(days=1)
     if not form.is_bound:
         form.initial["month"] = f"{last_month.year}-{last_month.month:02d}"
-    return render(request, "vip/registrations.html", {"rows": rows, "form": form})
+    return render(request, "vip/registrations.html", {"rows": rows, "form": form, "page": page})

@@ -307,3 +307,25 @@ def test_a_store_member_with_the_operations_role_only_cannot_use_the_till(client
     user = make_user("opsmember", None, [store])
     client.force_login(user)
     assert client.get(url("till")).status_code == 403
+
+
+def test_the_stores_index_and_the_store_menu(logged_in, store, other_store, clerk, manager, django_assert_num_queries):
+    c = logged_in(clerk)
+    response = c.get(reverse("vip:index"))
+    assert response.status_code == 302 and response.url == url("till")  # one store: straight to its till
+    page = text(c.get(url("members")))
+    assert "Till" in page and "Rewards" not in page
+    page = text(logged_in(manager).get(url("members")))
+    assert "Rewards" in page and "Return shortfalls" in page
+
+
+def test_the_registration_summary_pages_by_store(logged_in, operations, django_assert_num_queries):
+    from .conftest import make_store
+
+    for n in range(12):
+        make_store(f"Store {n:02d}", f"s{n:02d}")
+    c = logged_in(operations)
+    with django_assert_num_queries(6):
+        first = text(c.get(reverse("vip:registrations"))).split("Record forms received")[0]
+    assert "Store 09" in first and "Store 10" not in first and "Page 1 of 2" in first
+    assert "Store 11" in text(c.get(reverse("vip:registrations"), {"page": 2}))
