@@ -220,9 +220,9 @@ def refund(world: World, *, purchase, amount, key=None):
 @fact("opt_out", shorthand="customer", actor=CLERK)
 def opt_out(world: World, *, customer):
     """The member asks for no SMS reminders (VIP-SVC-1)."""
-    found = _customer(world, customer, world.site)
-    found.sms_opt_out = True
-    found.save(update_fields=["sms_opt_out"])
+    return services.customer_sms_preference(
+        customer=_customer(world, customer, world.site), actor=world.actor(), opt_out=True
+    )
 
 
 @fact("campaign", actor=MANAGER)

@@ -615,6 +615,14 @@ def customer_unmask(*, customer: Customer, actor, now: dt.datetime) -> PrivacyLo
     )
 
 
+def customer_sms_preference(*, customer: Customer, actor, opt_out: bool) -> Customer:
+    """The member asks for no SMS reminders, or for them again (VIP-SVC-1); the audit history keeps who and when."""
+    _as_actor(actor).check(customer.store)
+    customer.sms_opt_out = opt_out
+    customer.save(update_fields=["sms_opt_out"])
+    return customer
+
+
 def members_export_log(*, store: Site, actor, rows: int, now: dt.datetime) -> PrivacyLog:
     """Every export of members is logged (VIP-DATA-1)."""
     _as_actor(actor).check(store, "vip.export_members")

@@ -16,6 +16,7 @@ store_patterns = [
     path("members/<int:membership_id>/unmask/", views.member_unmask, name="member_unmask"),
     path("members/<int:membership_id>/redeem/", views.member_redeem, name="member_redeem"),
     path("members/<int:membership_id>/replace/", views.member_replace, name="member_replace"),
+    path("members/<int:membership_id>/sms/", views.member_sms, name="member_sms"),
     path("rewards/", views_manager.rewards, name="rewards"),
     path("rewards/<int:reward_id>/", views_manager.rewards, name="reward_edit"),
     path("expiring/", views_manager.expiring, name="expiring"),

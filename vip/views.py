@@ -365,6 +365,20 @@ def member_unmask(request: HttpRequest, site: str, membership_id: int) -> HttpRe
     return render(request, "vip/member.html", _member_context(request, store, membership, now=now, unmasked=True))
 
 
+@login_required
+@require_POST
+def member_sms(request: HttpRequest, site: str, membership_id: int) -> HttpResponse:
+    """The member asks for no SMS reminders, or for them again (VIP-SVC-1)."""
+    store = store_or_403(request.user, site)
+    membership = membership_or_404(store, membership_id)
+    opt_out = request.POST.get("opt_out") == "1"
+    services.customer_sms_preference(customer=membership.customer, actor=request.user, opt_out=opt_out)
+    messages.success(
+        request, _("VIP-SVC-1: no more SMS reminders.") if opt_out else _("VIP-SVC-1: SMS reminders are on again.")
+    )
+    return redirect("vip:member", site=store.code, membership_id=membership.pk)
+
+
 def _member_card_action(request, site: str, membership_id: int, *, make_form, form_name: str, act) -> HttpResponse:
     """A POST on the member's current card: the form, then `act(store, card, data, now)` -> the success message;
     a refusal is shown next to its field on the member page."""

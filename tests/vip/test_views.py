@@ -329,3 +329,17 @@ def test_the_registration_summary_pages_by_store(logged_in, operations, django_a
         first = text(c.get(reverse("vip:registrations"))).split("Record forms received")[0]
     assert "Store 09" in first and "Store 10" not in first and "Page 1 of 2" in first
     assert "Store 11" in text(c.get(reverse("vip:registrations"), {"page": 2}))
+
+
+def test_a_member_opts_out_of_sms_and_back_VIP_SVC_1(logged_in, store, clerk, other_clerk, card):
+    customer_id = card.membership.customer_id
+    assert (
+        logged_in(other_clerk).post(url("member_sms", membership_id=card.membership_id), {"opt_out": "1"}).status_code
+        == 404
+    )
+    c = logged_in(clerk)
+    assert c.post(url("member_sms", membership_id=card.membership_id), {"opt_out": "1"}).status_code == 302
+    assert Customer.objects.get(pk=customer_id).sms_opt_out is True
+    assert "Send reminders again" in text(c.get(url("member", membership_id=card.membership_id)))
+    c.post(url("member_sms", membership_id=card.membership_id), {"opt_out": "0"})
+    assert Customer.objects.get(pk=customer_id).sms_opt_out is False
