@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 
 from salesoffice.models import Site
@@ -46,13 +46,25 @@ def sharing_store_ids(store: Site) -> list[int]:
     ]
 
 
+def _store_of(membership: Membership, store: Site) -> None:
+    """The membership's store: the till's own (its settings already read), else read with its settings (sharing)."""
+    if membership.store_id == store.pk:
+        membership.store = store
+    else:
+        membership.store = Site.objects.select_related("vip_settings").get(pk=membership.store_id)
+
+
 def card_for_store(store: Site, number: str) -> Card | None:
-    """A card this store may look up (its own, or a sharing store's); another store's card is not revealed."""
-    return (
-        Card.objects.select_related("membership__customer", "membership__store__vip_settings")
+    """A card this store may look up (its own, or a sharing store's); another store's card is not revealed.
+    One query at the card's own store."""
+    card = (
+        Card.objects.select_related("membership__customer")
         .filter(number=number.strip(), membership__store_id__in=sharing_store_ids(store))
         .first()
     )
+    if card is not None:
+        _store_of(card.membership, store)
+    return card
 
 
 def current_card(membership: Membership) -> Card | None:
@@ -74,18 +86,21 @@ def lookup(store: Site, *, card_number: str = "", phone: str = "") -> Lookup:
             return Lookup(None, None, None)
         return Lookup(card.membership.customer, card.membership, card)
     ids = sharing_store_ids(store)
-    found = list(Customer.objects.filter(store_id__in=ids, phone=phone).order_by("pk")[: len(ids)])
-    # This store's own customer first; with sharing, another sharing store's member.
-    customer = next((c for c in found if c.store_id == store.pk), None) or next(
-        (c for c in found if c.memberships.exists()), None
+    # The latest membership of this phone at this store (or, with sharing, at a sharing store), with its customer.
+    membership = (
+        Membership.objects.select_related("customer")
+        .filter(customer__phone=phone, store_id__in=ids)
+        .order_by(Case(When(store_id=store.pk, then=0), default=1), "-started_at")
+        .first()
     )
-    if customer is None:
-        return Lookup(None, None, None)
-    membership = customer.memberships.select_related("store").order_by("-started_at").first()
-    card = current_card(membership) if membership else None
+    if membership is None:  # not a member: this store's customer known by phone, if any
+        customer = Customer.objects.filter(store=store, phone=phone).first()
+        return Lookup(customer, None, None)
+    _store_of(membership, store)
+    card = current_card(membership)
     if card is not None:
         card.membership = membership
-    return Lookup(customer, membership, card)
+    return Lookup(membership.customer, membership, card)
 
 
 def store_members(store: Site, *, search: str = "") -> QuerySet[Membership]:
