@@ -299,6 +299,7 @@ def main() -> int:
         print(f"seeded in {seed(args):.0f} s")
     else:
         print(f"reusing the bench data ({size[0]:,} purchases, {size[1]:,} memberships; --reseed to rebuild)")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (other work shares them)")
     members = sample_members(2000)
     keys = tokens()
     latency_in_process(members, args.iterations)
@@ -312,6 +313,7 @@ def main() -> int:
             throughput(server.base, keys, members, args.clients, args.seconds)
         finally:
             server.stop()
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
 
 

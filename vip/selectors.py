@@ -89,8 +89,8 @@ def lookup(store: Site, *, card_number: str = "", phone: str = "") -> Lookup:
     # The latest membership of this phone at this store (or, with sharing, at a sharing store), with its customer.
     membership = (
         Membership.objects.select_related("customer")
-        .filter(customer__phone=phone, store_id__in=ids)
-        .order_by(Case(When(store_id=store.pk, then=0), default=1), "-started_at")
+        .filter(customer__store_id__in=ids, customer__phone=phone)  # the customer's (store, phone) index
+        .order_by(Case(When(customer__store_id=store.pk, then=0), default=1), "-started_at")
         .first()
     )
     if membership is None:  # not a member: this store's customer known by phone, if any
