@@ -47,6 +47,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the throughput run lasts")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (as docker-compose runs it)")
     parser.add_argument("--reseed", action="store_true", help="drop and rebuild the bench database")
+    parser.add_argument(
+        "--wait-quiet", type=float, default=0.0, metavar="SECONDS", help="wait up to this long for other work to calm"
+    )
     return parser.parse_args()
 
 
@@ -299,7 +302,8 @@ def main() -> int:
         print(f"seeded in {seed(args):.0f} s")
     else:
         print(f"reusing the bench data ({size[0]:,} purchases, {size[1]:,} memberships; --reseed to rebuild)")
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (other work shares them)")
+    share = desk.wait_for_quiet(args.wait_quiet) if args.wait_quiet else desk.others_cpu_share()
+    print(f"machine: {os.cpu_count()} CPUs; other processes use {share:.0%} of them before measuring")
     members = sample_members(2000)
     keys = tokens()
     latency_in_process(members, args.iterations)
@@ -313,7 +317,7 @@ def main() -> int:
             throughput(server.base, keys, members, args.clients, args.seconds)
         finally:
             server.stop()
-    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+    print(f"other processes use {desk.others_cpu_share():.0%} of the CPUs after measuring")
     return 0
 
 

@@ -3,6 +3,7 @@ redeem, return. Token auth per store (a store's token sees only its members, oth
 idempotency key, so a till that retries gets the first result and never records twice. The rules are vip.rules',
 through the same services as the pages."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -139,6 +140,20 @@ ERRORS = {
 }
 
 
+def plain(value):
+    """A response body as the schema's serializers describe it (amounts as "0.00" text, dates in ISO form), built
+    without instantiating them: the till's reads are on the hot path."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
 # --- views --------------------------------------------------------------------------------------------------------
 
 
@@ -223,7 +238,7 @@ class MemberLookup(TillView):
             "balance": membership.balance,
             "birthday_today": rules.is_birthday(customer.birthday, local_day(now, self.store.zone)),
         }
-        return Response(MemberSerializer(data).data)
+        return Response(plain(data))
 
 
 class QuoteView(TillView):
@@ -260,7 +275,7 @@ class QuoteView(TillView):
             "explanations": list(quote.explanations),
             "points": points,
         }
-        return Response(QuoteSerializer(body).data)
+        return Response(plain(body))
 
 
 class PurchaseCreate(TillView):
@@ -301,7 +316,7 @@ class PurchaseCreate(TillView):
             "eligibility": vars(result.eligibility) if result.eligibility else None,
         }
         code = status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED
-        return Response(PurchaseSerializer(body).data, status=code)
+        return Response(plain(body), status=code)
 
 
 class RedemptionCreate(TillView):
@@ -331,7 +346,7 @@ class RedemptionCreate(TillView):
             "points": redemption.points,
             "balance": card.membership.balance,
         }
-        return Response(RedemptionSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(plain(body), status=status.HTTP_201_CREATED)
 
 
 class ReturnCreate(TillView):
@@ -359,4 +374,4 @@ class ReturnCreate(TillView):
             "points_reversed": refund.points_reversed,
             "shortfall": refund.shortfall,
         }
-        return Response(ReturnSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(plain(body), status=status.HTTP_201_CREATED)
