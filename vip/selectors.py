@@ -86,21 +86,32 @@ def lookup(store: Site, *, card_number: str = "", phone: str = "") -> Lookup:
             return Lookup(None, None, None)
         return Lookup(card.membership.customer, card.membership, card)
     ids = sharing_store_ids(store)
-    # The latest membership of this phone at this store (or, with sharing, at a sharing store), with its customer.
+    this_store_first = Case(When(membership__customer__store_id=store.pk, then=0), default=1)
+    # A member's usable card, membership and customer in one query, through the customer's (store, phone) index.
+    card = (
+        Card.objects.select_related("membership__customer")
+        .filter(
+            blocked_at__isnull=True,
+            membership__customer__store_id__in=ids,
+            membership__customer__phone=phone,
+        )
+        .order_by(this_store_first, "-membership__started_at")
+        .first()
+    )
+    if card is not None:
+        _store_of(card.membership, store)
+        return Lookup(card.membership.customer, card.membership, card)
+    # No unblocked card: the latest membership (e.g. expired) or this store's customer known by phone, if any.
     membership = (
         Membership.objects.select_related("customer")
-        .filter(customer__store_id__in=ids, customer__phone=phone)  # the customer's (store, phone) index
+        .filter(customer__store_id__in=ids, customer__phone=phone)
         .order_by(Case(When(customer__store_id=store.pk, then=0), default=1), "-started_at")
         .first()
     )
-    if membership is None:  # not a member: this store's customer known by phone, if any
-        customer = Customer.objects.filter(store=store, phone=phone).first()
-        return Lookup(customer, None, None)
+    if membership is None:
+        return Lookup(Customer.objects.filter(store=store, phone=phone).first(), None, None)
     _store_of(membership, store)
-    card = current_card(membership)
-    if card is not None:
-        card.membership = membership
-    return Lookup(membership.customer, membership, card)
+    return Lookup(membership.customer, membership, None)
 
 
 def store_members(store: Site, *, search: str = "") -> QuerySet[Membership]:
