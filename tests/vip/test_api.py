@@ -86,7 +86,7 @@ def test_quote_changes_nothing(api, store, clerk, django_assert_num_queries):
 def test_record_purchase_is_idempotent_VIP_PTS_1(api, store, clerk, django_assert_num_queries):
     card = member(store, clerk)
     body = purchase_body("200", card_number=card.number, signature_confirmed=True)
-    with django_assert_num_queries(10):  # token, card, key, lock, purchase, lines, totals, ledger, savepoint
+    with django_assert_num_queries(10):  # token, card, key, lock, purchase, lines, totals, ledger + a savepoint pair
         first = api("post", "/purchases/", body)
     with django_assert_num_queries(7):  # the first result, read back: no write
         again = api("post", "/purchases/", body)
