@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -160,6 +161,7 @@ def plain(value):
 class TillView(APIView):
     authentication_classes = [StoreTokenAuthentication]
     permission_classes = [HasStoreToken]
+    parser_classes = [JSONParser]  # a receipt has nested lines: JSON only (the schema says so too)
 
     @property
     def store(self):

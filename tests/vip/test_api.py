@@ -8,6 +8,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from salesoffice.wsgi import application
 from vip import api_auth
@@ -171,6 +172,10 @@ def fuzz_key(in_process_requests, store, clerk, reward):
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_never_answers_500(case, fuzz_key):
-    response = case.call(headers={"Authorization": f"Token {fuzz_key}"})
-    assert response.status_code < 500, response.text
+def test_the_api_never_answers_500_and_answers_as_its_schema_says(case, fuzz_key):
+    # Not checked: that every schema-valid body is accepted (a phone "0" is a string, yet no phone; a card number
+    # is a string, yet another store's is a 404): the rules decide that, not the schema.
+    case.call_and_validate(
+        headers={"Authorization": f"Token {fuzz_key}"},
+        excluded_checks=[checks.positive_data_acceptance],
+    )
