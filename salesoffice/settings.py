@@ -190,3 +190,21 @@ LOGGING = {
 # The rota's deferrable unique position (for swaps) exists on PostgreSQL; the embedded SQLite default
 # simply goes without it.
 SILENCED_SYSTEM_CHECKS = ["models.W038"]
+
+# Store VIP reminders (VIP-SVC-1): a dotted path to the SMS backend; the default writes to VIP_SMS_FILE (or the log).
+VIP_SMS_BACKEND = os.environ.get("VIP_SMS_BACKEND", "vip.sms.FileSmsBackend")
+VIP_SMS_FILE = os.environ.get("VIP_SMS_FILE", "")
+
+# The till API (vip/api.py) sets its own authentication and permission classes; these defaults keep DRF from
+# assuming anything about the session-based pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "salesoffice store till API",
+    "DESCRIPTION": "VIP membership at the till: look up, quote, record a purchase, redeem, return (RULES.md part 2).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
