@@ -134,7 +134,7 @@ def deal_preview(request: HttpRequest, site: str) -> HttpResponse:
         try:
             decided = services.deal_preview(data=data, now=timezone.now())
         except CommissionError as exc:
-            context["problems"] = [m for messages_ in exc.message_dict.values() for m in messages_]
+            context["problems"] = exc.messages
         else:
             context.update(decided=decided, lines=_preview_lines(decided), client=data.client)
     else:
