@@ -5,6 +5,7 @@ from . import views, views_report
 app_name = "service_desk"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("<slug:site>/", views.desk, name="desk"),
     path("<slug:site>/new/", views.register, name="register"),
     path("<slug:site>/items/", views.items, name="items"),

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from salesoffice.access import user_roles
+from salesoffice.access import sites_for, user_roles
+from salesoffice.models import Site
 from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
@@ -54,6 +55,15 @@ def _valid(form, site) -> bool:
     # A time typed on the page is the office's local time.
     with timezone.override(site.zone):
         return form.is_valid()
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The offices this person works at; one office goes straight to its desk."""
+    offices = list(sites_for(request.user, Site.Kind.PROPERTY_OFFICE)[:50])
+    if len(offices) == 1:
+        return redirect("service_desk:desk", site=offices[0].code)
+    return render(request, "service_desk/index.html", {"offices": offices})
 
 
 @login_required

@@ -366,3 +366,17 @@ def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk
     ok = c.post(url("item_action", office, item_id=item.pk, action="complaint_callback"), {"satisfied": "yes"})
     assert ok.status_code == 302
     assert 'data-testid="form-complaint_callback"' not in c.get(url("item", office, item_id=item.pk)).content.decode()
+
+
+def test_the_service_index_goes_to_ones_own_office_and_lists_several(
+    browser_as, office, other_office, desk_staff, django_assert_max_num_queries
+):
+    c = browser_as(desk_staff)
+    with django_assert_max_num_queries(6):
+        response = c.get(reverse("service_desk:index"))
+    assert response.status_code == 302 and response["Location"] == url("desk", office)
+    both = make_user("roamer", Role.SERVICE_DESK_STAFF, [office, other_office])
+    page = browser_as(both).get(reverse("service_desk:index")).content.decode()
+    assert "Garden Court" in page and "Lake View" in page
+    nowhere = make_user("nowhere", Role.SERVICE_DESK_STAFF, [])
+    assert "no property-service office" in browser_as(nowhere).get(reverse("service_desk:index")).content.decode()
