@@ -138,7 +138,14 @@ def deal_preview(request: HttpRequest, site: str) -> HttpResponse:
         else:
             context.update(decided=decided, lines=_preview_lines(decided), client=data.client)
     else:
-        context["problems"] = [str(e) for errors in form.errors.values() for e in errors]
+        # Fields not filled in yet are no problem while the form is being typed; say what is wrong with the rest.
+        context["problems"] = [
+            f"{form.fields[name].label}: {message}" if name in form.fields else message
+            for name, errors in form.errors.as_data().items()
+            for error in errors
+            if error.code != "required"
+            for message in error.messages
+        ]
     return render(request, "commission/partials/preview.html", context)
 
 

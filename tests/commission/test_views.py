@@ -273,3 +273,11 @@ def test_a_split_changes_only_through_a_ruling_not_through_the_change_form(
         "Mr Huang Jr",
     )
     assert a_deal.splits.count() == 1 and LedgerEntry.objects.get().user == salespeople[0]
+
+
+def test_the_preview_waits_for_the_form_and_names_the_field_of_a_problem(client, clock, salespeople, huang):
+    client.force_login(salespeople[0])
+    empty = text(client.post(url("deal_preview", site="riverside"), {}, headers=HTMX))
+    assert "This field is required" not in empty and "split shows here" in empty
+    bad = text(client.post(url("deal_preview", site="riverside"), deal_form(commission="0"), headers=HTMX))
+    assert "Commission (yuan): The commission must be more than zero (COM-1)." in bad
