@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesoffice.models import AppendOnlyModel, Site
@@ -126,7 +127,7 @@ class Card(models.Model):
     """A card of a membership. Blocking it (lost, damaged, replaced) is immediate and final (VIP-CARD-4)."""
 
     class Kind(models.TextChoices):
-        NEW = "new", _("New")
+        NEW = "new", pgettext_lazy("card issued", "New")
         RENEWAL = "renewal", _("Renewal")
         REPLACEMENT = "replacement", _("Replacement")
 
