@@ -52,19 +52,16 @@ class DealInput:
 # --- the split -----------------------------------------------------------------------------------------------
 
 
-def deal_preview(*, data: DealInput, now: dt.datetime, deal_id: int = 0) -> rules.DealSplit:
+def deal_preview(*, data: DealInput, now: dt.datetime) -> rules.DealSplit:
     """The split a deal would get if recorded now, without recording anything (the form's live preview)."""
     _validate(data, now)
     facts = client_facts(client=data.client, site=data.site, now=now)
-    this_deal = attribution_rules.DealFact(id=deal_id, salesperson_id=data.salesperson.pk, signed_at=data.signed_at)
-    if all(d.id != deal_id for d in facts.deals):
-        names = {**facts.names, data.salesperson.pk: display_name(data.salesperson)}
-        facts = _with_deal(facts, this_deal, names)
+    # The deal being recorded counts among the client's deals: a deal on the spot rules out a later recognition
+    # (REC-NEW-2b).
+    this_deal = attribution_rules.DealFact(id=0, salesperson_id=data.salesperson.pk, signed_at=data.signed_at)
+    names = {**facts.names, data.salesperson.pk: display_name(data.salesperson)}
+    facts = replace(facts, deals=(*facts.deals, this_deal), names=names)
     return rules.deal_split(facts, deal=this_deal, commission=data.commission, now=now, zone=data.site.zone)
-
-
-def _with_deal(facts: attribution_rules.ClientFacts, deal: attribution_rules.DealFact, names):
-    return replace(facts, deals=(*facts.deals, deal), names=names)
 
 
 def deal_current_split(*, deal: Deal, now: dt.datetime) -> rules.DealSplit:
