@@ -1,7 +1,7 @@
 """Forms of the register's pages. They check the shape of the input; the rules are the services' business, and a
 service's refusal is shown next to the field it names (`add_service_errors`)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import forms
@@ -17,16 +17,6 @@ from .selectors import client_by_phone
 
 PUBLIC_POOL = "pool"
 DISPUTE_SHARE_ROWS = 4
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError, fields: Mapping[str, str] | None = None) -> None:
-    """A service's refusal next to the form field its dict form names (renamed by `fields`), else at the top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, errors in exc.error_dict.items():
-        name = (fields or {}).get(key, key)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class PersonField(forms.ChoiceField):

@@ -14,17 +14,6 @@ from .models import Client, FollowUp
 ARCHIVE_EXPORT_MAX_DAYS = 31
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's refusal shown where it belongs: next to the field it names, otherwise above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 class ReferralForm(forms.Form):
     site = forms.ModelChoiceField(
         label=_("Project (sales office)"),

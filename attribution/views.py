@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from reception.access import reception_for_site_or_404
 from reception.models import Reception
 from salesoffice.access import site_with_perm_or_403
+from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.timeutil import day_bounds, local_day
 
@@ -46,7 +47,6 @@ from .forms import (
     ReviewForm,
     SpouseForm,
     VisitRegisterForm,
-    add_service_errors,
 )
 from .models import Client, VisitEntry
 from .phones import normalise_phone

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.access import site_with_perm_or_403
+from salesoffice.forms import add_service_errors
 from salesoffice.models import Site
 
 from . import services
 from .access_office import follow_up_for_site_or_404
-from .forms_office import FollowUpDoneForm, FollowUpPlanForm, add_service_errors
+from .forms_office import FollowUpDoneForm, FollowUpPlanForm
 from .selectors_office import (
     GRADE_COLUMNS,
     clients_by_owner_and_grade,

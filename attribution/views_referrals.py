@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.access import is_site_project_manager, site_with_perm_or_403
+from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.timeutil import local_day
 
 from . import services
 from .access_office import referral_for_site_or_404, referral_for_user_or_404
-from .forms_office import ReferralForm, add_service_errors
+from .forms_office import ReferralForm
 from .selectors_office import referral_rows, referrals_of_referrer, referrals_of_site
 
 SALES = Site.Kind.SALES_OFFICE

@@ -6,10 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from attribution.forms import LocalDateTimeField, PersonField, SiteForm, add_service_errors
+from attribution.forms import LocalDateTimeField, PersonField, SiteForm
 from attribution.phones import normalise_phone
-
-__all__ = ["DealForm", "DealChangeForm", "MonthForm", "add_service_errors"]
 
 
 class DealForm(SiteForm):

@@ -20,12 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from attribution.models import Client
 from attribution.selectors import client_by_phone, client_has_entries, site_salespeople, user_names
+from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.timeutil import add_months, local_day, month_bounds
 
 from . import reports, rules, selectors, services
 from .access import deal_for_user_or_404, deal_site_or_403, statement_site_ids, visible_deals
-from .forms import DealChangeForm, DealForm, MonthForm, add_service_errors
+from .forms import DealChangeForm, DealForm, MonthForm
 from .models import Deal, PartyKind, Split, SplitStatus
 from .services import CommissionError, DealInput, company_zone
 

@@ -3,7 +3,6 @@ next to the field they name (add_service_errors)."""
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from salesoffice.forms import PersonChoiceField
@@ -13,19 +12,6 @@ from .models import SETTING_FIELDS, Appointment, Complaint, DutyShift, OfficeSet
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """A service's refusal shown where it belongs: next to the field it names, otherwise above the form."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            name = aliases.get(name, name)
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def site_people(site: Site):

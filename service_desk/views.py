@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesoffice.access import sites_for, user_roles
+from salesoffice.forms import add_service_errors
 from salesoffice.models import Site
 from salesoffice.timeutil import local_day
 
@@ -43,7 +44,6 @@ from .forms import (
     SettingsForm,
     ShiftForm,
     SignOffForm,
-    add_service_errors,
     yes_no,
 )
 from .models import ServiceRequest

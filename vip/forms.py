@@ -1,7 +1,6 @@
 """The till's and the store manager's forms. Amounts are Decimal fields; every refusal is shown next to its field."""
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
 
 from django import forms
@@ -13,17 +12,6 @@ from .models import Campaign, Customer, StoreSettings
 
 TILL_LINES = 5
 MONEY = {"max_digits": 9, "decimal_places": 2, "min_value": Decimal("0.01"), "max_value": Decimal("999999.99")}
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError, fields: Mapping[str, str] | None = None) -> None:
-    """A service's refusal next to the field its dict message names (renamed by `fields`), else at the top.
-    (attribution.forms has the same helper; vip keeps its own so the store app does not depend on the sales apps.)"""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, errors in exc.error_dict.items():
-        name = (fields or {}).get(key, key)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class LookupForm(forms.Form):

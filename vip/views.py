@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesoffice.forms import add_service_errors
 from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
@@ -28,7 +29,6 @@ from .forms import (
     RegistrationForm,
     ReplaceForm,
     ReturnForm,
-    add_service_errors,
 )
 from .models import Membership, PointMovement, Reward
 

@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from salesoffice.access import sites_for
+from salesoffice.forms import add_service_errors
 from salesoffice.models import Site
 from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
 from .access import reward_or_404, store_or_403
-from .forms import CampaignForm, HandInForm, RewardForm, SettingsForm, add_service_errors
+from .forms import CampaignForm, HandInForm, RewardForm, SettingsForm
 from .models import Campaign, Reward
 
 MANAGE = "vip.manage_store"
