@@ -39,6 +39,12 @@ TARGET_QUOTE_P95_MS = 30.0
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_VIP_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", desk.DEFAULT_REDIS_URL),
+        help="the server's cache (the till's tokens), as in production; '' = none shared, every request reads its "
+        f"token. Default: $BENCH_REDIS_URL or {desk.DEFAULT_REDIS_URL}",
+    )
     parser.add_argument("--stores", type=int, default=20)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=120_000, help="members plus non-members")
@@ -323,7 +329,10 @@ def main() -> int:
     members = sample_members(2000)
     keys = tokens()
     latency_in_process(members, args.iterations)
-    env = desk.bench_env(args.database_url, secret_key)
+    if args.redis_url:
+        desk.check_redis(args.redis_url)
+    env = desk.bench_env(args.database_url, secret_key, args.redis_url)
+    print(f"server: gunicorn, {args.workers} sync workers, cache {'on Redis' if args.redis_url else 'none shared'}")
     with tempfile.TemporaryDirectory() as logdir:
         server = desk.Server(env, args.workers, 1, Path(logdir))
         try:

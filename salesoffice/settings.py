@@ -194,6 +194,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 # Store VIP reminders (VIP-SVC-1): a dotted path to the SMS backend; the default writes to VIP_SMS_FILE (or the log).
 VIP_SMS_BACKEND = os.environ.get("VIP_SMS_BACKEND", "vip.sms.FileSmsBackend")
 VIP_SMS_FILE = os.environ.get("VIP_SMS_FILE", "")
+# The till API's token, with its store and settings, is kept this long in the cache (saves every till request a
+# three-table read). Only in a cache all processes share: a local-memory cache would keep a token revoked by another
+# process. Revoking a token or saving its store or settings drops it at once.
+VIP_TILL_TOKEN_CACHE_SECONDS = int(os.environ.get("VIP_TILL_TOKEN_CACHE_SECONDS", "60" if REDIS_URL else "0"))
 
 # The till API (vip/api.py) sets its own authentication and permission classes; these defaults keep DRF from
 # assuming anything about the session-based pages.

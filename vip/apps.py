@@ -8,9 +8,26 @@ class VipConfig(AppConfig):
     verbose_name = _("VIP membership")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
         from django.utils.translation import gettext
 
+        from salesoffice.models import Site
         from salesoffice.notifications import register
+
+        from . import api_auth
+        from .models import ApiToken, StoreSettings
+
+        # The till's cached token carries its store and settings (api_auth.token_for_key).
+        def token_changed(sender, instance, **kwargs):
+            api_auth.forget_tokens([instance.key_hash])
+
+        def store_changed(sender, instance, **kwargs):
+            api_auth.forget_store_tokens(instance.site_id if sender is StoreSettings else instance.pk)
+
+        for signal in (post_save, post_delete):
+            signal.connect(token_changed, sender=ApiToken, dispatch_uid=f"vip-token-{signal is post_save}")
+            signal.connect(store_changed, sender=StoreSettings, dispatch_uid=f"vip-settings-{signal is post_save}")
+            signal.connect(store_changed, sender=Site, dispatch_uid=f"vip-site-{signal is post_save}")
 
         register(
             "vip_return_shortfall",

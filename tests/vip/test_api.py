@@ -1,18 +1,20 @@
 """The till API: token per store, a store's token sees only its members (404 for others), idempotent writes,
 refusals with the rule, bounded queries; and a schemathesis fuzz of the OpenAPI schema with no 500s."""
 
+import io
 from decimal import Decimal
 
 import pytest
 import schemathesis
+from django.core.management import CommandError, call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from salesoffice.wsgi import application
-from vip import api_auth
-from vip.models import Purchase, Redemption, Return
+from vip import api_auth, rules
+from vip.models import ApiToken, Purchase, Redemption, Return, StoreSettings
 
 from .conftest import NOW, buy, member
 
@@ -30,8 +32,9 @@ def other_key(other_store):
 
 
 @pytest.fixture
-def api(client, token_key, time_machine):
+def api(client, token_key, time_machine, settings):
     time_machine.move_to(NOW, tick=False)
+    settings.VIP_TILL_TOKEN_CACHE_SECONDS = 60  # as with Redis, whatever this run's environment
 
     def call(method: str, path: str, data=None, key: str | None = None):
         headers = {"HTTP_AUTHORIZATION": f"Token {key or token_key}", "HTTP_ACCEPT_LANGUAGE": "en"}
@@ -76,6 +79,54 @@ def test_a_stores_token_gets_404_for_another_stores_member_VIP_DATA_1(api, store
     assert api("post", "/returns/", refund, key=other_key).status_code == 404
 
 
+def test_the_till_token_is_cached_until_it_is_revoked(api, store, clerk, token_key, django_assert_num_queries):
+    card = member(store, clerk)
+    api("get", "/members/", {"card_number": card.number})
+    with django_assert_num_queries(1):  # the card only: the token, its store and settings are cached
+        assert api("get", "/members/", {"card_number": card.number}).status_code == 200
+    token = api_auth.token_for_key(token_key)
+    api_auth.token_revoke(token, now=NOW)
+    assert api("get", "/members/", {"card_number": card.number}).status_code == 401
+
+
+def test_a_store_settings_change_reaches_the_till_at_once_VIP_PTS_1(api, store, clerk):
+    card = member(store, clerk)
+    buy(store, clerk, [50], card=card)  # ¥45 paid on the card
+    quote = purchase_body("100", card_number=card.number)
+    assert api("post", "/quotes/", quote).json()["points"] == 1  # carry over: ⌊135 / 100⌋ - ⌊45 / 100⌋
+    settings_row = StoreSettings.objects.get(site=store)
+    settings_row.points_mode = rules.PER_PURCHASE
+    settings_row.save()
+    assert api("post", "/quotes/", quote).json()["points"] == 0  # per purchase: ⌊90 / 100⌋
+
+
+def test_without_a_shared_cache_every_request_reads_the_token(api, store, clerk, settings, django_assert_num_queries):
+    settings.VIP_TILL_TOKEN_CACHE_SECONDS = 0
+    card = member(store, clerk)
+    api("get", "/members/", {"card_number": card.number})
+    with django_assert_num_queries(2):
+        assert api("get", "/members/", {"card_number": card.number}).status_code == 200
+
+
+def test_tokens_are_created_listed_and_revoked_from_the_command_line(api, store, clerk):
+    card = member(store, clerk)
+    out = io.StringIO()
+    call_command("vip_till_token", store.code, "till 2", stdout=out)
+    key = out.getvalue().strip()
+    assert api("get", "/members/", {"card_number": card.number}, key=key).status_code == 200
+    token = ApiToken.objects.get(store=store, name="till 2")
+    out = io.StringIO()
+    call_command("vip_till_token", store.code, list_tokens=True, stdout=out)
+    assert f"{token.pk}\ttill 2\t" in out.getvalue() and "active" in out.getvalue()
+    call_command("vip_till_token", revoke=token.pk, stdout=io.StringIO())
+    assert api("get", "/members/", {"card_number": card.number}, key=key).status_code == 401
+    out = io.StringIO()
+    call_command("vip_till_token", store.code, list_tokens=True, stdout=out)
+    assert "till 2\tcreated" in out.getvalue() and "revoked" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("vip_till_token", revoke=999_999_999)
+
+
 def test_quote_changes_nothing(api, store, clerk, django_assert_num_queries):
     card = member(store, clerk)
     with django_assert_num_queries(2):
@@ -89,7 +140,7 @@ def test_record_purchase_is_idempotent_VIP_PTS_1(api, store, clerk, django_asser
     body = purchase_body("200", card_number=card.number, signature_confirmed=True)
     with django_assert_num_queries(10):  # token, card, key, lock, purchase, lines, totals, ledger + a savepoint pair
         first = api("post", "/purchases/", body)
-    with django_assert_num_queries(7):  # the first result, read back: no write
+    with django_assert_num_queries(6):  # the first result, read back: no write (the token from the cache)
         again = api("post", "/purchases/", body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json() | {"replayed": True} == again.json()
