@@ -182,7 +182,7 @@ class TillView(APIView):
             return None
         card = selectors.card_for_store(self.store, number)
         if card is None:
-            raise NotFound(_("No card %(number)s at this store.") % {"number": number})
+            raise NotFound(_("VIP-ELIG-1: no card %(number)s at this store.") % {"number": number})
         return card
 
 

@@ -364,11 +364,22 @@ def hand_in_due(year: int, month: int, zone: ZoneInfo) -> dt.datetime:
     return end_of_day(first_next.replace(day=HAND_IN_DAY), zone)
 
 
-def hand_in_status(*, due: dt.datetime, received_at: dt.datetime | None, now: dt.datetime) -> Decision:
+def hand_in_status(
+    *, due: dt.datetime, received_at: dt.datetime | None, now: dt.datetime, cards: int, forms: int | None = None
+) -> Decision:
+    """Whether a month's `cards` (new and renewed, one form each) reached operations by `due` as `forms` forms."""
     if received_at is not None:
+        if forms is not None and forms != cards:
+            return Decision(
+                False,
+                "VIP-DATA-1",
+                _("received %(forms)s form(s) for %(cards)s card(s) issued") % {"forms": forms, "cards": cards},
+            )
         on_time = received_at <= due
         return Decision(on_time, "VIP-DATA-1", _("received on time") if on_time else _("received late"))
     if now > due:
+        if not cards:
+            return Decision(True, "VIP-DATA-1", _("no cards issued: nothing to hand in"))
         return Decision(False, "VIP-DATA-1", _("overdue"))
     return Decision(True, "VIP-DATA-1", _("due by %(day)s") % {"day": due.date().isoformat()})
 

@@ -68,6 +68,22 @@ def card_for_store(store: Site, number: str) -> Card | None:
     return card
 
 
+def valid_card_of_phone(store: Site, phone: str, *, now: dt.datetime) -> Card | None:
+    """The usable card (not blocked, membership not expired) of a member this store serves with this phone, in one
+    query."""
+    return (
+        Card.objects.select_related("membership__customer")
+        .filter(
+            blocked_at__isnull=True,
+            membership__valid_until__gte=now,
+            membership__customer__store_id__in=sharing_store_ids(store),
+            membership__customer__phone=phone,
+        )
+        .order_by("-membership__started_at")
+        .first()
+    )
+
+
 def current_card(membership: Membership) -> Card | None:
     return membership.cards.filter(blocked_at__isnull=True).order_by("-issued_at").first()
 
@@ -200,7 +216,13 @@ def registration_summary(*, now: dt.datetime, months: int = 3, stores=None) -> l
                     due=due,
                     received_at=hand_in.received_at if hand_in else None,
                     forms=hand_in.forms if hand_in else None,
-                    status=rules.hand_in_status(due=due, received_at=hand_in.received_at if hand_in else None, now=now),
+                    status=rules.hand_in_status(
+                        due=due,
+                        received_at=hand_in.received_at if hand_in else None,
+                        now=now,
+                        cards=new + renewed,
+                        forms=hand_in.forms if hand_in else None,
+                    ),
                 )
             )
     return rows

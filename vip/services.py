@@ -20,7 +20,7 @@ from salesoffice.access import require_site_perm
 from salesoffice.models import Site
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
-from salesoffice.timeutil import local_day
+from salesoffice.timeutil import add_months, local_day
 
 from . import rules, sms
 from .models import (
@@ -40,7 +40,7 @@ from .models import (
     SmsMessage,
     StoreSettings,
 )
-from .selectors import paid_history, store_settings
+from .selectors import card_for_store, paid_history, store_settings, valid_card_of_phone
 
 
 class VipError(ValidationError):
@@ -120,15 +120,24 @@ def _ledger(membership: Membership, kind: str, points: int, *, now: dt.datetime,
     )
 
 
-def _card_by_number(number: str) -> Card:
-    card = (
-        Card.objects.select_related("membership__store__vip_settings", "membership__customer")
-        .filter(number=number)
-        .first()
-    )
+def _card_at_store(store: Site, number: str) -> Card:
+    # Another store's card reads as no card at all: a till must not learn which numbers exist elsewhere (VIP-DATA-1).
+    card = card_for_store(store, number)
     if card is None:
-        raise VipError({"card": _("No card %(number)s.") % {"number": number}})
+        raise VipError({"card": _("VIP-ELIG-1: no card %(number)s at this store.") % {"number": number}})
     return card
+
+
+def member_phone_problem(store: Site, phone: str, *, now: dt.datetime) -> str | None:
+    """VIP-SVC-1: the clerk asks a member for the card; a member's phone typed as a non-member's would lose the
+    discount and the points without a word."""
+    card = valid_card_of_phone(store, normalise_phone(phone), now=now)
+    if card is None:
+        return None
+    return _("VIP-SVC-1: this phone belongs to %(name)s, a member (card %(number)s): enter the card number.") % {
+        "name": card.membership.customer.surname or rules.mask_phone(card.membership.customer.phone),
+        "number": card.number,
+    }
 
 
 # --- purchases (VIP-DISC-*, VIP-PTS-1, VIP-ELIG-1, VIP-CARD-2) ----------------------------------------------------
@@ -200,7 +209,7 @@ def purchase_record(
                 actor=actor,
                 key=key,
                 lines=lines,
-                card=card or (_card_by_number(card_number.strip()) if card_number and card_number.strip() else None),
+                card=card or (_card_at_store(store, card_number.strip()) if (card_number or "").strip() else None),
                 phone=phone,
                 birthday_claimed=birthday_claimed,
                 id_checked=id_checked,
@@ -245,6 +254,9 @@ def _purchase_record(
     )
     customer = membership.customer if membership else None
     if customer is None and phone:
+        problem = member_phone_problem(store, phone, now=now)
+        if problem:
+            raise VipError({"phone": problem})
         customer, _created = Customer.objects.get_or_create(
             store=store, phone=normalise_phone(phone), defaults={"created_at": now}
         )
@@ -635,15 +647,16 @@ def hand_in_record(*, store: Site, year: int, month: int, forms: int, actor, now
     """Operations received the month's original registration forms (VIP-DATA-1)."""
     if not actor.has_perm("vip.view_registration_summary"):
         raise VipError(_("VIP-DATA-1: only operations records the hand-in of registration forms."))
-    if (year, month) >= (now.year, now.month) and local_day(now, store.zone) < dt.date(year, month, 1):
-        raise VipError(_("VIP-DATA-1: that month has not begun."))
+    if local_day(now, store.zone) < add_months(dt.date(year, month, 1), 1):
+        # The forms are summarised monthly: a hand-in before the month ends would leave its later cards uncovered.
+        raise VipError({"month": _("VIP-DATA-1: a month's forms are handed in once the month is over.")})
     try:
         with transaction.atomic():
             return FormHandIn.objects.create(
                 store=store, year=year, month=month, forms=forms, received_at=now, received_by=actor
             )
     except IntegrityError:
-        raise VipError(_("VIP-DATA-1: this month's forms of this store are already recorded.")) from None
+        raise VipError({"month": _("VIP-DATA-1: this month's forms of this store are already recorded.")}) from None
 
 
 # --- reminders (VIP-SVC-1) -------------------------------------------------------------------------------------------

@@ -156,9 +156,13 @@ def till_quote(request: HttpRequest, site: str) -> HttpResponse:
         data = form.cleaned_data
         card = selectors.card_for_store(store, data["card"]) if data["card"] else None
         if data["card"] and card is None:
-            form.add_error("card", _("No card %(number)s at this store.") % {"number": data["card"]})
+            form.add_error("card", _("VIP-ELIG-1: no card %(number)s at this store.") % {"number": data["card"]})
         else:
             try:
+                if card is None and data["phone"]:
+                    problem = services.member_phone_problem(store, data["phone"], now=now)
+                    if problem:
+                        raise ValidationError({"phone": problem})
                 quote = services.purchase_quote(
                     store=store,
                     lines=form.lines(),

@@ -213,10 +213,15 @@ def test_birthday_reminders_are_due_in_the_three_days_before_VIP_SVC_1():
 def test_the_forms_of_a_month_are_due_by_the_end_of_the_2nd_of_the_next_VIP_DATA_1():
     due = rules.hand_in_due(2026, 12, SHANGHAI)
     assert due == dt.datetime(2027, 1, 2, 23, 59, 59, 999999, tzinfo=SHANGHAI)
-    assert rules.hand_in_status(due=due, received_at=None, now=due).ok
-    assert not rules.hand_in_status(due=due, received_at=None, now=due + dt.timedelta(seconds=1)).ok
-    late = rules.hand_in_status(due=due, received_at=due + dt.timedelta(hours=1), now=due + dt.timedelta(days=1))
+    assert rules.hand_in_status(due=due, received_at=None, now=due, cards=3).ok
+    assert not rules.hand_in_status(due=due, received_at=None, now=due + dt.timedelta(seconds=1), cards=3).ok
+    after = due + dt.timedelta(days=1)
+    late = rules.hand_in_status(due=due, received_at=due + dt.timedelta(hours=1), now=after, cards=3, forms=3)
     assert (late.ok, late.explanation) == (False, "received late")
+    short = rules.hand_in_status(due=due, received_at=due, now=after, cards=3, forms=2)
+    assert (short.ok, short.explanation) == (False, "received 2 form(s) for 3 card(s) issued")
+    nothing = rules.hand_in_status(due=due, received_at=None, now=after, cards=0)
+    assert (nothing.ok, nothing.explanation) == (True, "no cards issued: nothing to hand in")
 
 
 def test_phone_and_id_are_masked_VIP_DATA_1():

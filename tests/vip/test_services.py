@@ -154,11 +154,41 @@ def test_a_blocked_expired_or_other_stores_card_is_refused_VIP_CARD_3_VIP_CARD_4
 ):
     with pytest.raises(services.VipError, match="VIP-CARD-3"):
         buy(store, clerk, [100], card=card, now=at(16, 10, year=2028))
-    with pytest.raises(services.VipError, match="VIP-ELIG-1"):
+    with pytest.raises(services.VipError, match="VIP-ELIG-1: no card .* at this store"):
         buy(other_store, other_clerk, [100], card=card)
     services.card_replace(card=card, actor=clerk, reason="lost", now=NOW)
     with pytest.raises(services.VipError, match="VIP-CARD-4"):
         buy(store, clerk, [100], card=card)
+
+
+def test_another_stores_card_number_reads_as_no_card_at_all_VIP_DATA_1(store, other_store, clerk, other_clerk, card):
+    def record(number):
+        return services.purchase_record(
+            store=other_store, actor=other_clerk, key=key(), lines=lines(100), card_number=number, now=NOW
+        )
+
+    with pytest.raises(services.VipError) as theirs:
+        record(card.number)
+    with pytest.raises(services.VipError) as unknown:
+        record("999999999999")
+    assert theirs.value.message_dict["card"] == [f"VIP-ELIG-1: no card {card.number} at this store."]
+    assert unknown.value.message_dict["card"] == ["VIP-ELIG-1: no card 999999999999 at this store."]
+    assert not Purchase.objects.filter(store=other_store).exists()
+
+
+def test_a_members_phone_is_not_taken_as_a_non_members_purchase_VIP_SVC_1(store, clerk, card):
+    before = Purchase.objects.count()
+    with pytest.raises(services.VipError) as refused:
+        buy(store, clerk, [500], phone="138 0013 8001")  # the member's 13800138001, as a clerk types it
+    assert refused.value.message_dict["phone"] == [
+        f"VIP-SVC-1: this phone belongs to Wang, a member (card {card.number}): enter the card number."
+    ]
+    assert Purchase.objects.count() == before
+    services.card_replace(card=card, actor=clerk, reason="lost", now=NOW)
+    with pytest.raises(services.VipError, match="VIP-SVC-1"):  # the replacement card is the one to enter
+        buy(store, clerk, [500], phone=card.membership.customer.phone)
+    expired = at(16, 10, year=2028)
+    assert buy(store, clerk, [500], phone=card.membership.customer.phone, now=expired).purchase.card is None
 
 
 def test_sharing_stores_honour_each_others_cards_VIP_ELIG_1(store, other_store, clerk, other_clerk, card):

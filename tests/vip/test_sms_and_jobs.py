@@ -84,6 +84,7 @@ def test_expired_points_lapse_once_in_the_ledger_VIP_CARD_3(store, clerk, time_m
 
 def test_expiring_cards_and_overdue_hand_ins_are_notified_once(store, clerk, manager, operations, time_machine):
     member(store, clerk, now=at(1, 10, month=4, year=2024))
+    member(store, clerk, phone="13800138002", now=at(10, 10, month=1))  # January's form is overdue by March
     time_machine.move_to(at(15, 10), tick=False)
     assert tasks.notify_expiring_cards() == 1
     assert tasks.notify_expiring_cards() == 0
