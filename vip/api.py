@@ -231,7 +231,7 @@ class MemberLookup(TillView):
         data = {
             "card_number": card.number,
             "surname": customer.surname,
-            "address_as": f"{customer.surname}{customer.get_title_display()}",
+            "address_as": customer.address_as,
             "phone": rules.mask_phone(customer.phone),
             "valid_until": local_day(membership.valid_until, membership.store.zone),
             "card": vars(card_state),

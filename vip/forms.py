@@ -113,7 +113,7 @@ class RedeemForm(forms.Form):
 
 
 class ReplaceForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Why"), choices=[("lost", _("Lost")), ("damaged", _("Damaged"))])
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("lost", _("Lost")), ("damaged", _("Damaged"))])
     number = forms.CharField(label=_("New card number"), max_length=20, required=False)
 
 

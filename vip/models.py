@@ -10,8 +10,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesoffice.models import AppendOnlyModel, Site
@@ -83,6 +83,13 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.surname}{self.given_name}" or self.phone
+
+    @property
+    def address_as(self) -> str:
+        """How the clerk addresses the member (VIP-SVC-1): 王女士 in Chinese, Ms Wang in English."""
+        if not self.surname or not self.title:
+            return self.surname
+        return gettext("%(title)s %(surname)s") % {"title": self.get_title_display(), "surname": self.surname}
 
 
 class Membership(models.Model):

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 
 from salesoffice.models import Site
@@ -138,6 +138,26 @@ def store_members(store: Site, *, search: str = "") -> QuerySet[Membership]:
             Q(customer__surname__icontains=search) | Q(customer__phone__endswith=search) | Q(cards__number=search)
         ).distinct()
     return members
+
+
+def members_for_export(store: Site) -> list[tuple]:
+    """(card number, surname, title, phone, started, valid until, earned, balance) of every member, one query; the
+    card is the membership's current one (a replacement's, after a loss)."""
+    current_card = Card.objects.filter(membership=OuterRef("pk"), blocked_at__isnull=True).order_by("-issued_at")
+    return list(
+        store_members(store)
+        .annotate(card_number=Subquery(current_card.values("number")[:1]))
+        .values_list(
+            "card_number",
+            "customer__surname",
+            "customer__title",
+            "customer__phone",
+            "started_at",
+            "valid_until",
+            "earned_points",
+            "balance",
+        )
+    )
 
 
 def membership_for_store(store: Site, membership_id: int) -> Membership | None:

@@ -691,7 +691,7 @@ def birthday_reminders_send(*, now: dt.datetime) -> int:
             continue
         text = _("%(store)s wishes %(name)s a happy birthday on %(day)s: 6折 with your card and ID that day.") % {
             "store": membership.store.name,
-            "name": f"{customer.surname}{customer.get_title_display()}",
+            "name": customer.address_as,
             "day": birthday.strftime("%m-%d"),
         }
         sent += sms_send(

@@ -53,7 +53,7 @@ def member_panel(store, found: selectors.Lookup, *, now, unmasked: bool = False)
     customer = found.customer
     panel = {
         "customer": customer,
-        "address_as": f"{customer.surname}{customer.get_title_display()}" if customer.surname else "",
+        "address_as": customer.address_as,
         "phone": customer.phone if unmasked else rules.mask_phone(customer.phone),
         "id_number": customer.id_number if unmasked else rules.mask_id(customer.id_number),
         "membership": found.membership,

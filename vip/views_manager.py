@@ -22,7 +22,7 @@ from salesoffice.timeutil import local_day
 from . import rules, selectors, services
 from .access import reward_or_404, store_or_403
 from .forms import CampaignForm, HandInForm, RewardForm, SettingsForm
-from .models import Campaign, Reward
+from .models import Campaign, Customer, Reward
 
 MANAGE = "vip.manage_store"
 ROWS_PER_PAGE = 25
@@ -119,27 +119,22 @@ def members_export(request: HttpRequest, site: str) -> HttpResponse:
     """The store's members as CSV, phone and ID masked; every export is logged (VIP-DATA-1)."""
     store = store_or_403(request.user, site, "vip.export_members")
     now = timezone.now()
-    rows = list(
-        selectors.store_members(store).values_list(
-            "customer__surname",
-            "customer__title",
-            "customer__phone",
-            "started_at",
-            "valid_until",
-            "earned_points",
-            "balance",
-        )
-    )
+    rows = selectors.members_for_export(store)
     services.members_export_log(store=store, actor=request.user, rows=len(rows), now=now)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{store.code}-members.csv"'
+    # The byte-order mark tells Excel the file is UTF-8; without it, Chinese Windows reads the names as GBK.
+    response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([_("Surname"), _("Title"), _("Phone"), _("Issued"), _("Valid until"), _("Earned"), _("Balance")])
-    for surname, title, phone, started, until, earned, balance in rows:
+    header = [_("Card number"), _("Surname"), _("Title"), _("Phone"), _("Issued"), _("Valid until"), _("Earned")]
+    writer.writerow([*header, _("Balance")])
+    titles = dict(Customer.Title.choices)
+    for number, surname, title, phone, started, until, earned, balance in rows:
         writer.writerow(
             [
+                number or "",
                 surname,
-                title,
+                titles.get(title, ""),
                 rules.mask_phone(phone),
                 local_day(started, store.zone).isoformat(),
                 local_day(until, store.zone).isoformat(),

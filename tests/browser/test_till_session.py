@@ -37,7 +37,7 @@ def test_purchase_eligible_card_discounted_purchase_redemption(terminals):
     page.wait_for_url("**/till/?q=*")
     card = Card.objects.get()
     expect(page.locator("#page-messages")).to_contain_text(f"VIP-CARD-1: card {card.number} issued")
-    expect(page.get_by_test_id("member-panel")).to_contain_text("Address the member as WangMs")
+    expect(page.get_by_test_id("member-panel")).to_contain_text("Address the member as Ms Wang")
     expect(page.locator("#id_card")).to_have_value(card.number)
 
     # The next purchase: the quote shows 9折 and the points, the member signs, the receipt records it.

@@ -64,7 +64,7 @@ def test_lookup_by_card_and_phone_VIP_SVC_1(api, store, clerk, django_assert_num
     card = member(store, clerk)
     with django_assert_num_queries(2):
         body = api("get", "/members/", {"card_number": card.number}).json()
-    assert body["address_as"] == "WangMs" and body["phone"] == "138****8001"
+    assert body["address_as"] == "Ms Wang" and body["phone"] == "138****8001"
     assert body["card"] == {"ok": True, "rule_id": "VIP-CARD-1", "explanation": f"card {card.number} is valid"}
     assert api("get", "/members/", {"phone": "13800138001"}).json()["card_number"] == card.number
 

@@ -63,7 +63,7 @@ def test_reminders_go_through_the_configured_backend_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.birthday_reminders_send(now=at(15, 9)) == 1
         assert services.birthday_reminders_send(now=at(16, 9)) == 0
-    assert len(received) == 1 and "WangMs" in received[0]["body"]["text"]
+    assert len(received) == 1 and "Ms Wang" in received[0]["body"]["text"]
 
 
 def test_the_file_backend_writes_one_line_a_message(tmp_path, settings):
