@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -312,7 +312,7 @@ class PurchaseCreate(TillView):
             "paid": purchase.paid,
             "discount": purchase.discount,
             "rule_id": purchase.discount_rule,
-            "explanations": purchase.explanation.splitlines(),
+            "explanations": purchase.explanation_lines(translation.get_language()),
             "points_earned": purchase.points_earned,
             "balance": result.membership.balance if result.membership else None,
             "eligibility": vars(result.eligibility) if result.eligibility else None,

@@ -209,7 +209,9 @@ class Purchase(AppendOnlyModel):
     points_earned = models.IntegerField(_("points earned"), default=0)
     birthday_id_checked = models.BooleanField(_("original ID checked"), default=False)
     signature_confirmed = models.BooleanField(_("member signed"), default=False)
-    explanation = models.TextField(_("explanation"), blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)  # as the clerk read it, in their language
+    # The same lines in every UI language ({"zh-hans": [...], "en": [...]}): a receipt reads in its reader's language.
+    explanations = models.JSONField(_("explanation in each language"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("purchase")
@@ -222,6 +224,9 @@ class Purchase(AppendOnlyModel):
             models.Index(fields=["customer", "at"], name="vip_purchase_customer_at"),
             models.Index(fields=["membership", "at"], name="vip_purchase_membership_at"),
         ]
+
+    def explanation_lines(self, language: str) -> list[str]:
+        return self.explanations.get(language) or self.explanation.splitlines()
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.paid}"

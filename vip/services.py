@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from salesoffice.access import require_site_perm
@@ -260,15 +262,27 @@ def _purchase_record(
         customer, _created = Customer.objects.get_or_create(
             store=store, phone=normalise_phone(phone), defaults={"created_at": now}
         )
-    explanations = list(quote.explanations)
     points = 0
     if membership is not None:
         mode = store_settings(store).points_mode
         points = rules.points_earned(mode=mode, paid_total_before=membership.paid_total, paid=quote.payable)
-        explanations.append(
-            _("VIP-PTS-1: %(paid)s paid earns %(points)s point(s)")
-            % {"paid": rules.yuan(quote.payable), "points": points}
-        )
+    member = member_facts(membership)
+    day = local_day(now, store.zone)
+
+    def explain() -> list[str]:
+        lines_said = list(rules.quote(lines, member, birthday_claimed=birthday_claimed, day=day).explanations)
+        if membership is not None:
+            lines_said.append(
+                _("VIP-PTS-1: %(paid)s paid earns %(points)s point(s)")
+                % {"paid": rules.yuan(quote.payable), "points": points}
+            )
+        return lines_said
+
+    explanations = explain()
+    in_each_language = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            in_each_language[code] = explain()
     purchase = Purchase.objects.create(
         store=store,
         customer=customer,
@@ -285,6 +299,7 @@ def _purchase_record(
         birthday_id_checked=bool(birthday_claimed and id_checked),
         signature_confirmed=signature_confirmed,
         explanation="\n".join(explanations),
+        explanations=in_each_language,
         **actor.fields,
     )
     PurchaseLine.objects.bulk_create(

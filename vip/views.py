@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -213,7 +213,7 @@ def _receipt_context(store, purchase, *, panel: dict, return_form: ReturnForm) -
         "site": store,
         "purchase": purchase,
         "lines": purchase.lines.all(),
-        "explanations": purchase.explanation.splitlines(),
+        "explanations": purchase.explanation_lines(translation.get_language()),
         "returns": returns,
         "kept": purchase.paid - sum((r.amount for r in returns), 0),
         "panel": panel,

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from vip import services
 from vip.models import Card, Customer, FormHandIn, PrivacyLog, Purchase, Redemption, Return, Reward
@@ -132,6 +133,14 @@ def test_recording_a_non_member_purchase_shows_the_receipt_with_eligibility(
     assert "Paid: ¥1200.00" in page
     assert "VIP-ELIG-1: one purchase of ¥1,200.00 paid (at least ¥1,000.00) qualifies" in page
     assert "Fill in the registration form" in page
+
+
+def test_a_receipt_reads_in_its_readers_language(logged_in, store, clerk, card):
+    with translation.override("zh-hans"):
+        purchase = buy(store, clerk, [300], card=card).purchase
+    assert purchase.explanation_lines("zh-hans")[-1] == "VIP-PTS-1：实付¥270.00，获得2分积分"
+    page = text(logged_in(clerk).get(url("receipt", purchase_id=purchase.pk)))
+    assert "VIP-PTS-1: ¥270.00 paid earns 2 point(s)" in page and "实付" not in page
 
 
 def test_a_member_purchase_needs_the_signature_next_to_the_field_VIP_CARD_2(logged_in, store, clerk, card):
