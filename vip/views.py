@@ -295,11 +295,19 @@ def register(request: HttpRequest, site: str, customer_id: int) -> HttpResponse:
                 % {"number": card.number, "day": local_day(card.membership.valid_until, store.zone).isoformat()},
             )
             return redirect(f"{reverse('vip:till', kwargs={'site': store.code})}?q={card.number}")
-    panel = member_panel(store, selectors.Lookup(customer, None, None), now=now)
+    membership = customer.memberships.order_by("-started_at").first()
+    if membership is not None:
+        membership.customer, membership.store = customer, store
+    found = selectors.Lookup(customer, membership, selectors.current_card(membership) if membership else None)
+    panel = member_panel(store, found, now=now)
+    # The form is offered only where services.card_issue would issue: a renewal after an expired card (VIP-CARD-3),
+    # or a first card once qualified (VIP-ELIG-1); a valid member already has one. The panel says which.
+    eligibility = panel.get("eligibility")
+    can_issue = bool(panel.get("renewable")) or (membership is None and eligibility is not None and eligibility.ok)
     return render(
         request,
         "vip/register.html",
-        {"store": store, "site": store, "customer": customer, "form": form, "panel": panel},
+        {"store": store, "site": store, "customer": customer, "form": form, "panel": panel, "can_issue": can_issue},
     )
 
 
