@@ -143,6 +143,15 @@ def _record(request, store, form: PurchaseForm, *, now):
     )
 
 
+def _line_label(form: PurchaseForm, name: str) -> str:
+    """A field's label as the till shows it: "Amount 3" for the third line's amount."""
+    if name not in form.fields:
+        return ""
+    line = name.rpartition("_")[2]
+    label = str(form.fields[name].label)
+    return f"{label} {line}" if line.isdigit() else label
+
+
 @login_required
 @require_POST
 def till_quote(request: HttpRequest, site: str) -> HttpResponse:
@@ -181,10 +190,12 @@ def till_quote(request: HttpRequest, site: str) -> HttpResponse:
                         paid_total_before=membership.paid_total,
                         paid=quote.payable,
                     )
+    # The quote replaces only its own box, not the form: each refusal says which field (and line) it is about.
+    field_errors = [(_line_label(form, name), error) for name, errors in form.errors.items() for error in errors]
     return render(
         request,
         "vip/partials/quote.html",
-        {"form": form, "quote": quote, "membership": membership, "points": points, "store": store},
+        {"quote": quote, "field_errors": field_errors, "membership": membership, "points": points, "store": store},
     )
 
 

@@ -209,6 +209,14 @@ def test_the_quote_shows_discount_and_points_and_saves_nothing(
     assert not Purchase.objects.filter(card=card).exists()
 
 
+def test_a_refused_quote_names_the_line_and_a_refused_purchase_shows_each_error_once(logged_in, store, clerk, card):
+    c = logged_in(clerk)
+    quote = text(c.post(url("till_quote"), purchase_post("12.345", card=card.number), HTTP_HX_REQUEST="true"))
+    assert "<strong>Amount 1</strong>: Ensure that there are no more than 2 decimal places." in quote
+    page = text(c.post(url("till"), purchase_post("300", card=card.number)))
+    assert page.count("VIP-CARD-2: the member signs the receipt of a VIP purchase.") == 1
+
+
 def test_a_blocked_card_is_refused_at_the_till_VIP_CARD_4(logged_in, store, clerk, card):
     services.card_replace(card=card, actor=clerk, reason="lost", now=NOW)
     response = logged_in(clerk).post(url("till"), purchase_post(card=card.number, signature="on"))
