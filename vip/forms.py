@@ -95,6 +95,13 @@ class RegistrationForm(forms.Form):
 class RedeemForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     reward = forms.ChoiceField(label=_("Reward"))
+    # No undo exists (VIP-PTS-2), so the clerk confirms the choice with the member first, as the member signs a receipt.
+    confirmed = forms.BooleanField(
+        label=_("The member confirmed this reward: a redemption cannot be cancelled"),
+        error_messages={
+            "required": _("VIP-PTS-2: confirm the reward with the member; a redemption cannot be cancelled.")
+        },
+    )
 
     def __init__(self, *args, rewards=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -444,7 +444,9 @@ def member_redeem(request: HttpRequest, site: str, membership_id: int) -> HttpRe
         request,
         site,
         membership_id,
-        make_form=lambda store: RedeemForm(request.POST, rewards=Reward.objects.filter(store=store, active=True)),
+        make_form=lambda store: RedeemForm(
+            request.POST, rewards=Reward.objects.filter(store=store, active=True, stock__gt=0)
+        ),
         form_name="redeem_form",
         act=redeem,
     )
