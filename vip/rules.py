@@ -254,9 +254,10 @@ def quote(lines: Sequence[Line], member: MemberFacts | None, *, birthday_claimed
         )
     rate, rule_id, why = min(candidates, key=lambda c: c[0])
     explanations = [f"{rule_id}: {why}"]
-    if len(candidates) > 1:
+    if birthday_claimed and len(candidates) > 1:
         explanations.append(_("VIP-DISC-3: only the best single VIP discount applies"))
-    elif is_birthday(member.birthday, day):
+    elif not birthday_claimed and is_birthday(member.birthday, day):
+        # A tier member too: 6折 beats 8.5折, so the reminder matters whatever discount applies now.
         explanations.append(_("VIP-DISC-3: it is the member's birthday: check the original ID for 6折"))
     discounts = tuple(Decimal(0) if line.excluded else money(line.amount * (1 - rate)) for line in lines)
     excluded = sum(1 for line in lines if line.excluded)

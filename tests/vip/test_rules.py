@@ -112,6 +112,11 @@ def test_30_earned_points_give_8_5_zhe_VIP_DISC_2():
     quote = rules.quote(lines("100"), rules.MemberFacts(30, None), birthday_claimed=False, day=dt.date(2026, 3, 15))
     assert (quote.rate, quote.discount) == (Decimal("0.85"), Decimal("15.00"))
     assert "VIP-DISC-2: 30 points earned → 8.5折" in quote.explanation
+    assert "VIP-DISC-3" not in quote.explanation  # no birthday in sight: nothing to say of it
+    birthday = rules.quote(
+        lines("100"), rules.MemberFacts(30, dt.date(1990, 3, 15)), birthday_claimed=False, day=dt.date(2026, 3, 15)
+    )
+    assert "VIP-DISC-3: it is the member's birthday: check the original ID for 6折" in birthday.explanation
     assert rules.quote(
         lines("100"), rules.MemberFacts(29, None), birthday_claimed=False, day=dt.date(2026, 3, 15)
     ).rate == Decimal("0.90")
