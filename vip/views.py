@@ -71,6 +71,9 @@ def member_panel(store, found: selectors.Lookup, *, now, unmasked: bool = False)
                 at_store_shares=selectors.store_settings(store).share_members,
                 now=now,
             )
+            if found.card.blocked_at is not None:
+                # A lost card's number was looked up: the card to use now is its replacement (VIP-CARD-4).
+                panel["replacement"] = selectors.current_card(membership)
         else:
             panel["card_state"] = rules.Decision(False, "VIP-CARD-4", _("no unblocked card"))
         panel["renewable"] = not membership.is_valid(now) and membership.store_id == store.pk
@@ -102,9 +105,10 @@ def till(request: HttpRequest, site: str) -> HttpResponse:
         found = _lookup(store, lookup_form.cleaned_data["q"])
         if found.customer is None:
             lookup_form.add_error("q", _("No member or customer of this store with this card number or phone."))
+    panel = member_panel(store, found, now=now)
     initial = {"key": new_key()}
     if found.card is not None:
-        initial["card"] = found.card.number
+        initial["card"] = (panel.get("replacement") or found.card).number
     elif found.customer is not None:
         initial["phone"] = found.customer.phone
     form = PurchaseForm(request.POST or None, initial=initial)
@@ -122,7 +126,7 @@ def till(request: HttpRequest, site: str) -> HttpResponse:
         "site": store,
         "lookup_form": lookup_form,
         "form": form,
-        "panel": member_panel(store, found, now=now),
+        "panel": panel,
     }
     return render(request, "vip/till.html", context)
 
@@ -161,6 +165,7 @@ def till_quote(request: HttpRequest, site: str) -> HttpResponse:
     form = PurchaseForm(request.POST)
     quote = membership = None
     points = 0
+    qualifies = ""
     if form.is_valid():
         data = form.cleaned_data
         card = selectors.card_for_store(store, data["card"]) if data["card"] else None
@@ -184,6 +189,11 @@ def till_quote(request: HttpRequest, site: str) -> HttpResponse:
                 add_service_errors(form, error, {"lines": "amount_1"})
             else:
                 membership = card.membership if card else None
+                if card is None and not data["phone"] and quote.payable >= rules.SINGLE_PURCHASE:
+                    # Without the phone the purchase cannot count for the customer: ask before recording.
+                    qualifies = _(
+                        "VIP-ELIG-1: this purchase qualifies for a VIP card: enter the customer's phone to offer it."
+                    )
                 if membership is not None:
                     points = rules.points_earned(
                         mode=selectors.store_settings(store).points_mode,
@@ -195,7 +205,14 @@ def till_quote(request: HttpRequest, site: str) -> HttpResponse:
     return render(
         request,
         "vip/partials/quote.html",
-        {"quote": quote, "field_errors": field_errors, "membership": membership, "points": points, "store": store},
+        {
+            "quote": quote,
+            "field_errors": field_errors,
+            "membership": membership,
+            "points": points,
+            "qualifies": qualifies,
+            "store": store,
+        },
     )
 
 

@@ -209,6 +209,15 @@ def test_the_quote_shows_discount_and_points_and_saves_nothing(
     assert not Purchase.objects.filter(card=card).exists()
 
 
+def test_a_qualifying_purchase_without_a_phone_asks_for_it_VIP_ELIG_1(logged_in, store, clerk):
+    c = logged_in(clerk)
+    anonymous = text(c.post(url("till_quote"), purchase_post("1000"), HTTP_HX_REQUEST="true"))
+    assert "enter the customer's phone to offer it" in anonymous
+    with_phone = text(c.post(url("till_quote"), purchase_post("1000", phone="13800138007"), HTTP_HX_REQUEST="true"))
+    small = text(c.post(url("till_quote"), purchase_post("999.99"), HTTP_HX_REQUEST="true"))
+    assert "offer it" not in with_phone and "offer it" not in small
+
+
 def test_a_refused_quote_names_the_line_and_a_refused_purchase_shows_each_error_once(logged_in, store, clerk, card):
     c = logged_in(clerk)
     quote = text(c.post(url("till_quote"), purchase_post("12.345", card=card.number), HTTP_HX_REQUEST="true"))
@@ -218,7 +227,10 @@ def test_a_refused_quote_names_the_line_and_a_refused_purchase_shows_each_error_
 
 
 def test_a_blocked_card_is_refused_at_the_till_VIP_CARD_4(logged_in, store, clerk, card):
-    services.card_replace(card=card, actor=clerk, reason="lost", now=NOW)
+    new = services.card_replace(card=card, actor=clerk, reason="lost", now=NOW)
+    looked_up = logged_in(clerk).get(url("till"), {"q": card.number})
+    assert f"VIP-CARD-4: its replacement is card {new.number}" in text(looked_up)
+    assert f'value="{new.number}"' in text(looked_up)  # the till fills in the card to use
     response = logged_in(clerk).post(url("till"), purchase_post(card=card.number, signature="on"))
     assert "VIP-CARD-4" in text(response)
 
