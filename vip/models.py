@@ -10,6 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -260,7 +261,11 @@ class Reward(models.Model):
         verbose_name = _("reward")
         verbose_name_plural = _("rewards")
         ordering = ["points", "name"]
-        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="vip_reward_points_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="vip_reward_points_positive"),
+            # Two catalog items of one name would be two identical choices at the till.
+            models.UniqueConstraint(Lower("name"), "store", name="vip_reward_store_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

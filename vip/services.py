@@ -606,11 +606,16 @@ def reward_save(
 ) -> Reward:
     """Add or change an item of the store's reward catalog (VIP-PTS-2)."""
     _as_actor(actor).check(store, "vip.manage_store")
-    if reward is None:
-        return Reward.objects.create(store=store, name=name, points=points, stock=stock, active=active)
-    reward.name, reward.points, reward.stock, reward.active = name, points, stock, active
-    reward.save(update_fields=["name", "points", "stock", "active"])
-    return reward
+    name = name.strip()
+    try:
+        with transaction.atomic():
+            if reward is None:
+                return Reward.objects.create(store=store, name=name, points=points, stock=stock, active=active)
+            reward.name, reward.points, reward.stock, reward.active = name, points, stock, active
+            reward.save(update_fields=["name", "points", "stock", "active"])
+            return reward
+    except IntegrityError:
+        raise VipError({"name": _("The catalog has a reward of this name already: change that one instead.")}) from None
 
 
 def settings_save(*, store: Site, actor, share_members: bool, points_mode: str) -> StoreSettings:

@@ -51,9 +51,13 @@ def rewards(request: HttpRequest, site: str, reward_id: int | None = None) -> Ht
     )
     form = RewardForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.reward_save(store=store, actor=request.user, reward=editing, **form.cleaned_data)
-        messages.success(request, _("The reward catalog is saved."))
-        return redirect("vip:rewards", site=store.code)
+        try:
+            services.reward_save(store=store, actor=request.user, reward=editing, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The reward catalog is saved."))
+            return redirect("vip:rewards", site=store.code)
     page = Paginator(Reward.objects.filter(store=store).order_by("points", "name", "pk"), ROWS_PER_PAGE).get_page(
         request.GET.get("page")
     )

@@ -341,6 +341,8 @@ def test_adding_a_reward_and_bad_input(logged_in, store, manager):
     assert "Ensure this value is greater than or equal to 1." in text(bad) and not Reward.objects.exists()
     assert c.post(url("rewards"), {"name": "Mug", "points": "20", "stock": "3", "active": "on"}).status_code == 302
     assert Reward.objects.get().stock == 3
+    again = c.post(url("rewards"), {"name": " mug ", "points": "5", "stock": "1", "active": "on"})
+    assert "a reward of this name already" in text_of(again, "error_1_id_name") and Reward.objects.count() == 1
 
 
 def test_recording_a_hand_in_VIP_DATA_1(logged_in, store, operations, django_assert_num_queries):
