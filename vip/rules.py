@@ -236,7 +236,7 @@ def birthday_claim_problem(member: MemberFacts | None, *, claimed: bool, id_chec
 def quote(lines: Sequence[Line], member: MemberFacts | None, *, birthday_claimed: bool, day: dt.date) -> Quote:
     """The best single VIP discount for this purchase, on the lines it may apply to (VIP-DISC-1..3).
     `birthday_claimed` is only true once birthday_claim_problem passed."""
-    gross = sum((line.amount for line in lines), Decimal(0))
+    gross = money(sum((line.amount for line in lines), Decimal(0)))  # "1200" as typed reads ¥1200.00
     if member is None:
         return Quote(gross, Decimal(1), "", tuple(Decimal(0) for _ in lines), Decimal(0), gross)
     candidates = [(BASE_RATE, "VIP-DISC-1", _("VIP card: %(zhe)s") % {"zhe": zhe(BASE_RATE)})]
