@@ -221,17 +221,23 @@ def receipt(request: HttpRequest, site: str, purchase_id: int) -> HttpResponse:
     store = store_or_403(request.user, site)
     now = timezone.now()
     purchase = purchase_or_404(store, purchase_id)
-    membership = purchase.membership
-    customer = purchase.customer
-    panel = {}
-    if customer is not None:
-        if membership is not None:
-            membership.refresh_from_db(fields=["paid_total", "earned_points", "balance"])
-            panel = member_panel(store, selectors.Lookup(customer, membership, purchase.card), now=now)
-        elif not services.customer_has_valid_membership(customer, now=now):
-            panel = member_panel(store, selectors.Lookup(customer, None, None), now=now)
+    panel = _receipt_panel(store, purchase, now=now)
     context = _receipt_context(store, purchase, panel=panel, return_form=ReturnForm(initial={"key": new_key()}))
     return render(request, "vip/receipt.html", context)
+
+
+def _receipt_panel(store, purchase, *, now) -> dict:
+    """The member's panel as it stands now, or a non-member's eligibility (VIP-ELIG-1)."""
+    membership = purchase.membership
+    customer = purchase.customer
+    if customer is None:
+        return {}
+    if membership is not None:
+        membership.refresh_from_db(fields=["paid_total", "earned_points", "balance"])
+        return member_panel(store, selectors.Lookup(customer, membership, purchase.card), now=now)
+    if not services.customer_has_valid_membership(customer, now=now):
+        return member_panel(store, selectors.Lookup(customer, None, None), now=now)
+    return {}
 
 
 def _receipt_context(store, purchase, *, panel: dict, return_form: ReturnForm) -> dict:
@@ -280,7 +286,7 @@ def purchase_return(request: HttpRequest, site: str, purchase_id: int) -> HttpRe
                 }
             messages.success(request, text)
             return redirect("vip:receipt", site=store.code, purchase_id=purchase.pk)
-    context = _receipt_context(store, purchase, panel={}, return_form=form)
+    context = _receipt_context(store, purchase, panel=_receipt_panel(store, purchase, now=now), return_form=form)
     return render(request, "vip/receipt.html", context, status=400)
 
 

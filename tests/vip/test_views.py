@@ -317,6 +317,7 @@ def test_a_return_on_the_receipt_VIP_RET_1(logged_in, store, clerk, card):
     c = logged_in(clerk)
     too_much = c.post(url("purchase_return", purchase_id=purchase.pk), {"key": "x", "amount": "500"})
     assert too_much.status_code == 400 and "at most ¥180.00" in text(too_much)
+    assert 'data-testid="member-panel"' in text(too_much)  # the refused refund keeps the member in view
     ok = c.post(url("purchase_return", purchase_id=purchase.pk), {"key": "y", "amount": "100"})
     assert ok.status_code == 302 and Return.objects.get().points_reversed == 1
 
