@@ -60,12 +60,15 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
                 now=start + dt.timedelta(days=m + 1),
             )
         if n == 3:
+            # In the order a store would see it: points earned, redeemed the next day, then part of the purchase
+            # returned, which takes back points already spent (VIP-RET-1's shortfall).
             bought = card.membership.purchases.order_by("at").first()
+            after = start + dt.timedelta(days=len(amounts) + 1)
             services.redemption_make(
-                store=nanjing, card=card, reward=rewards["环保袋 Tote bag"], actor=clerk, key="demo-r", now=start
+                store=nanjing, card=card, reward=rewards["环保袋 Tote bag"], actor=clerk, key="demo-r", now=after
             )
             services.return_record(
-                purchase=bought, amount=Decimal("500"), actor=clerk, key="demo-x", now=start + dt.timedelta(days=2)
+                purchase=bought, amount=Decimal("500"), actor=clerk, key="demo-x", now=after + dt.timedelta(days=1)
             )
     services.purchase_record(
         store=nanjing, actor=clerk, key="demo-nm", lines=[rules.Line(Decimal("640"))], phone="13900139009", now=now

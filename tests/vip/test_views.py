@@ -318,8 +318,10 @@ def test_a_return_on_the_receipt_VIP_RET_1(logged_in, store, clerk, card):
     too_much = c.post(url("purchase_return", purchase_id=purchase.pk), {"key": "x", "amount": "500"})
     assert too_much.status_code == 400 and "at most ¥180.00" in text(too_much)
     assert 'data-testid="member-panel"' in text(too_much)  # the refused refund keeps the member in view
-    ok = c.post(url("purchase_return", purchase_id=purchase.pk), {"key": "y", "amount": "100"})
+    ok = c.post(url("purchase_return", purchase_id=purchase.pk), {"key": "y", "amount": "100", "reason": "wrong size"})
     assert ok.status_code == 302 and Return.objects.get().points_reversed == 1
+    receipt = text(c.get(ok.url))
+    assert "Paid: ¥180.00</strong> (¥80.00 after refunds)" in receipt and "wrong size" in receipt
 
 
 # --- the manager's and operations' pages -------------------------------------------------------------------------
