@@ -7,18 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from attribution import rules as attribution_rules
 from attribution.models import Client
 from attribution.selectors import client_facts
 from salesoffice.access import require_site_perm, user_has_role_on_site
+from salesoffice.languages import in_each_language
 from salesoffice.models import Site, display_name
 from salesoffice.roles import Role
 from salesoffice.timeutil import add_months, local_day, start_of_day
@@ -189,7 +188,7 @@ def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor) -> Spli
         reason=reason,
         basis_at=decided.basis_at,
         rule_ids=list(decided.rule_ids),
-        explanation=_in_each_language(lambda: [str(step) for step in decided.steps]),
+        explanation=in_each_language(lambda: [str(step) for step in decided.steps]),
         made_by=actor,
         made_at=now,
     )
@@ -203,7 +202,7 @@ def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor) -> Spli
                 percent=line.percent,
                 amount=line.amount,
                 rule_ids=list(line.rule_ids),
-                reason=_in_each_language(lambda line=line: str(line.reason) if line.reason else ""),
+                reason=in_each_language(lambda line=line: str(line.reason) if line.reason else ""),
             )
             for position, line in enumerate(decided.lines or decided.held_lines)
         ]
@@ -219,16 +218,6 @@ def _signature(split: Split) -> tuple:
     if split.status != SplitStatus.SPLIT:
         return (split.status, ())
     return (split.status, tuple((s.kind, s.user_id, s.amount) for s in split.shares.all()))
-
-
-def _in_each_language(render) -> dict[str, object]:
-    """A text as each UI language reads it, so a split's explanation stays readable after the rules' wording
-    or the reader's language changes."""
-    texts = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            texts[code] = render()
-    return texts
 
 
 # --- the ledger and statement months (COM-4) -------------------------------------------------------------------

@@ -180,10 +180,10 @@ class TillView(APIView):
         """This store's card (or a sharing store's); another store's is not revealed (404)."""
         if not number:
             return None
-        card = selectors.card_for_store(self.store, number)
-        if card is None:
-            raise NotFound(_("VIP-ELIG-1: no card %(number)s at this store.") % {"number": number})
-        return card
+        try:
+            return services.card_at_store(self.store, number)
+        except ValidationError as error:
+            raise NotFound(error.message_dict["card"][0]) from None
 
 
 # The services name a refusal's field as the pages do; the API names its own fields.

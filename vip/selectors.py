@@ -84,6 +84,11 @@ def valid_card_of_phone(store: Site, phone: str, *, now: dt.datetime) -> Card | 
     )
 
 
+def latest_membership(customer: Customer) -> Membership | None:
+    """The customer's last card life at their store: valid, or expired awaiting a renewal (VIP-CARD-3)."""
+    return customer.memberships.order_by("-started_at").first()
+
+
 def current_card(membership: Membership) -> Card | None:
     return membership.cards.filter(blocked_at__isnull=True).order_by("-issued_at").first()
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import phonenumbers
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from salesoffice.access import require_site_perm
+from salesoffice.languages import in_each_language
 from salesoffice.models import Site
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -42,7 +42,7 @@ from .models import (
     SmsMessage,
     StoreSettings,
 )
-from .selectors import card_for_store, paid_history, store_settings, valid_card_of_phone
+from .selectors import card_for_store, latest_membership, paid_history, store_settings, valid_card_of_phone
 
 
 class VipError(ValidationError):
@@ -122,7 +122,7 @@ def _ledger(membership: Membership, kind: str, points: int, *, now: dt.datetime,
     )
 
 
-def _card_at_store(store: Site, number: str) -> Card:
+def card_at_store(store: Site, number: str) -> Card:
     # Another store's card reads as no card at all: a till must not learn which numbers exist elsewhere (VIP-DATA-1).
     card = card_for_store(store, number)
     if card is None:
@@ -211,7 +211,7 @@ def purchase_record(
                 actor=actor,
                 key=key,
                 lines=lines,
-                card=card or (_card_at_store(store, card_number.strip()) if (card_number or "").strip() else None),
+                card=card or (card_at_store(store, card_number.strip()) if (card_number or "").strip() else None),
                 phone=phone,
                 birthday_claimed=birthday_claimed,
                 id_checked=id_checked,
@@ -278,11 +278,8 @@ def _purchase_record(
             )
         return lines_said
 
-    explanations = explain()
-    in_each_language = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            in_each_language[code] = explain()
+    said = in_each_language(explain)
+    explanations = said.get(translation.get_language()) or explain()
     purchase = Purchase.objects.create(
         store=store,
         customer=customer,
@@ -299,7 +296,7 @@ def _purchase_record(
         birthday_id_checked=bool(birthday_claimed and id_checked),
         signature_confirmed=signature_confirmed,
         explanation="\n".join(explanations),
-        explanations=in_each_language,
+        explanations=said,
         **actor.fields,
     )
     PurchaseLine.objects.bulk_create(
@@ -392,7 +389,7 @@ def card_issue(
         raise VipError({"title": _("Choose how to address the member.")})
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        previous = Membership.objects.filter(customer=customer).order_by("-started_at").first()
+        previous = latest_membership(customer)
         if previous is not None and previous.is_valid(now):
             raise VipError(
                 _("VIP-CARD-1: this customer already holds a valid card (until %(day)s).")

@@ -168,38 +168,35 @@ def till_quote(request: HttpRequest, site: str) -> HttpResponse:
     qualifies = ""
     if form.is_valid():
         data = form.cleaned_data
-        card = selectors.card_for_store(store, data["card"]) if data["card"] else None
-        if data["card"] and card is None:
-            form.add_error("card", _("VIP-ELIG-1: no card %(number)s at this store.") % {"number": data["card"]})
+        try:
+            card = services.card_at_store(store, data["card"]) if data["card"] else None
+            if card is None and data["phone"]:
+                problem = services.member_phone_problem(store, data["phone"], now=now)
+                if problem:
+                    raise ValidationError({"phone": problem})
+            quote = services.purchase_quote(
+                store=store,
+                lines=form.lines(),
+                card=card,
+                birthday_claimed=data["birthday"],
+                id_checked=data["id_checked"],
+                now=now,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"lines": "amount_1"})
         else:
-            try:
-                if card is None and data["phone"]:
-                    problem = services.member_phone_problem(store, data["phone"], now=now)
-                    if problem:
-                        raise ValidationError({"phone": problem})
-                quote = services.purchase_quote(
-                    store=store,
-                    lines=form.lines(),
-                    card=card,
-                    birthday_claimed=data["birthday"],
-                    id_checked=data["id_checked"],
-                    now=now,
+            membership = card.membership if card else None
+            if card is None and not data["phone"] and quote.payable >= rules.SINGLE_PURCHASE:
+                # Without the phone the purchase cannot count for the customer: ask before recording.
+                qualifies = _(
+                    "VIP-ELIG-1: this purchase qualifies for a VIP card: enter the customer's phone to offer it."
                 )
-            except ValidationError as error:
-                add_service_errors(form, error, {"lines": "amount_1"})
-            else:
-                membership = card.membership if card else None
-                if card is None and not data["phone"] and quote.payable >= rules.SINGLE_PURCHASE:
-                    # Without the phone the purchase cannot count for the customer: ask before recording.
-                    qualifies = _(
-                        "VIP-ELIG-1: this purchase qualifies for a VIP card: enter the customer's phone to offer it."
-                    )
-                if membership is not None:
-                    points = rules.points_earned(
-                        mode=selectors.store_settings(store).points_mode,
-                        paid_total_before=membership.paid_total,
-                        paid=quote.payable,
-                    )
+            if membership is not None:
+                points = rules.points_earned(
+                    mode=selectors.store_settings(store).points_mode,
+                    paid_total_before=membership.paid_total,
+                    paid=quote.payable,
+                )
     # The quote replaces only its own box, not the form: each refusal says which field (and line) it is about.
     field_errors = [(_line_label(form, name), error) for name, errors in form.errors.items() for error in errors]
     return render(
@@ -329,7 +326,7 @@ def register(request: HttpRequest, site: str, customer_id: int) -> HttpResponse:
                 % {"number": card.number, "day": local_day(card.membership.valid_until, store.zone).isoformat()},
             )
             return redirect(f"{reverse('vip:till', kwargs={'site': store.code})}?q={card.number}")
-    membership = customer.memberships.order_by("-started_at").first()
+    membership = selectors.latest_membership(customer)
     if membership is not None:
         membership.customer, membership.store = customer, store
     found = selectors.Lookup(customer, membership, selectors.current_card(membership) if membership else None)
