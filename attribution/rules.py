@@ -374,7 +374,7 @@ def judge_recognition(
             ("REC-NEW-2b",),
             _(
                 "%(new)s closed a deal on the spot on %(visit)s before any recognition: client and commission "
-                "belong wholly to %(new)s."
+                "belong wholly to %(new)s. A later claim can only be taken to a dispute (ATT-DISP-1)."
             ),
             params,
         )
@@ -770,6 +770,7 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
     """COM-3: company and referral splits apply to the client first; the salesperson part is then divided
     among the salesperson parties."""
     salesperson_part = HUNDRED
+    client_rule: tuple[str, ...] = ()  # the client-level rule that sized the salespeople's part (COM-3)
     head: list[Share] = []
     tail: list[Share] = []
     company = _valid_company_mark(facts, now, zone, steps) if period is not None else None
@@ -786,6 +787,7 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
             )
         else:
             steps.append(Step(company.marked_at, (rule,), _company_sentence(rule)))
+        client_rule = (rule,)
         pool = HUNDRED - salesperson_part
         if pool:
             tail.append(Share(PUBLIC_POOL, None, pool, (rule,)))
@@ -793,6 +795,7 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
         referral = _valid_referral(facts, now, zone, steps)
         if referral is not None:
             salesperson_part = Decimal(70)
+            client_rule = ("ATT-EMP-5",)
             steps.append(
                 Step(
                     referral.confirmed_at or now,
@@ -803,7 +806,10 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
             )
             head.append(Share(REFERRER, referral.referrer_id, Decimal(30), ("ATT-EMP-5",)))
     if salesperson_part and parties:
-        body = [Share(SALESPERSON, user_id, pct * salesperson_part / HUNDRED, rules) for user_id, pct, rules in parties]
+        body = [
+            Share(SALESPERSON, user_id, pct * salesperson_part / HUNDRED, (*rules, *client_rule))
+            for user_id, pct, rules in parties
+        ]
     else:
         body = []
     if not body and not head and not tail:

@@ -5,7 +5,10 @@ ledger entries are permanent (COM-4): a re-split supersedes the split before it,
 month is closed moves as an adjustment in the next open month, never as an edit.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +30,37 @@ class SplitStatus(models.TextChoices):
     SPLIT = "split", _("Split")
     ON_HOLD = "on_hold", _("On hold (ATT-DISP-1)")
     NO_OWNER = "no_owner", _("No valid owner (ATT-DISP-1)")
+    AWAITING = "awaiting", _("Awaiting the register's approval (ATT-REG-1)")
+    CANCELLED = "cancelled", _("Cancelled (COM-5)")
+
+
+class CommissionSettings(models.Model):
+    """A sales site's deal checks (COM-5's *(setting)* decisions), audited."""
+
+    site = models.OneToOneField(
+        Site, on_delete=models.CASCADE, primary_key=True, related_name="commission_settings", verbose_name=_("site")
+    )
+    max_commission_percent = models.DecimalField(
+        _("largest commission, as a share of the price (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("COM-5: a deal whose commission is more than this share of its price is refused as a typo."),
+    )
+    confirm_salesperson_deals = models.BooleanField(
+        _("a salesperson's deal counts once the project manager confirms it"),
+        default=True,
+        help_text=_("COM-5: until confirmed, the deal shows as unconfirmed and nothing is posted to the statements."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("commission settings")
+        verbose_name_plural = _("commission settings")
+
+    def __str__(self) -> str:
+        return str(self.site)
 
 
 class Deal(models.Model):
@@ -45,6 +79,14 @@ class Deal(models.Model):
     split_status = models.CharField(_("split"), max_length=12, choices=SplitStatus.choices, default=SplitStatus.SPLIT)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"))
+    # COM-5: a salesperson's deal counts in the statements from the project manager's confirmation; a manager's
+    # deal is confirmed by being recorded. Null: not confirmed yet.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
+    )
+    # COM-5: cancelled (退房/撤單); the reason and who are on its DealCorrection. Its money is reversed.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -57,10 +99,18 @@ class Deal(models.Model):
             models.Index(fields=["signed_at"], condition=~Q(split_status="split"), name="deal_unsplit_signed_idx"),
         ]
         constraints = [
-            # Two managers saving the same contract at once: the database keeps one.
-            models.UniqueConstraint(fields=["site", "contract_no"], name="deal_unique_contract_per_site"),
-            models.UniqueConstraint(fields=["site", "unit"], name="deal_unique_unit_per_site"),
+            # Two managers saving the same contract at once: the database keeps one. A cancelled deal's unit can be
+            # sold again (COM-5).
+            models.UniqueConstraint(
+                fields=["site", "contract_no"],
+                condition=Q(cancelled_at__isnull=True),
+                name="deal_unique_contract_per_site",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "unit"], condition=Q(cancelled_at__isnull=True), name="deal_unique_unit_per_site"
+            ),
             models.CheckConstraint(condition=Q(commission__gt=0), name="deal_commission_positive"),
+            # COM-5 refuses a price of zero for a new deal (commission.rules); the database keeps its older guard.
             models.CheckConstraint(condition=Q(price__gte=0), name="deal_price_not_negative"),
         ]
         permissions = [
@@ -71,10 +121,20 @@ class Deal(models.Model):
             ("view_site_deals", "See every deal of the site, and those on hold"),
             ("view_statements", "See and export the monthly commission statements (COM-4)"),
             ("close_month", "Close a statement month (COM-4)"),
+            ("confirm_deal", "Confirm a salesperson's deal so that it counts (COM-5)"),
+            ("cancel_or_correct_deal", "Cancel a deal or correct its amounts (COM-5)"),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} ({self.client})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class DealChange(AppendOnlyModel):
@@ -98,6 +158,33 @@ class DealChange(AppendOnlyModel):
         return f"{self.deal_id}: {self.unit_before} → {self.unit_after}"
 
 
+class DealCorrection(AppendOnlyModel):
+    """COM-5: a deal cancelled (退房/撤單) or its amounts corrected, with the reason; the ledger posts the reversal or
+    the difference in the open month, and a closed month stays as it was (COM-4)."""
+
+    class Kind(models.TextChoices):
+        CANCEL = "cancel", _("Cancelled")
+        AMOUNTS = "amounts", _("Amounts corrected")
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("deal"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    price_before = models.DecimalField(_("price before"), max_digits=14, decimal_places=2)
+    price_after = models.DecimalField(_("price after"), max_digits=14, decimal_places=2)
+    commission_before = models.DecimalField(_("commission before"), max_digits=12, decimal_places=2)
+    commission_after = models.DecimalField(_("commission after"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=255)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("correction of a deal")
+        verbose_name_plural = _("corrections of deals")
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.kind}"
+
+
 class Split(AppendOnlyModel):
     """One version of a deal's split, with the rules and explanation that made it (COM-1, COM-4)."""
 
@@ -107,6 +194,9 @@ class Split(AppendOnlyModel):
         RECOGNITION = "recognition", _("Recognition within the month (REC-NEW-2c)")
         DISPUTE_OPINION = "dispute_opinion", _("Dispute opinion written (ATT-DISP-1)")
         DISPUTE_RULING = "dispute_ruling", _("Sales director's ruling (ATT-DISP-1)")
+        REGISTER_REVIEW = "register_review", _("The register entry was reviewed (ATT-REG-1)")
+        CORRECTED = "corrected", _("Amounts corrected (COM-5)")
+        CANCELLED = "cancelled", _("Deal cancelled (COM-5)")
 
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="splits", verbose_name=_("deal"))
     number = models.PositiveIntegerField(_("version"))

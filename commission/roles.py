@@ -8,6 +8,7 @@ MANAGE = (
     "commission.record_deal_for_others",
     "commission.change_deal_buyer_or_unit",
     "commission.view_site_deals",
+    "commission.cancel_or_correct_deal",
 )
 STATEMENTS = ("commission.view_site_deals", "commission.view_statements")
 # Any employee may refer a client (ATT-EMP-1) and so be owed a referrer's share: everyone sees their own.
@@ -16,7 +17,7 @@ OWN = ("commission.view_own_commission",)
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SALESPERSON: RECORD,
     Role.SITE_SUPERVISOR: OWN,
-    Role.PROJECT_MANAGER: MANAGE,
+    Role.PROJECT_MANAGER: (*MANAGE, "commission.confirm_deal"),
     Role.SALES_MANAGER: MANAGE,
     Role.SALES_DIRECTOR: (*OWN, *STATEMENTS, "commission.close_month"),
     Role.SALES_ASSISTANT: (*OWN, *STATEMENTS),
@@ -28,5 +29,5 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMINISTRATOR: OWN,
     Role.REPAIR_LEAD: OWN,
     Role.REPAIR_STAFF: OWN,
-    Role.ADMIN: (*MANAGE, *STATEMENTS, "commission.close_month"),
+    Role.ADMIN: (*MANAGE, *STATEMENTS, "commission.close_month", "commission.confirm_deal"),
 }

@@ -24,13 +24,19 @@ from attribution.rules import (
     Share,
     Step,
 )
+from salesoffice.timeutil import add_months, start_of_day
 
 CENT = Decimal("0.01")
 
 SPLIT = "split"
 ON_HOLD = "on_hold"
 NO_OWNER = "no_owner"
-AWAITING_APPROVAL = "awaiting_approval"  # never recorded: the deal waits for the register (ATT-REG-1)
+AWAITING_APPROVAL = "awaiting"  # recorded, its split held until the project manager reviews the register (ATT-REG-1)
+CANCELLED = "cancelled"  # COM-5: nothing is owed; what was posted is reversed
+
+# Rules that shape a share (as opposed to the register's plain "first registered wins", ATT-REG-1..3): a split shaped
+# by two of them composes (COM-3).
+_REGISTER_RULES = frozenset({"ATT-REG-1", "ATT-REG-2", "ATT-REG-3"})
 
 
 def to_cents(amount: Decimal) -> Decimal:
@@ -55,6 +61,14 @@ def split_amount(amount: Decimal, percents: Sequence[Decimal]) -> list[Decimal]:
     for index in order[:leftover]:
         floors[index] += 1
     return [Decimal(c) * CENT for c in floors]
+
+
+_STATUS_RULES = {
+    ON_HOLD: ("ATT-DISP-1",),
+    NO_OWNER: ("ATT-DISP-1",),
+    AWAITING_APPROVAL: ("ATT-REG-1",),
+    CANCELLED: ("COM-5",),
+}
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,7 @@ class DealSplit:
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
+        seen: dict[str, None] = dict.fromkeys(_STATUS_RULES.get(self.status, ()))
         for line in self.lines or self.held_lines:
             seen.update(dict.fromkeys(line.rule_ids))
         return tuple(seen)
@@ -94,7 +108,13 @@ class DealSplit:
 
 
 def deal_split(
-    facts: ClientFacts, *, deal: DealFact, commission: Decimal, now: dt.datetime, zone: ZoneInfo
+    facts: ClientFacts,
+    *,
+    deal: DealFact,
+    commission: Decimal,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    cancelled_at: dt.datetime | None = None,
 ) -> DealSplit:
     """The deal's shares in money as the facts known at `now` decide them (COM-1..4).
 
@@ -104,6 +124,13 @@ def deal_split(
     """
     if commission <= 0:
         raise ValueError("commission must be more than zero")
+    if cancelled_at is not None and cancelled_at <= now:
+        step = Step(
+            cancelled_at,
+            ("COM-5",),
+            _("The deal was cancelled: nothing is owed on it, and what was posted is reversed."),
+        )
+        return DealSplit(CANCELLED, (), cancelled_at, (step,))
     ruled_out = replace(facts, disputes=())
     basis_at = deal.signed_at
     basis = attribution_rules.attribute(_approved_as_known(ruled_out, basis_at), now=basis_at, zone=zone)
@@ -130,14 +157,17 @@ def deal_split(
     lines = _money(shares, commission, steps) if shares else ()
     if on_hold:
         return DealSplit(ON_HOLD, (), basis_at, tuple(steps), held_lines=lines)
-    if not lines and any(
-        v.approved_at is None and not v.rejected and v.registered_at <= deal.signed_at for v in facts.visits
+    if not any(d.decided_at is not None and d.approved for d in facts.disputes if d.written_at <= now) and (
+        _depends_on_pending_entries(ruled_out, deal=deal, zone=zone, basis=basis)
     ):
         steps.append(
             Step(
                 now,
-                ("ATT-REG-1",),
-                _("The client's register entry awaits the project manager's approval: record the deal once approved."),
+                ("ATT-REG-1", "ATT-REG-3"),
+                _(
+                    "Awaiting the register's approval: a register entry written before the deal is not reviewed yet, "
+                    "and the split depends on it. The split is made when the project manager decides."
+                ),
                 outcome="info",
             )
         )
@@ -156,6 +186,34 @@ def deal_split(
         )
         return DealSplit(NO_OWNER, (), basis_at, tuple(steps))
     return DealSplit(SPLIT, lines, basis_at, tuple(steps))
+
+
+def _depends_on_pending_entries(
+    facts: ClientFacts, *, deal: DealFact, zone: ZoneInfo, basis: attribution_rules.Attribution
+) -> bool:
+    """Whether the deal's split waits for the evening approval (ATT-REG-1): some entry written by the deal's instant
+    is neither approved nor rejected yet, and approving it would give other shares than the register gives without it
+    (an earlier registration wins once approved, ATT-REG-3). A pending revisit by the owner changes nothing, so it holds
+    nothing."""
+    pending = {
+        v.entry_id
+        for v in facts.visits
+        if v.approved_at is None and not v.rejected and v.registered_at <= deal.signed_at
+    }
+    if not pending:
+        return False
+    if_approved = replace(
+        facts,
+        visits=tuple(replace(v, approved_at=deal.signed_at) if v.entry_id in pending else v for v in facts.visits),
+    )
+    hypothetical = attribution_rules.attribute(
+        _approved_as_known(if_approved, deal.signed_at), now=deal.signed_at, zone=zone
+    )
+    return _percentages(hypothetical.shares) != _percentages(basis.shares)
+
+
+def _percentages(shares: Sequence[Share]) -> tuple:
+    return tuple((s.kind, s.user_id, s.percent) for s in shares)
 
 
 def _approved_as_known(facts: ClientFacts, instant: dt.datetime) -> ClientFacts:
@@ -195,10 +253,23 @@ def _money(shares: Sequence[Share], commission: Decimal, steps: Sequence[Step]) 
     if not merged:
         return ()
     amounts = split_amount(commission, [pct for pct, _rules in merged.values()])
+    composed = len(_shaping_rules(r for _pct, rules in merged.values() for r in rules)) > 1
     return tuple(
-        ShareLine(kind, user_id, pct, amount, rules, _reason(rules, steps))
+        ShareLine(kind, user_id, pct, amount, cited(rules, composed=composed), _reason(rules, steps))
         for ((kind, user_id), (pct, rules)), amount in zip(merged.items(), amounts, strict=True)
     )
+
+
+def _shaping_rules(rule_ids) -> set[str]:
+    return {r for r in rule_ids if r not in _REGISTER_RULES and not r.startswith("COM-")}
+
+
+def cited(rule_ids: Sequence[str], *, composed: bool) -> tuple[str, ...]:
+    """A share's rules as the statement cites them: the attribution rules that gave it, COM-3 when the split composes
+    two of them (a referral and spouses, a company split and a recognition), and COM-2, which turned it into cents."""
+    own = tuple(dict.fromkeys(rule_ids))
+    extra = ("COM-3",) if composed and "COM-3" not in own else ()
+    return (*own, *extra, *(("COM-2",) if "COM-2" not in own else ()))
 
 
 def _reason(rule_ids: tuple[str, ...], steps: Sequence[Step]) -> Step | None:
@@ -211,3 +282,67 @@ def _reason(rule_ids: tuple[str, ...], steps: Sequence[Step]) -> Step | None:
 
 
 PARTY_KINDS = (SALESPERSON, REFERRER, PUBLIC_POOL)
+
+
+# --- checks before a deal counts (COM-5) and the order months close in (COM-4) -------------------------------------
+
+MAX_COMMISSION = Decimal("9999999999.99")
+MAX_PRICE = Decimal("999999999999.99")
+
+
+def deal_amount_problems(
+    *, price: Decimal | None, commission: Decimal | None, max_commission_percent: Decimal
+) -> dict[str, list[str]]:
+    """COM-5: the price above zero, the commission above zero in whole cents and at most the site's largest share of
+    the price. Returns the problems by form field (empty when the amounts may be recorded)."""
+    problems: dict[str, list[str]] = {}
+    if price is None or price <= 0:
+        problems["price"] = [str(_("The price must be more than zero (COM-5)."))]
+    elif price > MAX_PRICE or price != to_cents(price):
+        problems["price"] = [str(_("Enter the price in yuan with at most two decimal places (COM-5)."))]
+    if commission is None or commission <= 0:
+        problems["commission"] = [str(_("The commission must be more than zero (COM-1, COM-5)."))]
+    elif commission > MAX_COMMISSION or commission != to_cents(commission):
+        problems["commission"] = [str(_("Enter the commission in yuan with at most two decimal places (COM-5)."))]
+    elif "price" not in problems and commission * 100 > price * max_commission_percent:
+        problems["commission"] = [
+            str(
+                _(
+                    "The commission is %(share)s%% of the price, more than this site's largest share of "
+                    "%(limit)s%%: check the amounts (COM-5)."
+                )
+            )
+            % {"share": f"{to_cents(commission * 100 / price)}", "limit": f"{max_commission_percent.normalize():f}"}
+        ]
+    return problems
+
+
+@dataclass(frozen=True)
+class MonthCloseDecision:
+    allowed: bool
+    rule_ids: tuple[str, ...]
+    message: str
+
+
+def month_close_decision(
+    *, month: dt.date, now: dt.datetime, zone: ZoneInfo, closed: Sequence[dt.date], first_month: dt.date | None
+) -> MonthCloseDecision:
+    """COM-4: a month closes once it has ended, once, and only when every month before it (from the first month with
+    anything in the statements) is closed."""
+    month = month.replace(day=1)
+    if month in closed:
+        return MonthCloseDecision(
+            False, ("COM-4",), str(_("This month is already closed; it cannot be changed (COM-4)."))
+        )
+    if now < start_of_day(add_months(month, 1), zone):
+        return MonthCloseDecision(False, ("COM-4",), str(_("A month can be closed only after it has ended (COM-4).")))
+    earlier = first_month.replace(day=1) if first_month is not None else month
+    while earlier < month:
+        if earlier not in closed:
+            return MonthCloseDecision(
+                False,
+                ("COM-4",),
+                str(_("Close %(earlier)s first: months close in order (COM-4).") % {"earlier": f"{earlier:%Y-%m}"}),
+            )
+        earlier = add_months(earlier, 1)
+    return MonthCloseDecision(True, ("COM-4",), str(_("The month may be closed (COM-4).")))

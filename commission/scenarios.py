@@ -7,13 +7,26 @@ from decimal import Decimal
 
 from attribution.scenarios import POOL, _by_or, _client, _decimal, _instant
 from salesoffice.roles import Role
-from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same
+from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same, setup
 
 from . import selectors, services
-from .models import Deal, LedgerEntry, PartyKind, Split
+from .models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split
 
 MANAGERS = (Role.PROJECT_MANAGER, Role.SALES_MANAGER)
 CLOSERS = (Role.ADMIN, Role.SALES_DIRECTOR)
+
+
+@setup("commission")
+def commission_settings(world: World, *, max_commission_percent=10, confirm_salesperson_deals: bool = True):
+    """The site's deal checks (COM-5): the largest commission as a share of the price, and whether a salesperson's
+    deal counts only once the project manager confirms it."""
+    CommissionSettings.objects.update_or_create(
+        site=world.site,
+        defaults={
+            "max_commission_percent": _decimal(max_commission_percent, "commission: max_commission_percent"),
+            "confirm_salesperson_deals": bool(confirm_salesperson_deals),
+        },
+    )
 
 
 @fact("deal", actor=Role.SALESPERSON)
@@ -27,9 +40,10 @@ def deal(
     unit: str = "",
     contract: str = "",
     buyer: str = "",
-    price=0,
+    price=None,
 ):
-    """A deal (COM-1) closed by `salesperson`, recorded by them (or the step's `by:`) with its first split."""
+    """A deal (COM-1) closed by `salesperson`, recorded by them (or the step's `by:`) with its first split. The price
+    defaults to a hundred times the commission (1%, within COM-5's checks)."""
     person = world.person(salesperson)
     the_client = _client(world, client)
     number = Deal.objects.filter(site=world.site).count() + 1
@@ -41,7 +55,7 @@ def deal(
         unit=str(unit or f"U-{number:04d}"),
         buyer_names=str(buyer or the_client.name),
         signed_at=_instant(world, signed_at),
-        price=_decimal(price, "deal: price"),
+        price=_decimal(price, "deal: price") if price is not None else _decimal(commission, "deal: commission") * 100,
         commission=_decimal(commission, "deal: commission"),
     )
     recorded, _split = services.deal_record(data=data, actor=_by_or(world, person), now=world.now)
@@ -57,6 +71,32 @@ def deal_change(world: World, *, deal, reason: str, unit: str = "", buyer: str =
         actor=world.actor(),
         unit=str(unit or the_deal.unit),
         buyer_names=str(buyer or the_deal.buyer_names),
+        reason=reason,
+        now=world.now,
+    )
+
+
+@fact("confirm_deal", shorthand="deal", actor=(Role.PROJECT_MANAGER, Role.ADMIN))
+def confirm_deal(world: World, *, deal):
+    """COM-5: the project manager confirms a salesperson's deal; from now on it counts in the statements."""
+    return services.deal_confirm(deal=world.get(deal, Deal), actor=world.actor(), now=world.now)
+
+
+@fact("cancel_deal", actor=MANAGERS)
+def cancel_deal(world: World, *, deal, reason: str = ""):
+    """COM-5: the deal is cancelled (退房/撤單); what was posted is reversed in the open month."""
+    return services.deal_cancel(deal=world.get(deal, Deal), actor=world.actor(), reason=reason, now=world.now)
+
+
+@fact("correct_deal", actor=MANAGERS)
+def correct_deal(world: World, *, deal, reason: str = "", commission=None, price=None):
+    """COM-5: the deal's commission and/or price corrected; the difference is posted in the open month."""
+    the_deal = world.get(deal, Deal)
+    return services.deal_correct_amounts(
+        deal=the_deal,
+        actor=world.actor(),
+        price=_decimal(price, "correct_deal: price") if price is not None else the_deal.price,
+        commission=_decimal(commission, "correct_deal: commission") if commission is not None else the_deal.commission,
         reason=reason,
         now=world.now,
     )
@@ -138,21 +178,52 @@ def split_versions(world: World, expected) -> list[Check]:
 
 @expect("deal")
 def deal_fields(world: World, expected) -> list[Check]:
-    """A deal's recorded fields now: any of salesperson, unit, buyer, commission (ATT-CHANGE)."""
+    """A deal's recorded fields now: any of salesperson, unit, buyer, commission, price (ATT-CHANGE, COM-5), and
+    `confirmed` / `cancelled` (true or false, COM-5)."""
     checks = []
     for deal_name, fields in _per_deal("deal", expected, "{d1: {salesperson: ann, unit: B-0803}}").items():
         the_deal = world.get(deal_name, Deal)
+        the_deal.refresh_from_db()
         got = {
             "salesperson": world.handle(the_deal.salesperson_id),
             "unit": the_deal.unit,
             "buyer": the_deal.buyer_names,
             "commission": f"{the_deal.commission}",
+            "price": f"{the_deal.price}",
+            "confirmed": the_deal.is_confirmed,
+            "cancelled": the_deal.is_cancelled,
         }
         for field, value in fields.items():
             if field not in got:
                 raise ScenarioError(f"deal: {field} is one of {', '.join(got)}")
-            want = _money(value, "deal") if field == "commission" else str(value)
+            if field in ("commission", "price"):
+                want = _money(value, "deal")
+            elif field in ("confirmed", "cancelled"):
+                if not isinstance(value, bool):
+                    raise ScenarioError(f"deal: {field} is true or false")
+                want = value
+            else:
+                want = str(value)
             checks.append(same(f"{field} of {deal_name}", want, got[field]))
+    return checks
+
+
+@expect("split_rules")
+def split_rules(world: World, expected) -> list[Check]:
+    """The rules each party's share of the deal's current split cites, all of them in order: {d1: {ann: [ATT-SPOUSE,
+    COM-3, COM-2]}} (COM-1..3: the attribution rules, COM-3 when two compose, COM-2 for the cents)."""
+    checks = []
+    for deal_name, parties in _per_deal("split_rules", expected, "{d1: {ann: [ATT-REG-3, COM-2]}}").items():
+        if not isinstance(parties, dict):
+            raise ScenarioError(f"split_rules: {deal_name} maps parties to rule lists")
+        latest = _latest_split(world, deal_name)
+        got = {
+            _party_name(world, share.kind, share.user_id): list(share.rule_ids)
+            for share in (latest.shares.all() if latest is not None else ())
+        }
+        for party, rule_ids in parties.items():
+            want = [str(r) for r in (rule_ids if isinstance(rule_ids, list) else [rule_ids])]
+            checks.append(same(f"rules of {party}'s share of {deal_name}", want, got.get(str(party))))
     return checks
 
 

@@ -12,9 +12,28 @@ from django.db.models import Count, Q, QuerySet, Sum
 from salesoffice.models import NAME_FIELDS, display_name_of
 from salesoffice.timeutil import month_bounds
 
-from .models import Deal, LedgerEntry, PartyKind, Split, SplitStatus, StatementMonth
+from .models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split, SplitStatus, StatementMonth
 
 HELD_SHOWN = 100
+# Deals whose commission is in no statement for now: held by a dispute, without an owner, or awaiting the register.
+HELD_STATUSES = (SplitStatus.ON_HOLD, SplitStatus.NO_OWNER, SplitStatus.AWAITING)
+
+
+def commission_settings(site) -> CommissionSettings:
+    """The site's deal checks (COM-5); a site that never saved any has the defaults."""
+    found = CommissionSettings.objects.filter(site=site).first()
+    return found if found is not None else CommissionSettings(site=site)
+
+
+def unconfirmed_deals(*, site_ids: Iterable[int] | None = None, signed_before: dt.datetime | None = None) -> QuerySet:
+    """Deals recorded by a salesperson that the project manager has not confirmed yet: they count in no statement
+    (COM-5)."""
+    deals = Deal.objects.filter(confirmed_at__isnull=True, cancelled_at__isnull=True)
+    if signed_before is not None:
+        deals = deals.filter(signed_at__lt=signed_before)
+    if site_ids is not None:
+        deals = deals.filter(site_id__in=list(site_ids))
+    return deals
 
 
 def company_zone() -> ZoneInfo:
@@ -44,6 +63,9 @@ class Statement:
     held: list[Deal] = field(default_factory=list)  # the first HELD_SHOWN of them
     held_count: int = 0
     held_total: Decimal = Decimal(0)
+    unconfirmed: list[Deal] = field(default_factory=list)  # the first HELD_SHOWN of them (COM-5)
+    unconfirmed_count: int = 0
+    unconfirmed_total: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
@@ -107,12 +129,19 @@ def monthly_statement(*, month: dt.date, site_ids: Iterable[int] | None = None) 
     statement.pool.sort(key=lambda r: r.site_name)
     # Deals signed by the month's end whose commission is not in any statement yet: on hold now (ATT-DISP-1).
     _start, end = month_bounds(month.year, month.month, company_zone())
-    held = Deal.objects.filter(signed_at__lt=end).exclude(split_status=SplitStatus.SPLIT)
+    held = Deal.objects.filter(signed_at__lt=end, split_status__in=HELD_STATUSES)
     if site_ids is not None:
         held = held.filter(site_id__in=site_ids)
     summary = held.aggregate(count=Count("pk"), total=Sum("commission"))
     statement.held_count, statement.held_total = summary["count"], summary["total"] or Decimal(0)
     statement.held = list(held.select_related("site", "client").order_by("-signed_at")[:HELD_SHOWN])
+    # Deals signed by the month's end that the project manager has not confirmed yet (COM-5).
+    waiting = unconfirmed_deals(site_ids=site_ids, signed_before=end)
+    summary = waiting.aggregate(count=Count("pk"), total=Sum("commission"))
+    statement.unconfirmed_count, statement.unconfirmed_total = summary["count"], summary["total"] or Decimal(0)
+    statement.unconfirmed = list(
+        waiting.select_related("site", "client", "salesperson").order_by("-signed_at")[:HELD_SHOWN]
+    )
     return statement
 
 

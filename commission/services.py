@@ -16,18 +16,25 @@ from django.utils.translation import gettext as _
 from attribution import rules as attribution_rules
 from attribution.models import Client
 from attribution.selectors import client_facts
-from salesoffice.access import require_site_perm, user_has_role_on_site
+from salesoffice.access import is_site_project_manager, require_site_perm, user_has_role_on_site
 from salesoffice.languages import in_each_language
 from salesoffice.models import Site, display_name
 from salesoffice.roles import Role
-from salesoffice.timeutil import add_months, local_day, start_of_day
+from salesoffice.timeutil import add_months, local_day
 
 from . import rules
-from .models import Deal, DealChange, LedgerEntry, Split, SplitShare, SplitStatus, StatementMonth
-from .selectors import company_zone
-
-MAX_COMMISSION = Decimal("9999999999.99")
-MAX_PRICE = Decimal("999999999999.99")
+from .models import (
+    CommissionSettings,
+    Deal,
+    DealChange,
+    DealCorrection,
+    LedgerEntry,
+    Split,
+    SplitShare,
+    SplitStatus,
+    StatementMonth,
+)
+from .selectors import commission_settings, company_zone
 
 
 class CommissionError(ValidationError):
@@ -53,7 +60,7 @@ class DealInput:
 
 def deal_preview(*, data: DealInput, now: dt.datetime) -> rules.DealSplit:
     """The split a deal would get if recorded now, without recording anything (the form's live preview)."""
-    _validate(data, now)
+    _validate(data, now, commission_settings(data.site))
     facts = client_facts(client=data.client, site=data.site, now=now)
     # The deal being recorded counts among the client's deals: a deal on the spot rules out a later recognition
     # (REC-NEW-2b).
@@ -67,19 +74,15 @@ def deal_current_split(*, deal: Deal, now: dt.datetime) -> rules.DealSplit:
     """The split the facts known at `now` give this deal (what a re-split would record)."""
     facts = client_facts(client=deal.client, site=deal.site, now=now)
     fact = attribution_rules.DealFact(id=deal.pk, salesperson_id=deal.salesperson_id, signed_at=deal.signed_at)
-    return rules.deal_split(facts, deal=fact, commission=deal.commission, now=now, zone=deal.site.zone)
+    return rules.deal_split(
+        facts, deal=fact, commission=deal.commission, now=now, zone=deal.site.zone, cancelled_at=deal.cancelled_at
+    )
 
 
-def _validate(data: DealInput, now: dt.datetime) -> None:
-    errors: dict[str, list[str]] = {}
-    if data.commission is None or data.commission <= 0:
-        errors["commission"] = [_("The commission must be more than zero (COM-1).")]
-    elif data.commission > MAX_COMMISSION or data.commission != rules.to_cents(data.commission):
-        errors["commission"] = [_("Enter the commission in yuan with at most two decimal places.")]
-    if data.price is None or data.price < 0:
-        errors["price"] = [_("The price cannot be negative.")]
-    elif data.price > MAX_PRICE or data.price != rules.to_cents(data.price):
-        errors["price"] = [_("Enter the price in yuan with at most two decimal places.")]
+def _validate(data: DealInput, now: dt.datetime, settings: CommissionSettings) -> None:
+    errors = rules.deal_amount_problems(
+        price=data.price, commission=data.commission, max_commission_percent=settings.max_commission_percent
+    )
     if not data.contract_no.strip():
         errors["contract_no"] = [_("Enter the contract number.")]
     if not data.unit.strip():
@@ -94,22 +97,18 @@ def _validate(data: DealInput, now: dt.datetime) -> None:
 
 
 def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -> tuple[Deal, Split]:
-    """Record a deal and its first split. Refused when no one validly owns the client: that is a case for the
-    dispute queue (ATT-DISP-1), not a guess."""
+    """Record a deal and its first split, when it happens: a split that waits for the evening's register approval is
+    held and made when the project manager decides (ATT-REG-1). Refused when no one validly owns the client: that is a
+    case for the dispute queue (ATT-DISP-1), not a guess. A salesperson's own deal counts once the project manager
+    confirms it, where the site asks for that (COM-5)."""
     site = data.site
     require_site_perm(actor, site, "commission.record_deal", _("You may not record deals on this site."))
-    if data.salesperson.pk != actor.pk and not actor.has_perm("commission.record_deal_for_others"):
+    manager = actor.has_perm("commission.record_deal_for_others")
+    if data.salesperson.pk != actor.pk and not manager:
         raise PermissionDenied(_("A salesperson records only the deals they closed themselves."))
     if not user_has_role_on_site(data.salesperson, site, Role.SALESPERSON):
         raise CommissionError({"salesperson": [_("Choose a salesperson of this site.")]})
     preview = deal_preview(data=data, now=now)
-    if preview.status == rules.AWAITING_APPROVAL:
-        raise CommissionError(
-            _(
-                "The client's register entry awaits the project manager's approval; record the deal once it is "
-                "approved (ATT-REG-1)."
-            )
-        )
     if preview.status == rules.NO_OWNER:
         raise CommissionError(
             _(
@@ -118,6 +117,7 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
                 "director rules; then record the deal (ATT-DISP-1)."
             )
         )
+    confirmed = manager or not commission_settings(site).confirm_salesperson_deals
     try:
         with transaction.atomic():
             deal = Deal.objects.create(
@@ -133,11 +133,110 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
                 split_status=preview.status,
                 recorded_by=actor,
                 recorded_at=now,
+                confirmed_at=now if confirmed else None,
+                confirmed_by=actor if confirmed else None,
             )
             split = _resplit_locked(deal, now=now, reason=Split.Reason.RECORDED, actor=actor)
     except IntegrityError as exc:
         raise _duplicate_deal_error(site, data) from exc
     return deal, split
+
+
+def deal_confirm(*, deal: Deal, actor: AbstractBaseUser, now: dt.datetime) -> Deal:
+    """COM-5: the project manager confirms a salesperson's deal; from now it counts in the statements (its money is
+    posted in its month, or in the first open month after it as an adjustment, COM-4)."""
+    require_site_perm(
+        actor, deal.site, "commission.confirm_deal", _("Only the project manager confirms deals (COM-5).")
+    )
+    if not is_site_project_manager(actor, deal.site):
+        raise PermissionDenied(_("Only this site's project manager confirms its deals (COM-5)."))
+    if actor.pk in (deal.salesperson_id, deal.recorded_by_id):
+        raise CommissionError(_("Nobody confirms a deal they closed or recorded themselves (COM-5)."))
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
+        if locked.is_cancelled:
+            raise CommissionError(_("This deal was cancelled; there is nothing to confirm (COM-5)."))
+        if locked.is_confirmed:
+            raise CommissionError(_("This deal is already confirmed (COM-5)."))
+        locked.confirmed_at, locked.confirmed_by = now, actor
+        locked.save(update_fields=["confirmed_at", "confirmed_by"])
+        _resplit_locked(locked, now=now, reason=Split.Reason.FACTS_CHANGED, actor=actor)
+    deal.confirmed_at, deal.confirmed_by = locked.confirmed_at, actor
+    return locked
+
+
+def _require_cancel_or_correct(actor: AbstractBaseUser, deal: Deal, reason: str) -> str:
+    require_site_perm(
+        actor,
+        deal.site,
+        "commission.cancel_or_correct_deal",
+        _("Only the project manager or the sales manager cancels or corrects a deal (COM-5)."),
+    )
+    reason = reason.strip()
+    if not reason:
+        raise CommissionError({"reason": [_("Say why (COM-5): the reason is kept with the deal.")]})
+    return reason
+
+
+def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.datetime) -> DealCorrection:
+    """COM-5: cancel a deal (退房/撤單). Nothing is owed on it any more: what was posted is reversed in the open month,
+    and a closed month stays as it was (COM-4)."""
+    reason = _require_cancel_or_correct(actor, deal, reason)
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
+        if locked.is_cancelled:
+            raise CommissionError(_("This deal is already cancelled."))
+        correction = DealCorrection.objects.create(
+            deal=locked,
+            kind=DealCorrection.Kind.CANCEL,
+            price_before=locked.price,
+            price_after=locked.price,
+            commission_before=locked.commission,
+            commission_after=locked.commission,
+            reason=reason,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        locked.cancelled_at = now
+        locked.save(update_fields=["cancelled_at"])
+        _resplit_locked(locked, now=now, reason=Split.Reason.CANCELLED, actor=actor)
+    deal.cancelled_at, deal.split_status = locked.cancelled_at, locked.split_status
+    return correction
+
+
+def deal_correct_amounts(
+    *, deal: Deal, actor: AbstractBaseUser, price: Decimal, commission: Decimal, reason: str, now: dt.datetime
+) -> DealCorrection:
+    """COM-5: correct a deal's price or commission. The split is made again from the same facts; the difference is
+    posted in the open month, and a closed month stays as it was (COM-4)."""
+    reason = _require_cancel_or_correct(actor, deal, reason)
+    errors = rules.deal_amount_problems(
+        price=price, commission=commission, max_commission_percent=commission_settings(deal.site).max_commission_percent
+    )
+    if not errors and price == deal.price and commission == deal.commission:
+        errors = {"commission": [_("Nothing changed: give the corrected price or commission.")]}
+    if errors:
+        raise CommissionError(errors)
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
+        if locked.is_cancelled:
+            raise CommissionError(_("This deal was cancelled; its amounts are no longer corrected (COM-5)."))
+        correction = DealCorrection.objects.create(
+            deal=locked,
+            kind=DealCorrection.Kind.AMOUNTS,
+            price_before=locked.price,
+            price_after=price,
+            commission_before=locked.commission,
+            commission_after=commission,
+            reason=reason,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        locked.price, locked.commission = price, commission
+        locked.save(update_fields=["price", "commission"])
+        _resplit_locked(locked, now=now, reason=Split.Reason.CORRECTED, actor=actor, force=True)
+    deal.price, deal.commission, deal.split_status = price, commission, locked.split_status
+    return correction
 
 
 def _duplicate_deal_error(site: Site, data: DealInput) -> CommissionError:
@@ -175,11 +274,19 @@ def client_deals_resplit(*, site: Site, client_ids: list[int], now: dt.datetime,
     return changed
 
 
-def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor) -> Split | None:
+def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor, force: bool = False) -> Split | None:
+    """A new split when the money or the status changed (or `force`, for corrected amounts), then the ledger brought
+    to what the deal counts for now. Returns the new split, or None when the latest still holds."""
     decided = deal_current_split(deal=deal, now=now)
     latest = deal.splits.order_by("-number").prefetch_related("shares").first()
-    if latest is not None and _signature(latest) == decided.signature():
-        return None
+    split = None
+    if latest is None or force or _signature(latest) != decided.signature():
+        split = _split_create(deal, decided, latest, now=now, reason=reason, actor=actor)
+    _post(deal, split or latest, decided, now)
+    return split
+
+
+def _split_create(deal: Deal, decided: rules.DealSplit, latest: Split | None, *, now, reason, actor) -> Split:
     split = Split.objects.create(
         deal=deal,
         number=(latest.number + 1) if latest else 1,
@@ -210,7 +317,6 @@ def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor) -> Spli
     if deal.split_status != decided.status:
         deal.split_status = decided.status
         deal.save(update_fields=["split_status"])
-    _post(deal, split, decided, now)
     return split
 
 
@@ -229,9 +335,11 @@ def month_of(instant: dt.datetime, zone) -> dt.date:
 
 def _post(deal: Deal, split: Split, decided: rules.DealSplit, now: dt.datetime) -> None:
     """Post what each party is owed now minus what was posted before, in the deal's month if still open, else in
-    the first open month after it (an adjustment, never an edit of a closed month)."""
+    the first open month after it (an adjustment, never an edit of a closed month). A deal owes nothing while on hold
+    or awaiting the register, before its confirmation (COM-5), or once cancelled."""
     target: dict[tuple[str, int | None], Decimal] = defaultdict(Decimal)
-    for line in decided.lines:  # nothing while on hold
+    counts = deal.is_confirmed and not deal.is_cancelled
+    for line in decided.lines if counts else ():
         target[(line.kind, line.user_id)] += line.amount
     posted = {
         (row["party"], row["user_id"]): row["total"]
@@ -283,18 +391,20 @@ def month_close(*, month: dt.date, actor: AbstractBaseUser, now: dt.datetime) ->
     if not actor.has_perm("commission.close_month"):
         raise PermissionDenied(_("Only an admin or the sales director closes statement months."))
     month = month.replace(day=1)
-    if now < start_of_day(add_months(month, 1), company_zone()):
-        raise CommissionError({"month": [_("A month can be closed only after it has ended.")]})
     with transaction.atomic():
         StatementMonth.objects.get_or_create(month=month)
-        row = StatementMonth.objects.select_for_update().get(month=month)
-        if row.is_closed:
-            raise CommissionError({"month": [_("This month is already closed; it cannot be changed (COM-4).")]})
-        earlier_open = StatementMonth.objects.filter(month__lt=month, closed_at__isnull=True).order_by("month").first()
-        if earlier_open is not None:
-            raise CommissionError(
-                {"month": [_("Close %(earlier)s first: months close in order.") % {"earlier": f"{earlier_open}"}]}
-            )
+        # Every month up to this one, locked in order: a close of the month before, at the same moment, is seen.
+        months = list(StatementMonth.objects.select_for_update().filter(month__lte=month).order_by("month"))
+        decision = rules.month_close_decision(
+            month=month,
+            now=now,
+            zone=company_zone(),
+            closed=[m.month for m in months if m.is_closed],
+            first_month=months[0].month if months else None,
+        )
+        if not decision.allowed:
+            raise CommissionError({"month": [decision.message]})
+        row = next(m for m in months if m.month == month)
         row.closed_at = now
         row.closed_by = actor
         row.save(update_fields=["closed_at", "closed_by"])
