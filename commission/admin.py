@@ -1,8 +1,25 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from salesoffice.admin import ReadOnlyAdmin
 
-from .models import Deal, DealChange, LedgerEntry, Split, StatementMonth
+from .models import CommissionSettings, Deal, DealChange, DealCorrection, LedgerEntry, Split, StatementMonth
+
+
+@admin.register(CommissionSettings)
+class CommissionSettingsAdmin(SimpleHistoryAdmin):
+    """COM-5's settings per sales site: the largest commission as a share of the price, and whether a salesperson's
+    deal waits for the project manager's confirmation. Every change is in the history."""
+
+    list_display = ["site", "max_commission_percent", "confirm_salesperson_deals"]
+
+
+@admin.register(DealCorrection)
+class DealCorrectionAdmin(ReadOnlyAdmin):
+    """Cancellations and amount corrections are made on the deal's page (COM-5), where the ledger follows."""
+
+    list_display = ["deal", "kind", "commission_before", "commission_after", "reason", "recorded_by", "recorded_at"]
+    list_select_related = ["deal__client", "recorded_by"]
 
 
 @admin.register(Deal)

@@ -21,7 +21,13 @@ class DealForm(SiteForm):
     unit = forms.CharField(label=_("Unit"), max_length=60)
     buyer_names = forms.CharField(label=_("Buyer(s)"), max_length=255, required=False)
     signed_at = LocalDateTimeField(label=_("Contract signed at"))
-    price = forms.DecimalField(label=_("Price (yuan)"), max_digits=14, decimal_places=2, min_value=Decimal(0))
+    price = forms.DecimalField(
+        label=_("Price (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("The price must be more than zero (COM-5).")},
+    )
     commission = forms.DecimalField(
         label=_("Commission (yuan)"),
         max_digits=12,
@@ -44,6 +50,32 @@ class DealChangeForm(forms.Form):
     unit = forms.CharField(label=_("Unit"), max_length=60)
     buyer_names = forms.CharField(label=_("Buyer(s)"), max_length=255, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class DealCancelForm(forms.Form):
+    """COM-5: 退房/撤單, with the reason kept on the deal."""
+
+    reason = forms.CharField(label=_("Why is the deal cancelled?"), max_length=255)
+
+
+class DealCorrectForm(forms.Form):
+    """COM-5: the corrected price and commission, with the reason kept on the deal."""
+
+    price = forms.DecimalField(
+        label=_("Price (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("The price must be more than zero (COM-5).")},
+    )
+    commission = forms.DecimalField(
+        label=_("Commission (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("The commission must be more than zero (COM-1, COM-5).")},
+    )
+    reason = forms.CharField(label=_("What does the correction fix?"), max_length=255)
 
 
 class MonthForm(forms.Form):

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from salesoffice.models import NAME_FIELDS, display_name_of
 from salesoffice.timeutil import month_bounds
 
-from .models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split, SplitStatus, StatementMonth
+from .models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split, SplitShare, SplitStatus, StatementMonth
 
 HELD_SHOWN = 100
 # Deals whose commission is in no statement for now: held by a dispute, without an owner, or awaiting the register.
@@ -151,6 +151,47 @@ def party_entries(*, month: dt.date, party: str, user_id: int | None, site_id: i
     if party == PartyKind.PUBLIC_POOL and site_id is not None:
         entries = entries.filter(site_id=site_id)
     return entries.select_related("deal", "deal__client", "deal__site", "split").order_by("deal__signed_at", "pk")
+
+
+def entry_reasons(entries: Iterable[LedgerEntry], *, language: str) -> dict[int, tuple[list[str], str]]:
+    """Each ledger line's rules and reason, in `language`: those of its party's share in the split that posted it (all
+    the rules that shaped it, COM-1..3), or the split's own when the party has no share in it (a reversal, COM-5). One
+    query for the shares of all the lines' splits."""
+    entries = list(entries)
+    shares = SplitShare.objects.filter(split_id__in={e.split_id for e in entries}).values(
+        "split_id", "kind", "user_id", "rule_ids", "reason"
+    )
+    by_party = {(s["split_id"], s["kind"], s["user_id"]): s for s in shares}
+    found = {}
+    for entry in entries:
+        share = by_party.get((entry.split_id, entry.party, entry.user_id))
+        if share is None:
+            found[entry.pk] = (list(entry.split.rule_ids), "")
+        else:
+            found[entry.pk] = (share["rule_ids"], share["reason"].get(language) or share["reason"].get("en", ""))
+    return found
+
+
+def month_lines(*, month: dt.date, site_ids: Iterable[int] | None, language: str, batch: int = 2000):
+    """Every line of a month's statement with its rules and reason in `language`, in batches (the workbook's lines:
+    a month can hold tens of thousands)."""
+    entries = LedgerEntry.objects.filter(month__month=month)
+    if site_ids is not None:
+        entries = entries.filter(site_id__in=list(site_ids))
+    entries = entries.select_related("deal__client", "deal__site", "user", "split").order_by("deal__site_id", "pk")
+    chunk: list[LedgerEntry] = []
+    for entry in entries.iterator(chunk_size=batch):
+        chunk.append(entry)
+        if len(chunk) == batch:
+            yield from _with_reasons(chunk, language)
+            chunk = []
+    yield from _with_reasons(chunk, language)
+
+
+def _with_reasons(entries: list[LedgerEntry], language: str):
+    reasons = entry_reasons(entries, language=language) if entries else {}
+    for entry in entries:
+        yield (entry, *reasons[entry.pk])
 
 
 def person_entries(*, user_id: int, month: dt.date) -> QuerySet[LedgerEntry]:

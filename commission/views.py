@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -26,11 +27,12 @@ from salesoffice.timeutil import add_months, local_day, month_bounds
 
 from . import reports, rules, selectors, services
 from .access import deal_for_user_or_404, deal_site_or_403, statement_site_ids, visible_deals
-from .forms import DealChangeForm, DealForm, MonthForm
+from .forms import DealCancelForm, DealChangeForm, DealCorrectForm, DealForm, MonthForm
 from .models import Deal, PartyKind, Split, SplitStatus
 from .services import CommissionError, DealInput, company_zone
 
 DEALS_PER_PAGE = 25
+UNCONFIRMED = "unconfirmed"  # the deal list's filter for COM-5's deals awaiting confirmation
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -182,23 +184,42 @@ def _split_views(deal: Deal) -> list[SplitView]:
 @require_GET
 def deal_page(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
     site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
-    return _deal_page(
-        request, site_obj, deal, DealChangeForm(initial={"unit": deal.unit, "buyer_names": deal.buyer_names})
-    )
+    return _deal_page(request, site_obj, deal)
 
 
-def _deal_page(request: HttpRequest, site_obj, deal: Deal, change_form: DealChangeForm) -> HttpResponse:
+def _deal_page(
+    request: HttpRequest,
+    site_obj,
+    deal: Deal,
+    *,
+    change_form: DealChangeForm | None = None,
+    cancel_form: DealCancelForm | None = None,
+    correct_form: DealCorrectForm | None = None,
+    confirm_errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    open_to_change = not deal.is_cancelled
     context = {
         "site": site_obj,
         "deal": deal,
         "splits": _split_views(deal),
         "ledger": list(deal.ledger.select_related("month", "user").order_by("posted_at", "pk")),
         "changes": list(deal.changes.select_related("recorded_by")),
-        "change_form": change_form,
-        "can_change": request.user.has_perm("commission.change_deal_buyer_or_unit"),
+        "corrections": list(deal.corrections.select_related("recorded_by")),
+        "change_form": change_form or DealChangeForm(initial={"unit": deal.unit, "buyer_names": deal.buyer_names}),
+        "cancel_form": cancel_form or DealCancelForm(),
+        "correct_form": correct_form or DealCorrectForm(initial={"price": deal.price, "commission": deal.commission}),
+        "confirm_errors": confirm_errors or [],
+        "can_change": open_to_change and user.has_perm("commission.change_deal_buyer_or_unit"),
+        "can_correct": open_to_change and user.has_perm("commission.cancel_or_correct_deal"),
+        "can_confirm": open_to_change
+        and not deal.is_confirmed
+        and user.has_perm("commission.confirm_deal")
+        and user.pk not in (deal.salesperson_id, deal.recorded_by_id),
         "pool_label": _("The public pool"),
     }
-    return render(request, "commission/deal.html", context)
+    return render(request, "commission/deal.html", context, status=status)
 
 
 @login_required
@@ -216,7 +237,64 @@ def deal_change(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Change recorded; the salesperson and the commission stay (ATT-CHANGE)."))
             return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
-    return _deal_page(request, site_obj, deal, form)
+    return _deal_page(request, site_obj, deal, change_form=form)
+
+
+@login_required
+@require_POST
+def deal_confirm(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
+    """COM-5: the project manager confirms a salesperson's deal; it counts in the statements from now."""
+    site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
+    if not request.user.has_perm("commission.confirm_deal"):
+        raise PermissionDenied
+    try:
+        services.deal_confirm(deal=deal, actor=request.user, now=timezone.now())
+    except CommissionError as exc:
+        return _deal_page(request, site_obj, deal, confirm_errors=exc.messages)
+    messages.success(request, _("Deal %(unit)s confirmed: it counts in the statements (COM-5).") % {"unit": deal.unit})
+    return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
+
+
+@login_required
+@require_POST
+def deal_cancel(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
+    """COM-5: 退房/撤單; what was posted is reversed in the open month."""
+    site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
+    if not request.user.has_perm("commission.cancel_or_correct_deal"):
+        raise PermissionDenied
+    form = DealCancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_cancel(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
+        except CommissionError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Deal %(unit)s cancelled; what was posted is reversed in the open month (COM-5).")
+                % {"unit": deal.unit},
+            )
+            return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
+    return _deal_page(request, site_obj, deal, cancel_form=form)
+
+
+@login_required
+@require_POST
+def deal_correct(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
+    """COM-5: a corrected price or commission; the difference is posted in the open month."""
+    site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
+    if not request.user.has_perm("commission.cancel_or_correct_deal"):
+        raise PermissionDenied
+    form = DealCorrectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deal_correct_amounts(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
+        except CommissionError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Amounts corrected; the difference is posted in the open month (COM-5)."))
+            return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
+    return _deal_page(request, site_obj, deal, correct_form=form)
 
 
 # --- the site's deals, and those on hold (ATT-DISP-1) -------------------------------------------------------------
@@ -230,14 +308,20 @@ def deals(request: HttpRequest, site: str) -> HttpResponse:
     found = visible_deals(request.user, site_obj).select_related("client", "salesperson").order_by("-signed_at", "-pk")
     if status in SplitStatus.values:
         found = found.filter(split_status=status)
+    elif status == UNCONFIRMED:
+        found = found.filter(confirmed_at__isnull=True, cancelled_at__isnull=True)
     page = Paginator(found, DEALS_PER_PAGE).get_page(request.GET.get("page"))
-    held = visible_deals(request.user, site_obj).filter(split_status=SplitStatus.ON_HOLD).count()
+    counts = visible_deals(request.user, site_obj).aggregate(
+        held=Count("pk", filter=Q(split_status=SplitStatus.ON_HOLD)),
+        unconfirmed=Count("pk", filter=Q(confirmed_at__isnull=True, cancelled_at__isnull=True)),
+    )
     context = {
         "site": site_obj,
         "page": page,
         "status": status,
-        "statuses": SplitStatus.choices,
-        "held_count": held,
+        "statuses": [*SplitStatus.choices, (UNCONFIRMED, _("Not confirmed yet (COM-5)"))],
+        "held_count": counts["held"],
+        "unconfirmed_count": counts["unconfirmed"],
         "extra_query": f"status={status}" if status else "",
     }
     return render(request, "commission/deals.html", context)
@@ -325,8 +409,10 @@ def statement(request: HttpRequest, month: str) -> HttpResponse:
 @require_GET
 def statement_xlsx(request: HttpRequest, month: str) -> HttpResponse:
     month_date = _statement_month(month)
-    statement = selectors.monthly_statement(month=month_date, site_ids=statement_site_ids(request.user))
-    response = HttpResponse(reports.statement_xlsx(statement), content_type=XLSX)
+    site_ids = statement_site_ids(request.user)
+    statement = selectors.monthly_statement(month=month_date, site_ids=site_ids)
+    lines = selectors.month_lines(month=month_date, site_ids=site_ids, language=translation.get_language() or "en")
+    response = HttpResponse(reports.statement_xlsx(statement, lines), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="commission-statement-{month_date:%Y-%m}.xlsx"'
     return response
 
@@ -377,6 +463,8 @@ def statement_lines(request: HttpRequest, month: str, party: str, who: int) -> H
     if site_ids is not None and not own:
         entries = entries.filter(site_id__in=site_ids)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    reasons = selectors.entry_reasons(page.object_list, language=translation.get_language() or "en")
+    lines = [(entry, *reasons[entry.pk]) for entry in page.object_list]
     if is_pool:
         site_name = Site.objects.filter(pk=who).values_list("name", flat=True).first()
         if site_name is None:
@@ -389,6 +477,7 @@ def statement_lines(request: HttpRequest, month: str, party: str, who: int) -> H
     context = {
         "month": month_date,
         "page": page,
+        "lines": lines,
         "title": title,
         "party": party,
         "total": sum((e.amount for e in page.object_list), Decimal(0)) if page.paginator.num_pages == 1 else None,
