@@ -108,7 +108,7 @@ class SwitchFact:
 @dataclass(frozen=True)
 class DealFact:
     id: int
-    salesperson_id: int
+    salesperson_id: int | None  # None: a deal the company arranged, no salesperson took part (ATT-CO-5)
     signed_at: dt.datetime
 
 
@@ -486,8 +486,13 @@ def company_mark_valid(mark: CompanyFact, visits: Sequence[RegisteredVisit], *, 
 # --- the whole picture -------------------------------------------------------------------------------------
 
 
-def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attribution:
-    """Owner, follow-up salesperson, shares of a future commission and the explained timeline at `now`."""
+def attribute(
+    facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo, after_sales_id: int | None = None
+) -> Attribution:
+    """Owner, follow-up salesperson, shares of a future commission and the explained timeline at `now`.
+
+    `after_sales_id` is the salesperson doing the after-sales of a deal the company arranged directly, without a
+    reception (ATT-CO-4): with no registration, the salespeople's 30% is theirs."""
     steps: list[Step] = []
     periods = registration_periods(facts.visits, now=now, zone=zone)
     if periods:
@@ -520,6 +525,8 @@ def attribute(facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo) -> Attrib
         follow_up_id, parties = _apply_switches(facts, period, now, steps, owner_id, follow_up_id, parties)
         parties = _apply_spouses(facts, period, now, zone, steps, parties)
 
+    if period is None and after_sales_id is not None:
+        parties = [(after_sales_id, HUNDRED, ())]
     shares = _client_level_split(facts, period, now, zone, steps, parties)
     shares, on_hold = apply_disputes(facts, now, steps, shares)
     awaiting_approval = any(v.approved_at is None and not v.rejected and v.registered_at <= now for v in facts.visits)
@@ -773,7 +780,9 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
     client_rule: tuple[str, ...] = ()  # the client-level rule that sized the salespeople's part (COM-3)
     head: list[Share] = []
     tail: list[Share] = []
-    company = _valid_company_mark(facts, now, zone, steps) if period is not None else None
+    # A deal the company arranged directly needs no reception, so no registration (ATT-CO-4, ATT-CO-5); every other
+    # split starts from one.
+    company = _valid_company_mark(facts, now, zone, steps, arranged_only=period is None)
     if company is not None:
         rule, salesperson_part, designated = _company_split(company)
         if designated:
@@ -805,6 +814,10 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
                 )
             )
             head.append(Share(REFERRER, referral.referrer_id, Decimal(30), ("ATT-EMP-5",)))
+    if period is None and company is None:
+        return []
+    if salesperson_part and not parties:
+        return []  # nobody to pay the salespeople's part: no split by the rules (ATT-DISP-1)
     if salesperson_part and parties:
         body = [
             Share(SALESPERSON, user_id, pct * salesperson_part / HUNDRED, (*rules, *client_rule))
@@ -817,9 +830,12 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
     return [*head, *body, *tail]
 
 
-def _valid_company_mark(facts, now, zone, steps) -> CompanyFact | None:
+ARRANGED_KINDS = ("direct_sales", "direct_other")  # ATT-CO-4, ATT-CO-5: arranged directly, no reception
+
+
+def _valid_company_mark(facts, now, zone, steps, *, arranged_only: bool = False) -> CompanyFact | None:
     for mark in sorted(facts.company, key=lambda m: m.marked_at):
-        if mark.marked_at > now:
+        if mark.marked_at > now or (arranged_only and mark.kind not in ARRANGED_KINDS):
             continue
         if company_mark_valid(mark, facts.visits, zone=zone):
             return mark

@@ -279,7 +279,8 @@ def visible_clients(*, site: Site, user) -> QuerySet[Client]:
     entries = VisitEntry.objects.filter(site=site, client=OuterRef("pk"))
     if user.has_perm("attribution.view_all_clients"):
         referred = Referral.objects.filter(site=site, client=OuterRef("pk"))
-        return Client.objects.filter(Exists(entries) | Exists(referred))
+        arranged = CompanyClientMark.objects.filter(site=site, client=OuterRef("pk"))
+        return Client.objects.filter(Exists(entries) | Exists(referred) | Exists(arranged))
     mine = entries.filter(Q(salesperson=user) | Q(received_by=user) | Q(registered_by=user))
     return Client.objects.filter(Exists(mine))
 
@@ -440,3 +441,25 @@ def first_pending_entry(*, client: Client, site: Site) -> VisitEntry | None:
 
 def client_has_entries(*, client: Client, site: Site) -> bool:
     return VisitEntry.objects.filter(client=client, site=site).exists()
+
+
+def client_known_on_site(*, client: Client, site: Site) -> bool:
+    """On the site's register, or a company client whose deal the company arranged with no visit (ATT-CO-4/5)."""
+    return (
+        Client.objects.filter(pk=client.pk)
+        .filter(
+            Exists(VisitEntry.objects.filter(client=OuterRef("pk"), site=site))
+            | Exists(CompanyClientMark.objects.filter(client=OuterRef("pk"), site=site))
+        )
+        .exists()
+    )
+
+
+def site_staff(site: Site) -> list:
+    """Everyone working at the site, by name (who may do a company-arranged deal's after-sales, ATT-CO-5)."""
+    return list(
+        get_user_model()
+        .objects.filter(memberships__site=site, is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )

@@ -510,6 +510,31 @@ def company_mark(
     return company
 
 
+def company_client_arrange(
+    *,
+    site: Site,
+    name: str,
+    phone: str,
+    kind: str,
+    contacted_at: dt.datetime,
+    actor: AbstractBaseUser,
+    now: dt.datetime,
+) -> Client:
+    """ATT-CO-4/5: a client the company arranged a deal for directly, with no reception: the client (found by phone, or
+    new) is marked a company client without anyone registering a visit, so the deal can be recorded as it happened."""
+    _require_facts(actor, site)
+    if kind not in rules.ARRANGED_KINDS:
+        raise RegisterError({"kind": [_("Choose how the company arranged the deal (ATT-CO-4 or ATT-CO-5).")]})
+    if not name.strip():
+        raise RegisterError({"name": [_("Enter the client's name.")]})
+    cleaned = normalise_phones([phone], field_name="phone")
+    with transaction.atomic():
+        client, _created = _client_for_phones(cleaned, name=name, id_number="", now=now)
+        company_mark(site=site, client=client, kind=kind, contacted_at=contacted_at, actor=actor, now=now)
+        client_summaries_refresh(client_ids=[client.pk], site=site)  # listed from now on, as a referral is
+    return client
+
+
 def introduction_record(
     *,
     site: Site,

@@ -28,7 +28,12 @@ def visible_deals(user: AbstractBaseUser, site: Site):
 
 def deal_for_user_or_404(user: AbstractBaseUser, code: str, deal_id: int) -> tuple[Site, Deal]:
     site = site_for_user_or_404(user, code, SALES)
-    deal = visible_deals(user, site).select_related("client", "salesperson", "recorded_by").filter(pk=deal_id).first()
+    deal = (
+        visible_deals(user, site)
+        .select_related("client", "salesperson", "recorded_by", "after_sales_by")
+        .filter(pk=deal_id)
+        .first()
+    )
     if deal is None:
         raise Http404("No such deal")
     deal.site = site

@@ -17,6 +17,11 @@ class DealForm(SiteForm):
         label=_("Client's phone"), max_length=40, help_text=_("The phone the client is registered under.")
     )
     salesperson = PersonField(label=_("Salesperson who closed it"))
+    after_sales_by = PersonField(
+        label=_("After-sales by (a deal the company arranged, ATT-CO-5)"),
+        required=False,
+        help_text=_("Only for a deal the company arranged directly whose after-sales other staff do."),
+    )
     contract_no = forms.CharField(label=_("Contract number"), max_length=40)
     unit = forms.CharField(label=_("Unit"), max_length=60)
     buyer_names = forms.CharField(label=_("Buyer(s)"), max_length=255, required=False)
@@ -42,6 +47,21 @@ class DealForm(SiteForm):
             return normalise_phone(raw)
         except forms.ValidationError as exc:
             raise forms.ValidationError(_("%(phone)s is not a valid phone number.") % {"phone": raw}) from exc
+
+
+class CompanyArrangedForm(SiteForm):
+    """ATT-CO-4/5: a client the company arranged a deal for directly, with no reception (so no register entry)."""
+
+    name = forms.CharField(label=_("Client's name"), max_length=100)
+    phone = forms.CharField(label=_("Client's phone"), max_length=40)
+    kind = forms.ChoiceField(
+        label=_("How the company arranged it"),
+        choices=[
+            ("direct_sales", _("Arranged directly, after-sales by a salesperson: 30% / 70% pool (ATT-CO-4)")),
+            ("direct_other", _("Arranged directly, after-sales by other staff: 100% pool (ATT-CO-5)")),
+        ],
+    )
+    contacted_at = LocalDateTimeField(label=_("The company's contact with the client"))
 
 
 class DealChangeForm(forms.Form):

@@ -66,8 +66,24 @@ class CommissionSettings(models.Model):
 class Deal(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="deals", verbose_name=_("site"))
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="deals", verbose_name=_("client"))
+    # None only for a deal the company arranged directly with no salesperson in it (ATT-CO-5); for ATT-CO-4 the
+    # salesperson doing its after-sales.
     salesperson = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="deals", verbose_name=_("salesperson who closed it")
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("salesperson who closed it"),
+    )
+    # ATT-CO-5: the employee (not a salesperson) who does the after-sales of a deal the company arranged.
+    after_sales_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("after-sales by"),
     )
     contract_no = models.CharField(_("contract number"), max_length=40)
     unit = models.CharField(_("unit"), max_length=60)

@@ -133,13 +133,21 @@ def deal_split(
         return DealSplit(CANCELLED, (), cancelled_at, (step,))
     ruled_out = replace(facts, disputes=())
     basis_at = deal.signed_at
-    basis = attribution_rules.attribute(_approved_as_known(ruled_out, basis_at), now=basis_at, zone=zone)
+    # ATT-CO-4: a deal the company arranged pays the salespeople's part to the one named on the deal, who does its
+    # after-sales; a deal with a reception pays by the register whoever entered it.
+    after_sales = deal.salesperson_id
+    basis = attribution_rules.attribute(
+        _approved_as_known(ruled_out, basis_at), now=basis_at, zone=zone, after_sales_id=after_sales
+    )
     steps = list(basis.steps)
     for recognition in sorted(facts.recognitions, key=lambda r: r.recognised_at):
         if not deal.signed_at < recognition.recognised_at <= now:
             continue
         later = attribution_rules.attribute(
-            _approved_as_known(ruled_out, recognition.recognised_at), now=recognition.recognised_at, zone=zone
+            _approved_as_known(ruled_out, recognition.recognised_at),
+            now=recognition.recognised_at,
+            zone=zone,
+            after_sales_id=after_sales,
         )
         applied = [s for s in later.steps if s.at == recognition.recognised_at and "REC-NEW-2c" in s.rule_ids]
         if applied and later.shares != basis.shares:
@@ -207,7 +215,10 @@ def _depends_on_pending_entries(
         visits=tuple(replace(v, approved_at=deal.signed_at) if v.entry_id in pending else v for v in facts.visits),
     )
     hypothetical = attribution_rules.attribute(
-        _approved_as_known(if_approved, deal.signed_at), now=deal.signed_at, zone=zone
+        _approved_as_known(if_approved, deal.signed_at),
+        now=deal.signed_at,
+        zone=zone,
+        after_sales_id=deal.salesperson_id,
     )
     return _percentages(hypothetical.shares) != _percentages(basis.shares)
 
@@ -285,6 +296,21 @@ PARTY_KINDS = (SALESPERSON, REFERRER, PUBLIC_POOL)
 
 
 # --- checks before a deal counts (COM-5) and the order months close in (COM-4) -------------------------------------
+
+
+def closer_refusal(split: DealSplit, *, salesperson_id: int | None) -> str:
+    """Why a deal may not be recorded with this closer, or '' when it may. Only a deal the company arranged directly,
+    its after-sales done by other staff (ATT-CO-5), is recorded with no salesperson: nobody pretends to have closed
+    it. Every other deal names the salesperson who closed it (COM-1)."""
+    if salesperson_id is not None or "ATT-CO-5" in split.rule_ids:
+        return ""
+    return str(
+        _(
+            "Choose the salesperson who closed the deal: only a deal the company arranged directly, its after-sales "
+            "done by other staff, has none (COM-1, ATT-CO-5)."
+        )
+    )
+
 
 MAX_COMMISSION = Decimal("9999999999.99")
 MAX_PRICE = Decimal("999999999999.99")

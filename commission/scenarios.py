@@ -5,6 +5,7 @@ the pages and statements show."""
 import datetime as dt
 from decimal import Decimal
 
+from attribution import services as register_services
 from attribution.scenarios import POOL, _by_or, _client, _decimal, _instant
 from salesoffice.roles import Role
 from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same, setup
@@ -34,8 +35,9 @@ def deal(
     world: World,
     *,
     client,
-    salesperson,
     commission,
+    salesperson=None,
+    after_sales=None,
     signed_at=None,
     unit: str = "",
     contract: str = "",
@@ -44,7 +46,7 @@ def deal(
 ):
     """A deal (COM-1) closed by `salesperson`, recorded by them (or the step's `by:`) with its first split. The price
     defaults to a hundred times the commission (1%, within COM-5's checks)."""
-    person = world.person(salesperson)
+    person = world.person(salesperson) if salesperson is not None else None
     the_client = _client(world, client)
     number = Deal.objects.filter(site=world.site).count() + 1
     data = services.DealInput(
@@ -57,8 +59,10 @@ def deal(
         signed_at=_instant(world, signed_at),
         price=_decimal(price, "deal: price") if price is not None else _decimal(commission, "deal: commission") * 100,
         commission=_decimal(commission, "deal: commission"),
+        after_sales_by=world.person(after_sales) if after_sales is not None else None,
     )
-    recorded, _split = services.deal_record(data=data, actor=_by_or(world, person), now=world.now)
+    actor = _by_or(world, person) if person is not None else world.actor()
+    recorded, _split = services.deal_record(data=data, actor=actor, now=world.now)
     return recorded
 
 
@@ -72,6 +76,21 @@ def deal_change(world: World, *, deal, reason: str, unit: str = "", buyer: str =
         unit=str(unit or the_deal.unit),
         buyer_names=str(buyer or the_deal.buyer_names),
         reason=reason,
+        now=world.now,
+    )
+
+
+@fact("company_arranged", actor=MANAGERS)
+def company_arranged(world: World, *, name: str, phone, kind: str = "direct_other", contacted_at=None):
+    """ATT-CO-4/5: the company arranged a deal directly for this client, with no reception; `as:` names the client."""
+    kinds = {"ATT-CO-4": "direct_sales", "ATT-CO-5": "direct_other"}
+    return register_services.company_client_arrange(
+        site=world.site,
+        name=name,
+        phone=str(phone),
+        kind=kinds.get(str(kind), str(kind)),
+        contacted_at=_instant(world, contacted_at),
+        actor=world.actor(),
         now=world.now,
     )
 
@@ -185,7 +204,7 @@ def deal_fields(world: World, expected) -> list[Check]:
         the_deal = world.get(deal_name, Deal)
         the_deal.refresh_from_db()
         got = {
-            "salesperson": world.handle(the_deal.salesperson_id),
+            "salesperson": world.handle(the_deal.salesperson_id) if the_deal.salesperson_id else "nobody",
             "unit": the_deal.unit,
             "buyer": the_deal.buyer_names,
             "commission": f"{the_deal.commission}",

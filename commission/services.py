@@ -46,13 +46,14 @@ class CommissionError(ValidationError):
 class DealInput:
     site: Site
     client: Client
-    salesperson: AbstractBaseUser
+    salesperson: AbstractBaseUser | None  # None: the company arranged it and no salesperson took part (ATT-CO-5)
     contract_no: str
     unit: str
     buyer_names: str
     signed_at: dt.datetime
     price: Decimal
     commission: Decimal
+    after_sales_by: AbstractBaseUser | None = None  # ATT-CO-5: the employee doing the after-sales
 
 
 # --- the split -----------------------------------------------------------------------------------------------
@@ -64,8 +65,9 @@ def deal_preview(*, data: DealInput, now: dt.datetime) -> rules.DealSplit:
     facts = client_facts(client=data.client, site=data.site, now=now)
     # The deal being recorded counts among the client's deals: a deal on the spot rules out a later recognition
     # (REC-NEW-2b).
-    this_deal = attribution_rules.DealFact(id=0, salesperson_id=data.salesperson.pk, signed_at=data.signed_at)
-    names = {**facts.names, data.salesperson.pk: display_name(data.salesperson)}
+    closer_id = data.salesperson.pk if data.salesperson is not None else None
+    this_deal = attribution_rules.DealFact(id=0, salesperson_id=closer_id, signed_at=data.signed_at)
+    names = {**facts.names, **({closer_id: display_name(data.salesperson)} if data.salesperson is not None else {})}
     facts = replace(facts, deals=(*facts.deals, this_deal), names=names)
     return rules.deal_split(facts, deal=this_deal, commission=data.commission, now=now, zone=data.site.zone)
 
@@ -104,11 +106,15 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
     site = data.site
     require_site_perm(actor, site, "commission.record_deal", _("You may not record deals on this site."))
     manager = actor.has_perm("commission.record_deal_for_others")
-    if data.salesperson.pk != actor.pk and not manager:
+    closer_id = data.salesperson.pk if data.salesperson is not None else None
+    if closer_id != actor.pk and not manager:
         raise PermissionDenied(_("A salesperson records only the deals they closed themselves."))
-    if not user_has_role_on_site(data.salesperson, site, Role.SALESPERSON):
+    if data.salesperson is not None and not user_has_role_on_site(data.salesperson, site, Role.SALESPERSON):
         raise CommissionError({"salesperson": [_("Choose a salesperson of this site.")]})
     preview = deal_preview(data=data, now=now)
+    refusal = rules.closer_refusal(preview, salesperson_id=closer_id)
+    if refusal:
+        raise CommissionError({"salesperson": [refusal]})
     if preview.status == rules.NO_OWNER:
         raise CommissionError(
             _(
@@ -130,6 +136,7 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
                 signed_at=data.signed_at,
                 price=data.price,
                 commission=data.commission,
+                after_sales_by=data.after_sales_by,
                 split_status=preview.status,
                 recorded_by=actor,
                 recorded_at=now,

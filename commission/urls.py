@@ -8,6 +8,7 @@ urlpatterns = [
     path("<slug:site>/deals/", views.deals, name="deals"),
     path("<slug:site>/deals/new/", views.deal_new, name="deal_new"),
     path("<slug:site>/deals/preview/", views.deal_preview, name="deal_preview"),
+    path("<slug:site>/deals/company-arranged/", views.company_arranged, name="company_arranged"),
     path("<slug:site>/deals/<int:deal_id>/", views.deal_page, name="deal"),
     path("<slug:site>/deals/<int:deal_id>/change/", views.deal_change, name="deal_change"),
     path("<slug:site>/deals/<int:deal_id>/confirm/", views.deal_confirm, name="deal_confirm"),

@@ -15,19 +15,21 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from attribution import services as register_services
 from attribution.models import Client
-from attribution.selectors import client_by_phone, client_has_entries, site_salespeople, user_names
+from attribution.selectors import client_by_phone, client_known_on_site, site_salespeople, site_staff, user_names
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.timeutil import add_months, local_day, month_bounds
 
 from . import reports, rules, selectors, services
 from .access import deal_for_user_or_404, deal_site_or_403, statement_site_ids, visible_deals
-from .forms import DealCancelForm, DealChangeForm, DealCorrectForm, DealForm, MonthForm
+from .forms import CompanyArrangedForm, DealCancelForm, DealChangeForm, DealCorrectForm, DealForm, MonthForm
 from .models import Deal, PartyKind, Split, SplitStatus
 from .services import CommissionError, DealInput, company_zone
 
@@ -76,13 +78,22 @@ def _deal_form(request: HttpRequest, site, data=None, initial=None) -> DealForm:
         # Their own deal: the field shows who, and may be left as it is.
         form.fields["salesperson"].required = False
         form.closer_by_default = request.user
+    if request.user.has_perm("commission.record_deal_for_others"):
+        # A manager may record a deal the company arranged with no salesperson in it (ATT-CO-5).
+        form.fields["salesperson"].required = False
+        form.fields["salesperson"].help_text = _(
+            "Leave empty only for a deal the company arranged directly, its after-sales done by other staff (ATT-CO-5)."
+        )
+        form.fields["after_sales_by"].set_people(site_staff(site))
+    else:
+        del form.fields["after_sales_by"]
     return form
 
 
 def _deal_input(form: DealForm, site) -> DealInput | None:
     """The form's deal, once its client is found on this site's register; else an error next to the phone."""
     client = client_by_phone(normalised_phone=form.cleaned_data["client_phone"])
-    if client is None or not client_has_entries(client=client, site=site):
+    if client is None or not client_known_on_site(client=client, site=site):
         form.add_error("client_phone", _("No client with this phone is on this site's register (ATT-REG-1)."))
         return None
     data = form.cleaned_data
@@ -96,6 +107,7 @@ def _deal_input(form: DealForm, site) -> DealInput | None:
         signed_at=data["signed_at"],
         price=data["price"],
         commission=data["commission"],
+        after_sales_by=data.get("after_sales_by"),
     )
 
 
@@ -119,7 +131,7 @@ def deal_new(request: HttpRequest, site: str) -> HttpResponse:
         client_id = request.GET.get("client", "")
         if client_id.isdigit():
             client = Client.objects.filter(pk=int(client_id)).prefetch_related("phones").first()
-            if client is not None and client_has_entries(client=client, site=site_obj):
+            if client is not None and client_known_on_site(client=client, site=site_obj):
                 phone = next(iter(client.phones.all()), None)
                 initial.update(client_phone=phone.phone if phone else "", buyer_names=client.name)
         form = _deal_form(request, site_obj, initial=initial)
@@ -150,6 +162,28 @@ def deal_preview(request: HttpRequest, site: str) -> HttpResponse:
             for message in error.messages
         ]
     return render(request, "commission/partials/preview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_arranged(request: HttpRequest, site: str) -> HttpResponse:
+    """ATT-CO-4/5: the client of a deal the company arranged directly, with no reception; then the deal's form."""
+    site_obj = deal_site_or_403(request.user, site, "commission.record_deal_for_others")
+    if not request.user.has_perm("attribution.record_client_facts"):
+        raise PermissionDenied
+    now = timezone.now()
+    form = CompanyArrangedForm(request.POST or None, zone=site_obj.zone, initial={"contacted_at": now})
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = register_services.company_client_arrange(
+                site=site_obj, actor=request.user, now=now, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s is a company client: record the deal.") % {"name": client.name})
+            return redirect(f"{reverse('commission:deal_new', kwargs={'site': site_obj.code})}?client={client.pk}")
+    return render(request, "commission/company_arranged.html", {"site": site_obj, "form": form})
 
 
 # --- a deal's page ---------------------------------------------------------------------------------------------
