@@ -835,7 +835,10 @@ ARRANGED_KINDS = ("direct_sales", "direct_other")  # ATT-CO-4, ATT-CO-5: arrange
 
 def _valid_company_mark(facts, now, zone, steps, *, arranged_only: bool = False) -> CompanyFact | None:
     for mark in sorted(facts.company, key=lambda m: m.marked_at):
-        if mark.marked_at > now or (arranged_only and mark.kind not in ARRANGED_KINDS):
+        # A deal the company arranged is marked when it is entered, often after it was signed: the mark says how that
+        # deal came about, so it holds from the company's contact. Other marks count from when they were recorded.
+        effective = mark.contacted_at if mark.kind in ARRANGED_KINDS else mark.marked_at
+        if effective > now or (arranged_only and mark.kind not in ARRANGED_KINDS):
             continue
         if company_mark_valid(mark, facts.visits, zone=zone):
             return mark

@@ -328,3 +328,42 @@ def test_the_deal_page_costs_the_same_queries_with_more_corrections_and_splits(
     assert counts[0] == counts[1], counts
     with django_assert_num_queries(counts[0]):
         client.get(url("deal", site="riverside", deal_id=many.pk))
+
+
+# --- a deal the company arranged (ATT-CO-4/5) -------------------------------------------------------------------
+
+
+def test_a_company_arranged_deal_is_recorded_with_no_salesperson_from_the_pages(
+    client, clock, site, salespeople, project_manager
+):
+    client.force_login(salespeople[0])
+    assert client.get(url("company_arranged", site="riverside")).status_code == 403
+    client.force_login(project_manager)
+    bad = client.post(
+        url("company_arranged", site="riverside"),
+        {"name": "Mr Fu", "phone": "abc", "kind": "direct_other", "contacted_at": "2026-03-19T09:00"},
+    )
+    assert bad.status_code == 200 and "not a valid phone number" in text(bad)
+    done = client.post(
+        url("company_arranged", site="riverside"),
+        {"name": "Mr Fu", "phone": "13800138077", "kind": "direct_other", "contacted_at": "2026-03-19T09:00"},
+    )
+    assert done.status_code == 302 and "?client=" in done["Location"]
+    form = {
+        "client_phone": "13800138077",
+        "salesperson": "",
+        "after_sales_by": str(project_manager.pk),
+        "contract_no": "HT-CO-1",
+        "unit": "C-0101",
+        "buyer_names": "Mr Fu",
+        "signed_at": "2026-03-19T15:00",
+        "price": "3000000",
+        "commission": "30000.00",
+    }
+    recorded = client.post(url("deal_new", site="riverside"), form)
+    assert recorded.status_code == 302, text(recorded)
+    deal = Deal.objects.get(unit="C-0101")
+    assert deal.salesperson is None and deal.after_sales_by == project_manager and deal.split_status == "split"
+    assert totals(MARCH) == {None: D("30000.00")}
+    page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))
+    assert "Nobody: the company arranged it directly (ATT-CO-5)" in page and "ATT-CO-5, COM-2" in page
