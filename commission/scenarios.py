@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from attribution.scenarios import POOL, _by_or, _client, _decimal, _instant
+from salesoffice import money
 from salesoffice.roles import Role
 from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same
 
@@ -86,7 +87,7 @@ def _party_name(world: World, kind: str, user_id: int | None) -> str:
 
 
 def _money(value, where: str) -> str:
-    return f"{_decimal(value, where).quantize(Decimal('0.01'))}"
+    return money.amount_text(_decimal(value, where))
 
 
 def _per_deal(name: str, expected, example: str) -> dict:
@@ -113,7 +114,7 @@ def split(world: World, expected) -> list[Check]:
         got = {}
         if latest is not None and latest.status == "split":
             for share in latest.shares.all():
-                got[_party_name(world, share.kind, share.user_id)] = f"{share.amount}"
+                got[_party_name(world, share.kind, share.user_id)] = money.amount_text(share.amount)
         checks.append(same(f"split of {deal_name}", want, got))
     return checks
 
@@ -146,7 +147,7 @@ def deal_fields(world: World, expected) -> list[Check]:
             "salesperson": world.handle(the_deal.salesperson_id),
             "unit": the_deal.unit,
             "buyer": the_deal.buyer_names,
-            "commission": f"{the_deal.commission}",
+            "commission": money.amount_text(the_deal.commission),
         }
         for field, value in fields.items():
             if field not in got:
@@ -167,7 +168,7 @@ def statement(world: World, expected) -> list[Check]:
         month = _month(month_value, "statement")
         want = {str(p): _money(v, "statement") for p, v in (parties or {}).items()}
         got = {
-            _party_name(world, row.party, row.user_id): f"{row.total}"
+            _party_name(world, row.party, row.user_id): money.amount_text(row.total)
             for row in selectors.statement_totals(month=month, site_ids=[world.site.pk])
             if row.total != 0
         }
@@ -188,6 +189,6 @@ def adjustments(world: World, expected) -> list[Check]:
         ):
             party = _party_name(world, entry.party, entry.user_id)
             totals[party] = totals.get(party, Decimal(0)) + entry.amount
-        got = {p: f"{v}" for p, v in totals.items() if v != 0}
+        got = {p: money.amount_text(v) for p, v in totals.items() if v != 0}
         checks.append(same(f"adjustments in {month:%Y-%m}", want, got))
     return checks

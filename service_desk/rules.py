@@ -4,12 +4,13 @@ rule out. Services, views, tasks and the scenario runner all ask here; nothing e
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from salesoffice import money
 from salesoffice.roles import Role
 from salesoffice.timeutil import end_of_day, local_day
 
@@ -315,9 +316,7 @@ def callback_rates(*, completed: int, callbacks_by_role: dict[str, int], minimum
     rates = []
     for role in CALLBACK_ROLES:
         count = callbacks_by_role.get(role.value, 0)
-        rate = (
-            (Decimal(count) * 100 / completed).quantize(Decimal("0.1"), ROUND_HALF_UP) if completed else Decimal("0.0")
-        )
+        rate = money.rounded(Decimal(count) * 100 / completed, money.RATE_PERCENT) if completed else Decimal("0.0")
         minimum = minimums[role]
         compliant = completed == 0 or rate >= minimum
         params = {

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from salesoffice import money
 from salesoffice.access import require_site_perm, user_roles
 from salesoffice.models import Site
 from salesoffice.notifications import notify
@@ -457,7 +458,7 @@ def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Deci
                 completed_at=now,
                 completed_by=actor,
                 work_done=work_done.strip(),
-                charges=charges.quantize(Decimal("0.01")),
+                charges=money.to_cents(charges, money.SERVICE_CHARGE),
                 callback_due_at=deadline.due_at,
             )
     except IntegrityError:  # the unique (repair, round) is the last guard

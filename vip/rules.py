@@ -7,14 +7,14 @@ through these functions.
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from salesoffice import money as money_policy
 from salesoffice.timeutil import add_months, end_of_day, local_day, start_of_day
 
-CENT = Decimal("0.01")
 SINGLE_PURCHASE = Decimal("1000")  # VIP-ELIG-1
 WINDOW_TOTAL = Decimal("2000")  # VIP-ELIG-1
 WINDOW_MONTHS = 6  # VIP-ELIG-1
@@ -35,8 +35,8 @@ PER_PURCHASE = "per_purchase"
 
 
 def money(value) -> Decimal:
-    """Yuan to the cent, half up: the one place amounts are rounded."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Yuan to the cent, half up (salesoffice.money.VIP_AMOUNT)."""
+    return money_policy.to_cents(value, money_policy.VIP_AMOUNT)
 
 
 def yuan(value: Decimal) -> str:
@@ -273,7 +273,7 @@ def quote(lines: Sequence[Line], member: MemberFacts | None, *, birthday_claimed
 
 
 def _points(amount: Decimal) -> int:
-    return int((amount / YUAN_PER_POINT).to_integral_value(rounding=ROUND_DOWN)) if amount > 0 else 0
+    return money_policy.whole_units(amount / YUAN_PER_POINT, money_policy.VIP_POINTS) if amount > 0 else 0
 
 
 def points_earned(*, mode: str, paid_total_before: Decimal, paid: Decimal) -> int:
