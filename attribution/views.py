@@ -30,6 +30,7 @@ from salesoffice import money
 from salesoffice.access import site_with_perm_or_403
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
+from salesoffice.phones import normalise_phone
 from salesoffice.timeutil import day_bounds, local_day
 
 from . import rules, selectors, services
@@ -49,7 +50,6 @@ from .forms import (
     VisitRegisterForm,
 )
 from .models import Client, VisitEntry
-from .phones import normalise_phone
 from .services import RegisterError
 
 SALES = Site.Kind.SALES_OFFICE

@@ -592,6 +592,7 @@ def duty_shift_add(*, site: Site, actor, person, kind: str, starts_at, ends_at, 
         refusals.append(rules.Refusal("SVC-DUTY-1", _("This shift is over already."), "ends_at"))
     if not duty_phone.strip():
         refusals.append(rules.Refusal("SVC-DUTY-1", _("Enter the duty phone."), "duty_phone"))
+    refusals += rules.phone_refusals(duty_phone, rule_id="SVC-DUTY-1", field="duty_phone")
     refuse(refusals)
     return DutyShift.objects.create(
         site=site, person=person, kind=kind, starts_at=starts_at, ends_at=ends_at, duty_phone=duty_phone.strip()

@@ -204,6 +204,13 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+def card_and_phone_problem(*, card_number: str, phone: str) -> str | None:
+    """A member's purchase goes on the card (VIP-CARD-2); a phone is for a non-member's purchase (VIP-ELIG-1)."""
+    if card_number.strip() and phone.strip():
+        return _("A member's purchase goes on the card; leave the phone empty.")
+    return None
+
+
 def lines_problem(lines: Sequence[Line]) -> str | None:
     """Why these lines cannot be a purchase (nothing, a negative or absurd amount), or None."""
     if not lines:
