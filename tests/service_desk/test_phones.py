@@ -103,11 +103,15 @@ def test_the_rules_name_the_clause_for_a_bad_phone():
 
 
 @pytest.mark.parametrize("phone", BAD_PHONES)
-def test_the_register_page_shows_the_error_at_the_phone_field(browser_as, office, desk_staff, phone):
-    response = browser_as(desk_staff).post(
-        url("register", office),
-        {"kind": "question", "channel": "phone", "requester_name": "Mr Wang", "content": "Gym?", "phone": phone},
-    )
+def test_the_register_page_shows_the_error_at_the_phone_field(
+    browser_as, office, desk_staff, phone, django_assert_num_queries
+):
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(5):
+        response = c.post(
+            url("register", office),
+            {"kind": "question", "channel": "phone", "requester_name": "Mr Wang", "content": "Gym?", "phone": phone},
+        )
     assert response.status_code == 200
     assert response.context["form"].errors == {"phone": [INVALID]}
     assert 'id="error_1_id_phone"' in response.content.decode()
@@ -130,17 +134,21 @@ def test_the_register_page_accepts_a_phone_with_spaces(browser_as, office, desk_
 
 
 @pytest.mark.parametrize("phone", BAD_PHONES)
-def test_the_duty_page_shows_the_error_at_the_duty_phone(browser_as, office, director, desk_staff, phone):
-    response = browser_as(director).post(
-        url("duty", office),
-        {
-            "person": desk_staff.pk,
-            "kind": "noon",
-            "starts_at": "2026-03-02T11:00",
-            "ends_at": "2026-03-02T14:00",
-            "duty_phone": phone,
-        },
-    )
+def test_the_duty_page_shows_the_error_at_the_duty_phone(
+    browser_as, office, director, desk_staff, phone, django_assert_num_queries
+):
+    c = browser_as(director)
+    with django_assert_num_queries(7):
+        response = c.post(
+            url("duty", office),
+            {
+                "person": desk_staff.pk,
+                "kind": "noon",
+                "starts_at": "2026-03-02T11:00",
+                "ends_at": "2026-03-02T14:00",
+                "duty_phone": phone,
+            },
+        )
     assert response.status_code == 422  # the duty page's answer to a refused form
     assert response.context["form"].errors == {"duty_phone": [INVALID]}
     assert 'id="error_1_id_duty_phone"' in response.content.decode()
@@ -148,12 +156,16 @@ def test_the_duty_page_shows_the_error_at_the_duty_phone(browser_as, office, dir
 
 
 @pytest.mark.parametrize("phone", BAD_PHONES)
-def test_going_out_shows_the_error_at_the_forwarded_phone(browser_as, office, director, desk_staff, phone):
+def test_going_out_shows_the_error_at_the_forwarded_phone(
+    browser_as, office, director, desk_staff, phone, django_assert_num_queries
+):
     shift = add_shift(office, director, desk_staff, "025 8321 8001")
-    response = browser_as(desk_staff).post(
-        url("duty_action", office, shift_id=shift.pk, action="out"),
-        {"reason": "Leak", "forwarded_to": phone, "radio": "on"},
-    )
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(7):
+        response = c.post(
+            url("duty_action", office, shift_id=shift.pk, action="out"),
+            {"reason": "Leak", "forwarded_to": phone, "radio": "on"},
+        )
     assert response.status_code == 422
     assert response.context["outing_form"].errors == {"forwarded_to": [INVALID]}
     assert INVALID in response.content.decode()
