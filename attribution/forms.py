@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesoffice.models import display_name
+from salesoffice.phones import normalise_phone
 
 from .models import Client, CompanyClientMark, OldClientIntroduction, VisitEntry
-from .phones import normalise_phone
 from .selectors import client_by_phone
 
 PUBLIC_POOL = "pool"

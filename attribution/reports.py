@@ -21,11 +21,11 @@ from openpyxl import Workbook
 
 from salesoffice.models import Site
 from salesoffice.notifications import notify
+from salesoffice.phones import normalise_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
 
 from .models import Client, ClientPhone, VisitApproval, VisitEntry, WeeklyClientReport
-from .phones import normalise_phone
 from .selectors import user_names
 
 WEEK = dt.timedelta(days=7)

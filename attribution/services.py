@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from salesoffice.access import is_site_project_manager, require_site_perm, user_has_role_on_site
 from salesoffice.models import Site, display_name
 from salesoffice.notifications import notify
+from salesoffice.phones import normalise_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import end_of_day, local_day
 
@@ -36,7 +37,6 @@ from .models import (
     VisitApproval,
     VisitEntry,
 )
-from .phones import normalise_phone
 from .selectors import client_attribution, client_facts, client_ownership, client_site_summaries, user_names
 from .signals import client_facts_changed
 

@@ -8,7 +8,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,9 +26,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from reception.access import reception_for_site_or_404
 from reception.models import Reception
+from salesoffice import money
 from salesoffice.access import site_with_perm_or_403
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
+from salesoffice.phones import normalise_phone
 from salesoffice.timeutil import day_bounds, local_day
 
 from . import rules, selectors, services
@@ -49,14 +50,12 @@ from .forms import (
     VisitRegisterForm,
 )
 from .models import Client, VisitEntry
-from .phones import normalise_phone
 from .services import RegisterError
 
 SALES = Site.Kind.SALES_OFFICE
 CLIENTS_PER_PAGE = 25
 ENTRIES_PER_PAGE = 25
 OPINIONS_PER_PAGE = 10
-CENT = Decimal("0.01")
 
 
 def _id_param(raw: str) -> int:
@@ -516,7 +515,7 @@ def _dispute_initial(attribution: rules.Attribution, salespeople: list) -> dict:
     rows = [s for s in attribution.shares if s.kind == rules.PUBLIC_POOL or s.user_id in known]
     for row, share in enumerate(rows[:4], start=1):
         initial[f"share_{row}_who"] = PUBLIC_POOL if share.user_id is None else share.user_id
-        initial[f"share_{row}_percent"] = share.percent.quantize(CENT)
+        initial[f"share_{row}_percent"] = money.rounded(share.percent, money.SHARE_PERCENT)
     return initial
 
 

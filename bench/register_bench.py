@@ -1049,7 +1049,7 @@ def check_inputs(count: int, rng: random.Random, sites: list) -> list[CheckInput
         inputs.append(inp)
     # A "new" or "near" phone that happens to be on the register is re-drawn, so each kind is what it says.
     from attribution.models import ClientPhone
-    from attribution.phones import normalise_phone
+    from salesoffice.phones import normalise_phone
 
     taken = set(
         ClientPhone.objects.filter(

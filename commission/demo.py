@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from attribution.phones import normalise_phone
 from attribution.selectors import client_by_phone
 from salesoffice.models import Site
+from salesoffice.phones import normalise_phone
 
 from . import services
 

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from attribution.forms import LocalDateTimeField, PersonField, SiteForm
-from attribution.phones import normalise_phone
+from salesoffice.phones import normalise_phone
 
 
 class DealForm(SiteForm):

@@ -8,7 +8,7 @@ the ATT-DISP-1 ruling over it, and turns percentages into cents that add up exac
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +24,9 @@ from attribution.rules import (
     Share,
     Step,
 )
+from salesoffice import money
+from salesoffice.money import split_amount  # COM-2; callers may also import it from here
 from salesoffice.timeutil import add_months, start_of_day
-
-CENT = Decimal("0.01")
 
 SPLIT = "split"
 ON_HOLD = "on_hold"
@@ -40,27 +40,8 @@ _REGISTER_RULES = frozenset({"ATT-REG-1", "ATT-REG-2", "ATT-REG-3"})
 
 
 def to_cents(amount: Decimal) -> Decimal:
-    """The one place money is quantised: yuan with two places, never rounded up."""
-    return amount.quantize(CENT, rounding=ROUND_DOWN)
-
-
-def split_amount(amount: Decimal, percents: Sequence[Decimal]) -> list[Decimal]:
-    """COM-2: each share rounded down to the cent, the cents left over one at a time to the largest discarded
-    fractions, ties to the share named first. The result always adds up to `amount` exactly."""
-    if amount != to_cents(amount):
-        raise ValueError("amount must be in whole cents")
-    total = sum(percents, Decimal(0))
-    if not percents or total <= 0 or any(p < 0 for p in percents):
-        raise ValueError("percents must be non-negative and add up to more than zero")
-    cents = int(amount / CENT)
-    exact = [Decimal(cents) * p / total for p in percents]
-    floors = [int(e) for e in exact]  # exact >= 0, so int() rounds down
-    leftover = cents - sum(floors)
-    # Largest remainder first; `index` keeps the rule's order among equal remainders.
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for index in order[:leftover]:
-        floors[index] += 1
-    return [Decimal(c) * CENT for c in floors]
+    """A commission amount to the cent by COM-2's policy (down); kept here for the callers of `rules.to_cents`."""
+    return money.to_cents(amount, money.COMMISSION_SHARE)
 
 
 _STATUS_RULES = {

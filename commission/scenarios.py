@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from attribution import services as register_services
 from attribution.scenarios import POOL, _by_or, _client, _decimal, _instant
+from salesoffice import money
 from salesoffice.roles import Role
 from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same, setup
 
@@ -145,7 +146,7 @@ def _party_name(world: World, kind: str, user_id: int | None) -> str:
 
 
 def _money(value, where: str) -> str:
-    return f"{_decimal(value, where).quantize(Decimal('0.01'))}"
+    return money.amount_text(_decimal(value, where))
 
 
 def _per_deal(name: str, expected, example: str) -> dict:
@@ -172,7 +173,7 @@ def split(world: World, expected) -> list[Check]:
         got = {}
         if latest is not None and latest.status == "split":
             for share in latest.shares.all():
-                got[_party_name(world, share.kind, share.user_id)] = f"{share.amount}"
+                got[_party_name(world, share.kind, share.user_id)] = money.amount_text(share.amount)
         checks.append(same(f"split of {deal_name}", want, got))
     return checks
 
@@ -207,8 +208,8 @@ def deal_fields(world: World, expected) -> list[Check]:
             "salesperson": world.handle(the_deal.salesperson_id) if the_deal.salesperson_id else "nobody",
             "unit": the_deal.unit,
             "buyer": the_deal.buyer_names,
-            "commission": f"{the_deal.commission}",
-            "price": f"{the_deal.price}",
+            "commission": money.amount_text(the_deal.commission),
+            "price": money.amount_text(the_deal.price),
             "confirmed": the_deal.is_confirmed,
             "cancelled": the_deal.is_cancelled,
         }
@@ -257,7 +258,7 @@ def statement(world: World, expected) -> list[Check]:
         month = _month(month_value, "statement")
         want = {str(p): _money(v, "statement") for p, v in (parties or {}).items()}
         got = {
-            _party_name(world, row.party, row.user_id): f"{row.total}"
+            _party_name(world, row.party, row.user_id): money.amount_text(row.total)
             for row in selectors.statement_totals(month=month, site_ids=[world.site.pk])
             if row.total != 0
         }
@@ -278,6 +279,6 @@ def adjustments(world: World, expected) -> list[Check]:
         ):
             party = _party_name(world, entry.party, entry.user_id)
             totals[party] = totals.get(party, Decimal(0)) + entry.amount
-        got = {p: f"{v}" for p, v in totals.items() if v != 0}
+        got = {p: money.amount_text(v) for p, v in totals.items() if v != 0}
         checks.append(same(f"adjustments in {month:%Y-%m}", want, got))
     return checks

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from salesoffice.forms import PersonChoiceField, PersonMultipleChoiceField
 from salesoffice.models import display_name
+from salesoffice.phones import PhoneField
 
+from . import rules
 from .models import Absence, ChangeRequest, PhoneInquiry, Violation
 
 
@@ -158,7 +160,18 @@ class PhoneInquiryForm(forms.ModelForm):
     class Meta:
         model = PhoneInquiry
         fields = ["caller_name", "caller_phone", "new_to_project", "invited_to_visit", "notes"]
+        field_classes = {"caller_phone": PhoneField}
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        data = super().clean()
+        if "caller_phone" in data:  # an invalid phone has its own error already
+            problems = rules.phone_inquiry_problems(
+                caller_name=data.get("caller_name", ""), caller_phone=data["caller_phone"]
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
+        return data
 
 
 class ReportMonthForm(forms.Form):

@@ -9,6 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
+from salesoffice.phones import INVALID_MESSAGE, is_valid_phone
+
 
 class Availability(StrEnum):
     AVAILABLE = "available"
@@ -244,3 +248,14 @@ def route_returning_client(
     if duty is None:
         return OwnerRouting("wait_duty", None, ("REC-RET-2", "REC-ROT-6"))
     return OwnerRouting("duty", duty.salesperson_id, ("REC-RET-2", "REC-ROT-8"))
+
+
+def phone_inquiry_problems(*, caller_name: str, caller_phone: str) -> dict[str, str]:
+    """REC-NEW-3: a call is logged with the caller's data as far as possible: a valid phone or at least a name.
+    Field name -> message; empty when the inquiry may be logged."""
+    problems: dict[str, str] = {}
+    if caller_phone.strip() and not is_valid_phone(caller_phone):
+        problems["caller_phone"] = str(INVALID_MESSAGE)
+    if not caller_name.strip() and not caller_phone.strip():
+        problems["caller_name"] = str(_("REC-NEW-3: enter the caller's name or phone."))
+    return problems

@@ -11,7 +11,6 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from attribution.phones import normalise_phone
 from attribution.selectors import client_attribution, client_by_phone
 from salesoffice.access import (
     acts_as_on_site,
@@ -20,6 +19,7 @@ from salesoffice.access import (
 )
 from salesoffice.models import NAME_FIELDS, Notification, Site, SiteMembership, display_name, display_name_of
 from salesoffice.notifications import notify
+from salesoffice.phones import normalise_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
 
@@ -1399,13 +1399,17 @@ def phone_inquiry_log(
     invited_to_visit: bool,
     notes: str,
 ) -> PhoneInquiry:
-    """Log a call for reference; it never establishes ownership of the caller (REC-NEW-3)."""
+    """Log a call for reference; it never establishes ownership of the caller (REC-NEW-3). The phone is checked
+    and kept as typed; a call with neither a valid phone nor a name is refused (DeskError by field)."""
+    problems = rules.phone_inquiry_problems(caller_name=caller_name, caller_phone=caller_phone)
+    if problems:
+        raise DeskError(problems)
     return PhoneInquiry.objects.create(
         site=site,
         taken_by=actor,
         taken_at=now,
-        caller_name=caller_name,
-        caller_phone=caller_phone,
+        caller_name=caller_name.strip(),
+        caller_phone=caller_phone.strip(),
         new_to_project=new_to_project,
         invited_to_visit=invited_to_visit,
         notes=notes,

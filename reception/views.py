@@ -452,9 +452,13 @@ def phone_inquiries_page(request: HttpRequest, site: str) -> HttpResponse:
     if request.method == "POST":
         form = PhoneInquiryForm(request.POST)
         if form.is_valid():
-            services.phone_inquiry_log(site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data)
-            messages.success(request, _("The call was logged (for reference only, REC-NEW-3)."))
-            return redirect("reception:phone", site=site_obj.code)
+            try:
+                services.phone_inquiry_log(site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The call was logged (for reference only, REC-NEW-3)."))
+                return redirect("reception:phone", site=site_obj.code)
     inquiries = PhoneInquiry.objects.filter(site=site_obj).select_related("taken_by").order_by("-taken_at")
     page = Paginator(inquiries, 25).get_page(request.GET.get("page"))
     return render(request, "reception/phone_inquiries.html", {"site": site_obj, "form": form, "page": page})

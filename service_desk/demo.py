@@ -147,7 +147,7 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
         kind="noon",
         starts_at=today + dt.timedelta(hours=12),
         ends_at=today + dt.timedelta(hours=14),
-        duty_phone="8001",
+        duty_phone="02583218001",
         now=today,
     )
     services.duty_shift_add(
@@ -157,7 +157,7 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
         kind="night",
         starts_at=today + dt.timedelta(hours=20),
         ends_at=today + dt.timedelta(hours=32),
-        duty_phone="8002",
+        duty_phone="02583218002",
         now=today,
     )
     if noon.starts_at <= now < noon.ends_at:

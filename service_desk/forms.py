@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesoffice.forms import PersonChoiceField
 from salesoffice.models import Site
+from salesoffice.phones import PhoneField
 
 from .models import SETTING_FIELDS, Appointment, Complaint, DutyShift, OfficeSettings, Repair, ServiceRequest
 
@@ -26,7 +27,7 @@ class RequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ServiceRequest.Kind.choices)
     channel = forms.ChoiceField(label=_("Received"), choices=ServiceRequest.Channel.choices)
     requester_name = forms.CharField(label=_("Resident's name"), max_length=120, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    phone = PhoneField(label=_("Phone"), required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     content = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     important = forms.BooleanField(label=_("Important: report to leadership (SVC-VIS-1)"), required=False)
@@ -149,7 +150,7 @@ class ShiftForm(forms.Form):
     kind = forms.ChoiceField(label=_("Duty"), choices=DutyShift.Kind.choices)
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
-    duty_phone = forms.CharField(label=_("Duty phone"), max_length=40, required=False)
+    duty_phone = PhoneField(label=_("Duty phone"), required=False)
 
     def __init__(self, *args, site: Site, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,7 +159,7 @@ class ShiftForm(forms.Form):
 
 class OutingForm(forms.Form):
     reason = forms.CharField(label=_("Why you go out"), max_length=200, required=False)
-    forwarded_to = forms.CharField(label=_("Duty phone forwarded to"), max_length=40, required=False)
+    forwarded_to = PhoneField(label=_("Duty phone forwarded to"), required=False)
     radio = forms.BooleanField(label=_("I carry a radio"), required=False)
 
 

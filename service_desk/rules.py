@@ -4,12 +4,15 @@ rule out. Services, views, tasks and the scenario runner all ask here; nothing e
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from salesoffice import money
+from salesoffice.phones import INVALID_MESSAGE as INVALID_PHONE
+from salesoffice.phones import is_valid_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import end_of_day, local_day
 
@@ -142,13 +145,21 @@ def deadline_state(*, due_at: dt.datetime, done_at: dt.datetime | None, now: dt.
 # --- registration and the first-contact owner --------------------------------------------------------------------
 
 
+def phone_refusals(phone: str, *, rule_id: str, field: str) -> list[Refusal]:
+    """A phone typed at the desk is checked by the one validator; blank is for the caller to require or not."""
+    if phone.strip() and not is_valid_phone(phone):
+        return [Refusal(rule_id, str(INVALID_PHONE), field)]
+    return []
+
+
 def registration_refusals(
     *, kind: str, phone: str, address: str, appointment: dt.datetime | None, now: dt.datetime
 ) -> list[Refusal]:
-    """SVC-REP-1: a repair needs the resident's phone, address and an appointment that is not in the past."""
+    """SVC-REP-1: a repair needs the resident's phone, address and an appointment that is not in the past. A
+    phone given with any request must be a phone (salesoffice.phones)."""
+    refusals = phone_refusals(phone, rule_id="SVC-REP-1" if kind == "repair" else "SVC-FIRST-1", field="phone")
     if kind != "repair":
-        return []
-    refusals = []
+        return refusals
     if not phone.strip():
         refusals.append(Refusal("SVC-REP-1", _("SVC-REP-1: a repair needs the resident's phone."), "phone"))
     if not address.strip():
@@ -315,9 +326,7 @@ def callback_rates(*, completed: int, callbacks_by_role: dict[str, int], minimum
     rates = []
     for role in CALLBACK_ROLES:
         count = callbacks_by_role.get(role.value, 0)
-        rate = (
-            (Decimal(count) * 100 / completed).quantize(Decimal("0.1"), ROUND_HALF_UP) if completed else Decimal("0.0")
-        )
+        rate = money.rounded(Decimal(count) * 100 / completed, money.RATE_PERCENT) if completed else Decimal("0.0")
         minimum = minimums[role]
         compliant = completed == 0 or rate >= minimum
         params = {
@@ -354,6 +363,7 @@ def outing_refusals(*, forwarded_to: str, radio: bool, reason: str) -> list[Refu
         refusals.append(
             Refusal("SVC-DUTY-1", _("SVC-DUTY-1: forward the duty phone before going out."), "forwarded_to")
         )
+    refusals += phone_refusals(forwarded_to, rule_id="SVC-DUTY-1", field="forwarded_to")
     if not radio:
         refusals.append(Refusal("SVC-DUTY-1", _("SVC-DUTY-1: carry a radio when going out."), "radio"))
     return refusals

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from salesoffice import money
 from salesoffice.models import NAME_FIELDS, Site, display_name_of
 from salesoffice.roles import Role
 from salesoffice.timeutil import month_bounds
@@ -243,7 +244,7 @@ class MonthlyReport:
 
 
 def _rate(part: int, whole: int) -> float:
-    return round(100 * part / whole, 1) if whole else 0.0
+    return money.percent_of(part, whole)
 
 
 def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overdue_limit: int = 50) -> MonthlyReport:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from salesoffice import money
 from salesoffice.access import require_site_perm, user_roles
 from salesoffice.models import Site
 from salesoffice.notifications import notify
@@ -457,7 +458,7 @@ def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Deci
                 completed_at=now,
                 completed_by=actor,
                 work_done=work_done.strip(),
-                charges=charges.quantize(Decimal("0.01")),
+                charges=money.to_cents(charges, money.SERVICE_CHARGE),
                 callback_due_at=deadline.due_at,
             )
     except IntegrityError:  # the unique (repair, round) is the last guard
@@ -591,6 +592,7 @@ def duty_shift_add(*, site: Site, actor, person, kind: str, starts_at, ends_at, 
         refusals.append(rules.Refusal("SVC-DUTY-1", _("This shift is over already."), "ends_at"))
     if not duty_phone.strip():
         refusals.append(rules.Refusal("SVC-DUTY-1", _("Enter the duty phone."), "duty_phone"))
+    refusals += rules.phone_refusals(duty_phone, rule_id="SVC-DUTY-1", field="duty_phone")
     refuse(refusals)
     return DutyShift.objects.create(
         site=site, person=person, kind=kind, starts_at=starts_at, ends_at=ends_at, duty_phone=duty_phone.strip()

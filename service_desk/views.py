@@ -438,29 +438,29 @@ def duty_action(request: HttpRequest, site: str, shift_id: int, action: str) -> 
     office = office_or_403(request.user, site)
     shift = shift_for_site_or_404(office, shift_id)
     now = timezone.now()
+    form = OutingForm(request.POST)
     try:
         if action == "out":
-            form = OutingForm(request.POST)
-            form.is_valid()
-            d = form.cleaned_data
-            services.duty_go_out(
-                shift=shift,
-                actor=request.user,
-                reason=d.get("reason", ""),
-                forwarded_to=d.get("forwarded_to", ""),
-                radio=d.get("radio", False),
-                now=now,
-            )
-            messages.success(request, _("Going out logged: the duty phone is forwarded (SVC-DUTY-1)."))
+            if form.is_valid():  # else a typed phone that is not one: shown at its field, nothing logged
+                d = form.cleaned_data
+                services.duty_go_out(
+                    shift=shift,
+                    actor=request.user,
+                    reason=d["reason"],
+                    forwarded_to=d["forwarded_to"],
+                    radio=d["radio"],
+                    now=now,
+                )
+                messages.success(request, _("Going out logged: the duty phone is forwarded (SVC-DUTY-1)."))
         elif action == "back":
             services.duty_back(shift=shift, actor=request.user, now=now)
             messages.success(request, _("Back at the post (SVC-DUTY-1)."))
         else:
             raise Http404("No such action")
     except ValidationError as exc:
-        form = OutingForm(request.POST)
         form.is_valid()
         add_service_errors(form, exc)
+    if form.errors:
         context = {
             "site": office,
             "board": selectors.duty_board(site=office, now=now),

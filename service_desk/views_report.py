@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from salesoffice import money
 from salesoffice.roles import ROLE_LABELS
 from salesoffice.timeutil import local_day
 
@@ -31,7 +32,7 @@ def _month(request: HttpRequest, zone, now: dt.datetime) -> tuple[int, int]:
 def _bars(rows: list[tuple[str, int]]) -> list[dict]:
     """Bar widths in percent of the largest value, for the inline SVG."""
     top = max((n for _l, n in rows), default=0) or 1
-    return [{"label": label, "value": n, "width": round(100 * n / top, 1)} for label, n in rows]
+    return [{"label": label, "value": n, "width": money.percent_of(n, top)} for label, n in rows]
 
 
 @login_required

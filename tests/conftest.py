@@ -132,7 +132,7 @@ def client_with_phone(name: str, phone: str, created_at):
     """The register's client for this phone, made directly (for tests that set up facts rather than exercise
     registration itself, which tests/attribution covers through the services)."""
     from attribution.models import Client, ClientPhone
-    from attribution.phones import normalise_phone
+    from salesoffice.phones import normalise_phone
 
     normalised = normalise_phone(phone)
     known = ClientPhone.objects.filter(phone_normalised=normalised).select_related("client").first()

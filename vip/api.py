@@ -69,6 +69,13 @@ class LineSerializer(serializers.Serializer):
 
 class QuoteRequestSerializer(serializers.Serializer):
     card_number = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    phone = serializers.CharField(
+        max_length=20,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=_("a non-member's phone, checked as the till page checks it (VIP-SVC-1, VIP-ELIG-1)"),
+    )
     lines = LineSerializer(many=True, allow_empty=False, max_length=rules.MAX_LINES)
     birthday_discount = serializers.BooleanField(required=False, default=False)
     id_checked = serializers.BooleanField(required=False, default=False)
@@ -79,7 +86,6 @@ class QuoteRequestSerializer(serializers.Serializer):
 
 class PurchaseRequestSerializer(QuoteRequestSerializer):
     idempotency_key = serializers.CharField(**KEY)
-    phone = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
     signature_confirmed = serializers.BooleanField(
         required=False, default=False, help_text=_("VIP-CARD-2: the member signed the receipt")
     )
@@ -249,25 +255,19 @@ class QuoteView(TillView):
         """What a purchase would cost, the VIP discount and why, and the points it would earn; nothing is saved."""
         serializer = self.valid(QuoteRequestSerializer, request.data)
         data = serializer.validated_data
-        card = self.card(data["card_number"])
         try:
-            quote = services.purchase_quote(
+            result = services.till_quote(
                 store=self.store,
                 lines=serializer.line_facts(),
-                card=card,
+                card=self.card(data["card_number"]),
+                phone=data["phone"],
                 birthday_claimed=data["birthday_discount"],
                 id_checked=data["id_checked"],
                 now=timezone.now(),
             )
         except ValidationError as error:
             raise refused(error) from None
-        points = 0
-        if card is not None:
-            points = rules.points_earned(
-                mode=selectors.store_settings(self.store).points_mode,
-                paid_total_before=card.membership.paid_total,
-                paid=quote.payable,
-            )
+        quote, points = result.quote, result.points
         body = {
             "gross": quote.gross,
             "discount": quote.discount,

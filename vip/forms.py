@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from salesoffice.phones import PhoneField
+
 from . import rules
 from .models import Campaign, Customer, StoreSettings
 
@@ -23,7 +25,7 @@ class PurchaseForm(forms.Form):
 
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     card = forms.CharField(label=_("Card number"), max_length=20, required=False)
-    phone = forms.CharField(label=_("Customer's phone (non-members)"), max_length=20, required=False)
+    phone = PhoneField(label=_("Customer's phone (non-members)"), max_length=20, required=False)
     birthday = forms.BooleanField(label=_("Birthday discount (VIP-DISC-3)"), required=False)
     id_checked = forms.BooleanField(label=_("Original ID checked"), required=False)
     signature = forms.BooleanField(label=_("The member signed the receipt (VIP-CARD-2)"), required=False)
@@ -49,8 +51,9 @@ class PurchaseForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("card") and data.get("phone"):
-            self.add_error("phone", _("A member's purchase goes on the card; leave the phone empty."))
+        problem = rules.card_and_phone_problem(card_number=data.get("card") or "", phone=data.get("phone") or "")
+        if problem:
+            self.add_error("phone", problem)
         return data
 
     def lines(self) -> list[rules.Line]:

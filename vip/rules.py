@@ -7,14 +7,14 @@ through these functions.
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from salesoffice import money as money_policy
 from salesoffice.timeutil import add_months, end_of_day, local_day, start_of_day
 
-CENT = Decimal("0.01")
 SINGLE_PURCHASE = Decimal("1000")  # VIP-ELIG-1
 WINDOW_TOTAL = Decimal("2000")  # VIP-ELIG-1
 WINDOW_MONTHS = 6  # VIP-ELIG-1
@@ -35,8 +35,8 @@ PER_PURCHASE = "per_purchase"
 
 
 def money(value) -> Decimal:
-    """Yuan to the cent, half up: the one place amounts are rounded."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Yuan to the cent, half up (salesoffice.money.VIP_AMOUNT)."""
+    return money_policy.to_cents(value, money_policy.VIP_AMOUNT)
 
 
 def yuan(value: Decimal) -> str:
@@ -204,6 +204,13 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+def card_and_phone_problem(*, card_number: str, phone: str) -> str | None:
+    """A member's purchase goes on the card (VIP-CARD-2); a phone is for a non-member's purchase (VIP-ELIG-1)."""
+    if card_number.strip() and phone.strip():
+        return _("A member's purchase goes on the card; leave the phone empty.")
+    return None
+
+
 def lines_problem(lines: Sequence[Line]) -> str | None:
     """Why these lines cannot be a purchase (nothing, a negative or absurd amount), or None."""
     if not lines:
@@ -273,7 +280,7 @@ def quote(lines: Sequence[Line], member: MemberFacts | None, *, birthday_claimed
 
 
 def _points(amount: Decimal) -> int:
-    return int((amount / YUAN_PER_POINT).to_integral_value(rounding=ROUND_DOWN)) if amount > 0 else 0
+    return money_policy.whole_units(amount / YUAN_PER_POINT, money_policy.VIP_POINTS) if amount > 0 else 0
 
 
 def points_earned(*, mode: str, paid_total_before: Decimal, paid: Decimal) -> int:

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from salesoffice.access import require_site_perm
 from salesoffice.languages import in_each_language
 from salesoffice.models import Site
 from salesoffice.notifications import notify
+from salesoffice.phones import national_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import add_months, local_day
 
@@ -73,14 +73,11 @@ def _as_actor(actor) -> Actor:
 
 
 def normalise_phone(raw: str) -> str:
-    """The national number a store knows a customer by; anything that is not a phone is an error."""
+    """The national number a store knows a customer by (salesoffice.phones); refused at the phone field."""
     try:
-        parsed = phonenumbers.parse(str(raw), "CN")
-    except phonenumbers.NumberParseException as exc:
-        raise VipError({"phone": _("Enter a valid phone number.")}) from exc
-    if not phonenumbers.is_valid_number(parsed):
-        raise VipError({"phone": _("Enter a valid phone number.")})
-    return str(parsed.national_number)
+        return national_phone(raw)
+    except ValidationError as exc:
+        raise VipError({"phone": exc.messages}) from exc
 
 
 # --- looking a card up ------------------------------------------------------------------------------------------
@@ -181,6 +178,53 @@ def purchase_quote(
     if problem:
         raise VipError({"birthday": problem})
     return rules.quote(lines, member, birthday_claimed=birthday_claimed, day=day)
+
+
+@dataclass(frozen=True)
+class TillQuote:
+    """What the till shows before a purchase is recorded: the quote, the points it would earn on the card, and for
+    a non-member's purchase that qualifies without a phone, the prompt to take it (VIP-ELIG-1)."""
+
+    quote: rules.Quote
+    membership: Membership | None
+    points: int
+    qualifies: str
+
+
+def till_quote(
+    *,
+    store: Site,
+    lines: Sequence[rules.Line],
+    card: Card | None,
+    phone: str = "",
+    birthday_claimed: bool = False,
+    id_checked: bool = False,
+    now: dt.datetime,
+) -> TillQuote:
+    """The one quote of the till, for its page and its API alike: the same checks (a card and a phone together,
+    a phone that is not one or that is a member's, the lines, the card's validity here, the birthday claim), then
+    the discount and why, and the points it would earn. Nothing is saved. `card` is found by `card_at_store`."""
+    problem = rules.card_and_phone_problem(card_number=card.number if card else "", phone=phone)
+    if problem:
+        raise VipError({"phone": problem})
+    if card is None and phone.strip():
+        problem = member_phone_problem(store, phone, now=now)
+        if problem:
+            raise VipError({"phone": problem})
+    quote = purchase_quote(
+        store=store, lines=lines, card=card, birthday_claimed=birthday_claimed, id_checked=id_checked, now=now
+    )
+    membership = card.membership if card else None
+    points = 0
+    if membership is not None:
+        points = rules.points_earned(
+            mode=store_settings(store).points_mode, paid_total_before=membership.paid_total, paid=quote.payable
+        )
+    qualifies = ""
+    if card is None and not phone.strip() and quote.payable >= rules.SINGLE_PURCHASE:
+        # Without the phone the purchase cannot count for the customer: ask before recording.
+        qualifies = _("VIP-ELIG-1: this purchase qualifies for a VIP card: enter the customer's phone to offer it.")
+    return TillQuote(quote=quote, membership=membership, points=points, qualifies=qualifies)
 
 
 def purchase_record(

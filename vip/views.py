@@ -163,51 +163,32 @@ def till_quote(request: HttpRequest, site: str) -> HttpResponse:
     store = store_or_403(request.user, site)
     now = timezone.now()
     form = PurchaseForm(request.POST)
-    quote = membership = None
-    points = 0
-    qualifies = ""
+    result = None
     if form.is_valid():
         data = form.cleaned_data
         try:
-            card = services.card_at_store(store, data["card"]) if data["card"] else None
-            if card is None and data["phone"]:
-                problem = services.member_phone_problem(store, data["phone"], now=now)
-                if problem:
-                    raise ValidationError({"phone": problem})
-            quote = services.purchase_quote(
+            result = services.till_quote(
                 store=store,
                 lines=form.lines(),
-                card=card,
+                card=services.card_at_store(store, data["card"]) if data["card"] else None,
+                phone=data["phone"],
                 birthday_claimed=data["birthday"],
                 id_checked=data["id_checked"],
                 now=now,
             )
         except ValidationError as error:
             add_service_errors(form, error, {"lines": "amount_1"})
-        else:
-            membership = card.membership if card else None
-            if card is None and not data["phone"] and quote.payable >= rules.SINGLE_PURCHASE:
-                # Without the phone the purchase cannot count for the customer: ask before recording.
-                qualifies = _(
-                    "VIP-ELIG-1: this purchase qualifies for a VIP card: enter the customer's phone to offer it."
-                )
-            if membership is not None:
-                points = rules.points_earned(
-                    mode=selectors.store_settings(store).points_mode,
-                    paid_total_before=membership.paid_total,
-                    paid=quote.payable,
-                )
     # The quote replaces only its own box, not the form: each refusal says which field (and line) it is about.
     field_errors = [(_line_label(form, name), error) for name, errors in form.errors.items() for error in errors]
     return render(
         request,
         "vip/partials/quote.html",
         {
-            "quote": quote,
+            "quote": result and result.quote,
             "field_errors": field_errors,
-            "membership": membership,
-            "points": points,
-            "qualifies": qualifies,
+            "membership": result and result.membership,
+            "points": result.points if result else 0,
+            "qualifies": result.qualifies if result else "",
             "store": store,
         },
     )

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from attribution.models import Client, VisitApproval, VisitEntry
-from attribution.phones import normalise_phone
 from reception import services
 from reception.models import ChangeRequest, PhoneInquiry, ReadinessCheck, RotaEvent, Violation
+from salesoffice.phones import normalise_phone
 
 from ..conftest import at, key, open_desk
 

@@ -92,7 +92,7 @@ def test_a_repair_needs_phone_address_and_a_future_appointment_SVC_REP_1():
         ("SVC-REP-1", "address"),
         ("SVC-REP-1", "appointment"),
     ]
-    assert rules.registration_refusals(kind="repair", phone="1", address="a", appointment=now, now=now) == []
+    assert rules.registration_refusals(kind="repair", phone="13800138001", address="a", appointment=now, now=now) == []
     assert rules.registration_refusals(kind="question", phone="", address="", appointment=None, now=now) == []
 
 
@@ -218,7 +218,7 @@ def test_a_month_without_completed_repairs_asks_nothing_SVC_CB_2():
 def test_going_out_needs_forwarding_and_a_radio_SVC_DUTY_1():
     refusals = rules.outing_refusals(forwarded_to="", radio=False, reason="")
     assert [r.field for r in refusals] == ["reason", "forwarded_to", "radio"]
-    assert rules.outing_refusals(forwarded_to="139", radio=True, reason="Leak in block 3") == []
+    assert rules.outing_refusals(forwarded_to="13900000000", radio=True, reason="Leak in block 3") == []
 
 
 def test_who_to_call_at_the_shift_boundaries_SVC_DUTY_1():

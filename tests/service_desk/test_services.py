@@ -318,7 +318,7 @@ def test_going_out_on_duty_forwards_the_phone_SVC_DUTY_1(office, director, desk_
         kind="noon",
         starts_at=at(2, 12),
         ends_at=at(2, 14),
-        duty_phone="8001",
+        duty_phone="02583218001",
         now=at(2, 9),
     )
     with pytest.raises(PermissionDenied):
@@ -344,7 +344,7 @@ def test_only_managers_schedule_duty_SVC_DUTY_1(office, desk_staff):
             kind="night",
             starts_at=at(2, 20),
             ends_at=at(3, 8),
-            duty_phone="1",
+            duty_phone="13800138001",
             now=at(2, 9),
         )
 

@@ -82,7 +82,7 @@ def test_desk_shows_my_open_items_and_who_to_call(browser_as, office, desk_staff
         kind="holiday",
         starts_at=at(2, 8),
         ends_at=at(2, 18),
-        duty_phone="8001",
+        duty_phone="02583218001",
         now=at(2, 7),
     )
     c = browser_as(desk_staff)
@@ -92,7 +92,7 @@ def test_desk_shows_my_open_items_and_who_to_call(browser_as, office, desk_staff
     assert response.status_code == 200
     assert text.count('data-item="') == 3
     assert "overdue" in text  # the first was due 2 March 09:00
-    assert "is on duty at the post: call 8001" in text
+    assert "is on duty at the post: call 02583218001" in text
 
 
 def test_register_page_and_a_question(browser_as, office, desk_staff, django_assert_num_queries):
@@ -265,7 +265,7 @@ def test_duty_page_schedules_and_logs_going_out(browser_as, office, director, de
             "kind": "noon",
             "starts_at": "2026-03-02T09:00",
             "ends_at": "2026-03-02T14:00",
-            "duty_phone": "8001",
+            "duty_phone": "02583218001",
         },
     )
     assert response.status_code == 302

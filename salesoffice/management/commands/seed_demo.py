@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from attribution import services as register
-from attribution.phones import normalise_phone
 from attribution.reports import weekly_report_generate
 from attribution.selectors import client_by_phone
 from reception import services
 from reception.models import Absence, DeskSettings, RotaMember, Violation
 from salesoffice.models import Site, SiteMembership
+from salesoffice.phones import normalise_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
 
