@@ -18,7 +18,9 @@ DEALS = [
     ("13200132001", "liu", "3-1502", "25000.01"),  # company client: 70% / 30% public pool (ATT-CO-3)
     ("13500135001", "zhang", "2-1101", "21000.03"),  # spouses registered apart: 50/50 (ATT-SPOUSE)
     ("13100131001", "zhao", "5-0601", "30000.00"),  # a dispute opinion awaits the director: on hold (ATT-DISP-1)
+    ("13800138001", "li", "1-1202", "8000.00"),  # recorded by Li himself: awaits the project manager (COM-5)
 ]
+RECORDED_BY_THE_SALESPERSON = {"1-1202"}
 
 
 def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
@@ -43,7 +45,7 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
                 price=Decimal(commission) * 100,
                 commission=Decimal(commission),
             ),
-            actor=people["pm"],
+            actor=people[closer] if unit in RECORDED_BY_THE_SALESPERSON else people["pm"],
             now=now,
         )
     return {}
