@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from salesoffice.models import Site, display_name
@@ -115,18 +116,7 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     from commission.models import Deal
     from reception.models import ChangeRequest, Reception
 
-    # The client's receptions: those the desk linked to the client, those the client's register entries point at,
-    # and those such a reception replaced (REC-DES-2/3). Gathered from the client's side by index, so the cost does
-    # not grow with every change request on record (an OR across the joins read them all: 20-50 ms at 5,000).
-    entry_receptions = VisitEntry.objects.filter(client=client, reception__isnull=False).values("reception_id")
-    receptions = (
-        Reception.objects.filter(client=client)
-        .values("pk")
-        .union(
-            entry_receptions,
-            Reception.objects.filter(pk__in=entry_receptions, replaces__isnull=False).values("replaces_id"),
-        )
-    )
+    receptions = _receptions_of(client)
     found = _rows_of_those_with_any(
         client,
         recognitions=Recognition.objects.filter(site=site, client=client, recorded_at__lte=now),
@@ -135,7 +125,8 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
         ),
         switches=ChangeRequest.objects.filter(
             decision=ChangeRequest.Decision.NAMED, decided_at__lte=now, reception__in=receptions, reception__site=site
-        ).select_related("reception"),
+        ).select_related("reception", "instigation_finding"),
+        reassignments=_reassignment_rows(receptions, site, now),
         deals=Deal.objects.filter(site=site, client=client, signed_at__lte=now).only(
             "pk", "salesperson_id", "signed_at"
         ),
@@ -149,6 +140,12 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     recognitions, spouses, switches = found["recognitions"], found["spouses"], found["switches"]
     deals, disputes, referrals = found["deals"], found["disputes"], found["referrals"]
     company, introductions = found["company"], found["introductions"]
+    reassignments = [_reassignment_fact(row) for row in found["reassignments"]]
+    # REC-NEW-4c on the original salesperson's own client record: read only for the (rare) recognised clients.
+    original_reassignments = {
+        pk: tuple(_reassignment_fact(row) for row in _reassignment_rows(_receptions_of(pk), site, now))
+        for pk in {r.original_client_id for r in recognitions if r.original_client_id}
+    }
     spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
     related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
     visits = _visits_of(related, site, now)
@@ -163,6 +160,8 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     user_ids.update(d.salesperson_id for d in deals)
     for switch in switches:
         user_ids.update(u for u in (switch.reception.salesperson_id, switch.requested_salesperson_id) if u)
+    for move in (*reassignments, *(m for moves in original_reassignments.values() for m in moves)):
+        user_ids.update(u for u in (move.from_salesperson_id, move.to_salesperson_id) if u)
     for dispute in disputes:
         user_ids.update(s.salesperson_id for s in dispute.shares.all() if s.salesperson_id)
     names = user_names(user_ids)
@@ -176,6 +175,7 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
                 original_salesperson_id=r.original_salesperson_id,
                 recognised_at=r.recognised_at,
                 original_visits=visits.get(r.original_client_id, ()),
+                original_reassignments=original_reassignments.get(r.original_client_id, ()),
             )
             for r in recognitions
         ),
@@ -225,10 +225,13 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
                 named_id=c.requested_salesperson_id,
                 returning=c.reception.kind in (Reception.Kind.RETURNING, Reception.Kind.DUTY),
                 instigated=c.instigated,
+                instigated_at=(finding := _finding_of(c, now)) and finding.recorded_at,
+                instigation_reason=finding.reason if finding else "",
             )
             for c in switches
             if c.requested_salesperson_id
         ),
+        reassignments=tuple(reassignments),
         deals=tuple(rules.DealFact(id=d.pk, salesperson_id=d.salesperson_id, signed_at=d.signed_at) for d in deals),
         disputes=tuple(
             rules.DisputeFact(
@@ -242,6 +245,57 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
         ),
         names=names,
     )
+
+
+def _receptions_of(client: Client | int) -> QuerySet:
+    """The client's receptions: those the desk linked to the client, those the client's register entries point at,
+    and those such a reception replaced (REC-DES-2/3, REC-NEW-4c). Gathered from the client's side by index, so the
+    cost does not grow with every change request on record (an OR across the joins read them all: 20-50 ms at
+    5,000)."""
+    from reception.models import Reception
+
+    entry_receptions = VisitEntry.objects.filter(client=client, reception__isnull=False).values("reception_id")
+    return (
+        Reception.objects.filter(client=client)
+        .values("pk")
+        .union(
+            entry_receptions,
+            Reception.objects.filter(pk__in=entry_receptions, replaces__isnull=False).values("replaces_id"),
+        )
+    )
+
+
+def _reassignment_rows(receptions: QuerySet, site: Site, now: dt.datetime) -> QuerySet:
+    """REC-NEW-4c decisions on these receptions up to `now`: who was refused, and who took the client over."""
+    from reception.models import ChangeRequest
+
+    return (
+        ChangeRequest.objects.filter(
+            decision=ChangeRequest.Decision.REASSIGN,
+            decided_at__lte=now,
+            reception__in=receptions,
+            reception__site=site,
+        )
+        .order_by("decided_at", "pk")
+        .values("decided_at", "reception__salesperson_id", "reception__replaced_by__salesperson_id")
+    )
+
+
+def _reassignment_fact(row: dict) -> rules.ReassignmentFact:
+    return rules.ReassignmentFact(
+        at=row["decided_at"],
+        from_salesperson_id=row["reception__salesperson_id"],
+        to_salesperson_id=row["reception__replaced_by__salesperson_id"],
+    )
+
+
+def _finding_of(change_request, now: dt.datetime):
+    """The sales manager's later finding of instigation on a switch (REC-DES-2), if recorded by `now`."""
+    try:
+        finding = change_request.instigation_finding
+    except ObjectDoesNotExist:
+        return None
+    return finding if finding.recorded_at <= now else None
 
 
 def _rows_of_those_with_any(client: Client, **sources: QuerySet) -> dict[str, list]:

@@ -106,13 +106,30 @@ def deal_split(
         raise ValueError("commission must be more than zero")
     ruled_out = replace(facts, disputes=())
     basis_at = deal.signed_at
-    basis = attribution_rules.attribute(_approved_as_known(ruled_out, basis_at), now=basis_at, zone=zone)
+    # A finding about the past (REC-DES-2: the named salesperson instigated the switch) re-splits a deal signed
+    # before it was recorded (COM-4): findings known now count at the deal's instant.
+    basis = attribution_rules.attribute(
+        _approved_as_known(ruled_out, basis_at), now=basis_at, zone=zone, findings_until=now
+    )
     steps = list(basis.steps)
+    for switch in facts.switches:
+        found_at = switch.instigated_at
+        if not switch.instigated and found_at is not None and switch.at <= deal.signed_at < found_at <= now:
+            steps.append(
+                Step(
+                    found_at,
+                    ("REC-DES-2", "COM-4"),
+                    _("The instigation was found after the deal: the deal's split is superseded."),
+                )
+            )
     for recognition in sorted(facts.recognitions, key=lambda r: r.recognised_at):
         if not deal.signed_at < recognition.recognised_at <= now:
             continue
         later = attribution_rules.attribute(
-            _approved_as_known(ruled_out, recognition.recognised_at), now=recognition.recognised_at, zone=zone
+            _approved_as_known(ruled_out, recognition.recognised_at),
+            now=recognition.recognised_at,
+            zone=zone,
+            findings_until=now,
         )
         applied = [s for s in later.steps if s.at == recognition.recognised_at and "REC-NEW-2c" in s.rule_ids]
         if applied and later.shares != basis.shares:
