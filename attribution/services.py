@@ -419,22 +419,23 @@ def recognition_record(
         ]
         periods = [
             p
-            for p in rules.registration_periods(provisional, now=now, zone=site.zone)
+            for p in rules.registration_periods(provisional, now=now, zone=site.zone, reassignments=facts.reassignments)
             if p.first.visit_instant <= recognised_at
         ]
         period = periods[-1] if periods else None
         if period is None:
             raise RegisterError(_("The client has no approved registration to recognise (REC-NEW-2)."))
-        original_visits = client_facts(client=original_client, site=site, now=now).visits
+        original = client_facts(client=original_client, site=site, now=now)
         verdict = rules.judge_recognition(
             original_salesperson_id=original_salesperson.pk,
-            original_visits=original_visits,
+            original_visits=original.visits,
             new_visit_at=period.first.visit_instant,
             new_salesperson_id=period.owner_id,
             recognised_at=recognised_at,
             deals=facts.deals,
             zone=site.zone,
             names={**user_names([original_salesperson.pk, period.owner_id])},
+            reassignments=(*facts.reassignments, *original.reassignments),
         )
         if not verdict.accepted:
             raise RegisterError(f"{verdict.text} ({', '.join(verdict.rule_ids)})")
