@@ -346,7 +346,7 @@ def registered_owners(*, client_ids: Iterable[int], site: Site, now: dt.datetime
 
 
 # The columns of a register entry a client's summary is made from: the rules' columns and who is named on it.
-_SUMMARY_FIELDS = (*_ENTRY_FIELDS, "received_by_id", "registered_by_id")
+_SUMMARY_FIELDS = (*_ENTRY_FIELDS, "received_by_id", "registered_by_id", "reception_id", "reception__replaces_id")
 
 
 def client_site_summaries(
@@ -362,9 +362,10 @@ def client_site_summaries(
     )
     for row in rows:
         by_client[row["client_id"]].append(row)
+    moves = _reassignments_by_client(by_client, site)
     summaries, viewers = [], []
     for client_id, entries in by_client.items():
-        summary = _summary_of(client_id, site, entries)
+        summary = _summary_of(client_id, site, entries, moves.get(client_id, ()))
         summaries.append(summary)
         named = {e[key] for e in entries for key in ("salesperson_id", "received_by_id", "registered_by_id")}
         viewers += [
@@ -374,7 +375,38 @@ def client_site_summaries(
     return summaries, viewers
 
 
-def _summary_of(client_id: int, site: Site, entries: list[dict]) -> ClientSiteSummary:
+def _reassignments_by_client(
+    by_client: dict[int, list[dict]], site: Site
+) -> dict[int, tuple[rules.ReassignmentFact, ...]]:
+    """REC-NEW-4c decisions on the receptions these clients' entries point at (or that those replaced): one query, and
+    none when no entry came from the desk."""
+    from reception.models import ChangeRequest
+
+    clients_of: dict[int, set[int]] = {}
+    for client_id, entries in by_client.items():
+        for entry in entries:
+            for reception_id in (entry["reception_id"], entry["reception__replaces_id"]):
+                if reception_id:
+                    clients_of.setdefault(reception_id, set()).add(client_id)
+    if not clients_of:
+        return {}
+    rows = (
+        ChangeRequest.objects.filter(
+            decision=ChangeRequest.Decision.REASSIGN, reception_id__in=list(clients_of), reception__site=site
+        )
+        .order_by("decided_at", "pk")
+        .values("reception_id", "decided_at", "reception__salesperson_id", "reception__replaced_by__salesperson_id")
+    )
+    found: dict[int, list[rules.ReassignmentFact]] = {}
+    for row in rows:
+        for client_id in clients_of[row["reception_id"]]:
+            found.setdefault(client_id, []).append(_reassignment_fact(row))
+    return {client_id: tuple(moves) for client_id, moves in found.items()}
+
+
+def _summary_of(
+    client_id: int, site: Site, entries: list[dict], moves: tuple[rules.ReassignmentFact, ...] = ()
+) -> ClientSiteSummary:
     summary = ClientSiteSummary(client_id=client_id, site=site, entries=len(entries), registered=bool(entries))
     if not entries:
         return summary  # a referral only (ATT-EMP-1): listed, never registered
@@ -385,7 +417,8 @@ def _summary_of(client_id: int, site: Site, entries: list[dict]) -> ClientSiteSu
     replaced = {e["corrects_id"] for e in entries if e["corrects_id"] and e["approval__approved"]}
     visits = _registered_visits(_entry_view(e) for e in entries if e["pk"] not in replaced)
     written = max(t for e in entries for t in (e["registered_at"], e["approval__approved_at"]) if t is not None)
-    periods = rules.registration_periods(visits, now=written, zone=site.zone)
+    written = max([written, *(m.at for m in moves)])
+    periods = rules.registration_periods(visits, now=written, zone=site.zone, reassignments=moves)
     if periods:
         summary.owner_id, summary.valid_until = periods[-1].owner_id, periods[-1].valid_until
     return summary
