@@ -298,6 +298,26 @@ def _finding_of(change_request, now: dt.datetime):
     return finding if finding.recorded_at <= now else None
 
 
+def instigation_candidates(*, client: Client, site: Site) -> list:
+    """The client's switches to a salesperson they insisted on as a new client (REC-DES-2) whose instigation is not
+    established yet: what the sales manager may still find instigated, oldest first."""
+    from reception.models import ChangeRequest, Reception
+
+    return list(
+        ChangeRequest.objects.filter(
+            decision=ChangeRequest.Decision.NAMED,
+            instigated=False,
+            instigation_finding__isnull=True,
+            requested_salesperson__isnull=False,
+            reception__in=_receptions_of(client),
+            reception__site=site,
+        )
+        .exclude(reception__kind__in=[Reception.Kind.RETURNING, Reception.Kind.DUTY])
+        .select_related("reception__salesperson", "requested_salesperson")
+        .order_by("decided_at", "pk")
+    )
+
+
 def _rows_of_those_with_any(client: Client, **sources: QuerySet) -> dict[str, list]:
     """Each source's rows, reading only the sources that have any: one query asks which do. Most clients have
     few kinds of facts, so a client costs a few round trips rather than one per kind of fact."""
