@@ -327,15 +327,11 @@ def _void_by_reassignment(
     for move in moves:
         if visit.salesperson_id == move.from_salesperson_id and visit.registered_at >= move.at:
             return move
-    if running:
+    latest = next((m for m in reversed(moves) if m.at <= visit.registered_at), None)
+    if running or latest is None or latest.to_salesperson_id in (None, visit.salesperson_id):
         return None
-    for move in moves:
-        if (
-            move.to_salesperson_id is not None
-            and visit.salesperson_id != move.to_salesperson_id
-            and move.at <= visit.registered_at <= end_of_day(local_day(move.at, zone), zone)
-        ):
-            return move
+    if visit.registered_at <= end_of_day(local_day(latest.at, zone), zone):
+        return latest
     return None
 
 

@@ -98,17 +98,40 @@ def _visits_of(
 ) -> dict[int, tuple[rules.RegisteredVisit, ...]]:
     """The counting entries of these clients on the site, as the rules see them; plain rows, as a client with
     dozens of entries would otherwise cost three model instances for each."""
-    by_client: dict[int, list[SimpleNamespace]] = {}
+    return {
+        client_id: _registered_visits(_entry_view(row) for row in rows)
+        for client_id, rows in _entry_rows(client_ids, site, now).items()
+    }
+
+
+def _entry_rows(client_ids: Iterable[int] | QuerySet, site: Site, now: dt.datetime, *fields: str) -> dict[int, list]:
+    by_client: dict[int, list[dict]] = {}
     rows = (
         counting_entries(site=site, now=now)
         .filter(client_id__in=client_ids if isinstance(client_ids, QuerySet) else list(client_ids))
         .filter(registered_at__lte=now)
         .order_by("registered_at", "pk")
-        .values(*_ENTRY_FIELDS)
+        .values(*_ENTRY_FIELDS, *fields)
     )
     for row in rows:
-        by_client.setdefault(row["client_id"], []).append(_entry_view(row))
-    return {client_id: _registered_visits(entries) for client_id, entries in by_client.items()}
+        by_client.setdefault(row["client_id"], []).append(row)
+    return by_client
+
+
+def _owners_of(client_ids: list[int], site: Site, now: dt.datetime) -> dict[int, rules.Ownership]:
+    """The register alone, with the desk's reassignments (REC-NEW-4c): one query for the entries, one more only when
+    some came from the desk."""
+    by_client = _entry_rows(client_ids, site, now, "reception_id", "reception__replaces_id")
+    moves = _reassignments_by_client(by_client, site)
+    return {
+        pk: rules.registered_owner(
+            _registered_visits(_entry_view(row) for row in by_client.get(pk, ())),
+            now=now,
+            zone=site.zone,
+            reassignments=moves.get(pk, ()),
+        )
+        for pk in client_ids
+    }
 
 
 def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.ClientFacts:
@@ -339,9 +362,8 @@ def client_attribution(*, client: Client, site: Site, now: dt.datetime) -> rules
 
 
 def client_ownership(*, client: Client, site: Site, now: dt.datetime) -> rules.Ownership:
-    """The register alone (ATT-REG-2/3), for callers that need only who holds the client and until when."""
-    visits = _visits_of([client.pk], site, now).get(client.pk, ())
-    return rules.registered_owner(visits, now=now, zone=site.zone)
+    """The register alone (ATT-REG-2/3, REC-NEW-4c), for callers that need only who holds the client and until when."""
+    return _owners_of([client.pk], site, now)[client.pk]
 
 
 # --- the register's pages: bounded reads, whatever the number of clients or entries ------------------------
@@ -359,10 +381,8 @@ def visible_clients(*, site: Site, user) -> QuerySet[Client]:
 
 
 def registered_owners(*, client_ids: Iterable[int], site: Site, now: dt.datetime) -> dict[int, rules.Ownership]:
-    """Who holds each client on the register at `now` (ATT-REG-2/3): one query for all their entries."""
-    ids = list(client_ids)
-    visits = _visits_of(ids, site, now)
-    return {pk: rules.registered_owner(visits.get(pk, ()), now=now, zone=site.zone) for pk in ids}
+    """Who holds each client on the register at `now` (ATT-REG-2/3, REC-NEW-4c): one query for all their entries."""
+    return _owners_of(list(client_ids), site, now)
 
 
 # The columns of a register entry a client's summary is made from: the rules' columns and who is named on it.

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from attribution import services
 from attribution.models import ClientSiteSummary
-from attribution.selectors import client_attribution, client_facts
+from attribution.selectors import client_attribution, client_facts, registered_owners
 from attribution.signals import client_facts_changed
 from commission.models import LedgerEntry, Split
 from commission.services import deal_record
@@ -68,6 +68,8 @@ class TestReassignment:
         assert client_attribution(client=client, site=site, now=at(2, 10, 30)).owner_id is None
         summary = ClientSiteSummary.objects.get(client=client, site=site)
         assert summary.valid_until < at(2, 10, 30)  # the list no longer shows Ann holding her
+        assert registered_owners(client_ids=[client.pk], site=site, now=at(2, 10, 30))[client.pk].owner_id is None
+        assert registered_owners(client_ids=[client.pk], site=site, now=at(2, 10, 29))[client.pk].owner_id == ann.pk
 
         result = register(site, bob, at(2, 10, 30), name="Ms Li", reception=replacement)
         approve(result.entry, project_manager, at(2, 18))

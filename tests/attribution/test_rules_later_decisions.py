@@ -73,6 +73,18 @@ class TestReassignment:
         alone = rules.attribute(facts(*visits[:2], reassignments=(REASSIGNED,)), now=at(4, 9), zone=SHANGHAI)
         assert alone.owner_id is None
 
+    def test_a_second_reassignment_the_same_day_reserves_the_client_for_the_last_one(self):
+        again = ReassignmentFact(at(3, 11), BOB, CAT)
+        visits = (visit(ANN, at(3, 10, 5)), visit(BOB, at(3, 10, 40)), visit(CAT, at(3, 11, 5)))
+        result = rules.attribute(facts(*visits, reassignments=(REASSIGNED, again)), now=at(4, 9), zone=SHANGHAI)
+        assert result.owner_id == CAT
+        assert (
+            rules.attribute(
+                facts(*visits, reassignments=(REASSIGNED, again)), now=at(3, 10, 59), zone=SHANGHAI
+            ).owner_id
+            == BOB
+        )
+
     def test_the_next_day_the_client_is_free_for_anyone_but_the_original(self):
         visits = (visit(ANN, at(3, 10, 5)), visit(CAT, at(4, 10)))
         result = rules.attribute(facts(*visits, reassignments=(REASSIGNED,)), now=at(5, 9), zone=SHANGHAI)
