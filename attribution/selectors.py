@@ -150,6 +150,17 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
             decision=ChangeRequest.Decision.NAMED, decided_at__lte=now, reception__in=receptions, reception__site=site
         ).select_related("reception", "instigation_finding"),
         reassignments=_reassignment_rows(receptions, site, now),
+        # REC-NEW-4c on the original salesperson's own client record of a recognition (REC-NEW-2).
+        original_reassignments=_reassignment_rows(
+            Reception.objects.filter(
+                client__in=Recognition.objects.filter(site=site, client=client, recorded_at__lte=now).values(
+                    "original_client_id"
+                )
+            ).values("pk"),
+            site,
+            now,
+            "reception__client_id",
+        ),
         deals=Deal.objects.filter(site=site, client=client, signed_at__lte=now).only(
             "pk", "salesperson_id", "signed_at"
         ),
@@ -164,11 +175,10 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     deals, disputes, referrals = found["deals"], found["disputes"], found["referrals"]
     company, introductions = found["company"], found["introductions"]
     reassignments = [_reassignment_fact(row) for row in found["reassignments"]]
-    # REC-NEW-4c on the original salesperson's own client record: read only for the (rare) recognised clients.
-    original_reassignments = {
-        pk: tuple(_reassignment_fact(row) for row in _reassignment_rows(_receptions_of(pk), site, now))
-        for pk in {r.original_client_id for r in recognitions if r.original_client_id}
-    }
+    original_reassignments: dict[int, tuple[rules.ReassignmentFact, ...]] = {}
+    for row in found["original_reassignments"]:
+        moves = original_reassignments.get(row["reception__client_id"], ())
+        original_reassignments[row["reception__client_id"]] = (*moves, _reassignment_fact(row))
     spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
     related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
     visits = _visits_of(related, site, now)
@@ -288,7 +298,7 @@ def _receptions_of(client: Client | int) -> QuerySet:
     )
 
 
-def _reassignment_rows(receptions: QuerySet, site: Site, now: dt.datetime) -> QuerySet:
+def _reassignment_rows(receptions: QuerySet, site: Site, now: dt.datetime, *fields: str) -> QuerySet:
     """REC-NEW-4c decisions on these receptions up to `now`: who was refused, and who took the client over."""
     from reception.models import ChangeRequest
 
@@ -300,7 +310,7 @@ def _reassignment_rows(receptions: QuerySet, site: Site, now: dt.datetime) -> Qu
             reception__site=site,
         )
         .order_by("decided_at", "pk")
-        .values("decided_at", "reception__salesperson_id", "reception__replaced_by__salesperson_id")
+        .values("decided_at", "reception__salesperson_id", "reception__replaced_by__salesperson_id", *fields)
     )
 
 
