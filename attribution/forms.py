@@ -230,6 +230,29 @@ class CorrectionForm(SiteForm):
         return self.entries[self.cleaned_data["entry"]]
 
 
+class InstigationForm(SiteForm):
+    """REC-DES-2: the sales manager's finding, after the switch, that the named salesperson instigated it."""
+
+    switch = forms.ChoiceField(label=_("Switch to the salesperson the client insisted on (REC-DES-2)"))
+    reason = forms.CharField(
+        label=_("Why the named salesperson is found to have instigated the switch"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, switches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.switches = {str(c.pk): c for c in switches}
+        self.fields["switch"].choices = [(str(c.pk), self._switch_label(c)) for c in switches]
+
+    def _switch_label(self, change_request) -> str:
+        when = timezone.localtime(change_request.decided_at, self.zone)
+        first = display_name(change_request.reception.salesperson)
+        return f"{when:%Y-%m-%d %H:%M} · {first} → {display_name(change_request.requested_salesperson)}"
+
+    def clean_switch(self):
+        return self.switches[self.cleaned_data["switch"]]
+
+
 class DisputeForm(SiteForm):
     """ATT-DISP-1: the project manager's opinion and proposed shares (a salesperson or the public pool each)."""
 

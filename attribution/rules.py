@@ -7,6 +7,7 @@ commission, and a timeline of steps, each with the rule that decided it. Views, 
 commission engine and the scenario runner all call it; nothing else re-derives ownership.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,16 @@ class RegisteredVisit:
 
 
 @dataclass(frozen=True)
+class ReassignmentFact:
+    """REC-NEW-4c: a new client refused `from_salesperson_id` and the manager reassigned them by the rota, at `at`,
+    to `to_salesperson_id` (None while the client waits for someone to come free)."""
+
+    at: dt.datetime
+    from_salesperson_id: int
+    to_salesperson_id: int | None = None
+
+
+@dataclass(frozen=True)
 class RecognitionFact:
     """REC-NEW-2: `original_salesperson_id` recognised (or was recognised by) the client at `recognised_at`;
     `original_visits` are the register entries of the original salesperson's client record."""
@@ -56,6 +67,7 @@ class RecognitionFact:
     original_salesperson_id: int
     recognised_at: dt.datetime
     original_visits: tuple[RegisteredVisit, ...] = ()
+    original_reassignments: tuple[ReassignmentFact, ...] = ()  # REC-NEW-4c on the original client record
 
 
 @dataclass(frozen=True)
@@ -96,13 +108,21 @@ class SpouseFact:
 @dataclass(frozen=True)
 class SwitchFact:
     """A manager assigned the salesperson the client insisted on (REC-DES-2 for a new client, REC-DES-3 for a
-    returning one)."""
+    returning one). `instigated` is the manager's finding when the switch was decided; `instigated_at` the instant
+    the sales manager found it later, with `instigation_reason` (REC-DES-2's Decision)."""
 
     at: dt.datetime
     first_receiver_id: int
     named_id: int
     returning: bool
     instigated: bool = False
+    instigated_at: dt.datetime | None = None
+    instigation_reason: str = ""
+
+    @property
+    def found_instigated_at(self) -> dt.datetime | None:
+        """When the named salesperson was established to have instigated the switch, if ever."""
+        return self.at if self.instigated else self.instigated_at
 
 
 @dataclass(frozen=True)
@@ -131,6 +151,7 @@ class ClientFacts:
     introductions: tuple[IntroductionFact, ...] = ()
     spouses: tuple[SpouseFact, ...] = ()
     switches: tuple[SwitchFact, ...] = ()
+    reassignments: tuple[ReassignmentFact, ...] = ()
     deals: tuple[DealFact, ...] = ()
     disputes: tuple[DisputeFact, ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)
@@ -225,6 +246,8 @@ class Period:
     valid_until: dt.datetime
     renewals: tuple[RegisteredVisit, ...]
     ignored: tuple[RegisteredVisit, ...]  # other salespeople's entries made while it was valid (ATT-REG-3)
+    ended_by: ReassignmentFact | None = None  # REC-NEW-4c cut it short: valid until just before the reassignment
+    handed_over_by: ReassignmentFact | None = None  # REC-NEW-4c: the new salesperson's own earlier entries count
 
 
 def counted_visits(visits: Iterable[RegisteredVisit], now: dt.datetime) -> list[RegisteredVisit]:
@@ -241,30 +264,92 @@ def registration_periods(
     now: dt.datetime,
     zone: ZoneInfo,
     takeovers: Sequence[tuple[dt.datetime, int]] = (),
+    reassignments: Sequence[ReassignmentFact] = (),
 ) -> list[Period]:
     """The register's stretches of ownership. A takeover (a same-day recognition, REC-NEW-2a, or an old
     client's introduction, ATT-REF-OLD a/b) hands the running registration to another salesperson, whose own
-    revisits from then on renew it (ATT-REG-2)."""
+    revisits from then on renew it (ATT-REG-2). A reassignment (REC-NEW-4c) ends the original salesperson's
+    registration at its instant, and the new salesperson's registration is the one that counts."""
+    return _periods(visits, now=now, zone=zone, takeovers=takeovers, reassignments=reassignments)[0]
+
+
+# An instant before another: a registration ended by a reassignment is valid up to the instant before it.
+_JUST_BEFORE = dt.timedelta(microseconds=1)
+
+
+def _periods(
+    visits: Iterable[RegisteredVisit],
+    *,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    takeovers: Sequence[tuple[dt.datetime, int]] = (),
+    reassignments: Sequence[ReassignmentFact] = (),
+) -> tuple[list[Period], list[tuple[RegisteredVisit, ReassignmentFact]]]:
+    """The periods, and the entries a reassignment made count for nothing (REC-NEW-4c), each with it."""
     periods: list[Period] = []
+    voided: list[tuple[RegisteredVisit, ReassignmentFact]] = []
+    moves = sorted((r for r in reassignments if r.at <= now), key=lambda r: r.at)
+    waiting = list(moves)
     for visit in counted_visits(visits, now):
+        # A reassignment at the same instant as an entry comes first: the new salesperson registering the client
+        # the minute they take it over already counts.
+        while waiting and waiting[0].at <= visit.registered_at:
+            _reassign(periods, waiting.pop(0), takeovers, zone)
         current = periods[-1] if periods else None
+        void = _void_by_reassignment(
+            visit, moves, running=current is not None and visit.registered_at <= current.valid_until, zone=zone
+        )
+        if void is not None:
+            voided.append((visit, void))
+            continue
         if current is None or visit.registered_at > current.valid_until:
             periods.append(
                 Period(visit.salesperson_id, visit, registration_valid_until(visit.visit_instant, zone), (), ())
             )
         elif visit.salesperson_id == _holder_at(current, takeovers, visit.registered_at):
-            periods[-1] = Period(
-                current.owner_id,
-                current.first,
-                max(current.valid_until, registration_valid_until(visit.visit_instant, zone)),
-                (*current.renewals, visit),
-                current.ignored,
+            periods[-1] = dataclasses.replace(
+                current,
+                valid_until=max(current.valid_until, registration_valid_until(visit.visit_instant, zone)),
+                renewals=(*current.renewals, visit),
             )
         else:
-            periods[-1] = Period(
-                current.owner_id, current.first, current.valid_until, current.renewals, (*current.ignored, visit)
-            )
-    return periods
+            periods[-1] = dataclasses.replace(current, ignored=(*current.ignored, visit))
+    for move in waiting:
+        _reassign(periods, move, takeovers, zone)
+    return periods, voided
+
+
+def _void_by_reassignment(
+    visit: RegisteredVisit, moves: Sequence[ReassignmentFact], *, running: bool, zone: ZoneInfo
+) -> ReassignmentFact | None:
+    """REC-NEW-4c: from the reassignment on, the original salesperson's entries confer nothing; and while the client
+    is free for the rest of that day, only the new salesperson's registration can make them the owner."""
+    for move in moves:
+        if visit.salesperson_id == move.from_salesperson_id and visit.registered_at >= move.at:
+            return move
+    latest = next((m for m in reversed(moves) if m.at <= visit.registered_at), None)
+    if running or latest is None or latest.to_salesperson_id in (None, visit.salesperson_id):
+        return None
+    if visit.registered_at <= end_of_day(local_day(latest.at, zone), zone):
+        return latest
+    return None
+
+
+def _reassign(periods: list[Period], move: ReassignmentFact, takeovers, zone: ZoneInfo) -> None:
+    """End the original salesperson's running registration at the reassignment; the new salesperson's entries
+    written while it ran (ignored then, ATT-REG-3) now count (REC-NEW-4c)."""
+    if not periods or move.at > periods[-1].valid_until:
+        return
+    current = periods[-1]
+    if _holder_at(current, takeovers, move.at) != move.from_salesperson_id:
+        return
+    periods[-1] = dataclasses.replace(current, valid_until=move.at - _JUST_BEFORE, ended_by=move)
+    theirs = [v for v in current.ignored if v.salesperson_id == move.to_salesperson_id]
+    if not theirs:
+        return
+    until = max(registration_valid_until(v.visit_instant, zone) for v in theirs)
+    if until >= move.at:
+        periods.append(Period(move.to_salesperson_id, theirs[0], until, tuple(theirs[1:]), (), handed_over_by=move))
 
 
 def _holder_at(period: Period, takeovers: Sequence[tuple[dt.datetime, int]], at: dt.datetime) -> int:
@@ -275,17 +360,30 @@ def _holder_at(period: Period, takeovers: Sequence[tuple[dt.datetime, int]], at:
     return holder
 
 
-def current_period(visits: Iterable[RegisteredVisit], *, now: dt.datetime, zone: ZoneInfo) -> Period | None:
-    periods = registration_periods(visits, now=now, zone=zone)
+def current_period(
+    visits: Iterable[RegisteredVisit],
+    *,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    reassignments: Sequence[ReassignmentFact] = (),
+) -> Period | None:
+    periods = registration_periods(visits, now=now, zone=zone, reassignments=reassignments)
     if periods and now <= periods[-1].valid_until:
         return periods[-1]
     return None
 
 
-def registered_owner(visits: Iterable[RegisteredVisit], *, now: dt.datetime, zone: ZoneInfo) -> Ownership:
+def registered_owner(
+    visits: Iterable[RegisteredVisit],
+    *,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    reassignments: Sequence[ReassignmentFact] = (),
+) -> Ownership:
     """Who holds the client on the register at `now`: the first valid registration wins, the owner's own
-    approved revisits renew it, and when it lapses the client is free (ATT-REG-2, ATT-REG-3)."""
-    period = current_period(visits, now=now, zone=zone)
+    approved revisits renew it, and when it lapses the client is free (ATT-REG-2, ATT-REG-3); a reassignment ends
+    the original salesperson's registration (REC-NEW-4c)."""
+    period = current_period(visits, now=now, zone=zone, reassignments=reassignments)
     if period is None:
         return Ownership(
             None, None, None, ("ATT-REG-2",), str(_("No valid registration: the client is free (ATT-REG-2)."))
@@ -341,8 +439,10 @@ def judge_recognition(
     deals: Sequence[DealFact],
     zone: ZoneInfo,
     names: Mapping[int, str],
+    reassignments: Sequence[ReassignmentFact] = (),
 ) -> RecognitionVerdict:
-    """REC-NEW-2 a-d for a recognition at `recognised_at` of a client served as new at `new_visit_at`."""
+    """REC-NEW-2 a-d for a recognition at `recognised_at` of a client served as new at `new_visit_at`. A salesperson
+    the client was reassigned away from (REC-NEW-4c) has no claim from that instant on."""
     params = {
         "original": names.get(original_salesperson_id, f"#{original_salesperson_id}"),
         "new": names.get(new_salesperson_id, f"#{new_salesperson_id}"),
@@ -353,7 +453,19 @@ def judge_recognition(
         return RecognitionVerdict(
             "", ("REC-NEW-2",), _("%(original)s already serves this client: nothing to recognise."), params
         )
-    held = registered_owner(original_visits, now=new_visit_at, zone=zone)
+    refused = [r for r in reassignments if r.from_salesperson_id == original_salesperson_id and r.at <= recognised_at]
+    if refused:
+        params["day"] = _day(refused[0].at, zone)
+        return RecognitionVerdict(
+            "",
+            ("REC-NEW-4c",),
+            _(
+                "The client refused %(original)s and was reassigned on %(day)s: from then on %(original)s has no "
+                "right to the client, not even by recognising them."
+            ),
+            params,
+        )
+    held = registered_owner(original_visits, now=new_visit_at, zone=zone, reassignments=reassignments)
     if held.owner_id != original_salesperson_id:
         return RecognitionVerdict(
             "",
@@ -487,23 +599,32 @@ def company_mark_valid(mark: CompanyFact, visits: Sequence[RegisteredVisit], *, 
 
 
 def attribute(
-    facts: ClientFacts, *, now: dt.datetime, zone: ZoneInfo, after_sales_id: int | None = None
+    facts: ClientFacts,
+    *,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    after_sales_id: int | None = None,
+    findings_until: dt.datetime | None = None,
 ) -> Attribution:
     """Owner, follow-up salesperson, shares of a future commission and the explained timeline at `now`.
 
     `after_sales_id` is the salesperson doing the after-sales of a deal the company arranged directly, without a
-    reception (ATT-CO-4): with no registration, the salespeople's 30% is theirs."""
+    reception (ATT-CO-4): with no registration, the salespeople's 30% is theirs.
+    `findings_until` (default `now`): a finding about the past recorded by then counts at `now` too (REC-DES-2's
+    instigation found later re-splits a deal signed before it, COM-4)."""
     steps: list[Step] = []
-    periods = registration_periods(facts.visits, now=now, zone=zone)
+    moves = facts.reassignments
+    periods, voided = _periods(facts.visits, now=now, zone=zone, reassignments=moves)
     if periods:
         takeover = _takeover(facts, periods, now, zone)
         if takeover is not None:
-            periods = registration_periods(facts.visits, now=now, zone=zone, takeovers=(takeover,))
+            periods, voided = _periods(facts.visits, now=now, zone=zone, takeovers=(takeover,), reassignments=moves)
     for period in periods:
         _narrate_period(period, facts, steps, zone)
+    _narrate_reassignments(facts, voided, now, steps, zone)
     _narrate_uncounted(facts, now, steps, zone)
     period = periods[-1] if periods and now <= periods[-1].valid_until else None
-    if periods and period is None:
+    if periods and period is None and periods[-1].ended_by is None:
         steps.append(
             Step(
                 periods[-1].valid_until,
@@ -522,7 +643,9 @@ def attribute(
 
     if period is not None:
         owner_id, follow_up_id, parties, _at = _ownership_changes(facts, periods, now, zone, steps, parties)
-        follow_up_id, parties = _apply_switches(facts, period, now, steps, owner_id, follow_up_id, parties)
+        follow_up_id, parties = _apply_switches(
+            facts, period, now, findings_until or now, zone, steps, owner_id, follow_up_id, parties
+        )
         parties = _apply_spouses(facts, period, now, zone, steps, parties)
 
     if period is None and after_sales_id is not None:
@@ -567,6 +690,39 @@ def _takeover(facts, periods, now, zone) -> tuple[dt.datetime, int] | None:
     return at, owner_id
 
 
+def _narrate_reassignments(facts, voided, now, steps, zone) -> None:
+    """REC-NEW-4c: each reassignment, and each entry it made count for nothing."""
+    for move in sorted(facts.reassignments, key=lambda r: r.at):
+        if move.at > now:
+            continue
+        params = {"from": facts.name(move.from_salesperson_id), "to": facts.name(move.to_salesperson_id)}
+        if move.to_salesperson_id is None:
+            message = _(
+                "The client refused %(from)s and the manager had them served anew by the rota: from this instant "
+                "%(from)s's entries for this client confer nothing."
+            )
+        else:
+            message = _(
+                "The client refused %(from)s and the manager reassigned them to %(to)s by the rota: from this "
+                "instant %(from)s's entries for this client confer nothing and %(to)s's registration counts."
+            )
+        steps.append(Step(move.at, ("REC-NEW-4c",), message, params))
+    for visit, move in voided:
+        params = {
+            "name": facts.name(visit.salesperson_id),
+            "day": _day(visit.registered_at, zone),
+            "to": facts.name(move.to_salesperson_id),
+        }
+        if visit.salesperson_id == move.from_salesperson_id:
+            message = _("%(name)s's entry of %(day)s confers nothing: the client was reassigned away from %(name)s.")
+        else:
+            message = _(
+                "%(name)s's entry of %(day)s does not count: the client was reassigned to %(to)s that day, whose "
+                "registration is the one that counts."
+            )
+        steps.append(Step(visit.registered_at, ("REC-NEW-4c",), message, params, outcome="rejected"))
+
+
 def _narrate_uncounted(facts, now, steps, zone) -> None:
     for visit in facts.visits:
         if visit.registered_at > now or (visit.approved_at is not None and visit.approved_at <= now):
@@ -583,18 +739,32 @@ def _narrate_uncounted(facts, now, steps, zone) -> None:
 
 def _narrate_period(period: Period, facts: ClientFacts, steps: list[Step], zone: ZoneInfo) -> None:
     owner = facts.name(period.owner_id)
-    steps.append(
-        Step(
-            period.first.registered_at,
-            ("ATT-REG-1", "ATT-REG-3"),
-            _("%(owner)s registered the client first on %(day)s (approved): owner until %(until)s."),
-            {
-                "owner": owner,
-                "day": _day(period.first.registered_at, zone),
-                "until": _day(registration_valid_until(period.first.visit_instant, zone), zone),
-            },
+    if period.handed_over_by is not None:
+        steps.append(
+            Step(
+                period.handed_over_by.at,
+                ("REC-NEW-4c", "ATT-REG-2"),
+                _("%(owner)s's own entry of %(day)s counts from the reassignment: owner until %(until)s."),
+                {
+                    "owner": owner,
+                    "day": _day(period.first.registered_at, zone),
+                    "until": _day(period.valid_until, zone),
+                },
+            )
         )
-    )
+    else:
+        steps.append(
+            Step(
+                period.first.registered_at,
+                ("ATT-REG-1", "ATT-REG-3"),
+                _("%(owner)s registered the client first on %(day)s (approved): owner until %(until)s."),
+                {
+                    "owner": owner,
+                    "day": _day(period.first.registered_at, zone),
+                    "until": _day(registration_valid_until(period.first.visit_instant, zone), zone),
+                },
+            )
+        )
     for renewal in period.renewals:
         steps.append(
             Step(
@@ -677,6 +847,7 @@ def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id,
             deals=facts.deals,
             zone=zone,
             names=facts.names,
+            reassignments=(*facts.reassignments, *recognition.original_reassignments),
         )
         steps.append(
             Step(
@@ -705,7 +876,7 @@ def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id,
     return owner_id, follow_up_id, parties, None
 
 
-def _apply_switches(facts, period, now, steps, owner_id, follow_up_id, parties):
+def _apply_switches(facts, period, now, findings_until, zone, steps, owner_id, follow_up_id, parties):
     for switch in sorted(facts.switches, key=lambda s: s.at):
         if switch.at > now or switch.at < period.first.visit_instant - dt.timedelta(days=1):
             continue
@@ -741,11 +912,54 @@ def _apply_switches(facts, period, now, steps, owner_id, follow_up_id, parties):
                 params,
             )
         )
+        found_at = switch.instigated_at
+        if found_at is not None and found_at <= findings_until:
+            steps.append(
+                Step(
+                    found_at,
+                    ("REC-DES-2",),
+                    _(
+                        "On %(day)s the sales manager found that %(named)s instigated the switch (%(reason)s): the "
+                        "whole commission goes to %(first)s, the first receiver."
+                    ),
+                    {**params, "day": _day(found_at, zone), "reason": switch.instigation_reason},
+                )
+            )
+            return switch.named_id, [(switch.first_receiver_id, HUNDRED, ("REC-DES-2",))]
         return switch.named_id, [
             (switch.first_receiver_id, Decimal(70), ("REC-DES-2",)),
             (switch.named_id, Decimal(30), ("REC-DES-2",)),
         ]
     return follow_up_id, parties
+
+
+def instigation_finding_refusal(switch: SwitchFact | None, *, already_found: bool, now: dt.datetime) -> Step | None:
+    """REC-DES-2's Decision: the sales manager may find, at any time after a named switch of a new client, that the
+    named salesperson instigated it. Why such a finding cannot be recorded, or None when it can."""
+    if switch is None:
+        return Step(
+            now,
+            ("REC-DES-2",),
+            _("Only the switch of a new client to the salesperson they insisted on can be found instigated."),
+            outcome="rejected",
+        )
+    if switch.returning:
+        return Step(
+            now,
+            ("REC-DES-3",),
+            _("A returning client's switch already leaves the whole commission with the owner: nothing to find."),
+            outcome="rejected",
+        )
+    if switch.instigated or already_found:
+        return Step(
+            now,
+            ("REC-DES-2",),
+            _("The instigation of this switch is already established."),
+            outcome="rejected",
+        )
+    if now < switch.at:
+        return Step(now, ("REC-DES-2",), _("A finding comes after the switch it is about."), outcome="rejected")
+    return None
 
 
 def _apply_spouses(facts, period, now, zone, steps, parties):

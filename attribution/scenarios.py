@@ -242,6 +242,24 @@ def recognise(world: World, *, client, original, salesperson=None, recognised_at
     return recognition
 
 
+@fact("instigation", actor=(Role.SALES_MANAGER,))
+def instigation(world: World, *, switch, reason: str):
+    """REC-DES-2: the sales manager finds, after the switch, that the named salesperson instigated it. `switch` names
+    the reception the switch was decided on, or the one the client continued in (`change_request`'s `as:`)."""
+    from reception.models import ChangeRequest
+
+    reception = world.get(switch, Reception)
+    requests = ChangeRequest.objects.filter(decision=ChangeRequest.Decision.NAMED).order_by("-decided_at", "-pk")
+    change_request = (
+        requests.filter(reception=reception).first()
+        or (requests.filter(reception_id=reception.replaces_id).first() if reception.replaces_id else None)
+        or ChangeRequest.objects.filter(reception=reception).order_by("-decided_at", "-pk").first()
+    )
+    if change_request is None:
+        raise ScenarioError(f"instigation: no change request on reception {switch!r}")
+    return services.instigation_record(change_request=change_request, actor=world.actor(), reason=reason, now=world.now)
+
+
 @fact("spouses", actor=MANAGERS)
 def spouses(world: World, *, client, spouse):
     """ATT-SPOUSE: the two clients are found to be a couple."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from salesoffice.models import Site, display_name
@@ -97,17 +98,40 @@ def _visits_of(
 ) -> dict[int, tuple[rules.RegisteredVisit, ...]]:
     """The counting entries of these clients on the site, as the rules see them; plain rows, as a client with
     dozens of entries would otherwise cost three model instances for each."""
-    by_client: dict[int, list[SimpleNamespace]] = {}
+    return {
+        client_id: _registered_visits(_entry_view(row) for row in rows)
+        for client_id, rows in _entry_rows(client_ids, site, now).items()
+    }
+
+
+def _entry_rows(client_ids: Iterable[int] | QuerySet, site: Site, now: dt.datetime, *fields: str) -> dict[int, list]:
+    by_client: dict[int, list[dict]] = {}
     rows = (
         counting_entries(site=site, now=now)
         .filter(client_id__in=client_ids if isinstance(client_ids, QuerySet) else list(client_ids))
         .filter(registered_at__lte=now)
         .order_by("registered_at", "pk")
-        .values(*_ENTRY_FIELDS)
+        .values(*_ENTRY_FIELDS, *fields)
     )
     for row in rows:
-        by_client.setdefault(row["client_id"], []).append(_entry_view(row))
-    return {client_id: _registered_visits(entries) for client_id, entries in by_client.items()}
+        by_client.setdefault(row["client_id"], []).append(row)
+    return by_client
+
+
+def _owners_of(client_ids: list[int], site: Site, now: dt.datetime) -> dict[int, rules.Ownership]:
+    """The register alone, with the desk's reassignments (REC-NEW-4c): one query for the entries, one more only when
+    some came from the desk."""
+    by_client = _entry_rows(client_ids, site, now, "reception_id", "reception__replaces_id")
+    moves = _reassignments_by_client(by_client, site)
+    return {
+        pk: rules.registered_owner(
+            _registered_visits(_entry_view(row) for row in by_client.get(pk, ())),
+            now=now,
+            zone=site.zone,
+            reassignments=moves.get(pk, ()),
+        )
+        for pk in client_ids
+    }
 
 
 def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.ClientFacts:
@@ -115,18 +139,7 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     from commission.models import Deal
     from reception.models import ChangeRequest, Reception
 
-    # The client's receptions: those the desk linked to the client, those the client's register entries point at,
-    # and those such a reception replaced (REC-DES-2/3). Gathered from the client's side by index, so the cost does
-    # not grow with every change request on record (an OR across the joins read them all: 20-50 ms at 5,000).
-    entry_receptions = VisitEntry.objects.filter(client=client, reception__isnull=False).values("reception_id")
-    receptions = (
-        Reception.objects.filter(client=client)
-        .values("pk")
-        .union(
-            entry_receptions,
-            Reception.objects.filter(pk__in=entry_receptions, replaces__isnull=False).values("replaces_id"),
-        )
-    )
+    receptions = _receptions_of(client)
     found = _rows_of_those_with_any(
         client,
         recognitions=Recognition.objects.filter(site=site, client=client, recorded_at__lte=now),
@@ -135,7 +148,19 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
         ),
         switches=ChangeRequest.objects.filter(
             decision=ChangeRequest.Decision.NAMED, decided_at__lte=now, reception__in=receptions, reception__site=site
-        ).select_related("reception"),
+        ).select_related("reception", "instigation_finding"),
+        reassignments=_reassignment_rows(receptions, site, now),
+        # REC-NEW-4c on the original salesperson's own client record of a recognition (REC-NEW-2).
+        original_reassignments=_reassignment_rows(
+            Reception.objects.filter(
+                client__in=Recognition.objects.filter(site=site, client=client, recorded_at__lte=now).values(
+                    "original_client_id"
+                )
+            ).values("pk"),
+            site,
+            now,
+            "reception__client_id",
+        ),
         deals=Deal.objects.filter(site=site, client=client, signed_at__lte=now).only(
             "pk", "salesperson_id", "signed_at"
         ),
@@ -149,6 +174,11 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     recognitions, spouses, switches = found["recognitions"], found["spouses"], found["switches"]
     deals, disputes, referrals = found["deals"], found["disputes"], found["referrals"]
     company, introductions = found["company"], found["introductions"]
+    reassignments = [_reassignment_fact(row) for row in found["reassignments"]]
+    original_reassignments: dict[int, tuple[rules.ReassignmentFact, ...]] = {}
+    for row in found["original_reassignments"]:
+        moves = original_reassignments.get(row["reception__client_id"], ())
+        original_reassignments[row["reception__client_id"]] = (*moves, _reassignment_fact(row))
     spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
     related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
     visits = _visits_of(related, site, now)
@@ -163,6 +193,8 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
     user_ids.update(d.salesperson_id for d in deals)
     for switch in switches:
         user_ids.update(u for u in (switch.reception.salesperson_id, switch.requested_salesperson_id) if u)
+    for move in (*reassignments, *(m for moves in original_reassignments.values() for m in moves)):
+        user_ids.update(u for u in (move.from_salesperson_id, move.to_salesperson_id) if u)
     for dispute in disputes:
         user_ids.update(s.salesperson_id for s in dispute.shares.all() if s.salesperson_id)
     names = user_names(user_ids)
@@ -176,6 +208,7 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
                 original_salesperson_id=r.original_salesperson_id,
                 recognised_at=r.recognised_at,
                 original_visits=visits.get(r.original_client_id, ()),
+                original_reassignments=original_reassignments.get(r.original_client_id, ()),
             )
             for r in recognitions
         ),
@@ -225,10 +258,13 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
                 named_id=c.requested_salesperson_id,
                 returning=c.reception.kind in (Reception.Kind.RETURNING, Reception.Kind.DUTY),
                 instigated=c.instigated,
+                instigated_at=(finding := _finding_of(c, now)) and finding.recorded_at,
+                instigation_reason=finding.reason if finding else "",
             )
             for c in switches
             if c.requested_salesperson_id
         ),
+        reassignments=tuple(reassignments),
         deals=tuple(rules.DealFact(id=d.pk, salesperson_id=d.salesperson_id, signed_at=d.signed_at) for d in deals),
         disputes=tuple(
             rules.DisputeFact(
@@ -241,6 +277,77 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
             for d in disputes
         ),
         names=names,
+    )
+
+
+def _receptions_of(client: Client | int) -> QuerySet:
+    """The client's receptions: those the desk linked to the client, those the client's register entries point at,
+    and those such a reception replaced (REC-DES-2/3, REC-NEW-4c). Gathered from the client's side by index, so the
+    cost does not grow with every change request on record (an OR across the joins read them all: 20-50 ms at
+    5,000)."""
+    from reception.models import Reception
+
+    entry_receptions = VisitEntry.objects.filter(client=client, reception__isnull=False).values("reception_id")
+    return (
+        Reception.objects.filter(client=client)
+        .values("pk")
+        .union(
+            entry_receptions,
+            Reception.objects.filter(pk__in=entry_receptions, replaces__isnull=False).values("replaces_id"),
+        )
+    )
+
+
+def _reassignment_rows(receptions: QuerySet, site: Site, now: dt.datetime, *fields: str) -> QuerySet:
+    """REC-NEW-4c decisions on these receptions up to `now`: who was refused, and who took the client over."""
+    from reception.models import ChangeRequest
+
+    return (
+        ChangeRequest.objects.filter(
+            decision=ChangeRequest.Decision.REASSIGN,
+            decided_at__lte=now,
+            reception__in=receptions,
+            reception__site=site,
+        )
+        .order_by("decided_at", "pk")
+        .values("decided_at", "reception__salesperson_id", "reception__replaced_by__salesperson_id", *fields)
+    )
+
+
+def _reassignment_fact(row: dict) -> rules.ReassignmentFact:
+    return rules.ReassignmentFact(
+        at=row["decided_at"],
+        from_salesperson_id=row["reception__salesperson_id"],
+        to_salesperson_id=row["reception__replaced_by__salesperson_id"],
+    )
+
+
+def _finding_of(change_request, now: dt.datetime):
+    """The sales manager's later finding of instigation on a switch (REC-DES-2), if recorded by `now`."""
+    try:
+        finding = change_request.instigation_finding
+    except ObjectDoesNotExist:
+        return None
+    return finding if finding.recorded_at <= now else None
+
+
+def instigation_candidates(*, client: Client, site: Site) -> list:
+    """The client's switches to a salesperson they insisted on as a new client (REC-DES-2) whose instigation is not
+    established yet: what the sales manager may still find instigated, oldest first."""
+    from reception.models import ChangeRequest, Reception
+
+    return list(
+        ChangeRequest.objects.filter(
+            decision=ChangeRequest.Decision.NAMED,
+            instigated=False,
+            instigation_finding__isnull=True,
+            requested_salesperson__isnull=False,
+            reception__in=_receptions_of(client),
+            reception__site=site,
+        )
+        .exclude(reception__kind__in=[Reception.Kind.RETURNING, Reception.Kind.DUTY])
+        .select_related("reception__salesperson", "requested_salesperson")
+        .order_by("decided_at", "pk")
     )
 
 
@@ -265,9 +372,8 @@ def client_attribution(*, client: Client, site: Site, now: dt.datetime) -> rules
 
 
 def client_ownership(*, client: Client, site: Site, now: dt.datetime) -> rules.Ownership:
-    """The register alone (ATT-REG-2/3), for callers that need only who holds the client and until when."""
-    visits = _visits_of([client.pk], site, now).get(client.pk, ())
-    return rules.registered_owner(visits, now=now, zone=site.zone)
+    """The register alone (ATT-REG-2/3, REC-NEW-4c), for callers that need only who holds the client and until when."""
+    return _owners_of([client.pk], site, now)[client.pk]
 
 
 # --- the register's pages: bounded reads, whatever the number of clients or entries ------------------------
@@ -286,14 +392,12 @@ def visible_clients(*, site: Site, user) -> QuerySet[Client]:
 
 
 def registered_owners(*, client_ids: Iterable[int], site: Site, now: dt.datetime) -> dict[int, rules.Ownership]:
-    """Who holds each client on the register at `now` (ATT-REG-2/3): one query for all their entries."""
-    ids = list(client_ids)
-    visits = _visits_of(ids, site, now)
-    return {pk: rules.registered_owner(visits.get(pk, ()), now=now, zone=site.zone) for pk in ids}
+    """Who holds each client on the register at `now` (ATT-REG-2/3, REC-NEW-4c): one query for all their entries."""
+    return _owners_of(list(client_ids), site, now)
 
 
 # The columns of a register entry a client's summary is made from: the rules' columns and who is named on it.
-_SUMMARY_FIELDS = (*_ENTRY_FIELDS, "received_by_id", "registered_by_id")
+_SUMMARY_FIELDS = (*_ENTRY_FIELDS, "received_by_id", "registered_by_id", "reception_id", "reception__replaces_id")
 
 
 def client_site_summaries(
@@ -309,9 +413,10 @@ def client_site_summaries(
     )
     for row in rows:
         by_client[row["client_id"]].append(row)
+    moves = _reassignments_by_client(by_client, site)
     summaries, viewers = [], []
     for client_id, entries in by_client.items():
-        summary = _summary_of(client_id, site, entries)
+        summary = _summary_of(client_id, site, entries, moves.get(client_id, ()))
         summaries.append(summary)
         named = {e[key] for e in entries for key in ("salesperson_id", "received_by_id", "registered_by_id")}
         viewers += [
@@ -321,7 +426,38 @@ def client_site_summaries(
     return summaries, viewers
 
 
-def _summary_of(client_id: int, site: Site, entries: list[dict]) -> ClientSiteSummary:
+def _reassignments_by_client(
+    by_client: dict[int, list[dict]], site: Site
+) -> dict[int, tuple[rules.ReassignmentFact, ...]]:
+    """REC-NEW-4c decisions on the receptions these clients' entries point at (or that those replaced): one query, and
+    none when no entry came from the desk."""
+    from reception.models import ChangeRequest
+
+    clients_of: dict[int, set[int]] = {}
+    for client_id, entries in by_client.items():
+        for entry in entries:
+            for reception_id in (entry["reception_id"], entry["reception__replaces_id"]):
+                if reception_id:
+                    clients_of.setdefault(reception_id, set()).add(client_id)
+    if not clients_of:
+        return {}
+    rows = (
+        ChangeRequest.objects.filter(
+            decision=ChangeRequest.Decision.REASSIGN, reception_id__in=list(clients_of), reception__site=site
+        )
+        .order_by("decided_at", "pk")
+        .values("reception_id", "decided_at", "reception__salesperson_id", "reception__replaced_by__salesperson_id")
+    )
+    found: dict[int, list[rules.ReassignmentFact]] = {}
+    for row in rows:
+        for client_id in clients_of[row["reception_id"]]:
+            found.setdefault(client_id, []).append(_reassignment_fact(row))
+    return {client_id: tuple(moves) for client_id, moves in found.items()}
+
+
+def _summary_of(
+    client_id: int, site: Site, entries: list[dict], moves: tuple[rules.ReassignmentFact, ...] = ()
+) -> ClientSiteSummary:
     summary = ClientSiteSummary(client_id=client_id, site=site, entries=len(entries), registered=bool(entries))
     if not entries:
         return summary  # a referral only (ATT-EMP-1): listed, never registered
@@ -332,7 +468,8 @@ def _summary_of(client_id: int, site: Site, entries: list[dict]) -> ClientSiteSu
     replaced = {e["corrects_id"] for e in entries if e["corrects_id"] and e["approval__approved"]}
     visits = _registered_visits(_entry_view(e) for e in entries if e["pk"] not in replaced)
     written = max(t for e in entries for t in (e["registered_at"], e["approval__approved_at"]) if t is not None)
-    periods = rules.registration_periods(visits, now=written, zone=site.zone)
+    written = max([written, *(m.at for m in moves)])
+    periods = rules.registration_periods(visits, now=written, zone=site.zone, reassignments=moves)
     if periods:
         summary.owner_id, summary.valid_until = periods[-1].owner_id, periods[-1].valid_until
     return summary

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from salesoffice.access import is_site_project_manager, require_site_perm, user_has_role_on_site
+from salesoffice.access import acts_as_on_site, is_site_project_manager, require_site_perm, user_has_role_on_site
 from salesoffice.models import Site, display_name
 from salesoffice.notifications import notify
 from salesoffice.phones import normalise_phone
@@ -419,22 +419,23 @@ def recognition_record(
         ]
         periods = [
             p
-            for p in rules.registration_periods(provisional, now=now, zone=site.zone)
+            for p in rules.registration_periods(provisional, now=now, zone=site.zone, reassignments=facts.reassignments)
             if p.first.visit_instant <= recognised_at
         ]
         period = periods[-1] if periods else None
         if period is None:
             raise RegisterError(_("The client has no approved registration to recognise (REC-NEW-2)."))
-        original_visits = client_facts(client=original_client, site=site, now=now).visits
+        original = client_facts(client=original_client, site=site, now=now)
         verdict = rules.judge_recognition(
             original_salesperson_id=original_salesperson.pk,
-            original_visits=original_visits,
+            original_visits=original.visits,
             new_visit_at=period.first.visit_instant,
             new_salesperson_id=period.owner_id,
             recognised_at=recognised_at,
             deals=facts.deals,
             zone=site.zone,
             names={**user_names([original_salesperson.pk, period.owner_id])},
+            reassignments=(*facts.reassignments, *original.reassignments),
         )
         if not verdict.accepted:
             raise RegisterError(f"{verdict.text} ({', '.join(verdict.rule_ids)})")
@@ -565,6 +566,74 @@ def introduction_record(
         )
         _facts_changed(site=site, client_ids=[client.pk], now=now, reason="facts_changed", actor=actor)
     return introduction
+
+
+# --- decisions taken at the desk that reach ownership (REC-NEW-4c, REC-DES-2) ------------------------------
+
+
+def desk_decision_recorded(*, site: Site, reception_ids: Iterable[int], now: dt.datetime, actor) -> list[int]:
+    """A desk decision that decides ownership (a reassignment, REC-NEW-4c) reached the register: the clients of these
+    receptions get their list summary rebuilt and their deals re-split, in the caller's transaction. Returns the
+    clients' ids."""
+    client_ids = _clients_of_receptions(site, reception_ids)
+    if client_ids:
+        client_summaries_refresh(client_ids=client_ids, site=site)
+        _facts_changed(site=site, client_ids=client_ids, now=now, reason="facts_changed", actor=actor)
+    return client_ids
+
+
+def _clients_of_receptions(site: Site, reception_ids: Iterable[int]) -> list[int]:
+    """The clients the desk linked to these receptions, or whose register entries point at them."""
+    from reception.models import Reception
+
+    ids = list(reception_ids)
+    linked = Reception.objects.filter(pk__in=ids, client__isnull=False).values_list("client_id", flat=True)
+    entered = VisitEntry.objects.filter(site=site, reception_id__in=ids).values_list("client_id", flat=True)
+    return sorted({*linked, *entered})
+
+
+def instigation_record(*, change_request, actor: AbstractBaseUser, reason: str, now: dt.datetime):
+    """REC-DES-2: the sales manager finds, after the switch, that the named salesperson instigated it; the client's
+    deals are re-split (100% to the first receiver; an adjustment in the open month if the deal's is closed, COM-4)."""
+    from reception.models import ChangeRequest, InstigationFinding, Reception
+
+    site = change_request.reception.site
+    require_site_perm(
+        actor,
+        site,
+        "reception.record_instigation",
+        _("Only the sales manager records that a salesperson instigated a switch (REC-DES-2)."),
+    )
+    if not acts_as_on_site(actor, site, Role.SALES_MANAGER):
+        raise PermissionDenied(_("Only this site's sales manager records that a salesperson instigated a switch."))
+    if not reason.strip():
+        raise RegisterError({"reason": [_("Write why the named salesperson is found to have instigated the switch.")]})
+    with transaction.atomic():
+        locked = (
+            ChangeRequest.objects.select_for_update(of=("self",)).select_related("reception").get(pk=change_request.pk)
+        )
+        switch = None
+        if locked.decision == ChangeRequest.Decision.NAMED and locked.requested_salesperson_id:
+            switch = rules.SwitchFact(
+                at=locked.decided_at,
+                first_receiver_id=locked.reception.owner_id or locked.reception.salesperson_id,
+                named_id=locked.requested_salesperson_id,
+                returning=locked.reception.kind in (Reception.Kind.RETURNING, Reception.Kind.DUTY),
+                instigated=locked.instigated,
+            )
+        refusal = rules.instigation_finding_refusal(
+            switch, already_found=InstigationFinding.objects.filter(change_request=locked).exists(), now=now
+        )
+        if refusal is not None:
+            raise RegisterError(str(refusal))
+        finding = InstigationFinding.objects.create(
+            change_request=locked, reason=reason.strip(), recorded_by=actor, recorded_at=now
+        )
+        switched = Reception.objects.filter(replaces=locked.reception_id).values_list("pk", flat=True)
+        client_ids = _clients_of_receptions(site, [locked.reception_id, *switched])
+        if client_ids:
+            _facts_changed(site=site, client_ids=client_ids, now=now, reason="facts_changed", actor=actor)
+    return finding
 
 
 # --- employee referrals (ATT-EMP-1..5) ---------------------------------------------------------------------

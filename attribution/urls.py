@@ -18,6 +18,7 @@ urlpatterns = [
     path("<slug:site>/clients/<int:client_id>/introduction/", views.client_introduction, name="client_introduction"),
     path("<slug:site>/clients/<int:client_id>/correction/", views.client_correction, name="client_correction"),
     path("<slug:site>/clients/<int:client_id>/dispute/", views.client_dispute, name="client_dispute"),
+    path("<slug:site>/clients/<int:client_id>/instigation/", views.client_instigation, name="client_instigation"),
     path("<slug:site>/disputes/", views.disputes, name="disputes"),
     path("<slug:site>/disputes/<int:opinion_id>/", views.dispute_page, name="dispute"),
     path("<slug:site>/disputes/<int:opinion_id>/decide/", views.dispute_decide, name="dispute_decide"),

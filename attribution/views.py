@@ -43,6 +43,7 @@ from .forms import (
     DayForm,
     DecideForm,
     DisputeForm,
+    InstigationForm,
     IntroductionForm,
     RecognitionForm,
     ReviewForm,
@@ -440,6 +441,13 @@ ACTIONS = {
         gettext_lazy("Add the correction"),
         "attribution:client_correction",
     ),
+    "instigation": ClientAction(
+        InstigationForm,
+        "reception.record_instigation",
+        gettext_lazy("Record that the named salesperson instigated a switch (REC-DES-2)"),
+        gettext_lazy("Record the finding"),
+        "attribution:client_instigation",
+    ),
     "dispute": ClientAction(
         DisputeForm,
         "attribution.write_dispute_opinion",
@@ -497,12 +505,15 @@ def _action_form(
     *,
     entries: list[VisitEntry] = (),
     attribution: rules.Attribution | None = None,
+    switches: list = (),
 ):
     kwargs: dict = {"prefix": name, "zone": site.zone, "salespeople": salespeople}
     if name == "recognition":
         kwargs["initial"] = {"recognised_at": now}
     elif name == "correction":
         kwargs["entries"] = entries
+    elif name == "instigation":
+        kwargs["switches"] = switches
     elif name == "dispute" and attribution is not None:
         kwargs["initial"] = _dispute_initial(attribution, salespeople)
     return ACTIONS[name].form_class(data, **kwargs)
@@ -526,6 +537,8 @@ def _client_page(
     allowed = [name for name, action in ACTIONS.items() if request.user.has_perm(action.perm)]
     if not view.entries:
         allowed = [name for name in allowed if name != "correction"]
+    if not any(s.found_instigated_at is None and not s.returning for s in view.facts.switches):
+        allowed = [name for name in allowed if name != "instigation"]  # no switch left to find instigated
     # Only a form sent back with its errors comes with the page; the others load when their panel is opened
     # (htmx, the action's own URL): six forms rendered in closed panels were half of the page's time.
     forms = [(name, ACTIONS[name], (bound or {}).get(name)) for name in allowed]
@@ -551,13 +564,16 @@ def _client_action(
     client = client_for_user_or_404(request.user, site_obj, client_id)
     now = timezone.now()
     entries = selectors.client_entries(client=client, site=site_obj) if name == "correction" else []
+    switches = selectors.instigation_candidates(client=client, site=site_obj) if name == "instigation" else []
     salespeople = selectors.site_salespeople(site_obj)
     if request.method == "GET":
         attribution = selectors.client_attribution(client=client, site=site_obj, now=now) if name == "dispute" else None
-        form = _action_form(name, None, site_obj, salespeople, now, entries=entries, attribution=attribution)
+        form = _action_form(
+            name, None, site_obj, salespeople, now, entries=entries, attribution=attribution, switches=switches
+        )
         context = {"site": site_obj, "client": client, "name": name, "action": action, "form": form}
         return render(request, "attribution/partials/action_form.html", context)
-    form = _action_form(name, request.POST, site_obj, salespeople, now, entries=entries)
+    form = _action_form(name, request.POST, site_obj, salespeople, now, entries=entries, switches=switches)
     if form.is_valid():
         try:
             message = perform(form.cleaned_data, site=site_obj, client=client, actor=request.user, now=now)
@@ -674,6 +690,21 @@ def client_correction(request: HttpRequest, site: str, client_id: int) -> HttpRe
         ) % {"old": entry.pk, "new": correction.pk}
 
     return _client_action(request, site, client_id, "correction", perform)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_instigation(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
+    def perform(data, *, site, client, actor, now) -> str:
+        finding = services.instigation_record(
+            change_request=data["switch"], actor=actor, reason=data["reason"], now=now
+        )
+        return _(
+            "Recorded: %(named)s instigated the switch; the whole commission goes to the first receiver, and the "
+            "client's deals are split again (REC-DES-2, COM-4)."
+        ) % {"named": display_name(finding.change_request.requested_salesperson)}
+
+    return _client_action(request, site, client_id, "instigation", perform)
 
 
 @login_required

@@ -117,10 +117,26 @@ def deal_split(
     # ATT-CO-4: a deal the company arranged pays the salespeople's part to the one named on the deal, who does its
     # after-sales; a deal with a reception pays by the register whoever entered it.
     after_sales = deal.salesperson_id
+    # A finding about the past (REC-DES-2: the named salesperson instigated the switch) re-splits a deal signed
+    # before it was recorded (COM-4): findings known now count at the deal's instant.
     basis = attribution_rules.attribute(
-        _approved_as_known(ruled_out, basis_at), now=basis_at, zone=zone, after_sales_id=after_sales
+        _approved_as_known(ruled_out, basis_at),
+        now=basis_at,
+        zone=zone,
+        after_sales_id=after_sales,
+        findings_until=now,
     )
     steps = list(basis.steps)
+    for switch in facts.switches:
+        found_at = switch.instigated_at
+        if not switch.instigated and found_at is not None and switch.at <= deal.signed_at < found_at <= now:
+            steps.append(
+                Step(
+                    found_at,
+                    ("REC-DES-2", "COM-4"),
+                    _("The instigation was found after the deal: the deal's split is superseded."),
+                )
+            )
     for recognition in sorted(facts.recognitions, key=lambda r: r.recognised_at):
         if not deal.signed_at < recognition.recognised_at <= now:
             continue
@@ -129,6 +145,7 @@ def deal_split(
             now=recognition.recognised_at,
             zone=zone,
             after_sales_id=after_sales,
+            findings_until=now,
         )
         applied = [s for s in later.steps if s.at == recognition.recognised_at and "REC-NEW-2c" in s.rule_ids]
         if applied and later.shares != basis.shares:
@@ -147,7 +164,7 @@ def deal_split(
     if on_hold:
         return DealSplit(ON_HOLD, (), basis_at, tuple(steps), held_lines=lines)
     if not any(d.decided_at is not None and d.approved for d in facts.disputes if d.written_at <= now) and (
-        _depends_on_pending_entries(ruled_out, deal=deal, zone=zone, basis=basis)
+        _depends_on_pending_entries(ruled_out, deal=deal, zone=zone, basis=basis, now=now)
     ):
         steps.append(
             Step(
@@ -178,7 +195,7 @@ def deal_split(
 
 
 def _depends_on_pending_entries(
-    facts: ClientFacts, *, deal: DealFact, zone: ZoneInfo, basis: attribution_rules.Attribution
+    facts: ClientFacts, *, deal: DealFact, zone: ZoneInfo, basis: attribution_rules.Attribution, now: dt.datetime
 ) -> bool:
     """Whether the deal's split waits for the evening approval (ATT-REG-1): some entry written by the deal's instant
     is neither approved nor rejected yet, and approving it would give other shares than the register gives without it
@@ -200,6 +217,7 @@ def _depends_on_pending_entries(
         now=deal.signed_at,
         zone=zone,
         after_sales_id=deal.salesperson_id,
+        findings_until=now,
     )
     return _percentages(hypothetical.shares) != _percentages(basis.shares)
 

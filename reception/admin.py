@@ -9,6 +9,7 @@ from .models import (
     ChangeRequest,
     DeskSettings,
     DutyAssignment,
+    InstigationFinding,
     PhoneInquiry,
     PrioritySlot,
     ReadinessCheck,
@@ -64,6 +65,7 @@ for model, columns in [
     (ReadinessCheck, ["checked_at", "site", "salesperson", "uniform_ok", "materials_ok", "sales_info_ok"]),
     (Violation, ["occurred_at", "site", "salesperson", "clause", "penalty", "recorded_by"]),
     (ChangeRequest, ["decided_at", "reception", "decision", "decided_by"]),
+    (InstigationFinding, ["recorded_at", "change_request", "recorded_by"]),
     (PhoneInquiry, ["taken_at", "site", "taken_by", "caller_name"]),
     (RotaEvent, ["at", "site", "kind", "rule_id", "salesperson"]),
 ]:

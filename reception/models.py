@@ -25,6 +25,7 @@ PERMISSIONS = [
     ("view_reception_report", _("Can see the monthly reception report")),
     ("view_audit_history", _("Can read the audit history")),
     ("hold_units", _("Can release or hold units, transfer names, approve discounts (REC-AUTH-1)")),
+    ("record_instigation", _("Can record that a named salesperson instigated a switch (REC-DES-2)")),
 ]
 
 
@@ -411,6 +412,24 @@ class ChangeRequest(AppendOnlyModel):
     class Meta:
         verbose_name = _("change-of-salesperson request")
         verbose_name_plural = _("change-of-salesperson requests")
+
+
+class InstigationFinding(AppendOnlyModel):
+    """REC-DES-2's Decision: the sales manager finds, after a new client's switch to the salesperson they insisted
+    on, that the named salesperson instigated it; the whole commission then goes to the first receiver. Permanent,
+    one per switch."""
+
+    change_request = models.OneToOneField(
+        ChangeRequest, on_delete=models.PROTECT, related_name="instigation_finding", verbose_name=_("switch")
+    )
+    reason = models.TextField(_("why the named salesperson is found to have instigated the switch"))
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("instigation finding")
+        verbose_name_plural = _("instigation findings")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="instigation_finding_has_reason")]
 
 
 class PhoneInquiry(AppendOnlyModel):

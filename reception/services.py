@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attribution.selectors import client_attribution, client_by_phone
+from attribution.services import desk_decision_recorded
 from salesoffice.access import (
     acts_as_on_site,
     is_site_project_manager,
@@ -1263,6 +1264,7 @@ def change_request_decide(
             kind=Reception.Kind.REASSIGNED,
             status=Reception.Status.WAITING,
             arrived_at=now,
+            client=reception.client,
             client_label=reception.client_label,
             replaces=reception,
             request_key=request_key,
@@ -1307,6 +1309,8 @@ def change_request_decide(
         # waiting (REC-ROT-6), never the replacement (see _serve_waiting). Without this they sat idle while an
         # earlier client waited, and the next new walk-in jumped the queue.
         events += _serve_waiting(site, desk, now)
+        # The register follows by itself (REC-NEW-4c): the client's ownership and deals are read again.
+        desk_decision_recorded(site=site, reception_ids=[reception.pk], now=now, actor=actor)
         return DeskResult(replacement, events)
 
 

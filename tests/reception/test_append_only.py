@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from attribution.models import Client, VisitApproval, VisitEntry
 from reception import services
-from reception.models import ChangeRequest, PhoneInquiry, ReadinessCheck, RotaEvent, Violation
+from reception.models import ChangeRequest, InstigationFinding, PhoneInquiry, ReadinessCheck, RotaEvent, Violation
 from salesoffice.phones import normalise_phone
 
 from ..conftest import at, key, open_desk
@@ -89,6 +89,28 @@ def _change_request(site, people, supervisor, manager):
     return ChangeRequest.objects.get(reception=reception), "decision", ChangeRequest.Decision.REASSIGN.value
 
 
+def _instigation_finding(site, people, supervisor, manager):
+    open_desk(site, people, supervisor, at(2, 9))
+    reception = services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 10)).reception
+    services.change_request_decide(
+        reception=reception,
+        decision=ChangeRequest.Decision.NAMED,
+        note="",
+        grant_priority=False,
+        actor=manager,
+        now=at(2, 10, 5),
+        request_key=key(),
+        requested_salesperson=people[2],
+    )
+    finding = InstigationFinding.objects.create(
+        change_request=ChangeRequest.objects.get(reception=reception),
+        reason="phoned the client",
+        recorded_by=manager,
+        recorded_at=at(3, 9),
+    )
+    return finding, "reason", "something else"
+
+
 def _phone_inquiry(site, people, supervisor, manager):
     inquiry = services.phone_inquiry_log(
         site=site,
@@ -110,6 +132,7 @@ RECORDS = {
     VisitEntry: _visit_entry,
     VisitApproval: _visit_approval,
     ChangeRequest: _change_request,
+    InstigationFinding: _instigation_finding,
     PhoneInquiry: _phone_inquiry,
 }
 
