@@ -701,7 +701,9 @@ def referral_confirm(*, referral: Referral, actor: AbstractBaseUser, now: dt.dat
                 raise RegisterError(_("The appointment day is over: the referral lapsed (ATT-EMP-2)."))
             raise RegisterError(_("A referral is confirmed on its appointment day, at the visit (ATT-EMP-3)."))
         state = referral_state(referral, now=now)
-        if state.status == rules.REFERRAL_REJECTED:
+        # Rejected: registered before the referral (ATT-EMP-3). Void: already served and registered as new today,
+        # without a prior confirmation; a signature now changes nothing (ATT-EMP-4 Decision).
+        if state.status in (rules.REFERRAL_REJECTED, rules.REFERRAL_VOID):
             raise RegisterError(f"{state.text} ({', '.join(state.rule_ids)})")
         referral.confirmed_at = now
         referral.confirmed_by = actor
