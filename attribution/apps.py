@@ -7,10 +7,17 @@ class AttributionConfig(AppConfig):
     verbose_name = _("Client register and ownership")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
         from django.utils.translation import gettext
 
+        from reception.models import ChangeRequest
         from salesoffice.notifications import register
 
+        from .signals import change_request_recorded
+
+        # A switch to a named salesperson (REC-DES-2/3) gives shares without a register entry of its own: list the
+        # client for them (attribution reads reception's facts; reception never calls attribution's services).
+        post_save.connect(change_request_recorded, sender=ChangeRequest, dispatch_uid="attribution-share-viewers")
         register(
             "referral_lapsed",
             lambda p: (

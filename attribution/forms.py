@@ -108,6 +108,15 @@ class VisitRegisterForm(SiteForm):
     )
     grade = forms.ChoiceField(label=_("Grade"), choices=[("", "---------"), *Client.Grade.choices], required=False)
     visited_at = LocalDateTimeField(label=_("Visited at"), required=False, help_text=_("Leave empty for now."))
+    backdate_reason = forms.CharField(
+        label=_("Reason for an earlier visit"),
+        max_length=255,
+        required=False,
+        help_text=_(
+            "Only for a visit before today or ahead of the clock: the site supervisor or the project manager records "
+            "it, with the reason (ATT-REG-1)."
+        ),
+    )
 
     def __init__(self, *args, choose_salesperson: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

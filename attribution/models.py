@@ -120,6 +120,9 @@ class VisitEntry(AppendOnlyModel):
     needs = models.TextField(_("needs"), blank=True)
     budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    # ATT-REG-1 Decision: why a visit was recorded out of its time (before the day it is registered on, or ahead of
+    # the clock), as the site supervisor or project manager who recorded it said; empty for a visit of the day.
+    backdate_reason = models.CharField(_("reason for recording it out of its time"), max_length=255, blank=True)
     # Clients that looked like the same person when this entry was made (same name and a similar phone, or the
     # same ID number): kept with the entry so the approver sees what the desk saw (ATT-REG-3).
     possible_duplicates = models.JSONField(_("possible duplicates"), default=list, blank=True)

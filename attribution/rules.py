@@ -42,6 +42,7 @@ class RegisteredVisit:
     approved_at: dt.datetime | None
     visited_at: dt.datetime | None = None
     rejected: bool = False
+    source: str = ""  # VisitEntry.Source value; "employee_referral" is a visit registered as a referral's (ATT-EMP-3)
 
     @property
     def visit_instant(self) -> dt.datetime:
@@ -405,6 +406,109 @@ def _day(instant: dt.datetime, zone: ZoneInfo) -> str:
     return local_day(instant, zone).isoformat()
 
 
+# --- what the register accepts, and the approval queue (ATT-REG-1) ----------------------------------------------
+
+# A clock a little ahead of the server's (a phone, a tablet) is not a visit in the future.
+CLOCK_TOLERANCE = dt.timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A yes or no with the clause and a sentence a manager understands (empty when allowed)."""
+
+    allowed: bool
+    rule_ids: tuple[str, ...] = ()
+    message: object = ""
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return str(self.message) % dict(self.params) if self.params else str(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.text} ({', '.join(self.rule_ids)})" if self.rule_ids else self.text
+
+
+def visit_instant_decision(
+    visited_at: dt.datetime, *, now: dt.datetime, zone: ZoneInfo, may_backdate: bool, reason: str
+) -> Decision:
+    """ATT-REG-1 Decision: a visit is recorded when it happens. An instant in the future (beyond a clock's slip),
+    or before the current day in the site's zone, is accepted only from the site supervisor or project manager,
+    with a reason."""
+    future = visited_at > now + CLOCK_TOLERANCE
+    earlier_day = visited_at < start_of_day(local_day(now, zone), zone)
+    if not future and not earlier_day:
+        return Decision(True)
+    params = {"visited": _minute(visited_at, zone), "today": _day(now, zone)}
+    if not may_backdate:
+        message = (
+            _(
+                "A visit is recorded when it happens: %(visited)s is in the future. Only the site supervisor or "
+                "the project manager may record it, with a reason."
+            )
+            if future
+            else _(
+                "A visit is recorded on the day it happens: %(visited)s is before today (%(today)s). Only the site "
+                "supervisor or the project manager may record an earlier visit, with a reason."
+            )
+        )
+        return Decision(False, ("ATT-REG-1",), message, params)
+    if not reason.strip():
+        message = (
+            _("%(visited)s is in the future: say why it is recorded now.")
+            if future
+            else _("%(visited)s is before today (%(today)s): say why the visit is recorded late.")
+        )
+        return Decision(False, ("ATT-REG-1",), message, params)
+    return Decision(True, ("ATT-REG-1",))
+
+
+def _minute(instant: dt.datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def review_overdue_before(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """ATT-REG-1 Decision: an entry registered before this instant (the start of today, site zone) and still not
+    reviewed is overdue: its day has ended."""
+    return start_of_day(local_day(now, zone), zone)
+
+
+def entry_overdue(registered_at: dt.datetime, *, reviewed: bool, now: dt.datetime, zone: ZoneInfo) -> bool:
+    """ATT-REG-1 Decision: an entry not reviewed by the end of the day it was registered on (site zone) is shown
+    to the project manager as overdue. It blocks nothing (ATT-REG-3)."""
+    return not reviewed and registered_at < review_overdue_before(now, zone)
+
+
+def day_approval_decision(
+    *,
+    registered_at: dt.datetime,
+    day: dt.date,
+    possible_duplicates: Sequence[object],
+    backdate_reason: str,
+    zone: ZoneInfo,
+) -> Decision:
+    """ATT-REG-1, ATT-REG-3: may "approve all of this day" approve this entry? Only an entry registered on that day
+    (site zone); never a likely duplicate, nor a visit recorded out of its day with a reason: those are reviewed one
+    by one."""
+    if local_day(registered_at, zone) != day:
+        return Decision(
+            False,
+            ("ATT-REG-1",),
+            _("Registered on %(registered)s, not on %(day)s."),
+            {"registered": _day(registered_at, zone), "day": day.isoformat()},
+        )
+    if possible_duplicates:
+        return Decision(False, ("ATT-REG-3",), _("Looks like a client already on the register: review it on its own."))
+    if backdate_reason.strip():
+        return Decision(
+            False,
+            ("ATT-REG-1",),
+            _("Recorded out of its day, with a reason (%(reason)s): review it on its own."),
+            {"reason": backdate_reason.strip()},
+        )
+    return Decision(True, ("ATT-REG-1",))
+
+
 # --- recognitions (REC-NEW-2) ------------------------------------------------------------------------------
 
 
@@ -556,6 +660,17 @@ def referral_status(
         )
     came = any(day_start <= v.visit_instant <= day_end for v in seen)
     confirmed = referral.confirmed_at is not None and day_start <= referral.confirmed_at <= min(day_end, now)
+    if served_as_new_first(referral, seen, zone=zone):
+        # ATT-EMP-4 Decision: the client was served and registered as new before any confirmation: void at once, on
+        # the appointment day too; a signature recorded afterwards changes nothing.
+        return ReferralStatus(
+            REFERRAL_VOID,
+            ("ATT-EMP-4",),
+            _(
+                "The referral was not confirmed before the client was served and registered as new: the referral "
+                "is void."
+            ),
+        )
     if came and confirmed:
         return ReferralStatus(
             REFERRAL_VALID,
@@ -583,6 +698,25 @@ def referral_status(
         REFERRAL_VOID,
         ("ATT-EMP-4",),
         _("The referral was not confirmed at the visit and the client was served as new: the referral is void."),
+    )
+
+
+REFERRAL_SOURCE = "employee_referral"  # VisitEntry.Source.EMPLOYEE_REFERRAL
+
+
+def served_as_new_first(referral: ReferralFact, visits: Sequence[RegisteredVisit], *, zone: ZoneInfo) -> bool:
+    """ATT-EMP-4: on the appointment day, a salesperson registered the client as new (not as the referral's visit,
+    ATT-EMP-3) before the project manager confirmed the referral. An entry the project manager rejected never
+    counts; an entry written at the very instant of an accepted confirmation came after it (the confirmation was
+    accepted, so the entry was not yet on the register)."""
+    day_start = start_of_day(referral.appointment_date, zone)
+    day_end = end_of_day(referral.appointment_date, zone)
+    return any(
+        day_start <= v.visit_instant <= day_end
+        and v.source != REFERRAL_SOURCE
+        and not v.rejected
+        and (referral.confirmed_at is None or v.registered_at < referral.confirmed_at)
+        for v in visits
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.http import Http404
 
 from reception.models import Reception
 from salesoffice.models import SiteMembership
@@ -152,9 +153,13 @@ def register(
     id_number: str = "",
     reception=None,
     note: str = "",
+    visited_at=None,
+    reason: str = "",
 ):
     """A visit on the register for `salesperson` (ATT-REG-1), written by them unless `by:` says who. A new client
-    gives `name` and `phone` (one or a list); a revisit names the `client`. `as:` names the client."""
+    gives `name` and `phone` (one or a list); a revisit names the `client`. `as:` names the client. `visited_at`: when
+    the visit happened (default: now); out of its day only from the site supervisor or project manager with a
+    `reason` (ATT-REG-1 Decision)."""
     if source not in VisitEntry.Source.values:
         raise ScenarioError(f"register: source is one of {', '.join(VisitEntry.Source.values)}, not {source!r}")
     if client is not None:
@@ -179,6 +184,8 @@ def register(
         received_by=_person_or_none(world, received_by),
         reception=None if reception is None else world.get(reception, Reception),
         note=note,
+        visited_at=None if visited_at is None else world.instant(visited_at),
+        backdate_reason=str(reason),
     )
     world.data["duplicates"] = [world.name_of(c) for c in result.possible_duplicates]
     return result.client
@@ -194,6 +201,17 @@ def approve(world: World, *, client, entry=None, salesperson=None):
     """The project manager approves the client's oldest entry awaiting review (of `salesperson`, or entry number
     `entry`): from now on it counts (ATT-REG-1)."""
     return _review(world, "approve", client=client, approve=True, reason="", entry=entry, salesperson=salesperson)
+
+
+@fact("approve_day", shorthand="day", actor=PROJECT_MANAGER)
+def approve_day(world: World, *, day=None):
+    """ "Approve all of this day": the project manager approves the entries registered on `day` (default: the step's
+    day, site zone), leaving likely duplicates and visits recorded out of their time for a review of their own
+    (ATT-REG-1, ATT-REG-3). `expect: {day_approval: ...}` checks what it did."""
+    when = local_day(world.now, world.zone) if day is None else _date(day, "approve_day: day")
+    done = services.visit_review_day(site=world.site, actor=world.actor(), day=when, now=world.now)
+    world.data["day_approval"] = {"approved": done.approved, "left": [world.name_of(e.client) for e, _why in done.left]}
+    return done
 
 
 @fact("reject", shorthand="client", actor=PROJECT_MANAGER)
@@ -591,3 +609,59 @@ def follow_ups(world: World, expected) -> list[Check]:
 def grade(world: World, expected) -> list[Check]:
     """Each client's grade, A to D, as the salesperson set it (ATT-FU-1)."""
     return _each("grade", expected, "{huang: A}", str, lambda c: _client(world, c).grade)
+
+
+@expect("day_approval")
+def day_approval(world: World, expected) -> list[Check]:
+    """What the last `approve_day` did: `approved` (how many entries) and `left` (the clients of the entries it left
+    for a review of their own, in the order registered)."""
+    if "day_approval" not in world.data:
+        raise ScenarioError("day_approval: no approve_day yet")
+    if not isinstance(expected, dict) or set(expected) - {"approved", "left"}:
+        raise ScenarioError("day_approval: a mapping of approved (a number) and left (a list of clients)")
+    done = world.data["day_approval"]
+    checks = []
+    if "approved" in expected:
+        checks.append(same("entries approved by approve_day", int(expected["approved"]), done["approved"]))
+    if "left" in expected:
+        left = expected["left"] if isinstance(expected["left"], list) else [expected["left"]]
+        checks.append(same("entries left by approve_day", [str(c) for c in left], done["left"]))
+    return checks
+
+
+@expect("overdue")
+def overdue(world: World, expected) -> list[Check]:
+    """The clients whose entries are overdue on the project manager's approval page now (ATT-REG-1 Decision: not
+    reviewed by the end of the day they were registered on), one name per entry, oldest first."""
+    from .selectors import overdue_entries
+
+    want = [str(c) for c in (expected if isinstance(expected, list) else [expected] if expected else [])]
+    got = [
+        world.name_of(e.client) for e in overdue_entries(site=world.site, now=world.now).order_by("registered_at", "pk")
+    ]
+    return [same("overdue entries", want, got)]
+
+
+@expect("visible_to")
+def visible_to(world: World, expected) -> list[Check]:
+    """Who may open each client's page and finds the client in "my clients" (ATT-SPOUSE, REC-NEW-2c, REC-DES-2):
+    `{huang: {ann: true, cat: false}}`. Both are checked: the page's access rule and the list's rows."""
+    from .access import client_for_user_or_404
+    from .selectors import client_list
+
+    checks = []
+    for client, people in _per_client("visible_to", expected, "{huang: {ann: true, cat: false}}").items():
+        if not isinstance(people, dict):
+            raise ScenarioError(f"visible_to: {client} maps people to true or false")
+        target = _client(world, client)
+        for person, want in people.items():
+            user = world.person(person)
+            try:
+                client_for_user_or_404(user, world.site, target.pk, now=world.now)
+                page = True
+            except Http404:
+                page = False
+            listed = client_list(site=world.site, user=user, now=world.now).filter(client_id=target.pk).exists()
+            checks.append(same(f"{person} sees {client}'s page", bool(want), page))
+            checks.append(same(f"{client} in {person}'s clients", bool(want), listed))
+    return checks

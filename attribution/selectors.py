@@ -55,6 +55,7 @@ def _registered_visits(entries: Iterable[VisitEntry]) -> tuple[rules.RegisteredV
                 approved_at=approved_at,
                 visited_at=entry.visited_at,
                 rejected=approval is not None and not approval.approved,
+                source=entry.source,
             )
         )
     return tuple(visits)
@@ -68,6 +69,7 @@ _ENTRY_FIELDS = (
     "salesperson_id",
     "registered_at",
     "visited_at",
+    "source",
     "corrects_id",
     "corrects__registered_at",
     "approval__approved",
@@ -87,6 +89,7 @@ def _entry_view(row: dict) -> SimpleNamespace:
         salesperson_id=row["salesperson_id"],
         registered_at=row["registered_at"],
         visited_at=row["visited_at"],
+        source=row["source"],
         corrects_id=row["corrects_id"],
         corrects=corrects,
         approval=approval,
@@ -381,14 +384,26 @@ def client_ownership(*, client: Client, site: Site, now: dt.datetime) -> rules.O
 
 def visible_clients(*, site: Site, user) -> QuerySet[Client]:
     """The site's clients this user may see: all of them with `attribution.view_all_clients`, otherwise those the
-    user has a register entry for on this site (as the salesperson, the receiver or the one who wrote it)."""
+    user has a register entry for on this site (as the salesperson, the receiver or the one who wrote it) and those
+    listed for them as holding a share."""
     entries = VisitEntry.objects.filter(site=site, client=OuterRef("pk"))
     if user.has_perm("attribution.view_all_clients"):
         referred = Referral.objects.filter(site=site, client=OuterRef("pk"))
         arranged = CompanyClientMark.objects.filter(site=site, client=OuterRef("pk"))
         return Client.objects.filter(Exists(entries) | Exists(referred) | Exists(arranged))
     mine = entries.filter(Q(salesperson=user) | Q(received_by=user) | Q(registered_by=user))
-    return Client.objects.filter(Exists(mine))
+    # Or listed for them as holding a share (ATT-SPOUSE, REC-NEW-2c, REC-DES-2: services.client_share_viewers_add).
+    listed = ClientSiteViewer.objects.filter(site=site, user=user, client=OuterRef("pk"))
+    return Client.objects.filter(Exists(mine) | Exists(listed))
+
+
+def holds_share(*, client: Client, site: Site, user, now: dt.datetime) -> bool:
+    """Whether the user holds a share of the client's attribution at `now` or follows the client up (ATT-SPOUSE,
+    REC-NEW-2c, REC-DES-2): such a user may see the client even before the list has a row for them."""
+    if not VisitEntry.objects.filter(site=site, client=client).exists():
+        return False
+    attribution = client_attribution(client=client, site=site, now=now)
+    return user.pk in (*attribution.salesperson_ids, attribution.follow_up_id)
 
 
 def registered_owners(*, client_ids: Iterable[int], site: Site, now: dt.datetime) -> dict[int, rules.Ownership]:
@@ -544,6 +559,13 @@ def unreviewed_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
         VisitEntry.objects.filter(site=site, approval__isnull=True, registered_at__lte=now)
         .select_related("client", "salesperson", "registered_by", "received_by", "corrects")
         .order_by("registered_at", "pk")
+    )
+
+
+def overdue_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
+    """Entries left unreviewed after the end of their day (ATT-REG-1 Decision): shown as overdue, blocking nothing."""
+    return VisitEntry.objects.filter(
+        site=site, approval__isnull=True, registered_at__lt=rules.review_overdue_before(now, site.zone)
     )
 
 

@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from salesoffice.access import acts_as_on_site, is_site_project_manager, require_site_perm, user_has_role_on_site
@@ -18,7 +19,7 @@ from salesoffice.models import Site, display_name
 from salesoffice.notifications import notify
 from salesoffice.phones import normalise_phone
 from salesoffice.roles import Role
-from salesoffice.timeutil import end_of_day, local_day
+from salesoffice.timeutil import day_bounds, end_of_day, local_day
 
 from . import rules
 from .models import (
@@ -56,7 +57,8 @@ class RegistrationResult:
 
 def _facts_changed(*, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor) -> None:
     """Tell the commission a fact about these clients was recorded, in the same transaction, so a deal's split
-    never lags behind the register (COM-4)."""
+    never lags behind the register (COM-4); and list the clients for whoever the fact gives a share."""
+    client_share_viewers_add(site=site, client_ids=client_ids, now=now)
     client_facts_changed.send(sender=Client, site=site, client_ids=client_ids, now=now, reason=reason, actor=actor)
 
 
@@ -187,6 +189,11 @@ def holder_refusal(attribution: rules.Attribution, *, salesperson_id: int, names
     }
 
 
+def may_record_out_of_time(actor: AbstractBaseUser, site: Site) -> bool:
+    """ATT-REG-1 Decision: the site supervisor or the project manager of this site (an admin standing in)."""
+    return acts_as_on_site(actor, site, Role.SITE_SUPERVISOR) or is_site_project_manager(actor, site)
+
+
 def visit_register(
     *,
     site: Site,
@@ -204,19 +211,30 @@ def visit_register(
     received_by: AbstractBaseUser | None = None,
     reception=None,
     note: str = "",
+    backdate_reason: str = "",
 ) -> RegistrationResult:
-    """Write a visit on the register (ATT-REG-1), refusing a client someone else validly holds (ATT-REG-3)."""
+    """Write a visit on the register (ATT-REG-1), refusing a client someone else validly holds (ATT-REG-3) and a
+    visit out of its time unless the site supervisor or project manager gives a reason."""
     require_site_perm(actor, site, "attribution.register_visit", _("You may not register visits on this site."))
     _check_salesperson(site, actor, salesperson)
     if not name.strip():
         raise RegisterError({"name": [_("Enter the client's name.")]})
     cleaned = normalise_phones(phones)
     visited_at = visited_at or now
-    if visited_at > now:
-        raise RegisterError({"visited_at": [_("A visit cannot be registered before it happens.")]})
+    timing = rules.visit_instant_decision(
+        visited_at,
+        now=now,
+        zone=site.zone,
+        may_backdate=may_record_out_of_time(actor, site),
+        reason=backdate_reason,
+    )
+    if not timing.allowed:
+        raise RegisterError({"visited_at": [str(timing)]})
     with transaction.atomic():
         client, created = _client_for_phones(cleaned, name=name, id_number=id_number, now=now)
         if not created:
+            # Only a client validly held by a colleague is refused; an entry awaiting approval never stops a visit
+            # from being recorded: the earlier one wins if approved (ATT-REG-1 Decision, ATT-REG-3).
             attribution = client_attribution(client=client, site=site, now=now)
             refusal = holder_refusal(
                 attribution,
@@ -226,28 +244,6 @@ def visit_register(
             )
             if refusal:
                 raise RegisterError({"phones": [refusal]})
-            pending = (
-                VisitEntry.objects.filter(client=client, site=site, approval__isnull=True)
-                .exclude(salesperson=salesperson)
-                .select_related("salesperson")
-                .order_by("registered_at")
-                .first()
-            )
-            if pending is not None:
-                raise RegisterError(
-                    {
-                        "phones": [
-                            _(
-                                "%(name)s registered this client first, on %(day)s, and the entry awaits the project "
-                                "manager's approval: the earlier registration wins if approved (ATT-REG-3)."
-                            )
-                            % {
-                                "name": display_name(pending.salesperson),
-                                "day": local_day(pending.registered_at, site.zone).isoformat(),
-                            }
-                        ]
-                    }
-                )
         duplicates = possible_duplicates(
             name=name, phones=[n for _raw, n in cleaned], id_number=id_number, exclude_client_id=client.pk, site=site
         )
@@ -269,6 +265,7 @@ def visit_register(
             needs=needs,
             budget=budget,
             note=note,
+            backdate_reason=backdate_reason.strip() if timing.rule_ids else "",
             possible_duplicates=[{"id": d.pk, "name": d.name, "phone": d.phone} for d in duplicates],
         )
         if reception is not None and reception.client_id is None:
@@ -302,6 +299,53 @@ def visit_review(
         client_summaries_refresh(client_ids=[locked.client_id], site=site)
         _facts_changed(site=site, client_ids=[locked.client_id], now=now, reason="facts_changed", actor=actor)
     return approval
+
+
+@dataclass
+class DayApproval:
+    """What "approve all of this day" did: how many entries it approved and each one it left, with why."""
+
+    day: dt.date
+    approved: int = 0
+    left: list[tuple[VisitEntry, str]] = field(default_factory=list)
+
+
+def visit_review_day(*, site: Site, actor: AbstractBaseUser, day: dt.date, now: dt.datetime) -> DayApproval:
+    """Approve the entries registered on `day` (site zone) awaiting review, except those the rules keep for a
+    review of their own (a likely duplicate, a visit recorded out of its time) or the review refuses (ATT-REG-1)."""
+    require_site_perm(
+        actor, site, "attribution.approve_register", _("Only the project manager approves the register (ATT-REG-1).")
+    )
+    if not is_site_project_manager(actor, site):
+        raise RegisterError(_("Only this site's project manager approves its register (ATT-REG-1)."))
+    start, end = day_bounds(day, site.zone)
+    result = DayApproval(day)
+    entries = (
+        VisitEntry.objects.filter(
+            site=site, approval__isnull=True, registered_at__gte=start, registered_at__lt=end, registered_at__lte=now
+        )
+        .select_related("client", "salesperson")
+        .order_by("registered_at", "pk")
+    )
+    for entry in entries:
+        entry.site = site
+        eligible = rules.day_approval_decision(
+            registered_at=entry.registered_at,
+            day=day,
+            possible_duplicates=entry.possible_duplicates,
+            backdate_reason=entry.backdate_reason,
+            zone=site.zone,
+        )
+        if not eligible.allowed:
+            result.left.append((entry, str(eligible)))
+            continue
+        try:
+            visit_review(entry=entry, actor=actor, approve=True, now=now)
+        except RegisterError as exc:
+            result.left.append((entry, " ".join(exc.messages)))
+        else:
+            result.approved += 1
+    return result
 
 
 def visit_correct(
@@ -362,6 +406,39 @@ def client_summaries_refresh(*, client_ids: Iterable[int], site: Site) -> None:
     ClientSiteViewer.objects.bulk_create(
         viewers, update_conflicts=True, unique_fields=["site", "user", "client"], update_fields=["last_registered_at"]
     )
+    # Viewers holding a share without an entry of their own (client_share_viewers_add) keep the list's order too.
+    latest = ClientSiteSummary.objects.filter(site=site, client_id=OuterRef("client_id")).values("last_registered_at")[
+        :1
+    ]
+    ClientSiteViewer.objects.filter(site=site, client_id__in=ids).exclude(last_registered_at=Subquery(latest)).update(
+        last_registered_at=Coalesce(Subquery(latest), F("last_registered_at"))
+    )
+
+
+def client_share_viewers_add(*, site: Site, client_ids: Iterable[int], now: dt.datetime) -> int:
+    """List each client for everyone holding a share of it at `now` or following it up (ATT-SPOUSE, REC-NEW-2c,
+    REC-DES-2, ATT-DISP-1), in the caller's transaction: a joint owner finds the client in "my clients". Rows are
+    only added: like a register entry naming someone, a share once held keeps the client in their list."""
+    ids = sorted(set(client_ids))
+    if not ids:
+        return 0
+    registered = dict(
+        ClientSiteSummary.objects.filter(site=site, client_id__in=ids, last_registered_at__isnull=False).values_list(
+            "client_id", "last_registered_at"
+        )
+    )
+    rows = []
+    for client_id in ids:
+        if client_id not in registered:
+            continue  # no register entry on this site: nobody holds a share
+        attribution = client_attribution(client=Client(pk=client_id), site=site, now=now)
+        holders = {*attribution.salesperson_ids, attribution.follow_up_id} - {None}
+        rows += [
+            ClientSiteViewer(client_id=client_id, site=site, user_id=u, last_registered_at=registered[client_id])
+            for u in sorted(holders)
+        ]
+    ClientSiteViewer.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def client_summaries_rebuild(*, site: Site, batch_size: int = 2000) -> int:
@@ -718,7 +795,9 @@ def referral_confirm(*, referral: Referral, actor: AbstractBaseUser, now: dt.dat
                 raise RegisterError(_("The appointment day is over: the referral lapsed (ATT-EMP-2)."))
             raise RegisterError(_("A referral is confirmed on its appointment day, at the visit (ATT-EMP-3)."))
         state = referral_state(referral, now=now)
-        if state.status == rules.REFERRAL_REJECTED:
+        # Rejected: registered before the referral (ATT-EMP-3). Void: already served and registered as new today,
+        # without a prior confirmation; a signature now changes nothing (ATT-EMP-4 Decision).
+        if state.status in (rules.REFERRAL_REJECTED, rules.REFERRAL_VOID):
             raise RegisterError(f"{state.text} ({', '.join(state.rule_ids)})")
         referral.confirmed_at = now
         referral.confirmed_by = actor

@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -31,7 +32,7 @@ from salesoffice.access import site_with_perm_or_403
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.phones import normalise_phone
-from salesoffice.timeutil import day_bounds, local_day
+from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
 from .access import client_for_user_or_404, client_site_or_403, entry_for_site_or_404, opinion_for_site_or_404
@@ -120,6 +121,7 @@ def register_visit(request: HttpRequest, site: str) -> HttpResponse:
                 received_by=reception.salesperson if reception is not None else None,
                 reception=reception,
                 note=_("Spouse: %(hint)s") % {"hint": data["spouse_hint"]} if data["spouse_hint"] else "",
+                backdate_reason=data.get("backdate_reason", ""),
             )
         except RegisterError as exc:
             add_service_errors(form, exc, VisitRegisterForm.SERVICE_FIELDS)
@@ -239,15 +241,22 @@ def _holder_note(client: Client, site: Site, now: dt.datetime, salesperson_id: i
         return CheckNote("danger" if refused else "success", text, client)
     pending = selectors.first_pending_entry(client=client, site=site)
     if pending is not None:
-        text = _(
-            "%(client)s was registered by %(name)s on %(day)s; the entry awaits approval and wins if approved "
-            "(ATT-REG-3)."
-        ) % {
+        # Never a refusal: the register records every visit; the earlier entry wins if approved (ATT-REG-1, ATT-REG-3).
+        params = {
             "client": client.name,
             "name": display_name(pending.salesperson),
-            "day": local_day(pending.registered_at, site.zone).isoformat(),
+            "at": pending.registered_at.astimezone(site.zone).strftime("%Y-%m-%d %H:%M"),
         }
-        return CheckNote("success" if pending.salesperson_id == salesperson_id else "warning", text, client)
+        if pending.salesperson_id == salesperson_id:
+            text = _(
+                "%(client)s: your entry of %(at)s awaits approval; registering this visit too is fine (ATT-REG-1)."
+            )
+            return CheckNote("success", text % params, client)
+        text = _(
+            "%(client)s: %(name)s registered first at %(at)s, awaiting approval: the earlier wins if approved "
+            "(ATT-REG-3). You may still register this visit (ATT-REG-1)."
+        )
+        return CheckNote("warning", text % params, client)
     if not selectors.client_has_entries(client=client, site=site):
         # Known from another project only: that project's client data is not shown here, not even the name.
         return CheckNote("info", _("No registration of this phone on this project: registering makes a new owner."))
@@ -264,6 +273,7 @@ class ApprovalRow:
     holder: rules.Ownership
     holder_name: str
     form: ReviewForm
+    overdue: bool = False
 
 
 @login_required
@@ -276,9 +286,12 @@ def approvals(request: HttpRequest, site: str) -> HttpResponse:
 def _approvals_page(
     request: HttpRequest, site: Site, now: dt.datetime, *, bound: ReviewForm | None = None, bound_id: int = 0
 ) -> HttpResponse:
-    page = Paginator(selectors.unreviewed_entries(site=site, now=now), ENTRIES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    queue = selectors.unreviewed_entries(site=site, now=now)
+    only_overdue = request.GET.get("overdue") == "1"
+    if only_overdue:
+        queue = queue.filter(registered_at__lt=rules.review_overdue_before(now, site.zone))
+    page = Paginator(queue, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    overdue_count = selectors.overdue_entries(site=site, now=now).count()
     entries = list(page.object_list)
     holders = selectors.registered_owners(client_ids={e.client_id for e in entries}, site=site, now=now)
     names = selectors.user_names(h.owner_id for h in holders.values())
@@ -286,9 +299,18 @@ def _approvals_page(
     for entry in entries:
         holder = holders[entry.client_id]
         form = bound if bound is not None and entry.pk == bound_id else ReviewForm(auto_id=f"id_%s_{entry.pk}")
-        row = ApprovalRow(entry, holder, names.get(holder.owner_id, ""), form)
+        overdue = rules.entry_overdue(entry.registered_at, reviewed=False, now=now, zone=site.zone)
+        row = ApprovalRow(entry, holder, names.get(holder.owner_id, ""), form, overdue)
         days[local_day(entry.registered_at, site.zone)].append(row)
-    context = {"site": site, "page": page, "days": list(days.items()), "today": local_day(now, site.zone)}
+    context = {
+        "site": site,
+        "page": page,
+        "days": list(days.items()),
+        "today": local_day(now, site.zone),
+        "overdue_count": overdue_count,
+        "only_overdue": only_overdue,
+        "extra_query": "overdue=1" if only_overdue else "",
+    }
     return render(request, "attribution/approvals.html", context)
 
 
@@ -324,38 +346,40 @@ def approval_review(request: HttpRequest, site: str, entry_id: int) -> HttpRespo
 @login_required
 @require_POST
 def approval_day(request: HttpRequest, site: str) -> HttpResponse:
-    """Approve every unreviewed entry written on one day; flagged look-alikes and the ones the rules refuse stay,
-    with the reason."""
+    """Approve the unreviewed entries registered on one day (site zone); likely duplicates, visits recorded out of
+    their time and the ones the review refuses stay for a review of their own, each with the reason (ATT-REG-1/3)."""
     site_obj = site_with_perm_or_403(request.user, site, "attribution.approve_register", SALES)
     now = timezone.now()
     form = DayForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a day."))
         return redirect(_approvals_url(request, site_obj))
-    day = form.cleaned_data["day"]
-    entries = selectors.unreviewed_entries(site=site_obj, now=now).filter(
-        registered_at__gte=day_bounds(day, site_obj.zone)[0], registered_at__lt=day_bounds(day, site_obj.zone)[1]
+    try:
+        done = services.visit_review_day(site=site_obj, actor=request.user, day=form.cleaned_data["day"], now=now)
+    except RegisterError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(_approvals_url(request, site_obj))
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d entry registered on %(day)s approved.",
+            "%(count)d entries registered on %(day)s approved.",
+            done.approved,
+        )
+        % {"count": done.approved, "day": done.day.isoformat()},
     )
-    approved = 0
-    for entry in entries:
-        entry.site = site_obj
-        if entry.possible_duplicates:
-            # A flagged look-alike (ATT-REG-3) needs the project manager's own look, one entry at a time.
-            messages.warning(
-                request,
-                _("%(client)s (%(name)s) looks like a client already on the register: review it on its own.")
-                % {"client": entry.client.name, "name": display_name(entry.salesperson)},
+    if done.left:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d entry of %(day)s left for a review of its own:",
+                "%(count)d entries of %(day)s left for a review of their own:",
+                len(done.left),
             )
-            continue
-        try:
-            services.visit_review(entry=entry, actor=request.user, approve=True, now=now)
-        except RegisterError as exc:
-            messages.warning(
-                request, f"{entry.client.name} ({display_name(entry.salesperson)}): {' '.join(exc.messages)}"
-            )
-        else:
-            approved += 1
-    messages.success(request, _("%(count)d entries of %(day)s approved.") % {"count": approved, "day": day.isoformat()})
+            % {"count": len(done.left), "day": done.day.isoformat()},
+        )
+        for entry, why in done.left:
+            messages.warning(request, f"{entry.client.name} ({display_name(entry.salesperson)}): {why}")
     return redirect(_approvals_url(request, site_obj))
 
 
@@ -475,6 +499,14 @@ class ClientView:
         """Each entry with the corrections that point at it (ATT-REG-1)."""
         return [(entry, self.corrections.get(entry.pk, [])) for entry in self.entries]
 
+    def share_of_user(self, user_id: int) -> tuple[Decimal, tuple[str, ...]] | None:
+        """The viewer's own part of a future commission and the clauses giving it (ATT-SPOUSE, REC-NEW-2c, ...)."""
+        mine = [s for s in self.attribution.shares if s.user_id == user_id and s.kind != rules.PUBLIC_POOL]
+        if not mine:
+            return None
+        clauses = tuple(dict.fromkeys(rule for s in mine for rule in s.rule_ids))
+        return sum((s.percent for s in mine), Decimal(0)), clauses
+
     @property
     def owner_name(self) -> str:
         return self.facts.name(self.attribution.owner_id)
@@ -542,7 +574,16 @@ def _client_page(
     # Only a form sent back with its errors comes with the page; the others load when their panel is opened
     # (htmx, the action's own URL): six forms rendered in closed panels were half of the page's time.
     forms = [(name, ACTIONS[name], (bound or {}).get(name)) for name in allowed]
-    context = {"site": site, "view": view, "client": client, "forms": forms, "now": now}
+    mine = view.share_of_user(request.user.pk)
+    context = {
+        "site": site,
+        "view": view,
+        "client": client,
+        "forms": forms,
+        "now": now,
+        "my_share": mine[0] if mine else None,
+        "my_share_rules": ", ".join(mine[1]) if mine else "",
+    }
     return render(request, "attribution/client.html", context)
 
 
@@ -550,8 +591,9 @@ def _client_page(
 @require_GET
 def client_page(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
     site_obj = client_site_or_403(request.user, site)
-    client = client_for_user_or_404(request.user, site_obj, client_id)
-    return _client_page(request, site_obj, client, timezone.now())
+    now = timezone.now()
+    client = client_for_user_or_404(request.user, site_obj, client_id, now=now)
+    return _client_page(request, site_obj, client, now)
 
 
 def _client_action(
@@ -561,8 +603,8 @@ def _client_action(
     the fields (the form alone to htmx)."""
     action = ACTIONS[name]
     site_obj = site_with_perm_or_403(request.user, site, action.perm, SALES)
-    client = client_for_user_or_404(request.user, site_obj, client_id)
     now = timezone.now()
+    client = client_for_user_or_404(request.user, site_obj, client_id, now=now)
     entries = selectors.client_entries(client=client, site=site_obj) if name == "correction" else []
     switches = selectors.instigation_candidates(client=client, site=site_obj) if name == "instigation" else []
     salespeople = selectors.site_salespeople(site_obj)

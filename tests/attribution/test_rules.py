@@ -24,12 +24,17 @@ from attribution.rules import (
 from ..conftest import SHANGHAI, at
 
 ZHANG, LI, WANG, REFERRER = 1, 2, 3, 9
+REFERRAL = "employee_referral"
 NAMES = {ZHANG: "Zhang", LI: "Li", WANG: "Wang", REFERRER: "Ref"}
 _ids = iter(range(1, 10_000))
 
 
-def visit(who: int, when: dt.datetime, approved: dt.datetime | None = None, *, rejected=False) -> RegisteredVisit:
-    return RegisteredVisit(next(_ids), who, when, None if rejected else (approved or when), when)
+def visit(
+    who: int, when: dt.datetime, approved: dt.datetime | None = None, *, rejected=False, source=""
+) -> RegisteredVisit:
+    return RegisteredVisit(
+        next(_ids), who, when, None if rejected else (approved or when), when, rejected=rejected, source=source
+    )
 
 
 def facts(*visits, **kw) -> ClientFacts:
@@ -142,7 +147,10 @@ class TestReferral:
 
     def test_valid_referral_30_70_ATT_EMP_5(self):
         result = rules.attribute(
-            facts(visit(LI, at(10, 10)), referrals=(self.referral(at(10, 10, 5)),)), now=at(11, 9), zone=SHANGHAI
+            # The desk registers the visit as the referral's (ATT-EMP-3), then the project manager signs.
+            facts(visit(LI, at(10, 10), source=REFERRAL), referrals=(self.referral(at(10, 10, 5)),)),
+            now=at(11, 9),
+            zone=SHANGHAI,
         )
         assert shares(result) == {("referrer", REFERRER): 30, ("salesperson", LI): 70}
 

@@ -221,7 +221,9 @@ def test_the_check_shows_an_entry_awaiting_approval_and_near_duplicates(clock, s
     register(site, salespeople[0], at(20, 9), phone="13800138001")
     page = browser_as(salespeople[1])
     pending = page_text(page.get(url("register_check"), {"phone": "13800138001"}, headers=HTMX))
-    assert "registered by Ann on 2026-03-20; the entry awaits approval" in pending and "ATT-REG-3" in pending
+    # Said, never refused: the register records every visit (ATT-REG-1 Decision).
+    assert "Ann registered first at 2026-03-20 09:00, awaiting approval: the earlier wins if approved" in pending
+    assert "ATT-REG-3" in pending and "You may still register this visit" in pending
     similar = page_text(page.get(url("register_check"), {"phone": "13800138002", "name": "Mr Huang"}, headers=HTMX))
     assert "No client on the register has this phone: a new client." in similar
     assert "Possible duplicates" in similar and "13800138001" in similar
@@ -291,7 +293,8 @@ def test_approve_a_whole_day_skips_what_the_rules_refuse(clock, site, salespeopl
     register(site, ann, at(20, 9), phone="13800138004", name="Mr Xu")  # another day: stays
     response = browser_as(project_manager).post(url("approval_day"), {"day": "2026-03-19"}, follow=True)
     messages = text_of(response, "page-messages")
-    assert "2 entries of 2026-03-19 approved." in messages
+    assert "2 entries registered on 2026-03-19 approved." in messages
+    assert "1 entry of 2026-03-19 left for a review of its own:" in messages
     assert "Mr Wu (Cat): Nobody approves their own register entry (ATT-REG-1)." in messages
     assert VisitApproval.objects.count() == 2
 
@@ -304,7 +307,10 @@ def test_approve_a_whole_day_leaves_flagged_look_alikes_for_a_look_of_their_own_
     look_alike = register(site, bob, at(19, 10), phone="13800138010", name="Huang Wei").entry
     assert look_alike.possible_duplicates
     response = browser_as(project_manager).post(url("approval_day"), {"day": "2026-03-19"}, follow=True)
-    assert "looks like a client already on the register" in text_of(response, "page-messages")
+    messages = text_of(response, "page-messages")
+    assert "1 entry registered on 2026-03-19 approved." in messages
+    assert "1 entry of 2026-03-19 left for a review of its own:" in messages
+    assert "Huang Wei (Bob): Looks like a client already on the register: review it on its own. (ATT-REG-3)" in messages
     assert not VisitApproval.objects.filter(entry=look_alike).exists()
     assert VisitApproval.objects.count() == 1
 
@@ -316,11 +322,12 @@ def test_the_queue_costs_the_same_for_one_and_thirty_entries(
     registered(site, salespeople[0], project_manager, at(3, 9), phone="13800138000", name="Client 0")
     register(site, salespeople[0], at(19, 9), phone="13800138000")  # a revisit of a held client
     page.get(url("approvals"))
-    with django_assert_num_queries(8) as one:
+    # 9: the overdue count is one query (ATT-REG-1 Decision), whatever the number of entries.
+    with django_assert_num_queries(9) as one:
         page.get(url("approvals"))
     for n in range(1, 30):
         register(site, salespeople[n % 5], at(19, 9, n), phone=f"138001381{n:02d}", name=f"Client {n}")
-    with django_assert_num_queries(8) as thirty:
+    with django_assert_num_queries(9) as thirty:
         response = page.get(url("approvals"))
     assert len(one.captured_queries) == len(thirty.captured_queries)
     assert len(response.context["page"].object_list) == 25

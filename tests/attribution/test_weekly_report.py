@@ -61,9 +61,9 @@ def call(site, taker, when, name="", phone=""):
     )
 
 
-def visit(site, salesperson, name, phone, now, **extra):
+def visit(site, salesperson, name, phone, now, *, actor=None, **extra):
     return services.visit_register(
-        site=site, actor=salesperson, salesperson=salesperson, name=name, phones=[phone], now=now, **extra
+        site=site, actor=actor or salesperson, salesperson=salesperson, name=name, phones=[phone], now=now, **extra
     ).entry
 
 
@@ -89,7 +89,10 @@ def week(site, hillside, salespeople, project_manager, otto):
     correction = services.visit_correct(entry=wu, actor=cat, now=at(5, 9), note="visit time", visited_at=at(4, 10))
     services.visit_review(entry=correction, actor=project_manager, approve=True, now=at(5, 18))
     visit(site, bob, "Mr Zhou", ZHOU, at(8, 23, 30))
-    visit(site, cat, "Mr Qian", QIAN, at(9, 9), visited_at=at(8, 20))
+    # A visit of the day before is recorded by the project manager, with a reason (ATT-REG-1 Decision).
+    visit(
+        site, cat, "Mr Qian", QIAN, at(9, 9), visited_at=at(8, 20), actor=project_manager, backdate_reason="desk closed"
+    )
     visit(site, bob, "Mr Ma", "13800138009", at(9, 0, 10))
     Deal.objects.create(
         site=site,

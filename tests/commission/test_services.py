@@ -237,7 +237,8 @@ def test_a_referral_composes_with_a_spouse_30_35_35_COM_3(site, salespeople, pro
         site=site, name="Ms Li", phone="13800138002", appointment_date=dt.date(2026, 3, 3),
         actor=referrer, now=at(1, 10),
     )  # fmt: skip
-    li = register(site, ann, at(3, 10), phone="13800138002", name="Ms Li")
+    # Registered as the referral's visit (ATT-EMP-3): a walk-in registration before the signature voids it (ATT-EMP-4).
+    li = register(site, ann, at(3, 10), phone="13800138002", name="Ms Li", source="employee_referral")
     register_services.visit_review(entry=li.entry, actor=project_manager, approve=True, now=at(3, 12))
     register_services.referral_confirm(referral=referral, actor=project_manager, now=at(3, 11))
     wang = registered(site, bob, project_manager, at(4, 10), phone="13800138003", name="Mr Wang")
