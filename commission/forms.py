@@ -10,6 +10,26 @@ from attribution.forms import LocalDateTimeField, PersonField, SiteForm
 from salesoffice.phones import normalise_phone
 
 
+def price_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        label=_("Price (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("The price must be more than zero (COM-5).")},
+    )
+
+
+def commission_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        label=_("Commission (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("The commission must be more than zero (COM-1, COM-5).")},
+    )
+
+
 class DealForm(SiteForm):
     """COM-1: what a deal is. The split is never typed: it is what the rules give (preview below the form)."""
 
@@ -26,20 +46,8 @@ class DealForm(SiteForm):
     unit = forms.CharField(label=_("Unit"), max_length=60)
     buyer_names = forms.CharField(label=_("Buyer(s)"), max_length=255, required=False)
     signed_at = LocalDateTimeField(label=_("Contract signed at"))
-    price = forms.DecimalField(
-        label=_("Price (yuan)"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        error_messages={"min_value": _("The price must be more than zero (COM-5).")},
-    )
-    commission = forms.DecimalField(
-        label=_("Commission (yuan)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        error_messages={"min_value": _("The commission must be more than zero (COM-1).")},
-    )
+    price = price_field()
+    commission = commission_field()
 
     def clean_client_phone(self) -> str:
         raw = self.cleaned_data["client_phone"].strip()
@@ -81,20 +89,8 @@ class DealCancelForm(forms.Form):
 class DealCorrectForm(forms.Form):
     """COM-5: the corrected price and commission, with the reason kept on the deal."""
 
-    price = forms.DecimalField(
-        label=_("Price (yuan)"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        error_messages={"min_value": _("The price must be more than zero (COM-5).")},
-    )
-    commission = forms.DecimalField(
-        label=_("Commission (yuan)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        error_messages={"min_value": _("The commission must be more than zero (COM-1, COM-5).")},
-    )
+    price = price_field()
+    commission = commission_field()
     reason = forms.CharField(label=_("What does the correction fix?"), max_length=255)
 
 

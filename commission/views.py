@@ -242,8 +242,9 @@ def _deal_page(
         "changes": list(deal.changes.select_related("recorded_by")),
         "corrections": list(deal.corrections.select_related("recorded_by")),
         "change_form": change_form or DealChangeForm(initial={"unit": deal.unit, "buyer_names": deal.buyer_names}),
-        "cancel_form": cancel_form or DealCancelForm(),
-        "correct_form": correct_form or DealCorrectForm(initial={"price": deal.price, "commission": deal.commission}),
+        "cancel_form": cancel_form or DealCancelForm(prefix="cancel"),
+        "correct_form": correct_form
+        or DealCorrectForm(prefix="correct", initial={"price": deal.price, "commission": deal.commission}),
         "confirm_errors": confirm_errors or [],
         "can_change": open_to_change and user.has_perm("commission.change_deal_buyer_or_unit"),
         "can_correct": open_to_change and user.has_perm("commission.cancel_or_correct_deal"),
@@ -296,7 +297,7 @@ def deal_cancel(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
     site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
     if not request.user.has_perm("commission.cancel_or_correct_deal"):
         raise PermissionDenied
-    form = DealCancelForm(request.POST)
+    form = DealCancelForm(request.POST, prefix="cancel")
     if form.is_valid():
         try:
             services.deal_cancel(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
@@ -319,7 +320,7 @@ def deal_correct(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
     site_obj, deal = deal_for_user_or_404(request.user, site, deal_id)
     if not request.user.has_perm("commission.cancel_or_correct_deal"):
         raise PermissionDenied
-    form = DealCorrectForm(request.POST)
+    form = DealCorrectForm(request.POST, prefix="correct")
     if form.is_valid():
         try:
             services.deal_correct_amounts(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)

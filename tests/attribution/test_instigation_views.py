@@ -58,7 +58,7 @@ def test_the_sales_manager_records_the_finding(
     assert not InstigationFinding.objects.exists()
 
     data = {"instigation-switch": change_request.pk, "instigation-reason": "Cat phoned her the day before"}
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(24):
         done = page.post(url("client_instigation", client), data)
     assert done.status_code == 302
     finding = InstigationFinding.objects.get()

@@ -10,7 +10,7 @@ from attribution import services
 from attribution.models import ClientSiteSummary
 from attribution.selectors import client_attribution, client_facts, registered_owners
 from attribution.signals import client_facts_changed
-from commission.models import LedgerEntry, Split
+from commission.models import CommissionSettings, LedgerEntry, Split
 from commission.services import deal_record
 from reception import services as desk
 from reception.models import ChangeRequest, InstigationFinding, Reception
@@ -143,6 +143,8 @@ class TestInstigationFinding:
     def test_the_deal_is_re_split_and_the_ledger_adjusted(self, site, salespeople, sales_manager, switched):
         ann, _bob, cat = salespeople[:3]
         change_request, client = switched
+        # Cat's own deal counts as recorded here; COM-5's confirmation has its own tests.
+        CommissionSettings.objects.create(site=site, confirm_salesperson_deals=False)
         deal, _split = deal_record(data=deal_input(site, client, cat, at(8, 15)), actor=cat, now=at(8, 15))
         services.instigation_record(
             change_request=change_request, actor=sales_manager, reason="found out", now=at(9, 9)

@@ -48,10 +48,19 @@ def test_record_deal_preview_hold_ruling_statement(site, salespeople, project_ma
     page.get_by_role("button", name="Record the deal").click()
     page.wait_for_url("**/commission/*/deals/*/")
     expect(page.get_by_test_id("deal-status")).to_have_text("Split")
+    expect(page.get_by_test_id("deal-confirmation")).to_have_text("Not confirmed yet (COM-5)")
+    expect(page.get_by_test_id("confirm-deal")).to_have_count(0)  # nobody confirms their own deal
     deal = Deal.objects.get()
+    assert not LedgerEntry.objects.exists()  # it counts once the project manager confirms it (COM-5)
+
+    # The project manager confirms it on its page: from now on it counts in the statements.
+    pm = terminals(site, "pm", next_path=f"/commission/{site.code}/deals/{deal.pk}/")
+    pm.page.get_by_test_id("confirm-deal").click()
+    expect(pm.page.get_by_test_id("deal-confirmation")).to_have_text("Confirmed")
+    assert sum(e.amount for e in LedgerEntry.objects.filter(deal=deal)) == Decimal("33333.33")
 
     # The project manager weighs the case: Bob 60%, Ann 40%. The deal goes on hold (ATT-DISP-1).
-    pm = terminals(site, "pm", next_path=f"/register/{site.code}/clients/{client_id}/")
+    pm.page.goto(f"{pm.base_url}/register/{site.code}/clients/{client_id}/")
     pm.page.locator("#client-actions").get_by_role("button", name="Write a dispute opinion (ATT-DISP-1)").click()
     form = pm.page.locator("#action-dispute form")
     form.locator("textarea").fill("Bob did the presentation and the negotiation; Ann registered the client.")
@@ -85,3 +94,47 @@ def test_record_deal_preview_hold_ruling_statement(site, salespeople, project_ma
     for entry in LedgerEntry.objects.filter(deal=deal):
         paid[entry.user_id] = paid.get(entry.user_id, Decimal(0)) + entry.amount
     assert paid == {bob.pk: Decimal("20000.00"), ann.pk: Decimal("13333.33")}
+
+
+def test_a_wrong_deal_is_corrected_then_cancelled_on_its_page(site, salespeople, project_manager, terminals):
+    ann = salespeople[0]
+    now = timezone.now()
+    registration = register_services.visit_register(
+        site=site, actor=ann, salesperson=ann, name="Wu Fang", phones=["13800138002"], now=now - dt.timedelta(days=2)
+    )
+    register_services.visit_review(
+        entry=registration.entry, actor=project_manager, approve=True, now=now - dt.timedelta(days=1)
+    )
+    pm = terminals(site, "pm", next_path=f"/commission/{site.code}/deals/new/?client={registration.client.pk}")
+    page = pm.page
+    page.locator("#id_salesperson").select_option(value=str(ann.pk))
+    page.locator("#id_contract_no").fill("HT-2026-009")
+    page.locator("#id_unit").fill("B-0901")
+    page.locator("#id_price").fill("1000000")
+    # A typo: ¥2,000,000 commission on a ¥1,000,000 unit is refused at the field (COM-5).
+    page.locator("#id_commission").fill("2000000")
+    page.get_by_role("button", name="Record the deal").click()
+    expect(page.locator("#div_id_commission")).to_contain_text("largest share of 10%")
+    assert not Deal.objects.exists()
+    page.locator("#id_commission").fill("20000")
+    page.get_by_role("button", name="Record the deal").click()
+    page.wait_for_url("**/commission/*/deals/*/")
+    deal = Deal.objects.get()
+    expect(page.get_by_test_id("deal-confirmation")).to_have_text("Confirmed")  # a manager's deal counts at once
+
+    # The contract says 18,000: corrected with a reason; the difference is posted, a new split version shows it.
+    form = page.locator("#deal-correct-form")
+    form.locator("#id_correct-commission").fill("18000")
+    form.locator("#id_correct-reason").fill("the contract says 18,000")
+    form.get_by_role("button", name="Correct the amounts").click()
+    expect(page.get_by_test_id("deal-corrections")).to_contain_text("the contract says 18,000")
+    expect(page.get_by_test_id("split-2")).to_contain_text("18000.00")
+    assert sum(e.amount for e in LedgerEntry.objects.filter(deal=deal)) == Decimal("18000.00")
+
+    # The buyer withdraws (退房): cancelled with a reason; what was posted is reversed; the forms are gone.
+    form = page.locator("#deal-cancel-form")
+    form.locator("#id_cancel-reason").fill("退房: the buyer withdrew")
+    form.get_by_role("button", name="Cancel the deal").click()
+    expect(page.get_by_test_id("deal-cancelled")).to_be_visible()
+    expect(page.locator("#deal-cancel-form")).to_have_count(0)
+    assert sum(e.amount for e in LedgerEntry.objects.filter(deal=deal)) == 0

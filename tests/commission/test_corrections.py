@@ -271,21 +271,23 @@ def test_cancel_and_correct_forms_put_errors_next_to_the_field_and_change_nothin
     client.force_login(project_manager)
     bad = client.post(
         url("deal_correct", site="riverside", deal_id=deal.pk),
-        {"price": "1000000", "commission": "500000", "reason": "typo"},
+        {"correct-price": "1000000", "correct-commission": "500000", "correct-reason": "typo"},
     )
     assert bad.status_code == 200 and "largest share of 10%" in text(bad)
-    empty = client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"reason": ""})
+    empty = client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": ""})
     assert empty.status_code == 200 and "This field is required" in text(empty)
     deal.refresh_from_db()
     assert deal.commission == D("10000.01") and not deal.is_cancelled and not DealCorrection.objects.exists()
-    done = client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"reason": "退房: the buyer withdrew"})
+    done = client.post(
+        url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "退房: the buyer withdrew"}
+    )
     assert done.status_code == 302
     page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))
     assert "退房: the buyer withdrew" in page and "Cancelled on" in page and 'id="deal-cancel-form"' not in page
     client.force_login(salespeople[0])
-    assert client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"reason": "x"}).status_code == 403
+    assert client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "x"}).status_code == 403
     client.force_login(outsider)
-    assert client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"reason": "x"}).status_code == 404
+    assert client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "x"}).status_code == 404
 
 
 def test_statement_lines_and_workbook_cite_every_rule(client, clock, site, salespeople, project_manager):
