@@ -282,4 +282,4 @@ def test_the_preview_waits_for_the_form_and_names_the_field_of_a_problem(client,
     empty = text(client.post(url("deal_preview", site="riverside"), {}, headers=HTMX))
     assert "This field is required" not in empty and "split shows here" in empty
     bad = text(client.post(url("deal_preview", site="riverside"), deal_form(commission="0"), headers=HTMX))
-    assert "Commission (yuan): The commission must be more than zero (COM-1)." in bad
+    assert "Commission (yuan): The commission must be more than zero (COM-1, COM-5)." in bad
