@@ -399,7 +399,7 @@ class Generator:
         rows.patterns[pattern] += 1
         deal_id = self.take_id("deal")
         deal = [deal_id, site.site_id, client_id, closer, contract, unit, signed_at, price, name, commission,
-                "split", site.pm_id, recorded_at]  # fmt: skip
+                "split", site.pm_id, recorded_at, site.pm_id, recorded_at]  # fmt: skip
         parties = self.parties(pattern, s, closer)
         held = pattern == "held"
         status = "on_hold" if held else "split"
@@ -512,7 +512,7 @@ def seed(args: argparse.Namespace) -> tuple[dict[str, float], Counter]:
         copy_model(
             Deal,
             "id site client salesperson contract_no unit signed_at price buyer_names commission split_status "
-            "recorded_by recorded_at",
+            "recorded_by recorded_at confirmed_by confirmed_at",  # the project manager's entries count at once (COM-5)
             rows.deals,
         )
         copy_model(

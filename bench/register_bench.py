@@ -664,7 +664,7 @@ def generate_facts(
         facts.deals.append(
             (staff.sites[s].site_id, cid, last[SP], f"RB-{number:06d}", f"{number // 500 + 1}-{number % 500 + 1:04d}",
              data.names[cid - 1], ts(signed), price, (price / 100).quantize(Decimal("0.01")), "split",
-             staff.sites[s].pm_id, ts(min(signed + 3600, end)))
+             staff.sites[s].pm_id, ts(min(signed + 3600, end)), staff.sites[s].pm_id, ts(min(signed + 3600, end)))
         )  # fmt: skip
     # Change-of-salesperson requests during a reception (REC-NEW-4, REC-DES-2/3): the entry that followed points
     # at the reception; for a named salesperson, the replacing reception.
@@ -806,7 +806,7 @@ def write_seed(data: Seed, facts: Facts, staff: Staff, rng: random.Random) -> No
          "decision_note", facts.disputes),
         (m.DisputeShare, "opinion salesperson percent", facts.shares),
         (Deal, "site client salesperson contract_no unit buyer_names signed_at price commission split_status "
-         "recorded_by recorded_at", facts.deals),
+         "recorded_by recorded_at confirmed_by confirmed_at", facts.deals),
         (m.FollowUp, "site client salesperson kind planned_for plan done_at outcome created_at", facts.follow_ups),
         (PhoneInquiry, "site taken_by taken_at caller_name caller_phone new_to_project invited_to_visit notes",
          facts.inquiries),
