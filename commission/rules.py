@@ -101,7 +101,9 @@ def deal_split(
 
     Ownership is taken at the deal's instant (a lapse of the registration afterwards changes nothing, ATT-CHANGE),
     except that a recognition within REC-NEW-2c's month after a later-day deal supersedes it. An opinion under
-    ATT-DISP-1 holds the commission until the sales director rules; an approved ruling replaces the split.
+    ATT-DISP-1 holds the commission until the sales director rules; an approved ruling replaces the split. A split
+    that depends on a register entry not reviewed yet is held until the project manager decides (ATT-REG-1); a
+    cancelled deal owes nothing (COM-5).
     """
     if commission <= 0:
         raise ValueError("commission must be more than zero")
@@ -126,6 +128,7 @@ def deal_split(
         after_sales_id=after_sales,
         findings_until=now,
     )
+    at_deal = basis
     steps = list(basis.steps)
     for switch in facts.switches:
         found_at = switch.instigated_at
@@ -164,7 +167,7 @@ def deal_split(
     if on_hold:
         return DealSplit(ON_HOLD, (), basis_at, tuple(steps), held_lines=lines)
     if not any(d.decided_at is not None and d.approved for d in facts.disputes if d.written_at <= now) and (
-        _depends_on_pending_entries(ruled_out, deal=deal, zone=zone, basis=basis, now=now)
+        _depends_on_pending_entries(ruled_out, deal=deal, zone=zone, basis=at_deal, now=now)
     ):
         steps.append(
             Step(
