@@ -391,7 +391,8 @@ def my_commission(request: HttpRequest) -> HttpResponse:
         "next": add_months(month, 1),
         "entries": entries,
         "deals": my_deals,
-        "held": [d for d in my_deals if d.split_status != SplitStatus.SPLIT],
+        "held": [d for d in my_deals if d.split_status in selectors.HELD_STATUSES],
+        "unconfirmed": [d for d in my_deals if not d.is_confirmed and not d.is_cancelled],
         "month_total": sum((e.amount for e in entries), Decimal(0)),
         "year_total": selectors.person_year_total(user_id=user_id, month=month),
     }

@@ -369,3 +369,51 @@ def test_a_company_arranged_deal_is_recorded_with_no_salesperson_from_the_pages(
     assert totals(MARCH) == {None: D("30000.00")}
     page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))
     assert "Nobody: the company arranged it directly (ATT-CO-5)" in page and "ATT-CO-5, COM-2" in page
+
+
+def test_the_commission_pages_cost_the_same_queries_with_more_deals_of_every_kind(
+    client, clock, confirmation_required, site, salespeople, project_manager
+):
+    """Deals list, my commission, the statement and its lines: the count is measured at two sizes and must not grow
+    (unconfirmed, confirmed, corrected and cancelled deals among them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ann = salespeople[0]
+    director = make_user("director", None, [site], is_superuser=True)
+
+    def add_deals(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            huang = registered(site, ann, project_manager, at(1 + n % 9, 10), phone=f"1390013{n:04d}", name=f"C{n}")
+            deal = record(site, huang, ann, at(12, 9 + n % 8, n), unit=f"U-{n}", contract=f"HT-{n}")
+            if n % 3 == 0:
+                services.deal_confirm(deal=deal, actor=project_manager, now=at(13, 9, n))
+            if n % 4 == 0:
+                services.deal_cancel(deal=deal, actor=project_manager, reason="退房", now=at(14, 9, n))
+            elif n % 5 == 0:
+                services.deal_correct_amounts(
+                    deal=deal, actor=project_manager, price=deal.price, commission=D(500 + n), reason="x", now=at(15, 9)
+                )
+
+    pages = [
+        (ann, url("deals", site="riverside")),
+        (ann, url("mine") + "?month=2026-03"),
+        (director, url("statement", month="2026-03")),
+        (director, url("statement_lines", month="2026-03", party="salesperson", who=ann.pk)),
+        (project_manager, url("deals", site="riverside") + "?status=unconfirmed"),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for user, page in pages:
+            client.force_login(user)
+            client.get(page)  # warm the per-user caches
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(page).status_code == 200
+            found.append(len(captured))
+        return found
+
+    add_deals(0, 3)
+    few = counts()
+    add_deals(3, 9)
+    assert counts() == few
