@@ -40,8 +40,13 @@ def _templates_in(language: str | None) -> dict[str, str]:
         "client_waiting": _("Everyone eligible is busy: the client waits and nobody forfeits"),
         "waiting_served": _("%(name)s is free and takes the waiting client"),
         "old_client_intro_new": _("A client introduced by an old client is received as new, by the rota"),
-        "designated": _("%(name)s receives a client who asked for them: not a rota turn"),
-        "designated_wait": _("The client asked for %(name)s, who is busy: the client waits for them"),
+        "designated": _("%(name)s receives a client who asked for them (recorded by %(by)s): not a rota turn"),
+        "designated_wait": _(
+            "The client asked for %(name)s, who is busy (recorded by %(by)s): the client waits for them"
+        ),
+        # Designated arrivals recorded before the person who recorded them was kept in the event's parameters.
+        "designated:no_by": _("%(name)s receives a client who asked for them: not a rota turn"),
+        "designated_wait:no_by": _("The client asked for %(name)s, who is busy: the client waits for them"),
         "returning_owner": _("Returning client %(client)s goes to the owner, %(name)s"),
         "returning_wait": _("Returning client %(client)s waits for the owner, %(name)s, who is busy"),
         "duty_reception": _("%(name)s, last in the rota, gives a duty reception for %(owner)s's client (not a turn)"),
@@ -82,7 +87,12 @@ class _Params(dict):
 
 
 # A parameter that, when empty or missing, calls for the kind's other wording (no empty brackets, no "?").
-_VARIANTS = {"away_extra_work": ("detail", "no_detail"), "rota_swap": ("by", "no_by")}
+_VARIANTS = {
+    "away_extra_work": ("detail", "no_detail"),
+    "rota_swap": ("by", "no_by"),
+    "designated": ("by", "no_by"),
+    "designated_wait": ("by", "no_by"),
+}
 
 
 def _template_for(event: RotaEvent) -> str:

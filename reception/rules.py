@@ -259,3 +259,72 @@ def phone_inquiry_problems(*, caller_name: str, caller_phone: str) -> dict[str, 
     if not caller_name.strip() and not caller_phone.strip():
         problems["caller_name"] = str(_("REC-NEW-3: enter the caller's name or phone."))
     return problems
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A desk action the regulations refuse: the clause and a sentence a manager understands."""
+
+    rule_id: str
+    message: str
+
+
+def self_designation_refusal(*, actor_id: int, named_id: int, actor_is_supervisor: bool, name: str) -> Refusal | None:
+    """REC-ROT-1 over REC-DES-1: a salesperson cannot record a client "asking for" themselves, or the side door
+    would let them take walk-ins outside the rota (grabbing, seed 1.3.9). The site supervisor, or any other person
+    at the desk, records a designated arrival."""
+    if actor_id != named_id or actor_is_supervisor:
+        return None
+    return Refusal(
+        "REC-ROT-1",
+        str(
+            _(
+                "%(name)s cannot record a client asking for themselves: the site supervisor or another colleague "
+                "at the desk records it (REC-ROT-1, REC-DES-1)."
+            )
+        )
+        % {"name": name},
+    )
+
+
+def presence_change_refusal(
+    *, actor_id: int, salesperson_id: int, actor_is_supervisor: bool, name: str
+) -> Refusal | None:
+    """REC-ROT-4: whether someone is at their post decides who gets turns, so only the person themselves or the
+    site supervisor says they left or are back; a colleague pressing it could hand them (or keep from them) a
+    client."""
+    if actor_id == salesperson_id or actor_is_supervisor:
+        return None
+    return Refusal(
+        "REC-ROT-4",
+        str(_("Only %(name)s or the site supervisor may change %(name)s's presence at the post (REC-ROT-4)."))
+        % {"name": name},
+    )
+
+
+def roster_refusals(*, day: dt.date, today: dt.date, taken_off_busy: Sequence[str]) -> list[Refusal]:
+    """A roster cannot contradict the floor (REC-ROT-1, REC-ROT-6): a past day's roster is history, and nobody is
+    taken off duty today while in a reception. `taken_off_busy`: names of those the new roster takes off who are
+    with a client now."""
+    refusals: list[Refusal] = []
+    if day < today:
+        refusals.append(
+            Refusal(
+                "REC-ROT-1",
+                str(_("The roster for %(day)s is in the past and cannot be changed.")) % {"day": day.isoformat()},
+            )
+        )
+    elif day == today and taken_off_busy:
+        refusals.append(
+            Refusal(
+                "REC-ROT-6",
+                str(
+                    _(
+                        "%(names)s cannot be taken off duty on %(day)s: in a reception now (REC-ROT-6). Save the "
+                        "roster again once the reception has ended."
+                    )
+                )
+                % {"names": ", ".join(taken_off_busy), "day": day.isoformat()},
+            )
+        )
+    return refusals

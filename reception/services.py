@@ -83,6 +83,30 @@ def rota_state_for(site: Site) -> RotaState:
     return state
 
 
+def _is_site_supervisor(actor: AbstractBaseUser, site: Site) -> bool:
+    return acts_as_on_site(actor, site, Role.SITE_SUPERVISOR)
+
+
+def _refuse(refusal: rules.Refusal | None, *, permission: bool = False) -> None:
+    """Raise the rules' refusal: PermissionDenied when it is about who acts (a 403 in the views)."""
+    if refusal is None:
+        return
+    raise (PermissionDenied if permission else DeskError)(refusal.message)
+
+
+def require_own_presence(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+    """Only the person themselves or the site supervisor changes their presence at the post (REC-ROT-4)."""
+    _refuse(
+        rules.presence_change_refusal(
+            actor_id=actor.pk,
+            salesperson_id=salesperson.pk,
+            actor_is_supervisor=actor.pk != salesperson.pk and _is_site_supervisor(actor, site),
+            name=display_name(salesperson),
+        ),
+        permission=True,
+    )
+
+
 def _lock_desk(site: Site) -> RotaState:
     # Every rota decision of a site queues on this row, so two terminals never hand out the same turn.
     # The row is locked bare, without select_related: when SELECT ... FOR UPDATE has to wait, PostgreSQL
@@ -417,6 +441,16 @@ def designated_arrive(
     the last in the rota gives a duty reception and the client stays theirs, as for a returning client
     (REC-RET-2, REC-ROT-8)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    _refuse(
+        rules.self_designation_refusal(
+            actor_id=actor.pk,
+            named_id=salesperson.pk,
+            actor_is_supervisor=actor.pk == salesperson.pk and _is_site_supervisor(actor, site),
+            name=display_name(salesperson),
+        ),
+        permission=True,
+    )
+    recorded_by = display_name(actor)
     with transaction.atomic():
         desk = _lock_desk(site)
         if existing := _existing(site, request_key):
@@ -454,8 +488,10 @@ def designated_arrive(
                         "designated_wait",
                         "REC-DES-1",
                         salesperson_id=salesperson.pk,
+                        actor=actor,
                         reception=reception,
                         name=snapshot.name(salesperson.pk),
+                        by=recorded_by,
                     ),
                 ],
             )
@@ -473,8 +509,10 @@ def designated_arrive(
                     "designated",
                     "REC-DES-1",
                     salesperson_id=salesperson.pk,
+                    actor=actor,
                     reception=reception,
                     name=snapshot.name(salesperson.pk),
+                    by=recorded_by,
                 ),
             ],
         )
@@ -797,6 +835,7 @@ def absence_start(
 ) -> Absence:
     """The salesperson leaves the post; extra work assigned by a superior waits for the PM (REC-ROT-4/5)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_own_presence(site=site, salesperson=salesperson, actor=actor)
     with transaction.atomic():
         desk = _lock_desk(site)
         if Reception.objects.filter(site=site, salesperson=salesperson, status=Reception.Status.ACTIVE).exists():
@@ -839,6 +878,7 @@ def absence_start(
 def absence_end(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
     """Back at post: the salesperson is eligible again and takes any waiting client (REC-ROT-5, REC-ROT-6)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_own_presence(site=site, salesperson=salesperson, actor=actor)
     with transaction.atomic():
         desk = _lock_desk(site)
         absence = (
@@ -1109,7 +1149,8 @@ def roster_set(
     actor: AbstractBaseUser,
     now: dt.datetime,
 ) -> None:
-    """Who is on duty on `day`; people taken off keep their place in the order."""
+    """Who is on duty on `day`; people taken off keep their place in the order. A past day's roster, or one that
+    takes someone off duty while they are with a client, is refused with the reason (REC-ROT-1, REC-ROT-6)."""
     require_site_perm(actor, site, "reception.manage_roster", _("Only the site supervisor may set the duty roster."))
     with transaction.atomic():
         desk = _lock_desk(site)
@@ -1118,6 +1159,18 @@ def roster_set(
         if unknown:
             raise DeskError(_("Only salespeople of this site's rota can be put on duty."))
         current = set(DutyAssignment.objects.filter(site=site, day=day).values_list("salesperson_id", flat=True))
+        today = local_day(now, site.zone)
+        taken_off_busy = []
+        if day == today and current - salesperson_ids:
+            taken_off_busy = sorted(
+                display_name(reception.salesperson)
+                for reception in Reception.objects.filter(
+                    site=site, status=Reception.Status.ACTIVE, salesperson_id__in=current - salesperson_ids
+                ).select_related("salesperson")
+            )
+        refusals = rules.roster_refusals(day=day, today=today, taken_off_busy=taken_off_busy)
+        if refusals:
+            raise DeskError([refusal.message for refusal in refusals])
         DutyAssignment.objects.filter(site=site, day=day, salesperson_id__in=current - salesperson_ids).delete()
         DutyAssignment.objects.bulk_create(
             [
@@ -1128,7 +1181,7 @@ def roster_set(
         )
         _event(site, now, "roster_set", "REC-ROT-1", actor=actor, day=day.isoformat(), count=len(salesperson_ids))
         _bump(desk)
-        if day == local_day(now, site.zone):
+        if day == today:
             _serve_waiting(site, desk, now)
 
 

@@ -105,6 +105,18 @@ def _button_response(request: HttpRequest, site: Site, *, errors=()) -> HttpResp
     return response
 
 
+def _refused_response(request: HttpRequest, site: Site, exc: PermissionDenied, *, name: str = "", form=None):
+    """A desk action the person may not take on someone else (REC-ROT-1, REC-ROT-4). Without htmx: 403 with the
+    reason. With htmx the reason is shown in the desk's errors (htmx swaps no 4xx answer), and nothing changed."""
+    errors = [str(exc)]
+    if not request.htmx:
+        messages.error(request, errors[0])
+        return render(request, "403.html", status=403)
+    if form is not None:
+        return _form_response(request, site, name, form, errors=errors, changed=False)
+    return render(request, "reception/partials/desk_errors.html", {"errors": errors, "oob": True})
+
+
 def _messages_of(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
@@ -200,6 +212,8 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
             client_label=form.cleaned_data["client_label"],
             introduced_by_old_client=form.cleaned_data["introduced_by_old_client"],
         )
+    except PermissionDenied as exc:
+        return _refused_response(request, site_obj, exc, name="designated", form=form)
     except ValidationError as exc:
         return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)
     return _form_response(request, site_obj, "designated", _fresh_form(site_obj, "designated"), changed=True)
@@ -252,6 +266,8 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
             actor=request.user,
             now=timezone.now(),
         )
+    except PermissionDenied as exc:
+        return _refused_response(request, site_obj, exc, name="away", form=form)
     except ValidationError as exc:
         return _form_response(request, site_obj, "away", form, errors=_messages_of(exc), changed=False)
     return _form_response(request, site_obj, "away", _fresh_form(site_obj, "away"), changed=True)
@@ -262,7 +278,10 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
 def back_at_post(request: HttpRequest, site: str, member_id: int) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     member = member_for_site_or_404(site_obj, member_id)
-    services.absence_end(site=site_obj, salesperson=member.salesperson, actor=request.user, now=timezone.now())
+    try:
+        services.absence_end(site=site_obj, salesperson=member.salesperson, actor=request.user, now=timezone.now())
+    except PermissionDenied as exc:
+        return _refused_response(request, site_obj, exc)
     return _button_response(request, site_obj)
 
 
