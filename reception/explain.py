@@ -54,6 +54,10 @@ def _templates_in(language: str | None) -> dict[str, str]:
         "duty_slot": _("%(name)s earns a priority slot for the next walk-in after the duty reception"),
         "one_reception_party": _("An old client with %(count)s new client(s) counts as one reception"),
         "reception_ended": _("%(name)s saw the client out"),
+        "reception_voided": _("%(by)s voided %(name)s's reception recorded by mistake: %(reason)s; the rota is back"),
+        "reception_voided:no_name": _("%(by)s voided a waiting client recorded by mistake: %(reason)s"),
+        "client_left": _("The waiting client %(client)s left without being served after %(minutes)s min"),
+        "client_left:no_client": _("A waiting client left without being served after %(minutes)s min"),
         "away_unexcused": _("%(name)s left the post"),
         "away_extra_work": _("%(name)s is away on extra work (%(detail)s), pending approval"),
         "away_extra_work:no_detail": _("%(name)s is away on extra work, pending approval"),
@@ -92,6 +96,8 @@ _VARIANTS = {
     "rota_swap": ("by", "no_by"),
     "designated": ("by", "no_by"),
     "designated_wait": ("by", "no_by"),
+    "reception_voided": ("name", "no_name"),
+    "client_left": ("client", "no_client"),
 }
 
 

@@ -118,6 +118,12 @@ class MoveForm(forms.Form):
     reason = forms.CharField(label=_("Why (kept with the change, REC-ROT-3)"), max_length=255)
 
 
+class VoidForm(forms.Form):
+    """Why a reception recorded by mistake is voided: kept in the decisions log."""
+
+    reason = forms.CharField(label=_("Why it is voided (kept in the decisions log)"), max_length=255)
+
+
 class RosterForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     salespeople = PersonMultipleChoiceField(

@@ -328,3 +328,65 @@ def roster_refusals(*, day: dt.date, today: dt.date, taken_off_busy: Sequence[st
             )
         )
     return refusals
+
+
+OPEN_STATUSES = frozenset({"waiting", "active"})
+
+
+def void_refusal(
+    *,
+    actor_is_supervisor: bool,
+    reason: str,
+    status: str,
+    arrived_at: dt.datetime,
+    now: dt.datetime,
+    window: dt.timedelta,
+    later_turn_taken: bool,
+    earned_slot_used: bool,
+    continues_another: bool = False,
+) -> Refusal | None:
+    """A reception pressed by mistake can be voided by the site supervisor, with a reason, within the site's window
+    after the arrival (its last second included), while nothing later rests on it: the rota then returns to where it
+    was (REC-ROT-1). `later_turn_taken`: a later walk-in took a normal turn after this one took its turn, so the
+    order has moved on; `earned_slot_used`: a priority slot this reception earned has been used since."""
+    if not actor_is_supervisor:
+        return Refusal("REC-ROT-1", str(_("Only the site supervisor may void a reception (REC-ROT-1).")))
+    if not reason.strip():
+        return Refusal("REC-ROT-1", str(_("Say why the reception is voided.")))
+    if status not in OPEN_STATUSES:
+        return Refusal("REC-ROT-1", str(_("Only a waiting or ongoing reception can be voided.")))
+    if continues_another:
+        # A client switched or reassigned by a manager's decision (REC-NEW-4, REC-DES-2/3) was not a tap at the desk.
+        return Refusal(
+            "REC-NEW-4",
+            str(_("This reception continues another after a manager's decision: it is not a mis-tap (REC-NEW-4).")),
+        )
+    if now > arrived_at + window:
+        return Refusal(
+            "REC-ROT-1",
+            str(
+                _(
+                    "A reception can be voided only within %(minutes)s minutes of the arrival; this one is older "
+                    "(REC-ROT-1)."
+                )
+            )
+            % {"minutes": int(window.total_seconds() // 60)},
+        )
+    if later_turn_taken:
+        return Refusal(
+            "REC-ROT-1",
+            str(_("A later walk-in has taken a turn since: void that reception first, then this one (REC-ROT-1).")),
+        )
+    if earned_slot_used:
+        return Refusal(
+            "REC-ROT-5",
+            str(_("A priority slot this reception earned has been used since: it cannot be voided (REC-ROT-5).")),
+        )
+    return None
+
+
+def leave_refusal(*, status: str) -> Refusal | None:
+    """A waiting client may leave without being served (REC-ROT-6); one already with a salesperson has not waited."""
+    if status == "waiting":
+        return None
+    return Refusal("REC-ROT-6", str(_("Only a waiting client can leave without being served (REC-ROT-6).")))

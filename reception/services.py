@@ -145,9 +145,10 @@ def _desk_facts(site: Site, today: dt.date, now: dt.datetime) -> tuple:
         latest_check = {salesperson_id: bool(passed) for salesperson_id, passed in cursor.fetchall()}
         cursor.execute(
             f"SELECT a.salesperson_id, a.reason, a.approval,"
-            f" EXISTS (SELECT 1 FROM {PrioritySlot._meta.db_table} s WHERE s.absence_id = a.id)"
+            # A slot taken back (a voided walk-in, a rejected absence) was never earned.
+            f" EXISTS (SELECT 1 FROM {PrioritySlot._meta.db_table} s WHERE s.absence_id = a.id AND s.status <> %s)"
             f" FROM {Absence._meta.db_table} a WHERE a.site_id = %s AND a.ended_at IS NULL",
-            [site.pk],
+            [PrioritySlot.Status.CANCELLED.value, site.pk],
         )
         absences = {
             salesperson_id: {"reason": reason, "approval": approval, "has_slot": bool(has_slot)}
@@ -325,6 +326,8 @@ def _record_skips(
                 rule_id="REC-ROT-5",
                 granted_at=now,
                 absence=absence,
+                # The walk-in whose turn passed them over: voiding it (reception_void) takes the slot back.
+                earned_by=reception,
                 status=(
                     PrioritySlot.Status.ACTIVE
                     if skip.outcome == rules.Outcome.SLOT_KEPT
@@ -822,6 +825,110 @@ def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.date
         ]
         events += _serve_waiting(site, desk, now)
         return DeskResult(reception, events)
+
+
+def reception_void(*, reception: Reception, reason: str, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+    """The site supervisor voids a reception recorded by mistake, within the site's window: the rota returns to
+    where it was (the order's cursor, a priority slot it used, slots its forfeits earned), the salesperson is free
+    again, and the void is in the decisions log with its reason."""
+    site = reception.site
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        reception = Reception.objects.select_for_update(of=("self",)).select_related("salesperson").get(pk=reception.pk)
+        # The normal turns still standing, latest first: this reception's turn can be taken back only while it is
+        # the latest, and the one before it is where the order returns to.
+        turns = list(
+            RotaEvent.objects.filter(site=site, kind="turn_taken")
+            .exclude(reception__status=Reception.Status.VOIDED)
+            .order_by("-at", "-pk")
+            .values_list("reception_id", "salesperson_id", "at")[:2]
+        )
+        later_turn_taken = reception.consumed_turn and bool(turns) and turns[0][0] != reception.pk
+        earned = PrioritySlot.objects.select_for_update().filter(earned_by=reception)
+        settings = desk_settings_for(site)
+        actor_is_supervisor = _is_site_supervisor(actor, site)
+        _refuse(
+            rules.void_refusal(
+                actor_is_supervisor=actor_is_supervisor,
+                reason=reason,
+                status=reception.status,
+                arrived_at=reception.arrived_at,
+                now=now,
+                window=dt.timedelta(minutes=settings.void_window_minutes),
+                later_turn_taken=later_turn_taken,
+                earned_slot_used=earned.filter(status=PrioritySlot.Status.USED).exists(),
+                continues_another=reception.replaces_id is not None,
+            ),
+            permission=not actor_is_supervisor,
+        )
+        was_active = reception.status == Reception.Status.ACTIVE
+        reception.status = Reception.Status.VOIDED
+        reception.ended_at = now
+        reception.save(update_fields=["status", "ended_at"])
+        if reception.consumed_turn:
+            previous = turns[1] if len(turns) > 1 else None
+            desk.last_turn_member = (
+                RotaMember.objects.filter(site=site, salesperson_id=previous[1]).first() if previous else None
+            )
+            desk.last_turn_at = previous[2] if previous else None
+            desk.save(update_fields=["last_turn_member", "last_turn_at"])
+        slot_restored = PrioritySlot.objects.filter(used_by=reception).update(
+            status=PrioritySlot.Status.ACTIVE, used_by=None, used_at=None
+        )
+        slots_taken_back = earned.exclude(status=PrioritySlot.Status.CANCELLED).update(
+            status=PrioritySlot.Status.CANCELLED
+        )
+        _bump(desk)
+        events = [
+            _event(
+                site,
+                now,
+                "reception_voided",
+                "REC-ROT-1",
+                salesperson_id=reception.salesperson_id,
+                actor=actor,
+                reception=reception,
+                name=display_name(reception.salesperson) if reception.salesperson else "",
+                by=display_name(actor),
+                reason=reason.strip(),
+                turn_returned=reception.consumed_turn,
+                slot_returned=bool(slot_restored),
+                slots_taken_back=slots_taken_back,
+            )
+        ]
+        if was_active:
+            events += _serve_waiting(site, desk, now)
+        return DeskResult(reception, events)
+
+
+def reception_left(*, reception: Reception, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+    """A waiting client left without being served: nobody is handed them any more (REC-ROT-6)."""
+    site = reception.site
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        reception = Reception.objects.select_for_update().get(pk=reception.pk)
+        if reception.status == Reception.Status.LEFT:
+            return DeskResult(reception, duplicate=True)  # a second press finds them gone already
+        _refuse(rules.leave_refusal(status=reception.status))
+        reception.status = Reception.Status.LEFT
+        reception.ended_at = now
+        reception.save(update_fields=["status", "ended_at"])
+        _bump(desk)
+        waited = int((now - reception.arrived_at).total_seconds() // 60)
+        event = _event(
+            site,
+            now,
+            "client_left",
+            "REC-ROT-6",
+            actor=actor,
+            reception=reception,
+            client=reception.client_label,
+            minutes=waited,
+            by=display_name(actor),
+        )
+        return DeskResult(reception, [event])
 
 
 def absence_start(

@@ -29,6 +29,7 @@ from .forms import (
     RosterForm,
     SwapForm,
     ViolationForm,
+    VoidForm,
     WalkInForm,
 )
 from .models import Absence, DeskSettings, PhoneInquiry, RotaMember, RotaState, Violation
@@ -248,6 +249,37 @@ def reception_end(request: HttpRequest, site: str, reception_id: int) -> HttpRes
     reception = reception_for_site_or_404(site_obj, reception_id)
     services.reception_end(reception=reception, actor=request.user, now=timezone.now())
     return _button_response(request, site_obj)
+
+
+@login_required
+@require_POST
+def reception_left(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    reception = reception_for_site_or_404(site_obj, reception_id)
+    try:
+        services.reception_left(reception=reception, actor=request.user, now=timezone.now())
+    except ValidationError as exc:
+        return _button_response(request, site_obj, errors=_messages_of(exc))
+    return _button_response(request, site_obj)
+
+
+@login_required
+def reception_void(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
+    """The supervisor voids a reception recorded by mistake, with a reason (within the site's window)."""
+    site_obj = site_with_perm_or_403(request.user, site, "reception.manage_rota", SALES)
+    reception = reception_for_site_or_404(site_obj, reception_id)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reception_void(
+                reception=reception, reason=form.cleaned_data["reason"], actor=request.user, now=timezone.now()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The reception was voided; the rota is back where it was."))
+            return redirect("reception:board", site=site_obj.code)
+    return render(request, "reception/void.html", {"site": site_obj, "reception": reception, "form": form})
 
 
 @login_required
