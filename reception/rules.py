@@ -39,6 +39,8 @@ class MemberState:
     active_slot_ids: tuple[int, ...] = ()
     # The open absence already earned its one priority slot, so passing over them again earns nothing.
     absence_has_slot: bool = False
+    # Today's readiness check (REC-READY-1): "passed", "failed" or "unchecked", as the board shows it.
+    readiness: str = "unchecked"
 
 
 class Outcome(StrEnum):

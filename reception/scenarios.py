@@ -135,6 +135,28 @@ def readiness(
         _check(world, person, uniform=uniform, materials=materials, sales_info=sales_info, note=note)
 
 
+@fact("morning_check", actor=SUPERVISOR)
+def morning_check(world: World, *, rows: dict):
+    """The morning check as one grid, one save (REC-READY-1): `rows: {person: pass}` or `rows: {person: {uniform,
+    materials, sales_info, note}}` (each check true unless given false)."""
+    results = []
+    for handle, row in rows.items():
+        row = {} if row in ("pass", True, None) else dict(row)
+        unknown = set(row) - {"uniform", "materials", "sales_info", "note"}
+        if unknown:
+            raise ScenarioError(f"morning_check: unknown {', '.join(sorted(unknown))} for {handle}")
+        results.append(
+            services.ReadinessResult(
+                salesperson=world.person(handle),
+                uniform_ok=bool(row.get("uniform", True)),
+                materials_ok=bool(row.get("materials", True)),
+                sales_info_ok=bool(row.get("sales_info", True)),
+                note=str(row.get("note", "")),
+            )
+        )
+    return services.readiness_record_day(site=world.site, results=results, actor=world.actor(), now=world.now)
+
+
 @fact("walk_in", shorthand="client", actor=DESK)
 def walk_in(world: World, *, client: str = "", introduced_by_old_client: bool = False):
     """A new walk-in: the rota decides (REC-ROT-1..6, REC-DES-4)."""

@@ -30,6 +30,7 @@ class BoardRow:
     end_url: str = ""
     change_url: str = ""
     back_url: str = ""
+    readiness: str = "unchecked"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def board(
                 end_url=end_url.replace("/0/", f"/{reception.pk}/") if reception else "",
                 change_url=change_url.replace("/0/", f"/{reception.pk}/") if reception else "",
                 back_url=back_url.replace("/0/", f"/{m.member_id}/"),
+                readiness=m.readiness,
             )
         )
     # Each waiting client with the minutes waited and their "left without being served" button (REC-ROT-6).

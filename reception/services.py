@@ -214,6 +214,7 @@ def take_snapshot(
                 availability=availability,
                 active_slot_ids=tuple(slots.get(sp, ())),
                 absence_has_slot=bool(absence and absence["has_slot"]),
+                readiness=("unchecked" if sp not in latest_check else ("passed" if latest_check[sp] else "failed")),
             )
         )
     # The last taker is nearly always in today's rota, already read; otherwise (left the rota) one query.
@@ -1147,6 +1148,73 @@ def readiness_record(
         if check.passed:
             _serve_waiting(site, desk, now)
         return check
+
+
+@dataclass(frozen=True)
+class ReadinessResult:
+    """One row of the morning check: the salesperson and the three checks (REC-READY-1)."""
+
+    salesperson: AbstractBaseUser
+    uniform_ok: bool
+    materials_ok: bool
+    sales_info_ok: bool
+    note: str = ""
+
+
+def readiness_record_day(
+    *, site: Site, results: list[ReadinessResult], actor: AbstractBaseUser, now: dt.datetime
+) -> list[ReadinessCheck]:
+    """The morning check as one grid (REC-READY-1): every row checked at once, under one lock, for people on today's
+    roster only; whoever passes takes a client already waiting."""
+    require_site_perm(
+        actor, site, "reception.check_readiness", _("Only the site supervisor may record readiness checks.")
+    )
+    if not results:
+        raise DeskError(_("Mark at least one salesperson as checked now (REC-READY-1)."))
+    today = local_day(now, site.zone)
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        on_duty = set(DutyAssignment.objects.filter(site=site, day=today).values_list("salesperson_id", flat=True))
+        off = [display_name(r.salesperson) for r in results if r.salesperson.pk not in on_duty]
+        if off:
+            raise DeskError(
+                _("%(names)s is not on today's duty roster: only people on duty are checked (REC-READY-1).")
+                % {"names": ", ".join(off)}
+            )
+        checks = ReadinessCheck.objects.bulk_create(
+            [
+                ReadinessCheck(
+                    site=site,
+                    salesperson=r.salesperson,
+                    day=today,
+                    checked_at=now,
+                    checked_by=actor,
+                    uniform_ok=r.uniform_ok,
+                    materials_ok=r.materials_ok,
+                    sales_info_ok=r.sales_info_ok,
+                    note=r.note,
+                )
+                for r in results
+            ]
+        )
+        RotaEvent.objects.bulk_create(
+            [
+                _unsaved_event(
+                    site,
+                    now,
+                    "ready" if check.passed else "not_ready",
+                    "REC-READY-1",
+                    salesperson_id=check.salesperson.pk,
+                    actor=actor,
+                    name=display_name(check.salesperson),
+                )
+                for check in checks
+            ]
+        )
+        _bump(desk)
+        if any(check.passed for check in checks):
+            _serve_waiting(site, desk, now)
+        return checks
 
 
 def violation_record(

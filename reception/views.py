@@ -24,7 +24,7 @@ from .forms import (
     DesignatedForm,
     MoveForm,
     PhoneInquiryForm,
-    ReadinessForm,
+    ReadinessGridForm,
     ReturningForm,
     RosterForm,
     SwapForm,
@@ -334,7 +334,19 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
             "salespeople": list(people.filter(duty_assignments__site=site_obj, duty_assignments__day=today)),
         },
     )
-    readiness_form = ReadinessForm(prefix="ready", salespeople=people)
+
+    def readiness_grid(data=None, the_board=None) -> ReadinessGridForm:
+        """The morning check's grid (REC-READY-1): everyone on today's roster as the board shows them, the unchecked
+        ones ticked "checked now". Built only when shown or saved: the other actions redirect without it."""
+        rows = [row for row in (the_board or board(site_obj, now)).rows if row.availability != "off_duty"]
+        return ReadinessGridForm(
+            data,
+            prefix="ready",
+            people=[(row.salesperson_id, row.name) for row in rows],
+            unchecked_ids=frozenset(row.salesperson_id for row in rows if row.readiness == "unchecked"),
+        )
+
+    readiness_form = None
     move_form = MoveForm(prefix="move")
     if request.method == "POST":
         # The ↑/↓ buttons send "up:<member id>" (one form, one reason field for all of them).
@@ -368,23 +380,31 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
             elif action == "readiness":
                 if not request.user.has_perm("reception.check_readiness"):
                     raise PermissionDenied
-                readiness_form = ReadinessForm(request.POST, prefix="ready", salespeople=people)
+                readiness_form = readiness_grid(request.POST)
                 if readiness_form.is_valid():
-                    data = readiness_form.cleaned_data
-                    check = services.readiness_record(
+                    results = readiness_form.results()
+                    users = people.in_bulk([row["salesperson_id"] for row in results])
+                    checks = services.readiness_record_day(
                         site=site_obj,
-                        salesperson=data["salesperson"],
-                        uniform_ok=data["uniform_ok"],
-                        materials_ok=data["materials_ok"],
-                        sales_info_ok=data["sales_info_ok"],
-                        note=data["note"],
+                        results=[
+                            services.ReadinessResult(
+                                salesperson=users[row["salesperson_id"]],
+                                **{k: v for k, v in row.items() if k != "salesperson_id"},
+                            )
+                            for row in results
+                        ],
                         actor=request.user,
                         now=now,
                     )
-                    if check.passed:
-                        messages.success(request, _("Readiness check passed."))
+                    failed = [display_name(check.salesperson) for check in checks if not check.passed]
+                    if failed:
+                        messages.warning(
+                            request,
+                            _("Readiness check failed for %(names)s: no turns until passed (REC-READY-1).")
+                            % {"names": ", ".join(failed)},
+                        )
                     else:
-                        messages.warning(request, _("Readiness check failed: no turns until passed (REC-READY-1)."))
+                        messages.success(request, _("Readiness check passed."))
                     return redirect("reception:rota", site=site_obj.code)
             elif action in ("up", "down"):
                 if not request.user.has_perm("reception.manage_rota"):
@@ -406,13 +426,14 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
         except ValidationError as exc:
             for message in _messages_of(exc):
                 messages.error(request, message)
+    the_board = board(site_obj, now)
     context = {
         "site": site_obj,
-        "board": board(site_obj, now),
+        "board": the_board,
         "swap_form": swap_form,
         "move_form": move_form,
         "roster_form": roster_form,
-        "readiness_form": readiness_form,
+        "readiness_form": readiness_form or readiness_grid(the_board=the_board),
         "can_manage_rota": request.user.has_perm("reception.manage_rota"),
     }
     return render(request, "reception/rota.html", context)
