@@ -39,6 +39,7 @@ BOARD_RIGHTS = {
     "can_operate": "reception.operate_desk",
     "can_decide_change": "reception.decide_change_request",
     "can_register": "attribution.register_visit",
+    "can_void": "reception.manage_rota",
 }
 
 

@@ -40,8 +40,13 @@ def _templates_in(language: str | None) -> dict[str, str]:
         "client_waiting": _("Everyone eligible is busy: the client waits and nobody forfeits"),
         "waiting_served": _("%(name)s is free and takes the waiting client"),
         "old_client_intro_new": _("A client introduced by an old client is received as new, by the rota"),
-        "designated": _("%(name)s receives a client who asked for them: not a rota turn"),
-        "designated_wait": _("The client asked for %(name)s, who is busy: the client waits for them"),
+        "designated": _("%(name)s receives a client who asked for them (recorded by %(by)s): not a rota turn"),
+        "designated_wait": _(
+            "The client asked for %(name)s, who is busy (recorded by %(by)s): the client waits for them"
+        ),
+        # Designated arrivals recorded before the person who recorded them was kept in the event's parameters.
+        "designated:no_by": _("%(name)s receives a client who asked for them: not a rota turn"),
+        "designated_wait:no_by": _("The client asked for %(name)s, who is busy: the client waits for them"),
         "returning_owner": _("Returning client %(client)s goes to the owner, %(name)s"),
         "returning_wait": _("Returning client %(client)s waits for the owner, %(name)s, who is busy"),
         "duty_reception": _("%(name)s, last in the rota, gives a duty reception for %(owner)s's client (not a turn)"),
@@ -49,6 +54,10 @@ def _templates_in(language: str | None) -> dict[str, str]:
         "duty_slot": _("%(name)s earns a priority slot for the next walk-in after the duty reception"),
         "one_reception_party": _("An old client with %(count)s new client(s) counts as one reception"),
         "reception_ended": _("%(name)s saw the client out"),
+        "reception_voided": _("%(by)s voided %(name)s's reception recorded by mistake: %(reason)s; the rota is back"),
+        "reception_voided:no_name": _("%(by)s voided a waiting client recorded by mistake: %(reason)s"),
+        "client_left": _("The waiting client %(client)s left without being served after %(minutes)s min"),
+        "client_left:no_client": _("A waiting client left without being served after %(minutes)s min"),
         "away_unexcused": _("%(name)s left the post"),
         "away_extra_work": _("%(name)s is away on extra work (%(detail)s), pending approval"),
         "away_extra_work:no_detail": _("%(name)s is away on extra work, pending approval"),
@@ -82,7 +91,14 @@ class _Params(dict):
 
 
 # A parameter that, when empty or missing, calls for the kind's other wording (no empty brackets, no "?").
-_VARIANTS = {"away_extra_work": ("detail", "no_detail"), "rota_swap": ("by", "no_by")}
+_VARIANTS = {
+    "away_extra_work": ("detail", "no_detail"),
+    "rota_swap": ("by", "no_by"),
+    "designated": ("by", "no_by"),
+    "designated_wait": ("by", "no_by"),
+    "reception_voided": ("name", "no_name"),
+    "client_left": ("client", "no_client"),
+}
 
 
 def _template_for(event: RotaEvent) -> str:

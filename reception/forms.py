@@ -63,16 +63,53 @@ class AwayForm(SalespersonFieldMixin):
     detail = forms.CharField(label=_("Detail"), max_length=255, required=False)
 
 
-class ReadinessForm(forms.Form):
-    salesperson = PersonChoiceField(label=_("Salesperson"), queryset=None)
-    uniform_ok = forms.BooleanField(label=_("Uniform and grooming"), required=False)
-    materials_ok = forms.BooleanField(label=_("Sales materials at hand"), required=False)
-    sales_info_ok = forms.BooleanField(label=_("Today's sales information reviewed"), required=False)
-    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+READINESS_CHECKS = (
+    ("uniform_ok", _("Uniform and grooming")),
+    ("materials_ok", _("Sales materials at hand")),
+    ("sales_info_ok", _("Today's sales information reviewed")),
+)
 
-    def __init__(self, *args, salespeople=None, **kwargs):
+
+class ReadinessGridForm(forms.Form):
+    """The morning check as one grid (REC-READY-1): a row per salesperson on duty today, the three checks, one save.
+    A row is recorded only when "checked now" is ticked (ticked already for whoever is not checked yet today)."""
+
+    def __init__(self, *args, people=(), unchecked_ids=frozenset(), **kwargs):
+        """`people`: (salesperson id, name) of everyone on today's roster, in rota order."""
         super().__init__(*args, **kwargs)
-        self.fields["salesperson"].queryset = salespeople
+        self.people = [{"pk": pk, "name": name} for pk, name in people]
+        for person in self.people:
+            pk = person["pk"]
+            self.fields[f"checked_{pk}"] = forms.BooleanField(
+                label=_("Checked now"), required=False, initial=pk in unchecked_ids
+            )
+            for name, label in READINESS_CHECKS:
+                self.fields[f"{name}_{pk}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"note_{pk}"] = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "person": person,
+                "checked": self[f"checked_{person['pk']}"],
+                "checks": [self[f"{name}_{person['pk']}"] for name, _label in READINESS_CHECKS],
+                "note": self[f"note_{person['pk']}"],
+            }
+            for person in self.people
+        ]
+
+    def results(self) -> list[dict]:
+        """The rows ticked "checked now": salesperson_id, the three checks and the note."""
+        data = self.cleaned_data
+        return [
+            {
+                "salesperson_id": person["pk"],
+                **{name: data[f"{name}_{person['pk']}"] for name, _label in READINESS_CHECKS},
+                "note": data[f"note_{person['pk']}"],
+            }
+            for person in self.people
+            if data[f"checked_{person['pk']}"]
+        ]
 
 
 class ViolationForm(forms.ModelForm):
@@ -116,6 +153,12 @@ class MoveForm(forms.Form):
     """The reason the ↑/↓ buttons of the order submit with: every change says why (REC-ROT-3)."""
 
     reason = forms.CharField(label=_("Why (kept with the change, REC-ROT-3)"), max_length=255)
+
+
+class VoidForm(forms.Form):
+    """Why a reception recorded by mistake is voided: kept in the decisions log."""
+
+    reason = forms.CharField(label=_("Why it is voided (kept in the decisions log)"), max_length=255)
 
 
 class RosterForm(forms.Form):

@@ -47,6 +47,11 @@ class DeskSettings(models.Model):
         default=True,
         help_text=_("REC-ROT-8: the duty salesperson may take the next new walk-in."),
     )
+    void_window_minutes = models.PositiveSmallIntegerField(
+        _("minutes in which a reception recorded by mistake can be voided"),
+        default=10,
+        help_text=_("The site supervisor may void a mis-tapped reception this long after the arrival."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -264,6 +269,8 @@ class Reception(models.Model):
         ACTIVE = "active", _("In reception")
         ENDED = "ended", _("Ended")
         BYE = "bye", _("Bye (client reassigned)")
+        VOIDED = "voided", _("Voided (recorded by mistake)")
+        LEFT = "left", _("Left without being served")
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="receptions", verbose_name=_("site"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -320,8 +327,9 @@ class Reception(models.Model):
             models.UniqueConstraint(
                 fields=["salesperson"], condition=Q(status="active"), name="one_active_reception_each"
             ),
+            # A client who left while waiting, or a waiting client voided as a mis-tap, was never served.
             models.CheckConstraint(
-                condition=Q(status="waiting") | Q(salesperson__isnull=False),
+                condition=Q(status__in=["waiting", "left", "voided"]) | Q(salesperson__isnull=False),
                 name="reception_served_has_salesperson",
             ),
         ]

@@ -57,9 +57,11 @@ def monthly_report(site: Site, year: int, month: int) -> MonthlyReport:
     kinds = Reception.Kind
     receptions = {
         row["salesperson_id"]: row
+        # A voided reception was recorded by mistake: it never happened (reception_void).
         for row in Reception.objects.filter(
             site=site, arrived_at__gte=start, arrived_at__lt=end, salesperson__isnull=False
         )
+        .exclude(status=Reception.Status.VOIDED)
         .values("salesperson_id")
         .annotate(
             total=Count("pk", filter=~Q(status=Reception.Status.BYE)),
@@ -82,6 +84,8 @@ def monthly_report(site: Site, year: int, month: int) -> MonthlyReport:
     forfeits = dict(
         RotaEvent.objects.filter(site=site, at__gte=start, at__lt=end)
         .filter(Q(kind__in=FORFEIT_KINDS) | Q(Exists(rejected_absence), kind__in=PENDING_PASS_KINDS))
+        # The forfeits a voided walk-in caused are undone with it.
+        .exclude(reception__status=Reception.Status.VOIDED)
         .values_list("salesperson_id")
         .annotate(n=Count("pk"))
     )

@@ -39,6 +39,8 @@ class MemberState:
     active_slot_ids: tuple[int, ...] = ()
     # The open absence already earned its one priority slot, so passing over them again earns nothing.
     absence_has_slot: bool = False
+    # Today's readiness check (REC-READY-1): "passed", "failed" or "unchecked", as the board shows it.
+    readiness: str = "unchecked"
 
 
 class Outcome(StrEnum):
@@ -259,3 +261,134 @@ def phone_inquiry_problems(*, caller_name: str, caller_phone: str) -> dict[str, 
     if not caller_name.strip() and not caller_phone.strip():
         problems["caller_name"] = str(_("REC-NEW-3: enter the caller's name or phone."))
     return problems
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A desk action the regulations refuse: the clause and a sentence a manager understands."""
+
+    rule_id: str
+    message: str
+
+
+def self_designation_refusal(*, actor_id: int, named_id: int, actor_is_supervisor: bool, name: str) -> Refusal | None:
+    """REC-ROT-1 over REC-DES-1: a salesperson cannot record a client "asking for" themselves, or the side door
+    would let them take walk-ins outside the rota (grabbing, seed 1.3.9). The site supervisor, or any other person
+    at the desk, records a designated arrival."""
+    if actor_id != named_id or actor_is_supervisor:
+        return None
+    return Refusal(
+        "REC-ROT-1",
+        str(
+            _(
+                "%(name)s cannot record a client asking for themselves: the site supervisor or another colleague "
+                "at the desk records it (REC-ROT-1, REC-DES-1)."
+            )
+        )
+        % {"name": name},
+    )
+
+
+def presence_change_refusal(
+    *, actor_id: int, salesperson_id: int, actor_is_supervisor: bool, name: str
+) -> Refusal | None:
+    """REC-ROT-4: whether someone is at their post decides who gets turns, so only the person themselves or the
+    site supervisor says they left or are back; a colleague pressing it could hand them (or keep from them) a
+    client."""
+    if actor_id == salesperson_id or actor_is_supervisor:
+        return None
+    return Refusal(
+        "REC-ROT-4",
+        str(_("Only %(name)s or the site supervisor may change %(name)s's presence at the post (REC-ROT-4)."))
+        % {"name": name},
+    )
+
+
+def roster_refusals(*, day: dt.date, today: dt.date, taken_off_busy: Sequence[str]) -> list[Refusal]:
+    """A roster cannot contradict the floor (REC-ROT-1, REC-ROT-6): a past day's roster is history, and nobody is
+    taken off duty today while in a reception. `taken_off_busy`: names of those the new roster takes off who are
+    with a client now."""
+    refusals: list[Refusal] = []
+    if day < today:
+        refusals.append(
+            Refusal(
+                "REC-ROT-1",
+                str(_("The roster for %(day)s is in the past and cannot be changed.")) % {"day": day.isoformat()},
+            )
+        )
+    elif day == today and taken_off_busy:
+        refusals.append(
+            Refusal(
+                "REC-ROT-6",
+                str(
+                    _(
+                        "%(names)s cannot be taken off duty on %(day)s: in a reception now (REC-ROT-6). Save the "
+                        "roster again once the reception has ended."
+                    )
+                )
+                % {"names": ", ".join(taken_off_busy), "day": day.isoformat()},
+            )
+        )
+    return refusals
+
+
+OPEN_STATUSES = frozenset({"waiting", "active"})
+
+
+def void_refusal(
+    *,
+    actor_is_supervisor: bool,
+    reason: str,
+    status: str,
+    arrived_at: dt.datetime,
+    now: dt.datetime,
+    window: dt.timedelta,
+    later_turn_taken: bool,
+    earned_slot_used: bool,
+    continues_another: bool = False,
+) -> Refusal | None:
+    """A reception pressed by mistake can be voided by the site supervisor, with a reason, within the site's window
+    after the arrival (its last second included), while nothing later rests on it: the rota then returns to where it
+    was (REC-ROT-1). `later_turn_taken`: a later walk-in took a normal turn after this one took its turn, so the
+    order has moved on; `earned_slot_used`: a priority slot this reception earned has been used since."""
+    if not actor_is_supervisor:
+        return Refusal("REC-ROT-1", str(_("Only the site supervisor may void a reception (REC-ROT-1).")))
+    if not reason.strip():
+        return Refusal("REC-ROT-1", str(_("Say why the reception is voided.")))
+    if status not in OPEN_STATUSES:
+        return Refusal("REC-ROT-1", str(_("Only a waiting or ongoing reception can be voided.")))
+    if continues_another:
+        # A client switched or reassigned by a manager's decision (REC-NEW-4, REC-DES-2/3) was not a tap at the desk.
+        return Refusal(
+            "REC-NEW-4",
+            str(_("This reception continues another after a manager's decision: it is not a mis-tap (REC-NEW-4).")),
+        )
+    if now > arrived_at + window:
+        return Refusal(
+            "REC-ROT-1",
+            str(
+                _(
+                    "A reception can be voided only within %(minutes)s minutes of the arrival; this one is older "
+                    "(REC-ROT-1)."
+                )
+            )
+            % {"minutes": int(window.total_seconds() // 60)},
+        )
+    if later_turn_taken:
+        return Refusal(
+            "REC-ROT-1",
+            str(_("A later walk-in has taken a turn since: void that reception first, then this one (REC-ROT-1).")),
+        )
+    if earned_slot_used:
+        return Refusal(
+            "REC-ROT-5",
+            str(_("A priority slot this reception earned has been used since: it cannot be voided (REC-ROT-5).")),
+        )
+    return None
+
+
+def leave_refusal(*, status: str) -> Refusal | None:
+    """A waiting client may leave without being served (REC-ROT-6); one already with a salesperson has not waited."""
+    if status == "waiting":
+        return None
+    return Refusal("REC-ROT-6", str(_("Only a waiting client can leave without being served (REC-ROT-6).")))

@@ -52,8 +52,16 @@ DECISIONS = {
 
 
 @setup("desk")
-def desk(world: World, *, carry_over: bool = True, lunch: str = "12:00-13:30", duty_reception_priority: bool = True):
-    """The site's desk settings: REC-ROT-2 carry-over, REC-ROT-7 lunch hours, REC-ROT-8 duty-reception slot."""
+def desk(
+    world: World,
+    *,
+    carry_over: bool = True,
+    lunch: str = "12:00-13:30",
+    duty_reception_priority: bool = True,
+    void_window_minutes: int = 10,
+):
+    """The site's desk settings: REC-ROT-2 carry-over, REC-ROT-7 lunch hours, REC-ROT-8 duty-reception slot, the
+    minutes in which a mis-tapped reception can be voided."""
     try:
         start, end = (dt.time.fromisoformat(part.strip()) for part in str(lunch).split("-"))
     except ValueError as exc:
@@ -65,6 +73,7 @@ def desk(world: World, *, carry_over: bool = True, lunch: str = "12:00-13:30", d
             "lunch_start": start,
             "lunch_end": end,
             "duty_reception_grants_priority": bool(duty_reception_priority),
+            "void_window_minutes": int(void_window_minutes),
         },
     )
 
@@ -126,6 +135,28 @@ def readiness(
         _check(world, person, uniform=uniform, materials=materials, sales_info=sales_info, note=note)
 
 
+@fact("morning_check", actor=SUPERVISOR)
+def morning_check(world: World, *, rows: dict):
+    """The morning check as one grid, one save (REC-READY-1): `rows: {person: pass}` or `rows: {person: {uniform,
+    materials, sales_info, note}}` (each check true unless given false)."""
+    results = []
+    for handle, row in rows.items():
+        row = {} if row in ("pass", True, None) else dict(row)
+        unknown = set(row) - {"uniform", "materials", "sales_info", "note"}
+        if unknown:
+            raise ScenarioError(f"morning_check: unknown {', '.join(sorted(unknown))} for {handle}")
+        results.append(
+            services.ReadinessResult(
+                salesperson=world.person(handle),
+                uniform_ok=bool(row.get("uniform", True)),
+                materials_ok=bool(row.get("materials", True)),
+                sales_info_ok=bool(row.get("sales_info", True)),
+                note=str(row.get("note", "")),
+            )
+        )
+    return services.readiness_record_day(site=world.site, results=results, actor=world.actor(), now=world.now)
+
+
 @fact("walk_in", shorthand="client", actor=DESK)
 def walk_in(world: World, *, client: str = "", introduced_by_old_client: bool = False):
     """A new walk-in: the rota decides (REC-ROT-1..6, REC-DES-4)."""
@@ -173,6 +204,22 @@ def returning(world: World, *, client=None, phone=None, party_new_clients: int =
 def end(world: World, *, reception):
     """The client is seen out."""
     return services.reception_end(
+        reception=world.get(reception, Reception), actor=world.actor(), now=world.now
+    ).reception
+
+
+@fact("void", shorthand="reception", actor=SUPERVISOR)
+def void(world: World, *, reception, reason: str = "pressed by mistake"):
+    """The supervisor voids a reception recorded by mistake, within the site's window: the rota returns."""
+    return services.reception_void(
+        reception=world.get(reception, Reception), reason=str(reason), actor=world.actor(), now=world.now
+    ).reception
+
+
+@fact("left", shorthand="reception", actor=DESK)
+def left(world: World, *, reception):
+    """A waiting client left without being served (REC-ROT-6)."""
+    return services.reception_left(
         reception=world.get(reception, Reception), actor=world.actor(), now=world.now
     ).reception
 

@@ -30,6 +30,7 @@ class BoardRow:
     end_url: str = ""
     change_url: str = ""
     back_url: str = ""
+    readiness: str = "unchecked"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Board:
 
 
 # What the board shows of today's receptions.
-TODAY_FIELDS = ("arrived_at", "kind", "status", "salesperson_id", "client_label")
+TODAY_FIELDS = ("arrived_at", "kind", "status", "salesperson_id", "client_label", "replaces_id")
 
 
 def _token(version: int, site: Site, now: dt.datetime) -> str:
@@ -111,6 +112,16 @@ def board(
     for reception in today:
         reception.salesperson_name = snapshot.name(reception.salesperson_id)
         reception.kind_label, reception.status_label = kinds[reception.kind], statuses[reception.status]
+    # The supervisor may void a waiting or ongoing reception within the site's window after its arrival.
+    void_url = reverse("reception:reception_void", kwargs={"site": site.code, "reception_id": 0})
+    void_from = now - dt.timedelta(minutes=settings.void_window_minutes)
+    for reception in today:
+        voidable = (
+            reception.status in rules.OPEN_STATUSES
+            and reception.arrived_at >= void_from
+            and reception.replaces_id is None
+        )
+        reception.void_url = void_url.replace("/0/", f"/{reception.pk}/") if voidable else ""
     # Open receptions from earlier days still matter (a reception running past midnight).
     open_receptions = list(
         Reception.objects.filter(site=site, status__in=[Reception.Status.WAITING, Reception.Status.ACTIVE])
@@ -146,8 +157,15 @@ def board(
                 end_url=end_url.replace("/0/", f"/{reception.pk}/") if reception else "",
                 change_url=change_url.replace("/0/", f"/{reception.pk}/") if reception else "",
                 back_url=back_url.replace("/0/", f"/{m.member_id}/"),
+                readiness=m.readiness,
             )
         )
+    # Each waiting client with the minutes waited and their "left without being served" button (REC-ROT-6).
+    left_url = reverse("reception:reception_left", kwargs={"site": site.code, "reception_id": 0})
+    waiting = [r for r in open_receptions if r.status == Reception.Status.WAITING]
+    for reception in waiting:
+        reception.waited_minutes = max(0, int((now - reception.arrived_at).total_seconds() // 60))
+        reception.left_url = left_url.replace("/0/", f"/{reception.pk}/")
     local_now = now.astimezone(zone).time()
     events = list(
         RotaEvent.objects.filter(site=site, at__gte=start, at__lt=end)
@@ -164,7 +182,7 @@ def board(
         next_up_rule=next_rule,
         lunch_time=settings.lunch_start <= local_now < settings.lunch_end,
         lunch_names=[snapshot.name(m.salesperson_id) for m in lunch],
-        waiting=[r for r in open_receptions if r.status == Reception.Status.WAITING],
+        waiting=waiting,
         receptions_today=today,
         events=[(e, describe(e)) for e in events],
         lunch_start=settings.lunch_start,

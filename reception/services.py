@@ -83,6 +83,30 @@ def rota_state_for(site: Site) -> RotaState:
     return state
 
 
+def _is_site_supervisor(actor: AbstractBaseUser, site: Site) -> bool:
+    return acts_as_on_site(actor, site, Role.SITE_SUPERVISOR)
+
+
+def _refuse(refusal: rules.Refusal | None, *, permission: bool = False) -> None:
+    """Raise the rules' refusal: PermissionDenied when it is about who acts (a 403 in the views)."""
+    if refusal is None:
+        return
+    raise (PermissionDenied if permission else DeskError)(refusal.message)
+
+
+def require_own_presence(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+    """Only the person themselves or the site supervisor changes their presence at the post (REC-ROT-4)."""
+    _refuse(
+        rules.presence_change_refusal(
+            actor_id=actor.pk,
+            salesperson_id=salesperson.pk,
+            actor_is_supervisor=actor.pk != salesperson.pk and _is_site_supervisor(actor, site),
+            name=display_name(salesperson),
+        ),
+        permission=True,
+    )
+
+
 def _lock_desk(site: Site) -> RotaState:
     # Every rota decision of a site queues on this row, so two terminals never hand out the same turn.
     # The row is locked bare, without select_related: when SELECT ... FOR UPDATE has to wait, PostgreSQL
@@ -121,9 +145,10 @@ def _desk_facts(site: Site, today: dt.date, now: dt.datetime) -> tuple:
         latest_check = {salesperson_id: bool(passed) for salesperson_id, passed in cursor.fetchall()}
         cursor.execute(
             f"SELECT a.salesperson_id, a.reason, a.approval,"
-            f" EXISTS (SELECT 1 FROM {PrioritySlot._meta.db_table} s WHERE s.absence_id = a.id)"
+            # A slot taken back (a voided walk-in, a rejected absence) was never earned.
+            f" EXISTS (SELECT 1 FROM {PrioritySlot._meta.db_table} s WHERE s.absence_id = a.id AND s.status <> %s)"
             f" FROM {Absence._meta.db_table} a WHERE a.site_id = %s AND a.ended_at IS NULL",
-            [site.pk],
+            [PrioritySlot.Status.CANCELLED.value, site.pk],
         )
         absences = {
             salesperson_id: {"reason": reason, "approval": approval, "has_slot": bool(has_slot)}
@@ -189,6 +214,7 @@ def take_snapshot(
                 availability=availability,
                 active_slot_ids=tuple(slots.get(sp, ())),
                 absence_has_slot=bool(absence and absence["has_slot"]),
+                readiness=("unchecked" if sp not in latest_check else ("passed" if latest_check[sp] else "failed")),
             )
         )
     # The last taker is nearly always in today's rota, already read; otherwise (left the rota) one query.
@@ -301,6 +327,8 @@ def _record_skips(
                 rule_id="REC-ROT-5",
                 granted_at=now,
                 absence=absence,
+                # The walk-in whose turn passed them over: voiding it (reception_void) takes the slot back.
+                earned_by=reception,
                 status=(
                     PrioritySlot.Status.ACTIVE
                     if skip.outcome == rules.Outcome.SLOT_KEPT
@@ -417,6 +445,16 @@ def designated_arrive(
     the last in the rota gives a duty reception and the client stays theirs, as for a returning client
     (REC-RET-2, REC-ROT-8)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    _refuse(
+        rules.self_designation_refusal(
+            actor_id=actor.pk,
+            named_id=salesperson.pk,
+            actor_is_supervisor=actor.pk == salesperson.pk and _is_site_supervisor(actor, site),
+            name=display_name(salesperson),
+        ),
+        permission=True,
+    )
+    recorded_by = display_name(actor)
     with transaction.atomic():
         desk = _lock_desk(site)
         if existing := _existing(site, request_key):
@@ -454,8 +492,10 @@ def designated_arrive(
                         "designated_wait",
                         "REC-DES-1",
                         salesperson_id=salesperson.pk,
+                        actor=actor,
                         reception=reception,
                         name=snapshot.name(salesperson.pk),
+                        by=recorded_by,
                     ),
                 ],
             )
@@ -473,8 +513,10 @@ def designated_arrive(
                     "designated",
                     "REC-DES-1",
                     salesperson_id=salesperson.pk,
+                    actor=actor,
                     reception=reception,
                     name=snapshot.name(salesperson.pk),
+                    by=recorded_by,
                 ),
             ],
         )
@@ -786,6 +828,110 @@ def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.date
         return DeskResult(reception, events)
 
 
+def reception_void(*, reception: Reception, reason: str, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+    """The site supervisor voids a reception recorded by mistake, within the site's window: the rota returns to
+    where it was (the order's cursor, a priority slot it used, slots its forfeits earned), the salesperson is free
+    again, and the void is in the decisions log with its reason."""
+    site = reception.site
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        reception = Reception.objects.select_for_update(of=("self",)).select_related("salesperson").get(pk=reception.pk)
+        # The normal turns still standing, latest first: this reception's turn can be taken back only while it is
+        # the latest, and the one before it is where the order returns to.
+        turns = list(
+            RotaEvent.objects.filter(site=site, kind="turn_taken")
+            .exclude(reception__status=Reception.Status.VOIDED)
+            .order_by("-at", "-pk")
+            .values_list("reception_id", "salesperson_id", "at")[:2]
+        )
+        later_turn_taken = reception.consumed_turn and bool(turns) and turns[0][0] != reception.pk
+        earned = PrioritySlot.objects.select_for_update().filter(earned_by=reception)
+        settings = desk_settings_for(site)
+        actor_is_supervisor = _is_site_supervisor(actor, site)
+        _refuse(
+            rules.void_refusal(
+                actor_is_supervisor=actor_is_supervisor,
+                reason=reason,
+                status=reception.status,
+                arrived_at=reception.arrived_at,
+                now=now,
+                window=dt.timedelta(minutes=settings.void_window_minutes),
+                later_turn_taken=later_turn_taken,
+                earned_slot_used=earned.filter(status=PrioritySlot.Status.USED).exists(),
+                continues_another=reception.replaces_id is not None,
+            ),
+            permission=not actor_is_supervisor,
+        )
+        was_active = reception.status == Reception.Status.ACTIVE
+        reception.status = Reception.Status.VOIDED
+        reception.ended_at = now
+        reception.save(update_fields=["status", "ended_at"])
+        if reception.consumed_turn:
+            previous = turns[1] if len(turns) > 1 else None
+            desk.last_turn_member = (
+                RotaMember.objects.filter(site=site, salesperson_id=previous[1]).first() if previous else None
+            )
+            desk.last_turn_at = previous[2] if previous else None
+            desk.save(update_fields=["last_turn_member", "last_turn_at"])
+        slot_restored = PrioritySlot.objects.filter(used_by=reception).update(
+            status=PrioritySlot.Status.ACTIVE, used_by=None, used_at=None
+        )
+        slots_taken_back = earned.exclude(status=PrioritySlot.Status.CANCELLED).update(
+            status=PrioritySlot.Status.CANCELLED
+        )
+        _bump(desk)
+        events = [
+            _event(
+                site,
+                now,
+                "reception_voided",
+                "REC-ROT-1",
+                salesperson_id=reception.salesperson_id,
+                actor=actor,
+                reception=reception,
+                name=display_name(reception.salesperson) if reception.salesperson else "",
+                by=display_name(actor),
+                reason=reason.strip(),
+                turn_returned=reception.consumed_turn,
+                slot_returned=bool(slot_restored),
+                slots_taken_back=slots_taken_back,
+            )
+        ]
+        if was_active:
+            events += _serve_waiting(site, desk, now)
+        return DeskResult(reception, events)
+
+
+def reception_left(*, reception: Reception, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+    """A waiting client left without being served: nobody is handed them any more (REC-ROT-6)."""
+    site = reception.site
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        reception = Reception.objects.select_for_update().get(pk=reception.pk)
+        if reception.status == Reception.Status.LEFT:
+            return DeskResult(reception, duplicate=True)  # a second press finds them gone already
+        _refuse(rules.leave_refusal(status=reception.status))
+        reception.status = Reception.Status.LEFT
+        reception.ended_at = now
+        reception.save(update_fields=["status", "ended_at"])
+        _bump(desk)
+        waited = int((now - reception.arrived_at).total_seconds() // 60)
+        event = _event(
+            site,
+            now,
+            "client_left",
+            "REC-ROT-6",
+            actor=actor,
+            reception=reception,
+            client=reception.client_label,
+            minutes=waited,
+            by=display_name(actor),
+        )
+        return DeskResult(reception, [event])
+
+
 def absence_start(
     *,
     site: Site,
@@ -797,6 +943,7 @@ def absence_start(
 ) -> Absence:
     """The salesperson leaves the post; extra work assigned by a superior waits for the PM (REC-ROT-4/5)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_own_presence(site=site, salesperson=salesperson, actor=actor)
     with transaction.atomic():
         desk = _lock_desk(site)
         if Reception.objects.filter(site=site, salesperson=salesperson, status=Reception.Status.ACTIVE).exists():
@@ -839,6 +986,7 @@ def absence_start(
 def absence_end(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
     """Back at post: the salesperson is eligible again and takes any waiting client (REC-ROT-5, REC-ROT-6)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    require_own_presence(site=site, salesperson=salesperson, actor=actor)
     with transaction.atomic():
         desk = _lock_desk(site)
         absence = (
@@ -1002,6 +1150,73 @@ def readiness_record(
         return check
 
 
+@dataclass(frozen=True)
+class ReadinessResult:
+    """One row of the morning check: the salesperson and the three checks (REC-READY-1)."""
+
+    salesperson: AbstractBaseUser
+    uniform_ok: bool
+    materials_ok: bool
+    sales_info_ok: bool
+    note: str = ""
+
+
+def readiness_record_day(
+    *, site: Site, results: list[ReadinessResult], actor: AbstractBaseUser, now: dt.datetime
+) -> list[ReadinessCheck]:
+    """The morning check as one grid (REC-READY-1): every row checked at once, under one lock, for people on today's
+    roster only; whoever passes takes a client already waiting."""
+    require_site_perm(
+        actor, site, "reception.check_readiness", _("Only the site supervisor may record readiness checks.")
+    )
+    if not results:
+        raise DeskError(_("Mark at least one salesperson as checked now (REC-READY-1)."))
+    today = local_day(now, site.zone)
+    with transaction.atomic():
+        desk = _lock_desk(site)
+        on_duty = set(DutyAssignment.objects.filter(site=site, day=today).values_list("salesperson_id", flat=True))
+        off = [display_name(r.salesperson) for r in results if r.salesperson.pk not in on_duty]
+        if off:
+            raise DeskError(
+                _("%(names)s is not on today's duty roster: only people on duty are checked (REC-READY-1).")
+                % {"names": ", ".join(off)}
+            )
+        checks = ReadinessCheck.objects.bulk_create(
+            [
+                ReadinessCheck(
+                    site=site,
+                    salesperson=r.salesperson,
+                    day=today,
+                    checked_at=now,
+                    checked_by=actor,
+                    uniform_ok=r.uniform_ok,
+                    materials_ok=r.materials_ok,
+                    sales_info_ok=r.sales_info_ok,
+                    note=r.note,
+                )
+                for r in results
+            ]
+        )
+        RotaEvent.objects.bulk_create(
+            [
+                _unsaved_event(
+                    site,
+                    now,
+                    "ready" if check.passed else "not_ready",
+                    "REC-READY-1",
+                    salesperson_id=check.salesperson.pk,
+                    actor=actor,
+                    name=display_name(check.salesperson),
+                )
+                for check in checks
+            ]
+        )
+        _bump(desk)
+        if any(check.passed for check in checks):
+            _serve_waiting(site, desk, now)
+        return checks
+
+
 def violation_record(
     *,
     site: Site,
@@ -1109,7 +1324,8 @@ def roster_set(
     actor: AbstractBaseUser,
     now: dt.datetime,
 ) -> None:
-    """Who is on duty on `day`; people taken off keep their place in the order."""
+    """Who is on duty on `day`; people taken off keep their place in the order. A past day's roster, or one that
+    takes someone off duty while they are with a client, is refused with the reason (REC-ROT-1, REC-ROT-6)."""
     require_site_perm(actor, site, "reception.manage_roster", _("Only the site supervisor may set the duty roster."))
     with transaction.atomic():
         desk = _lock_desk(site)
@@ -1118,6 +1334,18 @@ def roster_set(
         if unknown:
             raise DeskError(_("Only salespeople of this site's rota can be put on duty."))
         current = set(DutyAssignment.objects.filter(site=site, day=day).values_list("salesperson_id", flat=True))
+        today = local_day(now, site.zone)
+        taken_off_busy = []
+        if day == today and current - salesperson_ids:
+            taken_off_busy = sorted(
+                display_name(reception.salesperson)
+                for reception in Reception.objects.filter(
+                    site=site, status=Reception.Status.ACTIVE, salesperson_id__in=current - salesperson_ids
+                ).select_related("salesperson")
+            )
+        refusals = rules.roster_refusals(day=day, today=today, taken_off_busy=taken_off_busy)
+        if refusals:
+            raise DeskError([refusal.message for refusal in refusals])
         DutyAssignment.objects.filter(site=site, day=day, salesperson_id__in=current - salesperson_ids).delete()
         DutyAssignment.objects.bulk_create(
             [
@@ -1128,7 +1356,7 @@ def roster_set(
         )
         _event(site, now, "roster_set", "REC-ROT-1", actor=actor, day=day.isoformat(), count=len(salesperson_ids))
         _bump(desk)
-        if day == local_day(now, site.zone):
+        if day == today:
             _serve_waiting(site, desk, now)
 
 

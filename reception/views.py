@@ -24,11 +24,12 @@ from .forms import (
     DesignatedForm,
     MoveForm,
     PhoneInquiryForm,
-    ReadinessForm,
+    ReadinessGridForm,
     ReturningForm,
     RosterForm,
     SwapForm,
     ViolationForm,
+    VoidForm,
     WalkInForm,
 )
 from .models import Absence, DeskSettings, PhoneInquiry, RotaMember, RotaState, Violation
@@ -103,6 +104,18 @@ def _button_response(request: HttpRequest, site: Site, *, errors=()) -> HttpResp
     response = render(request, "reception/partials/desk_errors.html", {"errors": errors, "oob": True})
     response["HX-Trigger"] = DESK_CHANGED
     return response
+
+
+def _refused_response(request: HttpRequest, site: Site, exc: PermissionDenied, *, name: str = "", form=None):
+    """A desk action the person may not take on someone else (REC-ROT-1, REC-ROT-4). Without htmx: 403 with the
+    reason. With htmx the reason is shown in the desk's errors (htmx swaps no 4xx answer), and nothing changed."""
+    errors = [str(exc)]
+    if not request.htmx:
+        messages.error(request, errors[0])
+        return render(request, "403.html", status=403)
+    if form is not None:
+        return _form_response(request, site, name, form, errors=errors, changed=False)
+    return render(request, "reception/partials/desk_errors.html", {"errors": errors, "oob": True})
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
@@ -200,6 +213,8 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
             client_label=form.cleaned_data["client_label"],
             introduced_by_old_client=form.cleaned_data["introduced_by_old_client"],
         )
+    except PermissionDenied as exc:
+        return _refused_response(request, site_obj, exc, name="designated", form=form)
     except ValidationError as exc:
         return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)
     return _form_response(request, site_obj, "designated", _fresh_form(site_obj, "designated"), changed=True)
@@ -238,6 +253,37 @@ def reception_end(request: HttpRequest, site: str, reception_id: int) -> HttpRes
 
 @login_required
 @require_POST
+def reception_left(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
+    site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
+    reception = reception_for_site_or_404(site_obj, reception_id)
+    try:
+        services.reception_left(reception=reception, actor=request.user, now=timezone.now())
+    except ValidationError as exc:
+        return _button_response(request, site_obj, errors=_messages_of(exc))
+    return _button_response(request, site_obj)
+
+
+@login_required
+def reception_void(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
+    """The supervisor voids a reception recorded by mistake, with a reason (within the site's window)."""
+    site_obj = site_with_perm_or_403(request.user, site, "reception.manage_rota", SALES)
+    reception = reception_for_site_or_404(site_obj, reception_id)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reception_void(
+                reception=reception, reason=form.cleaned_data["reason"], actor=request.user, now=timezone.now()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The reception was voided; the rota is back where it was."))
+            return redirect("reception:board", site=site_obj.code)
+    return render(request, "reception/void.html", {"site": site_obj, "reception": reception, "form": form})
+
+
+@login_required
+@require_POST
 def mark_away(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     form = AwayForm(request.POST, prefix="away", salespeople=_salespeople(site_obj))
@@ -252,6 +298,8 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
             actor=request.user,
             now=timezone.now(),
         )
+    except PermissionDenied as exc:
+        return _refused_response(request, site_obj, exc, name="away", form=form)
     except ValidationError as exc:
         return _form_response(request, site_obj, "away", form, errors=_messages_of(exc), changed=False)
     return _form_response(request, site_obj, "away", _fresh_form(site_obj, "away"), changed=True)
@@ -262,7 +310,10 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
 def back_at_post(request: HttpRequest, site: str, member_id: int) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
     member = member_for_site_or_404(site_obj, member_id)
-    services.absence_end(site=site_obj, salesperson=member.salesperson, actor=request.user, now=timezone.now())
+    try:
+        services.absence_end(site=site_obj, salesperson=member.salesperson, actor=request.user, now=timezone.now())
+    except PermissionDenied as exc:
+        return _refused_response(request, site_obj, exc)
     return _button_response(request, site_obj)
 
 
@@ -283,7 +334,19 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
             "salespeople": list(people.filter(duty_assignments__site=site_obj, duty_assignments__day=today)),
         },
     )
-    readiness_form = ReadinessForm(prefix="ready", salespeople=people)
+
+    def readiness_grid(data=None, the_board=None) -> ReadinessGridForm:
+        """The morning check's grid (REC-READY-1): everyone on today's roster as the board shows them, the unchecked
+        ones ticked "checked now". Built only when shown or saved: the other actions redirect without it."""
+        rows = [row for row in (the_board or board(site_obj, now)).rows if row.availability != "off_duty"]
+        return ReadinessGridForm(
+            data,
+            prefix="ready",
+            people=[(row.salesperson_id, row.name) for row in rows],
+            unchecked_ids=frozenset(row.salesperson_id for row in rows if row.readiness == "unchecked"),
+        )
+
+    readiness_form = None
     move_form = MoveForm(prefix="move")
     if request.method == "POST":
         # The ↑/↓ buttons send "up:<member id>" (one form, one reason field for all of them).
@@ -317,23 +380,31 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
             elif action == "readiness":
                 if not request.user.has_perm("reception.check_readiness"):
                     raise PermissionDenied
-                readiness_form = ReadinessForm(request.POST, prefix="ready", salespeople=people)
+                readiness_form = readiness_grid(request.POST)
                 if readiness_form.is_valid():
-                    data = readiness_form.cleaned_data
-                    check = services.readiness_record(
+                    results = readiness_form.results()
+                    users = people.in_bulk([row["salesperson_id"] for row in results])
+                    checks = services.readiness_record_day(
                         site=site_obj,
-                        salesperson=data["salesperson"],
-                        uniform_ok=data["uniform_ok"],
-                        materials_ok=data["materials_ok"],
-                        sales_info_ok=data["sales_info_ok"],
-                        note=data["note"],
+                        results=[
+                            services.ReadinessResult(
+                                salesperson=users[row["salesperson_id"]],
+                                **{k: v for k, v in row.items() if k != "salesperson_id"},
+                            )
+                            for row in results
+                        ],
                         actor=request.user,
                         now=now,
                     )
-                    if check.passed:
-                        messages.success(request, _("Readiness check passed."))
+                    failed = [display_name(check.salesperson) for check in checks if not check.passed]
+                    if failed:
+                        messages.warning(
+                            request,
+                            _("Readiness check failed for %(names)s: no turns until passed (REC-READY-1).")
+                            % {"names": ", ".join(failed)},
+                        )
                     else:
-                        messages.warning(request, _("Readiness check failed: no turns until passed (REC-READY-1)."))
+                        messages.success(request, _("Readiness check passed."))
                     return redirect("reception:rota", site=site_obj.code)
             elif action in ("up", "down"):
                 if not request.user.has_perm("reception.manage_rota"):
@@ -355,13 +426,14 @@ def rota_page(request: HttpRequest, site: str) -> HttpResponse:
         except ValidationError as exc:
             for message in _messages_of(exc):
                 messages.error(request, message)
+    the_board = board(site_obj, now)
     context = {
         "site": site_obj,
-        "board": board(site_obj, now),
+        "board": the_board,
         "swap_form": swap_form,
         "move_form": move_form,
         "roster_form": roster_form,
-        "readiness_form": readiness_form,
+        "readiness_form": readiness_form or readiness_grid(the_board=the_board),
         "can_manage_rota": request.user.has_perm("reception.manage_rota"),
     }
     return render(request, "reception/rota.html", context)

@@ -61,6 +61,8 @@ def site_urls(world) -> dict[str, tuple[str, str]]:
         "arrive_returning": ("post", reverse("reception:arrive_returning", kwargs=s)),
         "reception_end": ("post", reverse("reception:reception_end", kwargs={**s, "reception_id": reception_id})),
         "change_request": ("get", reverse("reception:change_request", kwargs={**s, "reception_id": reception_id})),
+        "reception_void": ("get", reverse("reception:reception_void", kwargs={**s, "reception_id": reception_id})),
+        "reception_left": ("post", reverse("reception:reception_left", kwargs={**s, "reception_id": reception_id})),
         "away": ("post", reverse("reception:away", kwargs=s)),
         "back": ("post", reverse("reception:back", kwargs={**s, "member_id": world["member"].pk})),
         "rota": ("get", reverse("reception:rota", kwargs=s)),
@@ -79,7 +81,8 @@ def test_every_reception_url_is_covered(world):
     assert {p.name for p in urlpatterns} == set(site_urls(world))
 
 
-# What each persona may open. Anything not listed must be refused with 403.
+# What each persona may open. Anything not listed must be refused with 403. "back" brings eve (away) back to her
+# post: only eve herself or the site supervisor may (REC-ROT-4), so the other roles get 403 for it.
 ALLOWED = {
     "salesperson": {
         "board",
@@ -88,8 +91,8 @@ ALLOWED = {
         "arrive_designated",
         "arrive_returning",
         "reception_end",
+        "reception_left",
         "away",
-        "back",
         "rota",
         "absences",
         "phone",
@@ -102,6 +105,8 @@ ALLOWED = {
         "arrive_designated",
         "arrive_returning",
         "reception_end",
+        "reception_left",
+        "reception_void",
         "away",
         "back",
         "rota",
@@ -119,9 +124,9 @@ ALLOWED = {
         "arrive_designated",
         "arrive_returning",
         "reception_end",
+        "reception_left",
         "change_request",
         "away",
-        "back",
         "rota",
         "absences",
         "violations",
@@ -137,9 +142,9 @@ ALLOWED = {
         "arrive_designated",
         "arrive_returning",
         "reception_end",
+        "reception_left",
         "change_request",
         "away",
-        "back",
         "rota",
         "absences",
         "violations",

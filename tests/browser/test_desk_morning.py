@@ -108,8 +108,9 @@ def test_two_terminals_run_a_morning_and_agree(site, supervisor, project_manager
     morning.received("Walk-in 1", ROTA, "Ann")
     morning.check("Bob", "Ann takes the walk-in: next in the rota — REC-ROT-1")
 
-    # Cat is sent on extra work by a superior; the project manager verifies and approves it (REC-ROT-5).
-    front.mark_away(cat, "extra_work", "Show flat for the PM")
+    # Cat is sent on extra work by a superior; the project manager verifies and approves it (REC-ROT-5). Only Cat
+    # or the supervisor records her presence (REC-ROT-4), so the supervisor's terminal does.
+    desk.mark_away(cat, "extra_work", "Show flat for the PM")
     morning.set("Cat", "away_pending")
     morning.check("Bob", "Cat is away on extra work (Show flat for the PM), pending approval — REC-ROT-5")
     pm = terminals(site, "pm", next_path=f"/desk/{site.code}/absences/")

@@ -206,7 +206,7 @@ def test_rec_auth_1_salesperson_cannot_run_manager_actions(desk, salespeople, cl
         )
     with pytest.raises(PermissionDenied):
         decide(reception, ChangeRequest.Decision.REASSIGN, bob, clock())
-    absence = away(desk, bob, ann, clock(), Absence.Reason.EXTRA_WORK, "errand")
+    absence = away(desk, bob, bob, clock(), Absence.Reason.EXTRA_WORK, "errand")
     with pytest.raises(PermissionDenied):
         services.absence_decide(absence=absence, approve=True, actor=bob, now=clock())
     with pytest.raises(PermissionDenied):
