@@ -339,10 +339,12 @@ class Completion(AppendOnlyModel):
 
 
 class Callback(AppendOnlyModel):
-    """The callback evaluation form of one completion (SVC-CB-4), by a callback role (SVC-CB-2). Permanent."""
+    """The callback evaluation form of one completion (SVC-CB-4), by a callback role (SVC-CB-2). The office director,
+    an administrator and the repair lead may each call the same completion back, each counting for their role: at
+    most one callback per role per completion (the constraint is the last guard). Permanent."""
 
-    completion = models.OneToOneField(
-        Completion, on_delete=models.PROTECT, related_name="callback", verbose_name=_("completion")
+    completion = models.ForeignKey(
+        Completion, on_delete=models.PROTECT, related_name="callbacks", verbose_name=_("completion")
     )
     made_at = models.DateTimeField(_("made at"))
     made_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by"))
@@ -359,6 +361,7 @@ class Callback(AppendOnlyModel):
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         ordering = ["made_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["completion", "role"], name="svc_one_callback_per_role")]
 
     def __str__(self) -> str:
         return f"{self.completion} callback"

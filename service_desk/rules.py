@@ -142,6 +142,12 @@ def deadline_state(*, due_at: dt.datetime, done_at: dt.datetime | None, now: dt.
     return State.OPEN
 
 
+def callback_timeliness(*, made_at: dt.datetime, due_at: dt.datetime) -> str:
+    """SVC-CB-3: a callback made by its deadline's last instant is on time, after it late, as the monthly report
+    counts it (the repair page shows the same)."""
+    return State.ON_TIME if made_at <= due_at else State.LATE
+
+
 # --- registration and the first-contact owner --------------------------------------------------------------------
 
 
@@ -257,6 +263,29 @@ def callback_role_refusal() -> Refusal:
         "SVC-CB-2",
         _("SVC-CB-2: repair callbacks are made by the office director, the administrators or the repair lead."),
     )
+
+
+def callback_repeat_refusal(*, role: Role, roles_called: set[str]) -> Refusal | None:
+    """SVC-CB-2: the office director, an administrator and the repair lead may each call the same repair back, each
+    counting for their role; a role calls a completed repair back once (a second one would count it twice)."""
+    from salesoffice.roles import ROLE_LABELS
+
+    if role.value in roles_called:
+        return Refusal(
+            "SVC-CB-2",
+            _(
+                "SVC-CB-2: this repair was called back already for the role %(role)s; each role calls a repair back "
+                "once."
+            )
+            % {"role": ROLE_LABELS[role]},
+        )
+    return None
+
+
+def callback_reopens_round(*, reopens: bool, repair_round: int, completion_round: int, repair_completed: bool) -> bool:
+    """SVC-CB-1: a dissatisfied callback reopens the work of the round it called back, once: a second role's
+    dissatisfied callback of a round already reopened adds its notice, not another round."""
+    return reopens and repair_completed and repair_round == completion_round
 
 
 def callback_form_refusals(

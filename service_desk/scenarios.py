@@ -479,7 +479,7 @@ def explains(world: World, expected) -> list[Check]:
         sentences = [item.reply_explanation, getattr(item, "complaint_explanation", "")]
         sentences.append(getattr(item, "complaint_callback_explanation", ""))
         sentences += [c.explanation for c in item.completions]
-        sentences += [c.notice.text for c in item.completions if c.notice]
+        sentences += [cb.notice.text for c in item.completions for cb in c.cbs if cb.notice]
         found = next((s for s in sentences if str(text) in str(s)), None)
         checks.append(Check(f"{name} explains", found is not None, str(text), " | ".join(map(str, sentences))))
     return checks
@@ -528,6 +528,21 @@ def repair_state(world: World, expected) -> list[Check]:
             checks.append(same(f"{name} notices to the resident", list(spec["notices"]), got))
         if "completions" in spec:
             checks.append(same(f"{name} completions", int(spec["completions"]), found.completions.count()))
+    return checks
+
+
+@expect("callbacks")
+def callbacks(world: World, expected) -> list[Check]:
+    """{repair: [{who, role, state}]}: the callbacks of the repair's latest completion as its page shows them, in
+    order: who made each, the role it counts for (SVC-CB-2) and `on_time` or `late` against SVC-CB-3's deadline."""
+    checks = []
+    for name, specs in _mapping("callbacks", expected).items():
+        item = selectors.item_detail(site=world.site, item_id=_request(world, name).pk)
+        made = item.completions[-1].cbs if item.completions else []
+        got = [{"who": world.handle(cb.made_by_id), "role": cb.role, "state": cb.state} for cb in made]
+        wanted = [dict(spec) for spec in (specs or [])]
+        shown = [{k: g[k] for k in w} for g, w in zip(got, wanted, strict=False)] + got[len(wanted) :]
+        checks.append(same(f"{name} callbacks", wanted, shown))
     return checks
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from salesoffice import money
 from salesoffice.models import NAME_FIELDS, Site, display_name_of
-from salesoffice.roles import Role
+from salesoffice.roles import ROLE_LABELS, Role
 from salesoffice.timeutil import month_bounds
 
 from . import rules
@@ -97,14 +97,21 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
         )
     if item.kind == ServiceRequest.Kind.REPAIR:
         item.appointments = list(Appointment.objects.filter(repair=item.repair).select_related("made_by"))
+        callbacks = Callback.objects.select_related("made_by", "rectification__addressed_to").order_by("made_at", "pk")
         item.completions = list(
-            Completion.objects.filter(repair=item.repair).select_related(
-                "completed_by", "callback__made_by", "callback__rectification__addressed_to"
-            )
+            Completion.objects.filter(repair=item.repair)
+            .select_related("completed_by")
+            .prefetch_related(Prefetch("callbacks", queryset=callbacks))
         )
         for completion in item.completions:
-            completion.cb = _related(completion, "callback")
-            completion.notice = _related(completion.cb, "rectification") if completion.cb else None
+            # SVC-CB-2: each callback role may call the completion back once; SVC-CB-3: each one on time or late,
+            # as the monthly report counts it.
+            completion.cbs = list(completion.callbacks.all())
+            for cb in completion.cbs:
+                cb.notice = _related(cb, "rectification")
+                cb.state = rules.callback_timeliness(made_at=cb.made_at, due_at=completion.callback_due_at)
+                cb.role_label = ROLE_LABELS.get(cb.role, cb.role)
+            completion.roles_called = {cb.role for cb in completion.cbs}
             completion.explanation = rules.explain_callback(item.repair.category, completion.callback_due_at, site.zone)
     # Who changed the request and when (simple_history), newest first.
     item.changes = list(item.history.select_related("history_user").order_by("-history_date")[:20])
@@ -172,10 +179,19 @@ def duty_board(*, site: Site, now: dt.datetime, upcoming: int = 20) -> DutyBoard
     )
 
 
-def pending_callbacks(*, site: Site) -> QuerySet[Completion]:
-    """SVC-CB-3: completed repairs awaiting their callback, soonest deadline first."""
+def pending_callbacks(*, site: Site, role: Role | None, since: dt.datetime) -> QuerySet[Completion]:
+    """SVC-CB-3: completed repairs awaiting a callback, soonest deadline first: those nobody called back yet, and
+    (SVC-CB-2, each role counting its own) those completed since `since` that the viewer's role has not called back;
+    `called` counts the callbacks already made by other roles."""
+    pending = Completion.objects.filter(site=site)
+    if role is None:
+        pending = pending.filter(callbacks__isnull=True)
+    else:
+        pending = pending.filter(Q(callbacks__isnull=True) | Q(completed_at__gte=since)).exclude(
+            callbacks__role=role.value
+        )
     return (
-        Completion.objects.filter(site=site, callback__isnull=True)
+        pending.annotate(called=Count("callbacks", distinct=True))
         .select_related("repair__request", "completed_by")
         .order_by("callback_due_at", "pk")
     )
@@ -283,16 +299,19 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
     rep_labels = dict(Repair.Category.choices)
     repairs_by_category = [(str(rep_labels.get(c, c)), n) for c, n in sorted(repair_rows.order_by())]
     completions = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end)
-    callbacks = completions.aggregate(
-        completed=Count("pk"),
-        called=Count("callback"),
-        on_time=Count("callback", filter=Q(callback__made_at__lte=F("callback_due_at"))),
-        satisfied=Count("callback", filter=Q(callback__satisfied=True)),
-        overdue=Count("pk", filter=Q(callback__isnull=True, callback_due_at__lt=cutoff)),
+    # SVC-CB-2: a repair may be called back by each callback role: "called" counts repairs called back at least
+    # once; "callbacks" every callback, each on time or late against the completion's deadline (SVC-CB-3).
+    callbacks = completions.aggregate(  # one query: each completion joined to its callbacks (one to-many join)
+        completed=Count("pk", distinct=True),
+        called=Count("pk", filter=Q(callbacks__isnull=False), distinct=True),
+        overdue=Count("pk", filter=Q(callbacks__isnull=True, callback_due_at__lt=cutoff), distinct=True),
+        made=Count("callbacks"),
+        on_time=Count("callbacks", filter=Q(callbacks__made_at__lte=F("callback_due_at"))),
+        satisfied=Count("callbacks", filter=Q(callbacks__satisfied=True)),
     )
     callbacks["rate"] = _rate(callbacks["called"], callbacks["completed"])
-    callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["called"])
-    callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["called"])
+    callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["made"])
+    callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["made"])
     per_person_rows = (
         Callback.objects.filter(completion__in=completions)
         .values_list("role", "made_by")

@@ -503,22 +503,28 @@ def callback_record(
         charges_checked=charges_checked,
         signature=signature,
     )
-    if Callback.objects.filter(completion=completion).exists():
-        refusals.append(rules.Refusal("SVC-CB-4", _("This repair was called back already.")))
+    roles_called = set(Callback.objects.filter(completion=completion).values_list("role", flat=True))
+    repeat = rules.callback_repeat_refusal(role=role, roles_called=roles_called)
+    if repeat:
+        refusals.append(repeat)
     refuse(refusals)
-    callback = Callback.objects.create(
-        completion=completion,
-        made_at=now,
-        made_by=actor,
-        role=role.value,
-        inspected_on_site=inspected_on_site,
-        service_opinion=service_opinion.strip(),
-        suggestions=suggestions.strip(),
-        charges_correct=charges_correct,
-        satisfied=satisfied,
-        problem=problem.strip(),
-        signature=signature,
-    )
+    try:
+        with transaction.atomic():
+            callback = Callback.objects.create(
+                completion=completion,
+                made_at=now,
+                made_by=actor,
+                role=role.value,
+                inspected_on_site=inspected_on_site,
+                service_opinion=service_opinion.strip(),
+                suggestions=suggestions.strip(),
+                charges_correct=charges_correct,
+                satisfied=satisfied,
+                problem=problem.strip(),
+                signature=signature,
+            )
+    except IntegrityError:  # the unique (completion, role) is the last guard
+        refuse([rules.callback_repeat_refusal(role=role, roles_called={role.value})])
     outcome = rules.callback_outcome(satisfied=satisfied, charges_correct=charges_correct, problem=problem)
     if outcome.rectification:
         settings = office_settings(site)
@@ -542,7 +548,13 @@ def callback_record(
             params={"item": repair.request_id, "name": repair.request.requester_name},
             link=reverse("service_desk:rectifications", kwargs={"site": site.code}),
         )
-    if outcome.reopens:
+    reopens = rules.callback_reopens_round(
+        reopens=outcome.reopens,
+        repair_round=repair.round,
+        completion_round=completion.round,
+        repair_completed=repair.status == Repair.Status.COMPLETED,
+    )
+    if reopens:
         repair.status = Repair.Status.OPEN
         repair.round += 1
         repair.save(update_fields=["status", "round"])

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from salesoffice.models import Notification
 from salesoffice.roles import Role
-from service_desk import services
+from service_desk import selectors, services
 from service_desk.models import (
     Appointment,
     Callback,
@@ -259,8 +259,65 @@ def test_a_passed_callback_counts_for_the_role_SVC_CB_4(office, desk_staff, repa
     callback = services.callback_record(completion=completion, actor=repair_lead, now=at(3, 9), **callback_form())
     assert callback.role == "repair_lead"
     assert not RectificationNotice.objects.exists()
-    with pytest.raises(ValidationError, match="called back already"):
+    with pytest.raises(ValidationError, match="called back already for the role Repair lead"):
         services.callback_record(completion=completion, actor=repair_lead, now=at(3, 10), **callback_form())
+    assert Callback.objects.count() == 1
+
+
+def test_each_callback_role_calls_the_same_repair_back_and_each_counts_SVC_CB_2(
+    office, desk_staff, repair_staff, repair_lead, administrator, director
+):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    for minute, actor in enumerate((director, administrator, repair_lead)):
+        services.callback_record(completion=completion, actor=actor, now=at(3, 9, minute), **callback_form())
+    roles = sorted(Callback.objects.values_list("role", flat=True))
+    assert roles == ["administrator", "office_director", "repair_lead"]
+    rates = selectors.callback_rates_for_month(site=office, year=2026, month=3)
+    assert [(r.role.value, r.callbacks, r.completed, r.compliant) for r in rates] == [
+        ("office_director", 1, 1, True),
+        ("administrator", 1, 1, True),
+        ("repair_lead", 1, 1, True),
+    ]
+    report = selectors.monthly_report(site=office, year=2026, month=3, now=at(4, 9))
+    assert (report.callbacks["completed"], report.callbacks["called"], report.callbacks["made"]) == (1, 1, 3)
+    # A second administrator counts for the same role: still one per role per repair.
+    other_admin = make_user("admin2", Role.ADMINISTRATOR, [office])
+    with pytest.raises(ValidationError, match="SVC-CB-2"):
+        services.callback_record(completion=completion, actor=other_admin, now=at(3, 10), **callback_form())
+    assert Callback.objects.count() == 3
+
+
+def test_one_callback_per_role_per_completion_is_a_database_constraint_SVC_CB_2(
+    office, desk_staff, repair_staff, repair_lead
+):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    first = services.callback_record(completion=completion, actor=repair_lead, now=at(3, 9), **callback_form())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Callback.objects.create(
+            completion=completion,
+            made_at=at(3, 10),
+            made_by=repair_lead,
+            role=first.role,
+            inspected_on_site=True,
+            service_opinion="x",
+            charges_correct=True,
+            satisfied=True,
+            signature=first.signature,
+        )
+
+
+def test_a_second_dissatisfied_role_adds_its_notice_but_not_another_round_SVC_CB_1(
+    office, desk_staff, repair_staff, director, repair_lead
+):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    services.callback_record(completion=completion, actor=director, now=at(3, 9), **callback_form(satisfied=False))
+    services.callback_record(completion=completion, actor=repair_lead, now=at(3, 10), **callback_form(satisfied=False))
+    repair = Repair.objects.get()
+    assert (repair.status, repair.round) == (Repair.Status.OPEN, 2)
+    assert RectificationNotice.objects.count() == 2
 
 
 def test_a_callback_without_signature_is_refused_SVC_CB_4(office, desk_staff, repair_staff, repair_lead):

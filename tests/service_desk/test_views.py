@@ -143,7 +143,7 @@ def test_item_page_of_a_repair_with_its_history(
     done = services.repair_complete(repair=repair_item.repair, actor=repair_staff, now=at(2, 10))
     services.callback_record(completion=done, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
     c = browser_as(repair_lead)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # + the callbacks of the completions (one prefetch)
         response = c.get(url("item", office, item_id=repair_item.pk))
     text = response.content.decode()
     assert "SVC-CB-3: water leak, callback due by the end of 2026-03-05." in text
@@ -380,3 +380,59 @@ def test_the_service_index_goes_to_ones_own_office_and_lists_several(
     assert "Garden Court" in page and "Lake View" in page
     nowhere = make_user("nowhere", Role.SERVICE_DESK_STAFF, [])
     assert "no property-service office" in browser_as(nowhere).get(reverse("service_desk:index")).content.decode()
+
+
+# --- issue 15: every callback counts (SVC-CB-2), a late callback looks late (SVC-CB-3) ---------------------------
+
+
+def test_the_repair_page_shows_each_roles_callback_on_time_or_late(
+    browser_as, office, director, administrator, repair_lead, completed, django_assert_num_queries
+):
+    # Completed 2 March (water leak): due by the end of 5 March. The director's at 23:59 is on time, the
+    # administrator's at 6 March 00:00 is late, as the monthly report counts them.
+    services.callback_record(completion=completed, actor=director, now=at(5, 23, 59), **callback_form())
+    services.callback_record(completion=completed, actor=administrator, now=at(6, 0), **callback_form())
+    c = browser_as(repair_lead)
+    with django_assert_num_queries(10):
+        response = c.get(url("item", office, item_id=completed.repair.request_id))
+    text = response.content.decode()
+    assert text.count('data-testid="callback-result"') == 2
+    assert "(Office director)" in text and "(Administrator)" in text
+    assert text.count("on time</span>") == 1 and text.count("done late</span>") == 1
+    assert 'data-testid="do-callback"' in text  # the repair lead's role has not called it back yet
+    report = browser_as(director).get(url("report", office), {"month": "2026-03"}).context["report"]
+    assert (report.callbacks["on_time"], report.callbacks["made"]) == (1, 2)
+    # The administrator's role has called it back: no button for them, and the form refuses a second one.
+    response = browser_as(administrator).get(url("item", office, item_id=completed.repair.request_id))
+    assert 'data-testid="do-callback"' not in response.content.decode()
+
+
+def test_the_callbacks_page_lists_a_repair_another_role_called_back(
+    browser_as, office, director, repair_lead, completed, django_assert_num_queries
+):
+    services.callback_record(completion=completed, actor=director, now=at(2, 10), **callback_form())
+    c = browser_as(repair_lead)
+    with django_assert_num_queries(9):
+        response = c.get(url("callbacks", office))
+    assert 'data-testid="called-by-others"' in response.content.decode()
+    c = browser_as(director)
+    with django_assert_num_queries(8):  # an empty page: no rows to read
+        response = c.get(url("callbacks", office))
+    assert "Mrs Li" not in response.content.decode()  # the director's role has called it back
+
+
+def test_a_second_callback_by_the_same_role_is_refused_on_the_form(browser_as, office, repair_lead, completed):
+    services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form())
+    response = browser_as(repair_lead).post(
+        url("callback", office, completion_id=completed.pk),
+        {
+            "inspected_on_site": "on",
+            "service_opinion": "Good",
+            "charges_checked": "on",
+            "satisfied": "yes",
+            "signature": SIGNATURE,
+        },
+    )
+    assert response.status_code == 422
+    assert "SVC-CB-2: this repair was called back already for the role Repair lead" in response.content.decode()
+    assert Callback.objects.count() == 1
