@@ -67,9 +67,18 @@ class OwnerForm(forms.Form):
         self.fields["owner"].queryset = site_people(site)
 
 
+# SVC-FIRST-1: "not our department" is offered so that it can be answered with the way to route it, never a close.
+CLOSE_OUTCOMES = [
+    ("", "—"),
+    ("yes", _("Yes: answered or solved")),
+    ("no", _("No: cannot be solved, the reason explained to the resident")),
+    ("not_ours", _("Not our department")),
+]
+
+
 class CloseForm(forms.Form):
     reply = forms.CharField(label=_("Reply to the resident"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    solved = forms.ChoiceField(label=_("Solved?"), choices=YES_NO, required=False)
+    solved = forms.ChoiceField(label=_("Solved?"), choices=CLOSE_OUTCOMES, required=False)
 
 
 class ActionForm(forms.Form):
@@ -101,6 +110,7 @@ class LiaisonForm(forms.Form):
 
 class SignOffForm(forms.Form):
     resolution = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    resolved = forms.ChoiceField(label=_("Complaint resolved?"), choices=YES_NO, required=False)
 
 
 class ComplaintCallbackForm(forms.Form):

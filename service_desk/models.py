@@ -131,6 +131,14 @@ class ServiceRequest(models.Model):
     reply = models.TextField(_("reply to the resident"), blank=True)
     solved = models.BooleanField(_("solved"), null=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answer or result signed by"),
+    )
     history = HistoricalRecords()
 
     class Meta:

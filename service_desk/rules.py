@@ -215,6 +215,70 @@ def close_refusals(*, kind: str, reply: str, solved: bool | None, signed_off: bo
     return refusals
 
 
+def deflection_refusals(*, kind: str, solved: bool | None, not_ours: bool, closer_is_owner: bool) -> list[Refusal]:
+    """SVC-FIRST-1 (Decision): a request closes only with an answer or a result recorded and signed by the person
+    who resolved it. "Not our department" is a routing to the responsible department or organisation, never a close;
+    and when it cannot be solved, the first-contact owner (who keeps following it up) tells the resident why, not an
+    assignee handing it back. SVC-COMP-1: a complaint closes on its result, never on "not solved"."""
+    if not_ours:
+        return [
+            Refusal(
+                "SVC-FIRST-1",
+                _(
+                    'SVC-FIRST-1: "not our department" is not a close: route the request to the responsible '
+                    "department or organisation; the first-contact owner keeps following it up until the answer or "
+                    "result is recorded."
+                ),
+                "solved",
+            )
+        ]
+    if solved is not False:
+        return []
+    if kind == "complaint":
+        return [
+            Refusal(
+                "SVC-COMP-1",
+                _("SVC-COMP-1: a complaint closes only on its result, signed off by the person who resolved it."),
+                "solved",
+            )
+        ]
+    if not closer_is_owner:
+        return [
+            Refusal(
+                "SVC-FIRST-1",
+                _(
+                    "SVC-FIRST-1: record the answer or the result you reached; if it is not your department, route "
+                    "it on. Only the first-contact owner closes a request that cannot be solved, telling the resident "
+                    "why."
+                ),
+                "solved",
+            )
+        ]
+    return []
+
+
+def sign_off_refusals(*, resolution: str, resolved: bool | None) -> list[Refusal]:
+    """SVC-COMP-1 (Decision): the result is recorded and signed off by the person who resolved it; a non-result
+    ("not ours", "could not be done") is never signed off: the complaint stays open with its department."""
+    refusals = []
+    if not resolution.strip():
+        refusals.append(Refusal("SVC-COMP-1", _("Record the result."), "resolution"))
+    if resolved is None:
+        refusals.append(Refusal("SVC-COMP-1", _("SVC-COMP-1: say whether the complaint was resolved."), "resolved"))
+    elif not resolved:
+        refusals.append(
+            Refusal(
+                "SVC-COMP-1",
+                _(
+                    "SVC-COMP-1: only a result is signed off. A complaint that is not resolved stays open: route it "
+                    "to the responsible department, or record the corrective action."
+                ),
+                "resolved",
+            )
+        )
+    return refusals
+
+
 def unsolved_needs_reason(*, solved: bool | None, reply: str) -> Refusal | None:
     if solved is False and len(reply.strip()) < 10:
         return Refusal(

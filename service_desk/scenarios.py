@@ -166,10 +166,16 @@ def change_owner(world: World, *, request, to):
 
 
 @fact("close", shorthand="request", actor=DESK)
-def close(world: World, *, request, reply: str = "Answered", solved: bool = True):
-    """Reply to the resident and close (SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1)."""
+def close(world: World, *, request, reply: str = "Answered", solved: bool = True, not_ours: bool = False):
+    """Reply to the resident and close (SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1); `not_ours: true` is the page's "Not
+    our department" choice (refused: a routing)."""
     return services.request_close(
-        item=_request(world, request), actor=world.actor(), reply=str(reply), solved=solved, now=world.now
+        item=_request(world, request),
+        actor=world.actor(),
+        reply=str(reply),
+        solved=None if not_ours else solved,
+        not_ours=not_ours,
+        now=world.now,
     )
 
 
@@ -207,10 +213,14 @@ def liaison(world: World, *, complaint, text: str):
 
 
 @fact("sign_off", actor=DESK)
-def sign_off(world: World, *, complaint, result: str = "Resolved"):
-    """The resolver records the result and signs it off (SVC-COMP-1)."""
+def sign_off(world: World, *, complaint, result: str = "Resolved", resolved: bool = True):
+    """The resolver records the result and signs it off (SVC-COMP-1); `resolved: false` (a non-result) is refused."""
     return services.complaint_sign_off(
-        complaint=_complaint(world, complaint), actor=world.actor(), resolution=str(result), now=world.now
+        complaint=_complaint(world, complaint),
+        actor=world.actor(),
+        resolution=str(result),
+        resolved=resolved,
+        now=world.now,
     )
 
 
@@ -528,6 +538,18 @@ def repair_state(world: World, expected) -> list[Check]:
             checks.append(same(f"{name} notices to the resident", list(spec["notices"]), got))
         if "completions" in spec:
             checks.append(same(f"{name} completions", int(spec["completions"]), found.completions.count()))
+    return checks
+
+
+@expect("closed_by")
+def closed_by(world: World, expected) -> list[Check]:
+    """{request: person or nobody}: who recorded and signed the answer or result that closed it (SVC-FIRST-1);
+    nobody while it is open."""
+    checks = []
+    for name, who in _mapping("closed_by", expected).items():
+        item = _request(world, name)
+        wanted = None if who in (None, "nobody") else str(who)
+        checks.append(same(f"{name} closed by", wanted, world.handle(item.closed_by_id)))
     return checks
 
 

@@ -77,7 +77,9 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
     """One request with everything its page shows, in a fixed number of queries."""
     item = (
         ServiceRequest.objects.filter(site=site, pk=item_id)
-        .select_related("owner", "assignee", "complaint__action_responsible", "complaint__resolved_by", "repair")
+        .select_related(
+            "owner", "assignee", "closed_by", "complaint__action_responsible", "complaint__resolved_by", "repair"
+        )
         .first()
     )
     if item is None:

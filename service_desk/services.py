@@ -219,9 +219,10 @@ def request_change_owner(*, item: ServiceRequest, actor: AbstractBaseUser, new_o
 
 @transaction.atomic
 def request_close(
-    *, item: ServiceRequest, actor: AbstractBaseUser, reply: str, solved: bool | None, now
+    *, item: ServiceRequest, actor: AbstractBaseUser, reply: str, solved: bool | None, now, not_ours: bool = False
 ) -> ServiceRequest:
-    """Reply to the resident and close (SVC-FIRST-1, SVC-VIS-1; a complaint only once signed off, SVC-COMP-1)."""
+    """Reply to the resident and close with the answer or result, signed by the actor (SVC-FIRST-1, SVC-VIS-1; a
+    complaint only on its signed-off result, SVC-COMP-1). "Not ours" is refused: it is a routing."""
     _may_handle(actor, item)
     item = _locked(item)
     if item.closed_at is not None:
@@ -229,6 +230,11 @@ def request_close(
     signed_off = (
         item.kind != Kind.COMPLAINT or Complaint.objects.filter(request=item, signed_off_at__isnull=False).exists()
     )
+    refusals = rules.deflection_refusals(
+        kind=item.kind, solved=solved, not_ours=not_ours, closer_is_owner=actor.pk == item.owner_id
+    )
+    if refusals:  # a deflection is refused first, with the way to route it
+        refuse(refusals)
     refusals = rules.close_refusals(kind=item.kind, reply=reply, solved=solved, signed_off=signed_off)
     unsolved = rules.unsolved_needs_reason(solved=solved, reply=reply)
     if unsolved and not any(r.field == "reply" for r in refusals):
@@ -240,7 +246,8 @@ def request_close(
     item.solved = solved
     item.replied_at = now
     item.closed_at = now
-    item.save(update_fields=["reply", "solved", "replied_at", "closed_at"])
+    item.closed_by = actor
+    item.save(update_fields=["reply", "solved", "replied_at", "closed_at", "closed_by"])
     return item
 
 
@@ -319,15 +326,15 @@ def complaint_liaise(*, complaint: Complaint, actor, liaison: str, now) -> Compl
 
 
 @transaction.atomic
-def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, now) -> Complaint:
-    """The person who resolved the complaint records the result and signs it off (SVC-COMP-1)."""
+def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, resolved: bool | None, now) -> Complaint:
+    """The person who resolved the complaint records the result and signs it off (SVC-COMP-1); a non-result is
+    refused (the complaint stays open with its department)."""
     _may_handle(actor, complaint.request)
     complaint = _complaint_locked(complaint)
     refusals = []
     if complaint.signed_off_at is not None:
         refusals.append(rules.Refusal("SVC-COMP-1", _("The result is signed off already.")))
-    if not resolution.strip():
-        refusals.append(rules.Refusal("SVC-COMP-1", _("Record the result."), "resolution"))
+    refusals += rules.sign_off_refusals(resolution=resolution, resolved=resolved)
     if complaint.other_organisation and not complaint.liaison:
         refusals.append(
             rules.Refusal(
@@ -385,7 +392,8 @@ def complaint_callback_record(
         request = ServiceRequest.objects.select_for_update().get(pk=complaint.request_id)
         if request.closed_at is not None:
             request.closed_at = request.replied_at = None
-            request.save(update_fields=["closed_at", "replied_at"])
+            request.closed_by = None
+            request.save(update_fields=["closed_at", "replied_at", "closed_by"])
     return callback
 
 
@@ -561,7 +569,8 @@ def callback_record(
         request = ServiceRequest.objects.select_for_update().get(pk=repair.request_id)
         if request.closed_at is not None:  # reopened work is open again on its owner's desk, in its history
             request.closed_at = request.replied_at = None
-            request.save(update_fields=["closed_at", "replied_at"])
+            request.closed_by = None
+            request.save(update_fields=["closed_at", "replied_at", "closed_by"])
     return callback
 
 

@@ -174,7 +174,12 @@ ACTIONS: dict[str, Action] = {
     "close": Action(
         CloseForm,
         lambda item, user, d, now: services.request_close(
-            item=item, actor=user, reply=d["reply"], solved=yes_no(d["solved"]), now=now
+            item=item,
+            actor=user,
+            reply=d["reply"],
+            solved=yes_no(d["solved"]),
+            not_ours=d["solved"] == "not_ours",
+            now=now,
         ),
         gettext_lazy("Replied and closed."),
     ),
@@ -212,7 +217,11 @@ ACTIONS: dict[str, Action] = {
     "sign_off": Action(
         SignOffForm,
         lambda item, user, d, now: services.complaint_sign_off(
-            complaint=_complaint(item), actor=user, resolution=d["resolution"], now=now
+            complaint=_complaint(item),
+            actor=user,
+            resolution=d["resolution"],
+            resolved=yes_no(d["resolved"]),
+            now=now,
         ),
         gettext_lazy("Result signed off (SVC-COMP-1)."),
     ),

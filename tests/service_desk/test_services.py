@@ -90,10 +90,63 @@ def test_close_needs_reply_and_unsolved_reason_SVC_VIS_1(office, desk_staff):
         services.request_close(item=item, actor=desk_staff, reply="no", solved=False, now=at(2, 11))
     assert "SVC-VIS-1" in messages_of(exc)["reply"][0]
     services.request_close(
-        item=item, actor=desk_staff, reply="Not ours: the gas company handles meters", solved=False, now=at(2, 11)
+        item=item,
+        actor=desk_staff,
+        reply="Gas meters are read by the gas company; gave their number",
+        solved=False,
+        now=at(2, 11),
     )
     item.refresh_from_db()
-    assert item.closed_at == at(2, 11) and item.solved is False
+    assert item.closed_at == at(2, 11) and item.solved is False and item.closed_by == desk_staff
+
+
+# --- SVC-FIRST-1 Decision: nobody deflects --------------------------------------------------------------------------
+
+
+def test_not_our_department_is_a_routing_never_a_close_SVC_FIRST_1(office, desk_staff, repair_lead):
+    item = register_question(office, desk_staff, at(2, 10))
+    for actor in (desk_staff, repair_lead):
+        with pytest.raises(ValidationError) as exc:
+            services.request_close(
+                item=item, actor=actor, reply="Not our department", solved=None, not_ours=True, now=at(2, 11)
+            )
+        assert messages_of(exc)["solved"][0].startswith('SVC-FIRST-1: "not our department" is not a close')
+    item.refresh_from_db()
+    assert item.closed_at is None and item.closed_by is None
+
+
+def test_an_assignee_records_the_answer_or_routes_on_never_hands_it_back_SVC_FIRST_1(office, desk_staff, repair_lead):
+    item = register_question(office, desk_staff, at(2, 10))
+    services.request_route(item=item, actor=desk_staff, department="Engineering", assignee=repair_lead, now=at(2, 10))
+    with pytest.raises(ValidationError) as exc:
+        services.request_close(
+            item=item, actor=repair_lead, reply="Not ours, ask the gas company", solved=False, now=at(2, 11)
+        )
+    assert "Only the first-contact owner closes a request that cannot be solved" in messages_of(exc)["solved"][0]
+    item.refresh_from_db()
+    assert item.closed_at is None
+    # The assignee who resolved it records the answer and signs it.
+    services.request_close(item=item, actor=repair_lead, reply="Water back at 18:00", solved=True, now=at(2, 12))
+    item.refresh_from_db()
+    assert (item.closed_at, item.closed_by, item.owner) == (at(2, 12), repair_lead, desk_staff)
+
+
+def test_a_complaint_is_not_signed_off_nor_closed_on_a_non_result_SVC_COMP_1(office, desk_staff):
+    item = complaint(office, desk_staff, at(2, 10), severity="minor")
+    for resolved, message in ((False, "only a result is signed off"), (None, "say whether the complaint was resolved")):
+        with pytest.raises(ValidationError) as exc:
+            services.complaint_sign_off(
+                complaint=item.complaint, actor=desk_staff, resolution="Not ours", resolved=resolved, now=at(2, 12)
+            )
+        assert message in messages_of(exc)["resolved"][0]
+    item.complaint.refresh_from_db()
+    assert item.complaint.signed_off_at is None
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Cleaners rostered", resolved=True, now=at(2, 13)
+    )
+    with pytest.raises(ValidationError, match="SVC-COMP-1: a complaint closes only on its result"):
+        services.request_close(item=item, actor=desk_staff, reply="Could not be done", solved=False, now=at(2, 14))
+    services.request_close(item=item, actor=desk_staff, reply="Cleaners rostered", solved=True, now=at(2, 14))
 
 
 def test_an_important_visit_is_reported_to_leadership_SVC_VIS_1(office, desk_staff, director):
@@ -158,11 +211,15 @@ def test_closing_a_complaint_needs_the_resolvers_sign_off_SVC_COMP_1(office, des
         complaint=item.complaint, actor=repair_lead, findings="Door sensor", corrective_report="Replace", now=at(2, 12)
     )
     with pytest.raises(ValidationError, match="liaison with Lift Co."):
-        services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Fixed", now=at(3, 9))
+        services.complaint_sign_off(
+            complaint=item.complaint, actor=repair_lead, resolution="Fixed", resolved=True, now=at(3, 9)
+        )
     services.complaint_liaise(
         complaint=item.complaint, actor=desk_staff, liaison="Apologised; Lift Co. came", now=at(2, 13)
     )
-    services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Sensor replaced", now=at(3, 9))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=repair_lead, resolution="Sensor replaced", resolved=True, now=at(3, 9)
+    )
     services.request_close(item=item, actor=desk_staff, reply="Lift fixed", solved=True, now=at(3, 10))
     item.refresh_from_db()
     assert item.complaint.resolved_by == repair_lead and item.closed_at == at(3, 10)
@@ -426,14 +483,18 @@ def test_a_resolved_complaint_is_called_back_by_severity_SVC_CB_1(office, desk_s
     item = complaint(office, desk_staff, at(2, 10), severity="minor")
     with pytest.raises(ValidationError, match="once the result is signed off"):
         call_back(item, desk_staff, at(2, 11))
-    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 23, 59))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Fixed", resolved=True, now=at(2, 23, 59)
+    )
     item.complaint.refresh_from_db()
     assert item.complaint.callback_due_at == at(6, 0) - dt.timedelta(microseconds=1)  # end of the 3rd day after
 
 
 def test_a_dissatisfied_complaint_callback_reopens_or_explains_SVC_CB_1(office, desk_staff):
     item = complaint(office, desk_staff, at(2, 10))
-    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 16))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Fixed", resolved=True, now=at(2, 16)
+    )
     services.request_close(item=item, actor=desk_staff, reply="Fixed", solved=True, now=at(2, 17))
     with pytest.raises(ValidationError) as exc:
         call_back(item, desk_staff, at(3, 9), satisfied=False)

@@ -354,7 +354,9 @@ def test_the_menu_shows_only_the_pages_the_role_opens(browser_as, office, desk_s
 
 def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk_staff):
     item = register_complaint(office, desk_staff, at(1, 9), category="neighbours")
-    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Talked", now=at(1, 12))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Talked", resolved=True, now=at(1, 12)
+    )
     services.request_close(item=item, actor=desk_staff, reply="Solved", solved=True, now=at(1, 13))
     c = browser_as(desk_staff)
     page = c.get(url("item", office, item_id=item.pk)).content.decode()
@@ -436,3 +438,52 @@ def test_a_second_callback_by_the_same_role_is_refused_on_the_form(browser_as, o
     assert response.status_code == 422
     assert "SVC-CB-2: this repair was called back already for the role Repair lead" in response.content.decode()
     assert Callback.objects.count() == 1
+
+
+# --- issue 15: nobody deflects (SVC-FIRST-1, SVC-COMP-1) -----------------------------------------------------------
+
+
+def test_not_our_department_on_the_page_says_route_it(browser_as, office, desk_staff, django_assert_num_queries):
+    item = register_question(office, desk_staff, at(2, 9))
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(11):  # the page re-rendered with the refusal
+        response = c.post(
+            url("item_action", office, item_id=item.pk, action="close"),
+            {"reply": "Not our department", "solved": "not_ours"},
+        )
+    assert response.status_code == 422
+    error = response.context["forms"]["close"].errors["solved"][0]
+    assert error.startswith('SVC-FIRST-1: "not our department" is not a close: route the request')
+    item.refresh_from_db()
+    assert item.closed_at is None
+
+
+def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_staff, django_assert_num_queries):
+    item = register_complaint(office, desk_staff, at(2, 9))
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(13):  # a complaint's page re-rendered: inspections, callbacks
+        response = c.post(
+            url("item_action", office, item_id=item.pk, action="sign_off"),
+            {"resolution": "Not ours", "resolved": "no"},
+        )
+    assert response.status_code == 422
+    assert "SVC-COMP-1: only a result is signed off" in response.context["forms"]["sign_off"].errors["resolved"][0]
+    response = c.post(
+        url("item_action", office, item_id=item.pk, action="sign_off"), {"resolution": "Cleaned", "resolved": "yes"}
+    )
+    assert response.status_code == 302
+    response = c.post(
+        url("item_action", office, item_id=item.pk, action="close"), {"reply": "Cleaned", "solved": "yes"}
+    )
+    assert response.status_code == 302
+    with django_assert_num_queries(8):
+        text = c.get(url("item", office, item_id=item.pk)).content.decode()
+    assert 'data-testid="closed-by"' in text
+
+
+def test_another_offices_staff_cannot_close_here(browser_as, office, outsider, desk_staff):
+    item = register_question(office, desk_staff, at(2, 9))
+    response = browser_as(outsider).post(
+        url("item_action", office, item_id=item.pk, action="close"), {"reply": "x", "solved": "not_ours"}
+    )
+    assert response.status_code == 404
