@@ -553,6 +553,21 @@ def closed_by(world: World, expected) -> list[Check]:
     return checks
 
 
+@expect("timeline")
+def timeline(world: World, expected) -> list[Check]:
+    """{request: ["what by who at HH:MM" ...]}: the item's whole story as its page shows it, oldest first; each
+    entry reads `<what> by <person>` (or `<what>` when the record names nobody) `at <YYYY-MM-DD HH:MM>`."""
+    checks = []
+    for name, wanted in _mapping("timeline", expected).items():
+        item = selectors.item_detail(site=world.site, item_id=_request(world, name).pk)
+        got = []
+        for entry in item.timeline:
+            who = f" by {world.handle(entry.who)}" if entry.who is not None else ""
+            got.append(f"{entry.what}{who} at {entry.at.astimezone(world.zone):%Y-%m-%d %H:%M}")
+        checks.append(same(f"{name} timeline", [str(w) for w in (wanted or [])], got))
+    return checks
+
+
 @expect("callbacks")
 def callbacks(world: World, expected) -> list[Check]:
     """{repair: [{who, role, state}]}: the callbacks of the repair's latest completion as its page shows them, in

@@ -115,8 +115,7 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
                 cb.role_label = ROLE_LABELS.get(cb.role, cb.role)
             completion.roles_called = {cb.role for cb in completion.cbs}
             completion.explanation = rules.explain_callback(item.repair.category, completion.callback_due_at, site.zone)
-    # Who changed the request and when (simple_history), newest first.
-    item.changes = list(item.history.select_related("history_user").order_by("-history_date")[:20])
+    item.timeline = item_timeline(item)
     item.reply_explanation = rules.explain_reply(item.reply_due_at, site.zone)
     if item.kind == ServiceRequest.Kind.COMPLAINT:
         major = item.complaint.severity == Complaint.Severity.MAJOR
@@ -126,6 +125,121 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
                 item.complaint.callback_due_at, site.zone, major=major
             )
     return item
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    who: object  # a user, or None when the record does not say
+    what: str
+    detail: str = ""
+    effect: bool = False  # a consequence of another entry at the same instant (a reopening): listed after it
+
+
+# The item's history is kept as long as the item: a cap only guards the page against a runaway row.
+TIMELINE_HISTORY_LIMIT = 500
+
+
+def item_timeline(item: ServiceRequest) -> list[TimelineEntry]:
+    """Every state change of a request, oldest first, with who and when: derived from the permanent records already
+    loaded on `item` (appointments, completions, callbacks and their notices, inspections, complaint callbacks) and
+    the history of the request and its complaint (routing, close, reopening, corrective action, sign-off). One query
+    for the request's history, one more for a complaint's."""
+    from django.utils.translation import gettext as _
+
+    zone = item.site.zone
+    entries = [TimelineEntry(item.registered_at, item.owner, _("registered"), _("first-contact owner (SVC-FIRST-1)"))]
+    previous = None
+    for row in item.history.select_related("history_user", "assignee").order_by("history_id")[:TIMELINE_HISTORY_LIMIT]:
+        if previous is not None:
+            if row.routed_at and row.routed_at != previous.routed_at:
+                where = row.department + (f" · {display_name_of(*_names(row.assignee))}" if row.assignee_id else "")
+                entries.append(TimelineEntry(row.routed_at, row.history_user, _("routed"), where))
+            if row.closed_at and previous.closed_at is None:
+                what = _("closed: solved") if row.solved else _("closed: not solved")
+                entries.append(TimelineEntry(row.closed_at, row.history_user, what, row.reply))
+            if previous.closed_at and row.closed_at is None:
+                entries.append(TimelineEntry(row.history_date, row.history_user, _("reopened"), effect=True))
+        previous = row
+    if item.kind == ServiceRequest.Kind.COMPLAINT:
+        entries += _complaint_timeline(item)
+    for appointment in item.appointments:
+        when = rules._when(appointment.scheduled_for, zone)
+        if appointment.replaces_id is None:
+            entries.append(TimelineEntry(appointment.made_at, appointment.made_by, _("appointment made"), when))
+        else:
+            detail = _("to %(when)s: %(reason)s; resident told %(method)s") % {
+                "when": when,
+                "reason": appointment.missed_reason,
+                "method": appointment.get_notice_method_display(),
+            }
+            entries.append(
+                TimelineEntry(appointment.made_at, appointment.made_by, _("rescheduled (SVC-REP-2)"), detail)
+            )
+    for completion in item.completions:
+        what = _("repair completed (round %(round)s)") % {"round": completion.round}
+        entries.append(TimelineEntry(completion.completed_at, completion.completed_by, what, completion.work_done))
+        reopened = False
+        for cb in completion.cbs:
+            verdict = _("satisfied") if cb.satisfied else _("not satisfied")
+            timing = _("on time") if cb.state == rules.State.ON_TIME else _("done late")
+            what = _("callback by the %(role)s") % {"role": cb.role_label}
+            entries.append(TimelineEntry(cb.made_at, cb.made_by, what, f"{verdict} · {timing}"))
+            if not cb.satisfied and not reopened and completion.round < item.repair.round:
+                reopened = True  # SVC-CB-1: the first dissatisfied callback of the round reopened the work
+                entries.append(TimelineEntry(cb.made_at, cb.made_by, _("repair reopened (SVC-CB-1)")))
+            if cb.notice:
+                to = display_name_of(*_names(cb.notice.addressed_to))
+                detail = _("to %(who)s, due %(due)s") % {"who": to, "due": rules._when(cb.notice.due_at, zone)}
+                entries.append(
+                    TimelineEntry(cb.notice.issued_at, cb.made_by, _("rectification notice (SVC-CB-5)"), detail)
+                )
+                if cb.notice.rectified_at:
+                    entries.append(
+                        TimelineEntry(cb.notice.rectified_at, None, _("rectified"), cb.notice.rectified_note)
+                    )
+    return sorted(entries, key=lambda e: (e.at, e.effect))
+
+
+def _complaint_timeline(item: ServiceRequest) -> list[TimelineEntry]:
+    from django.utils.translation import gettext as _
+
+    entries = []
+    previous = None
+    rows = item.complaint.history.select_related("history_user").order_by("history_id")
+    for row in rows[:TIMELINE_HISTORY_LIMIT]:
+        if previous is not None:
+            if row.corrective_action and row.corrective_action != previous.corrective_action:
+                entries.append(
+                    TimelineEntry(row.history_date, row.history_user, _("corrective action set"), row.corrective_action)
+                )
+            if row.liaison != previous.liaison:
+                entries.append(TimelineEntry(row.history_date, row.history_user, _("liaison recorded")))
+            if row.signed_off_at and previous.signed_off_at is None:
+                entries.append(
+                    TimelineEntry(
+                        row.signed_off_at, row.history_user, _("result signed off (SVC-COMP-1)"), row.resolution
+                    )
+                )
+            if previous.signed_off_at and row.signed_off_at is None:
+                entries.append(
+                    TimelineEntry(row.history_date, row.history_user, _("sign-off withdrawn: reopened"), effect=True)
+                )
+        previous = row
+    for inspection in item.inspections:
+        entries.append(
+            TimelineEntry(
+                inspection.inspected_at, inspection.inspected_by, _("on-site inspection"), inspection.findings
+            )
+        )
+    for callback in item.complaint_callbacks:
+        verdict = _("satisfied") if callback.satisfied else _("not satisfied")
+        entries.append(TimelineEntry(callback.made_at, callback.made_by, _("resident called back (SVC-CB-1)"), verdict))
+    return entries
+
+
+def _names(user) -> tuple:
+    return tuple(getattr(user, name) for name in NAME_FIELDS)
 
 
 def _related(obj, name: str):

@@ -76,6 +76,13 @@ def _works_at(site: Site, person) -> bool:
     return site.memberships.filter(user=person).exists()
 
 
+def _by(record, actor, now: dt.datetime) -> None:
+    """The history row this save writes says who made the change and when (the service's `now`, not the clock), so
+    the item's timeline is derived from it."""
+    record._history_user = actor
+    record._history_date = now
+
+
 def _link(item: ServiceRequest) -> str:
     return reverse("service_desk:item", kwargs={"site": item.site.code, "item_id": item.pk})
 
@@ -197,6 +204,7 @@ def request_route(
     item.department = department.strip()
     item.assignee = assignee
     item.routed_at = now
+    _by(item, actor, now)  # the item's timeline says who routed it
     item.save(update_fields=["department", "assignee", "routed_at"])
     if assignee is not None and assignee.pk != actor.pk:
         notify(
@@ -247,6 +255,7 @@ def request_close(
     item.replied_at = now
     item.closed_at = now
     item.closed_by = actor
+    _by(item, actor, now)
     item.save(update_fields=["reply", "solved", "replied_at", "closed_at", "closed_by"])
     return item
 
@@ -288,6 +297,7 @@ def complaint_set_action(
     complaint.action_responsible = responsible
     complaint.action_due_at = due_at
     complaint.action_set_by = actor
+    _by(complaint, actor, now)
     complaint.save(update_fields=["corrective_action", "action_responsible", "action_due_at", "action_set_by"])
     return complaint
 
@@ -321,6 +331,7 @@ def complaint_liaise(*, complaint: Complaint, actor, liaison: str, now) -> Compl
         refuse([rules.Refusal("SVC-COMP-1", _("Record the explanation and the liaison."), "liaison")])
     stamp = rules._when(now, complaint.request.site.zone)
     complaint.liaison = (complaint.liaison + "\n" if complaint.liaison else "") + f"[{stamp}] {liaison.strip()}"
+    _by(complaint, actor, now)
     complaint.save(update_fields=["liaison"])
     return complaint
 
@@ -353,6 +364,7 @@ def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, resolved
     complaint.resolved_by = actor
     complaint.signed_off_at = now
     complaint.callback_due_at = callback.due_at
+    _by(complaint, actor, now)
     complaint.save(update_fields=["resolution", "resolved_by", "signed_off_at", "callback_due_at"])
     return complaint
 
@@ -388,11 +400,13 @@ def complaint_callback_record(
     if callback.reopened:  # the result was not good enough: resolve it again, and sign it off again
         complaint.signed_off_at = None
         complaint.callback_due_at = None
+        _by(complaint, actor, now)
         complaint.save(update_fields=["signed_off_at", "callback_due_at"])
         request = ServiceRequest.objects.select_for_update().get(pk=complaint.request_id)
         if request.closed_at is not None:
             request.closed_at = request.replied_at = None
             request.closed_by = None
+            _by(request, actor, now)  # reopened: the timeline says by whom
             request.save(update_fields=["closed_at", "replied_at", "closed_by"])
     return callback
 
@@ -472,6 +486,7 @@ def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Deci
     except IntegrityError:  # the unique (repair, round) is the last guard
         refuse([rules.Refusal("SVC-REP-1", _("This repair is completed already."))])
     repair.status = Repair.Status.COMPLETED
+    _by(repair, actor, now)
     repair.save(update_fields=["status"])
     return completion
 
@@ -565,11 +580,13 @@ def callback_record(
     if reopens:
         repair.status = Repair.Status.OPEN
         repair.round += 1
+        _by(repair, actor, now)
         repair.save(update_fields=["status", "round"])
         request = ServiceRequest.objects.select_for_update().get(pk=repair.request_id)
         if request.closed_at is not None:  # reopened work is open again on its owner's desk, in its history
             request.closed_at = request.replied_at = None
             request.closed_by = None
+            _by(request, actor, now)  # reopened: the timeline says by whom
             request.save(update_fields=["closed_at", "replied_at", "closed_by"])
     return callback
 

@@ -461,7 +461,7 @@ def test_not_our_department_on_the_page_says_route_it(browser_as, office, desk_s
 def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_staff, django_assert_num_queries):
     item = register_complaint(office, desk_staff, at(2, 9))
     c = browser_as(desk_staff)
-    with django_assert_num_queries(13):  # a complaint's page re-rendered: inspections, callbacks
+    with django_assert_num_queries(14):  # a complaint's page re-rendered: inspections, callbacks, its history
         response = c.post(
             url("item_action", office, item_id=item.pk, action="sign_off"),
             {"resolution": "Not ours", "resolved": "no"},
@@ -476,7 +476,7 @@ def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_sta
         url("item_action", office, item_id=item.pk, action="close"), {"reply": "Cleaned", "solved": "yes"}
     )
     assert response.status_code == 302
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         text = c.get(url("item", office, item_id=item.pk)).content.decode()
     assert 'data-testid="closed-by"' in text
 
@@ -487,3 +487,98 @@ def test_another_offices_staff_cannot_close_here(browser_as, office, outsider, d
         url("item_action", office, item_id=item.pk, action="close"), {"reply": "x", "solved": "not_ours"}
     )
     assert response.status_code == 404
+
+
+# --- issue 15: the item's history is the whole story ---------------------------------------------------------------
+
+
+def test_the_timeline_tells_every_change_of_a_repair_with_who_and_when(
+    browser_as, office, desk_staff, repair_staff, repair_lead, director, django_assert_num_queries
+):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15), staff=repair_staff)
+    services.request_route(item=item, actor=desk_staff, department="Plumbing", assignee=repair_staff, now=at(2, 10, 5))
+    services.repair_reschedule(
+        repair=item.repair,
+        actor=repair_staff,
+        reason="No part",
+        notice_method="phone",
+        notice_text="Called",
+        new_at=at(3, 9),
+        now=at(2, 14),
+    )
+    done = services.repair_complete(repair=item.repair, actor=repair_staff, work_done="Pipe", now=at(3, 10))
+    services.request_close(item=item, actor=desk_staff, reply="Pipe replaced", solved=True, now=at(3, 11))
+    services.callback_record(completion=done, actor=repair_lead, now=at(4, 9), **callback_form(satisfied=False))
+    notice = RectificationNotice.objects.get()
+    services.rectification_done(notice=notice, actor=repair_staff, note="Resealed", now=at(4, 15))
+    c = browser_as(director)
+    with django_assert_num_queries(10):
+        response = c.get(url("item", office, item_id=item.pk))
+    timeline = [(e.what, e.who) for e in response.context["item"].timeline]
+    assert [str(what) for what, _who in timeline] == [
+        "registered",
+        "appointment made",
+        "routed",
+        "rescheduled (SVC-REP-2)",
+        "repair completed (round 1)",
+        "closed: solved",
+        "callback by the Repair lead",
+        "repair reopened (SVC-CB-1)",
+        "rectification notice (SVC-CB-5)",
+        "reopened",
+        "rectified",
+    ]
+    assert [who for _what, who in timeline] == [
+        desk_staff,
+        desk_staff,
+        desk_staff,
+        repair_staff,
+        repair_staff,
+        desk_staff,
+        repair_lead,
+        repair_lead,
+        repair_lead,
+        repair_lead,
+        None,
+    ]
+    assert response.content.decode().count('data-testid="timeline-entry"') == 11
+
+
+def test_the_timeline_of_a_complaint_shows_its_sign_off_and_reopening(
+    browser_as, office, desk_staff, director, django_assert_num_queries
+):
+    item = register_complaint(office, desk_staff, at(2, 9), severity="major")
+    services.complaint_set_action(
+        complaint=item.complaint,
+        actor=director,
+        corrective_action="Fix lift",
+        responsible=desk_staff,
+        due_at=at(3, 9),
+        now=at(2, 10),
+    )
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Lift fixed", resolved=True, now=at(2, 12)
+    )
+    services.request_close(item=item, actor=desk_staff, reply="Lift fixed", solved=True, now=at(2, 13))
+    services.complaint_callback_record(
+        complaint=item.complaint,
+        actor=desk_staff,
+        suggestions="",
+        satisfied=False,
+        reopen=True,
+        explanation="",
+        now=at(2, 14),
+    )
+    c = browser_as(director)
+    with django_assert_num_queries(11):  # + the complaint's inspections, callbacks, history
+        response = c.get(url("item", office, item_id=item.pk))
+    whats = [str(e.what) for e in response.context["item"].timeline]
+    assert whats == [
+        "registered",
+        "corrective action set",
+        "result signed off (SVC-COMP-1)",
+        "closed: solved",
+        "resident called back (SVC-CB-1)",
+        "reopened",
+        "sign-off withdrawn: reopened",
+    ]
