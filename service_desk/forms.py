@@ -144,8 +144,23 @@ class CallbackForm(forms.Form):
         required=False,
     )
     suggestions = forms.CharField(label=_("Suggestions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    charges_checked = forms.BooleanField(label=_("Charges checked with the resident"), required=False)
-    charges_correct = forms.BooleanField(label=_("Charges correct"), required=False)
+    # SVC-CB-4: checked and correct, checked and wrong, or not checked (refused) — never a box left empty read as
+    # "wrong".
+    charges = forms.ChoiceField(
+        label=_("Charges checked with the resident"),
+        choices=[
+            ("", _("— not checked")),
+            ("correct", _("Checked: correct")),
+            ("wrong", _("Checked: wrong")),
+        ],
+        required=False,
+    )
+
+    def charges_check(self) -> tuple[bool, bool | None]:
+        """(checked, correct): correct is None when not checked."""
+        value = self.cleaned_data.get("charges", "")
+        return value in ("correct", "wrong"), {"correct": True, "wrong": False}.get(value)
+
     satisfied = forms.ChoiceField(label=_("Resident satisfied?"), choices=YES_NO)
     problem = forms.CharField(label=_("Problem found"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     signature = forms.CharField(widget=forms.HiddenInput, required=False, label=_("Resident's signature"))

@@ -353,9 +353,15 @@ def callback_reopens_round(*, reopens: bool, repair_round: int, completion_round
 
 
 def callback_form_refusals(
-    *, inspected_on_site: bool, service_opinion: str, charges_checked: bool, signature: str
+    *,
+    inspected_on_site: bool,
+    service_opinion: str,
+    charges_checked: bool,
+    signature: str,
+    charges_correct: bool | None = True,
 ) -> list[Refusal]:
-    """SVC-CB-4: inspection on site, the resident's opinion of the service, the charges check and a signature."""
+    """SVC-CB-4: inspection on site, the resident's opinion of the service, the charges check and a signature. The
+    charges check is three-way — correct, wrong, not checked — so that a box left empty never reads as "wrong"."""
     refusals = []
     if not inspected_on_site:
         refusals.append(
@@ -366,7 +372,11 @@ def callback_form_refusals(
             Refusal("SVC-CB-4", _("SVC-CB-4: ask the resident about the repair staff's service."), "service_opinion")
         )
     if not charges_checked:
-        refusals.append(Refusal("SVC-CB-4", _("SVC-CB-4: check the charges with the resident."), "charges_checked"))
+        refusals.append(Refusal("SVC-CB-4", _("SVC-CB-4: check the charges with the resident."), "charges"))
+    elif charges_correct is None:
+        refusals.append(
+            Refusal("SVC-CB-4", _("SVC-CB-4: say whether the charges were found correct or wrong."), "charges")
+        )
     if not signature_is_valid(signature):
         refusals.append(Refusal("SVC-CB-4", _("SVC-CB-4: the resident signs on the screen."), "signature"))
     return refusals

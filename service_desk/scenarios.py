@@ -497,7 +497,8 @@ def explains(world: World, expected) -> list[Check]:
 
 @expect("rectification")
 def rectification(world: World, expected) -> list[Check]:
-    """{repair: {to, due, rectified} or none}: the repair's latest written rectification notice (SVC-CB-5)."""
+    """{repair: {to, due, rectified, says, never} or none}: the repair's latest written rectification notice
+    (SVC-CB-5); `says`/`never`: a text its sentence must / must not contain."""
     checks = []
     for name, spec in _mapping("rectification", expected).items():
         notice = _open_notice(world, name)
@@ -515,6 +516,12 @@ def rectification(world: World, expected) -> list[Check]:
             )
         if "rectified" in spec:
             checks.append(same(f"{name} rectified", bool(spec["rectified"]), notice.rectified_at is not None))
+        if "says" in spec:
+            text = str(spec["says"])
+            checks.append(Check(f"{name} notice says", text in notice.text, text, notice.text))
+        if "never" in spec:
+            text = str(spec["never"])
+            checks.append(Check(f"{name} notice never says", text not in notice.text, f"not {text!r}", notice.text))
     return checks
 
 

@@ -508,7 +508,7 @@ def callback_record(
     service_opinion: str,
     suggestions: str,
     charges_checked: bool,
-    charges_correct: bool,
+    charges_correct: bool | None,
     satisfied: bool,
     problem: str,
     signature: str,
@@ -524,6 +524,7 @@ def callback_record(
         inspected_on_site=inspected_on_site,
         service_opinion=service_opinion,
         charges_checked=charges_checked,
+        charges_correct=charges_correct,
         signature=signature,
     )
     roles_called = set(Callback.objects.filter(completion=completion).values_list("role", flat=True))
@@ -595,7 +596,7 @@ def _rectification_text(callback: Callback, outcome: rules.CallbackOutcome, dead
     parts = [outcome.explanation, deadline.explanation]
     if callback.problem:
         parts.append(_("Problem found: %(problem)s") % {"problem": callback.problem})
-    if not callback.charges_correct:
+    if callback.charges_correct is False:  # only a check that found them wrong says so (SVC-CB-4, three-way)
         parts.append(_("The charges were found wrong."))
     return "\n".join(str(p) for p in parts)
 

@@ -163,7 +163,7 @@ def test_the_callback_form_needs_every_part_SVC_CB_4():
     refusals = rules.callback_form_refusals(
         inspected_on_site=False, service_opinion="", charges_checked=False, signature="data:image/png;base64,!!"
     )
-    assert [r.field for r in refusals] == ["inspected_on_site", "service_opinion", "charges_checked", "signature"]
+    assert [r.field for r in refusals] == ["inspected_on_site", "service_opinion", "charges", "signature"]
     ok = rules.callback_form_refusals(
         inspected_on_site=True, service_opinion="good", charges_checked=True, signature=SIGNATURE
     )
@@ -258,3 +258,14 @@ def test_a_round_is_reopened_once_SVC_CB_1():
     assert rules.callback_reopens_round(reopens=True, repair_round=1, completion_round=1, repair_completed=True)
     assert not rules.callback_reopens_round(reopens=True, repair_round=2, completion_round=1, repair_completed=False)
     assert not rules.callback_reopens_round(reopens=False, repair_round=1, completion_round=1, repair_completed=True)
+
+
+def test_the_charges_check_is_three_way_SVC_CB_4():
+    base = {"inspected_on_site": True, "service_opinion": "good", "signature": SIGNATURE}
+    not_checked = rules.callback_form_refusals(charges_checked=False, charges_correct=None, **base)
+    assert [(r.field, r.message) for r in not_checked] == [
+        ("charges", "SVC-CB-4: check the charges with the resident.")
+    ]
+    undecided = rules.callback_form_refusals(charges_checked=True, charges_correct=None, **base)
+    assert [r.field for r in undecided] == ["charges"]
+    assert rules.callback_form_refusals(charges_checked=True, charges_correct=False, **base) == []

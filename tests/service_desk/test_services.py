@@ -504,3 +504,34 @@ def test_a_dissatisfied_complaint_callback_reopens_or_explains_SVC_CB_1(office, 
     item.complaint.refresh_from_db()
     assert item.closed_at is None and item.complaint.signed_off_at is None
     assert item.complaint.callbacks.get().reopened
+
+
+# --- SVC-CB-4: say what happened, not an accusation ---------------------------------------------------------------
+
+
+def test_charges_not_checked_is_refused_never_written_as_wrong_SVC_CB_4(office, desk_staff, repair_staff, repair_lead):
+    item = register_repair(office, desk_staff, at(2, 10), staff=repair_staff)
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    with pytest.raises(ValidationError) as exc:
+        services.callback_record(
+            completion=completion,
+            actor=repair_lead,
+            now=at(3, 9),
+            **callback_form(charges_checked=False, charges_correct=None, problem="Grout missing"),
+        )
+    assert messages_of(exc)["charges"] == ["SVC-CB-4: check the charges with the resident."]
+    assert not RectificationNotice.objects.exists()
+    services.callback_record(
+        completion=completion, actor=repair_lead, now=at(3, 9), **callback_form(problem="Grout missing")
+    )
+    notice = RectificationNotice.objects.get()
+    assert "Grout missing" in notice.text and "charges were found wrong" not in notice.text
+
+
+def test_charges_found_wrong_say_so_SVC_CB_4(office, desk_staff, repair_staff, administrator):
+    item = register_repair(office, desk_staff, at(2, 10), staff=repair_staff)
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    services.callback_record(
+        completion=completion, actor=administrator, now=at(3, 9), **callback_form(charges_correct=False)
+    )
+    assert "The charges were found wrong." in RectificationNotice.objects.get().text

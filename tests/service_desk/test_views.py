@@ -214,8 +214,7 @@ def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, dja
         {
             "inspected_on_site": "on",
             "service_opinion": "Good",
-            "charges_checked": "on",
-            "charges_correct": "on",
+            "charges": "correct",
             "satisfied": "no",
             "signature": SIGNATURE,
         },
@@ -228,7 +227,7 @@ def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, dja
 def test_a_callback_without_a_signature_is_refused(browser_as, office, repair_lead, completed):
     response = browser_as(repair_lead).post(
         url("callback", office, completion_id=completed.pk),
-        {"inspected_on_site": "on", "service_opinion": "Good", "charges_checked": "on", "satisfied": "yes"},
+        {"inspected_on_site": "on", "service_opinion": "Good", "charges": "correct", "satisfied": "yes"},
     )
     assert response.status_code == 422
     assert response.context["form"].errors["signature"] == ["SVC-CB-4: the resident signs on the screen."]
@@ -430,7 +429,7 @@ def test_a_second_callback_by_the_same_role_is_refused_on_the_form(browser_as, o
         {
             "inspected_on_site": "on",
             "service_opinion": "Good",
-            "charges_checked": "on",
+            "charges": "correct",
             "satisfied": "yes",
             "signature": SIGNATURE,
         },
@@ -582,3 +581,25 @@ def test_the_timeline_of_a_complaint_shows_its_sign_off_and_reopening(
         "reopened",
         "sign-off withdrawn: reopened",
     ]
+
+
+# --- issue 15: a check is yes, no or not checked (SVC-CB-4) --------------------------------------------------------
+
+
+def test_the_callback_form_asks_the_charges_three_ways(
+    browser_as, office, repair_lead, completed, django_assert_num_queries
+):
+    c = browser_as(repair_lead)
+    form = {"inspected_on_site": "on", "service_opinion": "Good", "satisfied": "yes", "signature": SIGNATURE}
+    with django_assert_num_queries(10):  # the service reads and locks the repair, then refuses
+        response = c.post(url("callback", office, completion_id=completed.pk), {**form, "problem": "Drips"})
+    assert response.status_code == 422
+    assert response.context["form"].errors["charges"] == ["SVC-CB-4: check the charges with the resident."]
+    assert not RectificationNotice.objects.exists()
+    text = c.get(url("callback", office, completion_id=completed.pk)).content.decode()
+    assert "Checked: correct" in text and "Checked: wrong" in text and "not checked" in text
+    response = c.post(
+        url("callback", office, completion_id=completed.pk), {**form, "problem": "Drips", "charges": "correct"}
+    )
+    assert response.status_code == 302
+    assert "charges were found wrong" not in RectificationNotice.objects.get().text
