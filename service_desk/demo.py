@@ -108,7 +108,11 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
             )
             if day > 3:
                 services.complaint_sign_off(
-                    complaint=item.complaint, actor=owner, resolution="已协调处理", now=morning + dt.timedelta(hours=20)
+                    complaint=item.complaint,
+                    actor=owner,
+                    resolution="已协调处理",
+                    resolved=True,
+                    now=morning + dt.timedelta(hours=20),
                 )
                 services.request_close(
                     item=item, actor=owner, reply="已处理", solved=True, now=morning + dt.timedelta(hours=21)

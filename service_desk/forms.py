@@ -67,9 +67,18 @@ class OwnerForm(forms.Form):
         self.fields["owner"].queryset = site_people(site)
 
 
+# SVC-FIRST-1: "not our department" is offered so that it can be answered with the way to route it, never a close.
+CLOSE_OUTCOMES = [
+    ("", "—"),
+    ("yes", _("Yes: answered or solved")),
+    ("no", _("No: cannot be solved, the reason explained to the resident")),
+    ("not_ours", _("Not our department")),
+]
+
+
 class CloseForm(forms.Form):
     reply = forms.CharField(label=_("Reply to the resident"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    solved = forms.ChoiceField(label=_("Solved?"), choices=YES_NO, required=False)
+    solved = forms.ChoiceField(label=_("Solved?"), choices=CLOSE_OUTCOMES, required=False)
 
 
 class ActionForm(forms.Form):
@@ -101,6 +110,7 @@ class LiaisonForm(forms.Form):
 
 class SignOffForm(forms.Form):
     resolution = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    resolved = forms.ChoiceField(label=_("Complaint resolved?"), choices=YES_NO, required=False)
 
 
 class ComplaintCallbackForm(forms.Form):
@@ -134,8 +144,23 @@ class CallbackForm(forms.Form):
         required=False,
     )
     suggestions = forms.CharField(label=_("Suggestions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    charges_checked = forms.BooleanField(label=_("Charges checked with the resident"), required=False)
-    charges_correct = forms.BooleanField(label=_("Charges correct"), required=False)
+    # SVC-CB-4: checked and correct, checked and wrong, or not checked (refused) — never a box left empty read as
+    # "wrong".
+    charges = forms.ChoiceField(
+        label=_("Charges checked with the resident"),
+        choices=[
+            ("", _("— not checked")),
+            ("correct", _("Checked: correct")),
+            ("wrong", _("Checked: wrong")),
+        ],
+        required=False,
+    )
+
+    def charges_check(self) -> tuple[bool, bool | None]:
+        """(checked, correct): correct is None when not checked."""
+        value = self.cleaned_data.get("charges", "")
+        return value in ("correct", "wrong"), {"correct": True, "wrong": False}.get(value)
+
     satisfied = forms.ChoiceField(label=_("Resident satisfied?"), choices=YES_NO)
     problem = forms.CharField(label=_("Problem found"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     signature = forms.CharField(widget=forms.HiddenInput, required=False, label=_("Resident's signature"))

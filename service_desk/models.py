@@ -131,6 +131,14 @@ class ServiceRequest(models.Model):
     reply = models.TextField(_("reply to the resident"), blank=True)
     solved = models.BooleanField(_("solved"), null=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answer or result signed by"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -339,10 +347,12 @@ class Completion(AppendOnlyModel):
 
 
 class Callback(AppendOnlyModel):
-    """The callback evaluation form of one completion (SVC-CB-4), by a callback role (SVC-CB-2). Permanent."""
+    """The callback evaluation form of one completion (SVC-CB-4), by a callback role (SVC-CB-2). The office director,
+    an administrator and the repair lead may each call the same completion back, each counting for their role: at
+    most one callback per role per completion (the constraint is the last guard). Permanent."""
 
-    completion = models.OneToOneField(
-        Completion, on_delete=models.PROTECT, related_name="callback", verbose_name=_("completion")
+    completion = models.ForeignKey(
+        Completion, on_delete=models.PROTECT, related_name="callbacks", verbose_name=_("completion")
     )
     made_at = models.DateTimeField(_("made at"))
     made_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by"))
@@ -359,6 +369,7 @@ class Callback(AppendOnlyModel):
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         ordering = ["made_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["completion", "role"], name="svc_one_callback_per_role")]
 
     def __str__(self) -> str:
         return f"{self.completion} callback"

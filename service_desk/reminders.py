@@ -149,7 +149,8 @@ def _complaint_callback_occasions(now: dt.datetime, staff: _Staff):
 
 def _callback_occasions(now: dt.datetime, staff: _Staff):
     """SVC-CB-3: callbacks of completed repairs: the callers reminded, the office director told once late."""
-    pending = Completion.objects.filter(callback__isnull=True).select_related("site", "repair__request")
+    # SVC-CB-3: the first callback of a completion (by any callback role) meets its deadline.
+    pending = Completion.objects.filter(callbacks__isnull=True).select_related("site", "repair__request")
     for escalate, rows in _occasions(pending, "callback_due_at", "site", now):
         for completion in rows:
             site, request = completion.site, completion.repair.request

@@ -54,7 +54,7 @@ def monthly_report_xlsx(report: MonthlyReport) -> bytes:
         [
             _("Callbacks on time (SVC-CB-3)"),
             report.callbacks["on_time"],
-            report.callbacks["called"],
+            report.callbacks["made"],
             report.callbacks["on_time_rate"] / 100,
         ]
     )

@@ -142,6 +142,12 @@ def deadline_state(*, due_at: dt.datetime, done_at: dt.datetime | None, now: dt.
     return State.OPEN
 
 
+def callback_timeliness(*, made_at: dt.datetime, due_at: dt.datetime) -> str:
+    """SVC-CB-3: a callback made by its deadline's last instant is on time, after it late, as the monthly report
+    counts it (the repair page shows the same)."""
+    return State.ON_TIME if made_at <= due_at else State.LATE
+
+
 # --- registration and the first-contact owner --------------------------------------------------------------------
 
 
@@ -209,6 +215,70 @@ def close_refusals(*, kind: str, reply: str, solved: bool | None, signed_off: bo
     return refusals
 
 
+def deflection_refusals(*, kind: str, solved: bool | None, not_ours: bool, closer_is_owner: bool) -> list[Refusal]:
+    """SVC-FIRST-1 (Decision): a request closes only with an answer or a result recorded and signed by the person
+    who resolved it. "Not our department" is a routing to the responsible department or organisation, never a close;
+    and when it cannot be solved, the first-contact owner (who keeps following it up) tells the resident why, not an
+    assignee handing it back. SVC-COMP-1: a complaint closes on its result, never on "not solved"."""
+    if not_ours:
+        return [
+            Refusal(
+                "SVC-FIRST-1",
+                _(
+                    'SVC-FIRST-1: "not our department" is not a close: route the request to the responsible '
+                    "department or organisation; the first-contact owner keeps following it up until the answer or "
+                    "result is recorded."
+                ),
+                "solved",
+            )
+        ]
+    if solved is not False:
+        return []
+    if kind == "complaint":
+        return [
+            Refusal(
+                "SVC-COMP-1",
+                _("SVC-COMP-1: a complaint closes only on its result, signed off by the person who resolved it."),
+                "solved",
+            )
+        ]
+    if not closer_is_owner:
+        return [
+            Refusal(
+                "SVC-FIRST-1",
+                _(
+                    "SVC-FIRST-1: record the answer or the result you reached; if it is not your department, route "
+                    "it on. Only the first-contact owner closes a request that cannot be solved, telling the resident "
+                    "why."
+                ),
+                "solved",
+            )
+        ]
+    return []
+
+
+def sign_off_refusals(*, resolution: str, resolved: bool | None) -> list[Refusal]:
+    """SVC-COMP-1 (Decision): the result is recorded and signed off by the person who resolved it; a non-result
+    ("not ours", "could not be done") is never signed off: the complaint stays open with its department."""
+    refusals = []
+    if not resolution.strip():
+        refusals.append(Refusal("SVC-COMP-1", _("Record the result."), "resolution"))
+    if resolved is None:
+        refusals.append(Refusal("SVC-COMP-1", _("SVC-COMP-1: say whether the complaint was resolved."), "resolved"))
+    elif not resolved:
+        refusals.append(
+            Refusal(
+                "SVC-COMP-1",
+                _(
+                    "SVC-COMP-1: only a result is signed off. A complaint that is not resolved stays open: route it "
+                    "to the responsible department, or record the corrective action."
+                ),
+                "resolved",
+            )
+        )
+    return refusals
+
+
 def unsolved_needs_reason(*, solved: bool | None, reply: str) -> Refusal | None:
     if solved is False and len(reply.strip()) < 10:
         return Refusal(
@@ -259,10 +329,39 @@ def callback_role_refusal() -> Refusal:
     )
 
 
+def callback_repeat_refusal(*, role: Role, roles_called: set[str]) -> Refusal | None:
+    """SVC-CB-2: the office director, an administrator and the repair lead may each call the same repair back, each
+    counting for their role; a role calls a completed repair back once (a second one would count it twice)."""
+    from salesoffice.roles import ROLE_LABELS
+
+    if role.value in roles_called:
+        return Refusal(
+            "SVC-CB-2",
+            _(
+                "SVC-CB-2: this repair was called back already for the role %(role)s; each role calls a repair back "
+                "once."
+            )
+            % {"role": ROLE_LABELS[role]},
+        )
+    return None
+
+
+def callback_reopens_round(*, reopens: bool, repair_round: int, completion_round: int, repair_completed: bool) -> bool:
+    """SVC-CB-1: a dissatisfied callback reopens the work of the round it called back, once: a second role's
+    dissatisfied callback of a round already reopened adds its notice, not another round."""
+    return reopens and repair_completed and repair_round == completion_round
+
+
 def callback_form_refusals(
-    *, inspected_on_site: bool, service_opinion: str, charges_checked: bool, signature: str
+    *,
+    inspected_on_site: bool,
+    service_opinion: str,
+    charges_checked: bool,
+    signature: str,
+    charges_correct: bool | None = True,
 ) -> list[Refusal]:
-    """SVC-CB-4: inspection on site, the resident's opinion of the service, the charges check and a signature."""
+    """SVC-CB-4: inspection on site, the resident's opinion of the service, the charges check and a signature. The
+    charges check is three-way — correct, wrong, not checked — so that a box left empty never reads as "wrong"."""
     refusals = []
     if not inspected_on_site:
         refusals.append(
@@ -273,7 +372,11 @@ def callback_form_refusals(
             Refusal("SVC-CB-4", _("SVC-CB-4: ask the resident about the repair staff's service."), "service_opinion")
         )
     if not charges_checked:
-        refusals.append(Refusal("SVC-CB-4", _("SVC-CB-4: check the charges with the resident."), "charges_checked"))
+        refusals.append(Refusal("SVC-CB-4", _("SVC-CB-4: check the charges with the resident."), "charges"))
+    elif charges_correct is None:
+        refusals.append(
+            Refusal("SVC-CB-4", _("SVC-CB-4: say whether the charges were found correct or wrong."), "charges")
+        )
     if not signature_is_valid(signature):
         refusals.append(Refusal("SVC-CB-4", _("SVC-CB-4: the resident signs on the screen."), "signature"))
     return refusals

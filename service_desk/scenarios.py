@@ -166,10 +166,16 @@ def change_owner(world: World, *, request, to):
 
 
 @fact("close", shorthand="request", actor=DESK)
-def close(world: World, *, request, reply: str = "Answered", solved: bool = True):
-    """Reply to the resident and close (SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1)."""
+def close(world: World, *, request, reply: str = "Answered", solved: bool = True, not_ours: bool = False):
+    """Reply to the resident and close (SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1); `not_ours: true` is the page's "Not
+    our department" choice (refused: a routing)."""
     return services.request_close(
-        item=_request(world, request), actor=world.actor(), reply=str(reply), solved=solved, now=world.now
+        item=_request(world, request),
+        actor=world.actor(),
+        reply=str(reply),
+        solved=None if not_ours else solved,
+        not_ours=not_ours,
+        now=world.now,
     )
 
 
@@ -207,10 +213,14 @@ def liaison(world: World, *, complaint, text: str):
 
 
 @fact("sign_off", actor=DESK)
-def sign_off(world: World, *, complaint, result: str = "Resolved"):
-    """The resolver records the result and signs it off (SVC-COMP-1)."""
+def sign_off(world: World, *, complaint, result: str = "Resolved", resolved: bool = True):
+    """The resolver records the result and signs it off (SVC-COMP-1); `resolved: false` (a non-result) is refused."""
     return services.complaint_sign_off(
-        complaint=_complaint(world, complaint), actor=world.actor(), resolution=str(result), now=world.now
+        complaint=_complaint(world, complaint),
+        actor=world.actor(),
+        resolution=str(result),
+        resolved=resolved,
+        now=world.now,
     )
 
 
@@ -479,7 +489,7 @@ def explains(world: World, expected) -> list[Check]:
         sentences = [item.reply_explanation, getattr(item, "complaint_explanation", "")]
         sentences.append(getattr(item, "complaint_callback_explanation", ""))
         sentences += [c.explanation for c in item.completions]
-        sentences += [c.notice.text for c in item.completions if c.notice]
+        sentences += [cb.notice.text for c in item.completions for cb in c.cbs if cb.notice]
         found = next((s for s in sentences if str(text) in str(s)), None)
         checks.append(Check(f"{name} explains", found is not None, str(text), " | ".join(map(str, sentences))))
     return checks
@@ -487,7 +497,8 @@ def explains(world: World, expected) -> list[Check]:
 
 @expect("rectification")
 def rectification(world: World, expected) -> list[Check]:
-    """{repair: {to, due, rectified} or none}: the repair's latest written rectification notice (SVC-CB-5)."""
+    """{repair: {to, due, rectified, says, never} or none}: the repair's latest written rectification notice
+    (SVC-CB-5); `says`/`never`: a text its sentence must / must not contain."""
     checks = []
     for name, spec in _mapping("rectification", expected).items():
         notice = _open_notice(world, name)
@@ -505,6 +516,12 @@ def rectification(world: World, expected) -> list[Check]:
             )
         if "rectified" in spec:
             checks.append(same(f"{name} rectified", bool(spec["rectified"]), notice.rectified_at is not None))
+        if "says" in spec:
+            text = str(spec["says"])
+            checks.append(Check(f"{name} notice says", text in notice.text, text, notice.text))
+        if "never" in spec:
+            text = str(spec["never"])
+            checks.append(Check(f"{name} notice never says", text not in notice.text, f"not {text!r}", notice.text))
     return checks
 
 
@@ -528,6 +545,48 @@ def repair_state(world: World, expected) -> list[Check]:
             checks.append(same(f"{name} notices to the resident", list(spec["notices"]), got))
         if "completions" in spec:
             checks.append(same(f"{name} completions", int(spec["completions"]), found.completions.count()))
+    return checks
+
+
+@expect("closed_by")
+def closed_by(world: World, expected) -> list[Check]:
+    """{request: person or nobody}: who recorded and signed the answer or result that closed it (SVC-FIRST-1);
+    nobody while it is open."""
+    checks = []
+    for name, who in _mapping("closed_by", expected).items():
+        item = _request(world, name)
+        wanted = None if who in (None, "nobody") else str(who)
+        checks.append(same(f"{name} closed by", wanted, world.handle(item.closed_by_id)))
+    return checks
+
+
+@expect("timeline")
+def timeline(world: World, expected) -> list[Check]:
+    """{request: ["what by who at HH:MM" ...]}: the item's whole story as its page shows it, oldest first; each
+    entry reads `<what> by <person>` (or `<what>` when the record names nobody) `at <YYYY-MM-DD HH:MM>`."""
+    checks = []
+    for name, wanted in _mapping("timeline", expected).items():
+        item = selectors.item_detail(site=world.site, item_id=_request(world, name).pk)
+        got = []
+        for entry in item.timeline:
+            who = f" by {world.handle(entry.who)}" if entry.who is not None else ""
+            got.append(f"{entry.what}{who} at {entry.at.astimezone(world.zone):%Y-%m-%d %H:%M}")
+        checks.append(same(f"{name} timeline", [str(w) for w in (wanted or [])], got))
+    return checks
+
+
+@expect("callbacks")
+def callbacks(world: World, expected) -> list[Check]:
+    """{repair: [{who, role, state}]}: the callbacks of the repair's latest completion as its page shows them, in
+    order: who made each, the role it counts for (SVC-CB-2) and `on_time` or `late` against SVC-CB-3's deadline."""
+    checks = []
+    for name, specs in _mapping("callbacks", expected).items():
+        item = selectors.item_detail(site=world.site, item_id=_request(world, name).pk)
+        made = item.completions[-1].cbs if item.completions else []
+        got = [{"who": world.handle(cb.made_by_id), "role": cb.role, "state": cb.state} for cb in made]
+        wanted = [dict(spec) for spec in (specs or [])]
+        shown = [{k: g[k] for k in w} for g, w in zip(got, wanted, strict=False)] + got[len(wanted) :]
+        checks.append(same(f"{name} callbacks", wanted, shown))
     return checks
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from salesoffice import money
 from salesoffice.models import NAME_FIELDS, Site, display_name_of
-from salesoffice.roles import Role
+from salesoffice.roles import ROLE_LABELS, Role
 from salesoffice.timeutil import month_bounds
 
 from . import rules
@@ -77,7 +77,9 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
     """One request with everything its page shows, in a fixed number of queries."""
     item = (
         ServiceRequest.objects.filter(site=site, pk=item_id)
-        .select_related("owner", "assignee", "complaint__action_responsible", "complaint__resolved_by", "repair")
+        .select_related(
+            "owner", "assignee", "closed_by", "complaint__action_responsible", "complaint__resolved_by", "repair"
+        )
         .first()
     )
     if item is None:
@@ -97,17 +99,23 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
         )
     if item.kind == ServiceRequest.Kind.REPAIR:
         item.appointments = list(Appointment.objects.filter(repair=item.repair).select_related("made_by"))
+        callbacks = Callback.objects.select_related("made_by", "rectification__addressed_to").order_by("made_at", "pk")
         item.completions = list(
-            Completion.objects.filter(repair=item.repair).select_related(
-                "completed_by", "callback__made_by", "callback__rectification__addressed_to"
-            )
+            Completion.objects.filter(repair=item.repair)
+            .select_related("completed_by")
+            .prefetch_related(Prefetch("callbacks", queryset=callbacks))
         )
         for completion in item.completions:
-            completion.cb = _related(completion, "callback")
-            completion.notice = _related(completion.cb, "rectification") if completion.cb else None
+            # SVC-CB-2: each callback role may call the completion back once; SVC-CB-3: each one on time or late,
+            # as the monthly report counts it.
+            completion.cbs = list(completion.callbacks.all())
+            for cb in completion.cbs:
+                cb.notice = _related(cb, "rectification")
+                cb.state = rules.callback_timeliness(made_at=cb.made_at, due_at=completion.callback_due_at)
+                cb.role_label = ROLE_LABELS.get(cb.role, cb.role)
+            completion.roles_called = {cb.role for cb in completion.cbs}
             completion.explanation = rules.explain_callback(item.repair.category, completion.callback_due_at, site.zone)
-    # Who changed the request and when (simple_history), newest first.
-    item.changes = list(item.history.select_related("history_user").order_by("-history_date")[:20])
+    item.timeline = item_timeline(item)
     item.reply_explanation = rules.explain_reply(item.reply_due_at, site.zone)
     if item.kind == ServiceRequest.Kind.COMPLAINT:
         major = item.complaint.severity == Complaint.Severity.MAJOR
@@ -117,6 +125,121 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
                 item.complaint.callback_due_at, site.zone, major=major
             )
     return item
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    who: object  # a user, or None when the record does not say
+    what: str
+    detail: str = ""
+    effect: bool = False  # a consequence of another entry at the same instant (a reopening): listed after it
+
+
+# The item's history is kept as long as the item: a cap only guards the page against a runaway row.
+TIMELINE_HISTORY_LIMIT = 500
+
+
+def item_timeline(item: ServiceRequest) -> list[TimelineEntry]:
+    """Every state change of a request, oldest first, with who and when: derived from the permanent records already
+    loaded on `item` (appointments, completions, callbacks and their notices, inspections, complaint callbacks) and
+    the history of the request and its complaint (routing, close, reopening, corrective action, sign-off). One query
+    for the request's history, one more for a complaint's."""
+    from django.utils.translation import gettext as _
+
+    zone = item.site.zone
+    entries = [TimelineEntry(item.registered_at, item.owner, _("registered"), _("first-contact owner (SVC-FIRST-1)"))]
+    previous = None
+    for row in item.history.select_related("history_user", "assignee").order_by("history_id")[:TIMELINE_HISTORY_LIMIT]:
+        if previous is not None:
+            if row.routed_at and row.routed_at != previous.routed_at:
+                where = row.department + (f" · {display_name_of(*_names(row.assignee))}" if row.assignee_id else "")
+                entries.append(TimelineEntry(row.routed_at, row.history_user, _("routed"), where))
+            if row.closed_at and previous.closed_at is None:
+                what = _("closed: solved") if row.solved else _("closed: not solved")
+                entries.append(TimelineEntry(row.closed_at, row.history_user, what, row.reply))
+            if previous.closed_at and row.closed_at is None:
+                entries.append(TimelineEntry(row.history_date, row.history_user, _("reopened"), effect=True))
+        previous = row
+    if item.kind == ServiceRequest.Kind.COMPLAINT:
+        entries += _complaint_timeline(item)
+    for appointment in item.appointments:
+        when = rules._when(appointment.scheduled_for, zone)
+        if appointment.replaces_id is None:
+            entries.append(TimelineEntry(appointment.made_at, appointment.made_by, _("appointment made"), when))
+        else:
+            detail = _("to %(when)s: %(reason)s; resident told %(method)s") % {
+                "when": when,
+                "reason": appointment.missed_reason,
+                "method": appointment.get_notice_method_display(),
+            }
+            entries.append(
+                TimelineEntry(appointment.made_at, appointment.made_by, _("rescheduled (SVC-REP-2)"), detail)
+            )
+    for completion in item.completions:
+        what = _("repair completed (round %(round)s)") % {"round": completion.round}
+        entries.append(TimelineEntry(completion.completed_at, completion.completed_by, what, completion.work_done))
+        reopened = False
+        for cb in completion.cbs:
+            verdict = _("satisfied") if cb.satisfied else _("not satisfied")
+            timing = _("on time") if cb.state == rules.State.ON_TIME else _("done late")
+            what = _("callback by the %(role)s") % {"role": cb.role_label}
+            entries.append(TimelineEntry(cb.made_at, cb.made_by, what, f"{verdict} · {timing}"))
+            if not cb.satisfied and not reopened and completion.round < item.repair.round:
+                reopened = True  # SVC-CB-1: the first dissatisfied callback of the round reopened the work
+                entries.append(TimelineEntry(cb.made_at, cb.made_by, _("repair reopened (SVC-CB-1)")))
+            if cb.notice:
+                to = display_name_of(*_names(cb.notice.addressed_to))
+                detail = _("to %(who)s, due %(due)s") % {"who": to, "due": rules._when(cb.notice.due_at, zone)}
+                entries.append(
+                    TimelineEntry(cb.notice.issued_at, cb.made_by, _("rectification notice (SVC-CB-5)"), detail)
+                )
+                if cb.notice.rectified_at:
+                    entries.append(
+                        TimelineEntry(cb.notice.rectified_at, None, _("rectified"), cb.notice.rectified_note)
+                    )
+    return sorted(entries, key=lambda e: (e.at, e.effect))
+
+
+def _complaint_timeline(item: ServiceRequest) -> list[TimelineEntry]:
+    from django.utils.translation import gettext as _
+
+    entries = []
+    previous = None
+    rows = item.complaint.history.select_related("history_user").order_by("history_id")
+    for row in rows[:TIMELINE_HISTORY_LIMIT]:
+        if previous is not None:
+            if row.corrective_action and row.corrective_action != previous.corrective_action:
+                entries.append(
+                    TimelineEntry(row.history_date, row.history_user, _("corrective action set"), row.corrective_action)
+                )
+            if row.liaison != previous.liaison:
+                entries.append(TimelineEntry(row.history_date, row.history_user, _("liaison recorded")))
+            if row.signed_off_at and previous.signed_off_at is None:
+                entries.append(
+                    TimelineEntry(
+                        row.signed_off_at, row.history_user, _("result signed off (SVC-COMP-1)"), row.resolution
+                    )
+                )
+            if previous.signed_off_at and row.signed_off_at is None:
+                entries.append(
+                    TimelineEntry(row.history_date, row.history_user, _("sign-off withdrawn: reopened"), effect=True)
+                )
+        previous = row
+    for inspection in item.inspections:
+        entries.append(
+            TimelineEntry(
+                inspection.inspected_at, inspection.inspected_by, _("on-site inspection"), inspection.findings
+            )
+        )
+    for callback in item.complaint_callbacks:
+        verdict = _("satisfied") if callback.satisfied else _("not satisfied")
+        entries.append(TimelineEntry(callback.made_at, callback.made_by, _("resident called back (SVC-CB-1)"), verdict))
+    return entries
+
+
+def _names(user) -> tuple:
+    return tuple(getattr(user, name) for name in NAME_FIELDS)
 
 
 def _related(obj, name: str):
@@ -172,10 +295,19 @@ def duty_board(*, site: Site, now: dt.datetime, upcoming: int = 20) -> DutyBoard
     )
 
 
-def pending_callbacks(*, site: Site) -> QuerySet[Completion]:
-    """SVC-CB-3: completed repairs awaiting their callback, soonest deadline first."""
+def pending_callbacks(*, site: Site, role: Role | None, since: dt.datetime) -> QuerySet[Completion]:
+    """SVC-CB-3: completed repairs awaiting a callback, soonest deadline first: those nobody called back yet, and
+    (SVC-CB-2, each role counting its own) those completed since `since` that the viewer's role has not called back;
+    `called` counts the callbacks already made by other roles."""
+    pending = Completion.objects.filter(site=site)
+    if role is None:
+        pending = pending.filter(callbacks__isnull=True)
+    else:
+        pending = pending.filter(Q(callbacks__isnull=True) | Q(completed_at__gte=since)).exclude(
+            callbacks__role=role.value
+        )
     return (
-        Completion.objects.filter(site=site, callback__isnull=True)
+        pending.annotate(called=Count("callbacks", distinct=True))
         .select_related("repair__request", "completed_by")
         .order_by("callback_due_at", "pk")
     )
@@ -283,16 +415,19 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
     rep_labels = dict(Repair.Category.choices)
     repairs_by_category = [(str(rep_labels.get(c, c)), n) for c, n in sorted(repair_rows.order_by())]
     completions = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end)
-    callbacks = completions.aggregate(
-        completed=Count("pk"),
-        called=Count("callback"),
-        on_time=Count("callback", filter=Q(callback__made_at__lte=F("callback_due_at"))),
-        satisfied=Count("callback", filter=Q(callback__satisfied=True)),
-        overdue=Count("pk", filter=Q(callback__isnull=True, callback_due_at__lt=cutoff)),
+    # SVC-CB-2: a repair may be called back by each callback role: "called" counts repairs called back at least
+    # once; "callbacks" every callback, each on time or late against the completion's deadline (SVC-CB-3).
+    callbacks = completions.aggregate(  # one query: each completion joined to its callbacks (one to-many join)
+        completed=Count("pk", distinct=True),
+        called=Count("pk", filter=Q(callbacks__isnull=False), distinct=True),
+        overdue=Count("pk", filter=Q(callbacks__isnull=True, callback_due_at__lt=cutoff), distinct=True),
+        made=Count("callbacks"),
+        on_time=Count("callbacks", filter=Q(callbacks__made_at__lte=F("callback_due_at"))),
+        satisfied=Count("callbacks", filter=Q(callbacks__satisfied=True)),
     )
     callbacks["rate"] = _rate(callbacks["called"], callbacks["completed"])
-    callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["called"])
-    callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["called"])
+    callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["made"])
+    callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["made"])
     per_person_rows = (
         Callback.objects.filter(completion__in=completions)
         .values_list("role", "made_by")

@@ -76,6 +76,13 @@ def _works_at(site: Site, person) -> bool:
     return site.memberships.filter(user=person).exists()
 
 
+def _by(record, actor, now: dt.datetime) -> None:
+    """The history row this save writes says who made the change and when (the service's `now`, not the clock), so
+    the item's timeline is derived from it."""
+    record._history_user = actor
+    record._history_date = now
+
+
 def _link(item: ServiceRequest) -> str:
     return reverse("service_desk:item", kwargs={"site": item.site.code, "item_id": item.pk})
 
@@ -197,6 +204,7 @@ def request_route(
     item.department = department.strip()
     item.assignee = assignee
     item.routed_at = now
+    _by(item, actor, now)  # the item's timeline says who routed it
     item.save(update_fields=["department", "assignee", "routed_at"])
     if assignee is not None and assignee.pk != actor.pk:
         notify(
@@ -219,9 +227,10 @@ def request_change_owner(*, item: ServiceRequest, actor: AbstractBaseUser, new_o
 
 @transaction.atomic
 def request_close(
-    *, item: ServiceRequest, actor: AbstractBaseUser, reply: str, solved: bool | None, now
+    *, item: ServiceRequest, actor: AbstractBaseUser, reply: str, solved: bool | None, now, not_ours: bool = False
 ) -> ServiceRequest:
-    """Reply to the resident and close (SVC-FIRST-1, SVC-VIS-1; a complaint only once signed off, SVC-COMP-1)."""
+    """Reply to the resident and close with the answer or result, signed by the actor (SVC-FIRST-1, SVC-VIS-1; a
+    complaint only on its signed-off result, SVC-COMP-1). "Not ours" is refused: it is a routing."""
     _may_handle(actor, item)
     item = _locked(item)
     if item.closed_at is not None:
@@ -229,6 +238,11 @@ def request_close(
     signed_off = (
         item.kind != Kind.COMPLAINT or Complaint.objects.filter(request=item, signed_off_at__isnull=False).exists()
     )
+    refusals = rules.deflection_refusals(
+        kind=item.kind, solved=solved, not_ours=not_ours, closer_is_owner=actor.pk == item.owner_id
+    )
+    if refusals:  # a deflection is refused first, with the way to route it
+        refuse(refusals)
     refusals = rules.close_refusals(kind=item.kind, reply=reply, solved=solved, signed_off=signed_off)
     unsolved = rules.unsolved_needs_reason(solved=solved, reply=reply)
     if unsolved and not any(r.field == "reply" for r in refusals):
@@ -240,7 +254,9 @@ def request_close(
     item.solved = solved
     item.replied_at = now
     item.closed_at = now
-    item.save(update_fields=["reply", "solved", "replied_at", "closed_at"])
+    item.closed_by = actor
+    _by(item, actor, now)
+    item.save(update_fields=["reply", "solved", "replied_at", "closed_at", "closed_by"])
     return item
 
 
@@ -281,6 +297,7 @@ def complaint_set_action(
     complaint.action_responsible = responsible
     complaint.action_due_at = due_at
     complaint.action_set_by = actor
+    _by(complaint, actor, now)
     complaint.save(update_fields=["corrective_action", "action_responsible", "action_due_at", "action_set_by"])
     return complaint
 
@@ -314,20 +331,21 @@ def complaint_liaise(*, complaint: Complaint, actor, liaison: str, now) -> Compl
         refuse([rules.Refusal("SVC-COMP-1", _("Record the explanation and the liaison."), "liaison")])
     stamp = rules._when(now, complaint.request.site.zone)
     complaint.liaison = (complaint.liaison + "\n" if complaint.liaison else "") + f"[{stamp}] {liaison.strip()}"
+    _by(complaint, actor, now)
     complaint.save(update_fields=["liaison"])
     return complaint
 
 
 @transaction.atomic
-def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, now) -> Complaint:
-    """The person who resolved the complaint records the result and signs it off (SVC-COMP-1)."""
+def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, resolved: bool | None, now) -> Complaint:
+    """The person who resolved the complaint records the result and signs it off (SVC-COMP-1); a non-result is
+    refused (the complaint stays open with its department)."""
     _may_handle(actor, complaint.request)
     complaint = _complaint_locked(complaint)
     refusals = []
     if complaint.signed_off_at is not None:
         refusals.append(rules.Refusal("SVC-COMP-1", _("The result is signed off already.")))
-    if not resolution.strip():
-        refusals.append(rules.Refusal("SVC-COMP-1", _("Record the result."), "resolution"))
+    refusals += rules.sign_off_refusals(resolution=resolution, resolved=resolved)
     if complaint.other_organisation and not complaint.liaison:
         refusals.append(
             rules.Refusal(
@@ -346,6 +364,7 @@ def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, now) -> 
     complaint.resolved_by = actor
     complaint.signed_off_at = now
     complaint.callback_due_at = callback.due_at
+    _by(complaint, actor, now)
     complaint.save(update_fields=["resolution", "resolved_by", "signed_off_at", "callback_due_at"])
     return complaint
 
@@ -381,11 +400,14 @@ def complaint_callback_record(
     if callback.reopened:  # the result was not good enough: resolve it again, and sign it off again
         complaint.signed_off_at = None
         complaint.callback_due_at = None
+        _by(complaint, actor, now)
         complaint.save(update_fields=["signed_off_at", "callback_due_at"])
         request = ServiceRequest.objects.select_for_update().get(pk=complaint.request_id)
         if request.closed_at is not None:
             request.closed_at = request.replied_at = None
-            request.save(update_fields=["closed_at", "replied_at"])
+            request.closed_by = None
+            _by(request, actor, now)  # reopened: the timeline says by whom
+            request.save(update_fields=["closed_at", "replied_at", "closed_by"])
     return callback
 
 
@@ -464,6 +486,7 @@ def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Deci
     except IntegrityError:  # the unique (repair, round) is the last guard
         refuse([rules.Refusal("SVC-REP-1", _("This repair is completed already."))])
     repair.status = Repair.Status.COMPLETED
+    _by(repair, actor, now)
     repair.save(update_fields=["status"])
     return completion
 
@@ -485,7 +508,7 @@ def callback_record(
     service_opinion: str,
     suggestions: str,
     charges_checked: bool,
-    charges_correct: bool,
+    charges_correct: bool | None,
     satisfied: bool,
     problem: str,
     signature: str,
@@ -501,24 +524,31 @@ def callback_record(
         inspected_on_site=inspected_on_site,
         service_opinion=service_opinion,
         charges_checked=charges_checked,
-        signature=signature,
-    )
-    if Callback.objects.filter(completion=completion).exists():
-        refusals.append(rules.Refusal("SVC-CB-4", _("This repair was called back already.")))
-    refuse(refusals)
-    callback = Callback.objects.create(
-        completion=completion,
-        made_at=now,
-        made_by=actor,
-        role=role.value,
-        inspected_on_site=inspected_on_site,
-        service_opinion=service_opinion.strip(),
-        suggestions=suggestions.strip(),
         charges_correct=charges_correct,
-        satisfied=satisfied,
-        problem=problem.strip(),
         signature=signature,
     )
+    roles_called = set(Callback.objects.filter(completion=completion).values_list("role", flat=True))
+    repeat = rules.callback_repeat_refusal(role=role, roles_called=roles_called)
+    if repeat:
+        refusals.append(repeat)
+    refuse(refusals)
+    try:
+        with transaction.atomic():
+            callback = Callback.objects.create(
+                completion=completion,
+                made_at=now,
+                made_by=actor,
+                role=role.value,
+                inspected_on_site=inspected_on_site,
+                service_opinion=service_opinion.strip(),
+                suggestions=suggestions.strip(),
+                charges_correct=charges_correct,
+                satisfied=satisfied,
+                problem=problem.strip(),
+                signature=signature,
+            )
+    except IntegrityError:  # the unique (completion, role) is the last guard
+        refuse([rules.callback_repeat_refusal(role=role, roles_called={role.value})])
     outcome = rules.callback_outcome(satisfied=satisfied, charges_correct=charges_correct, problem=problem)
     if outcome.rectification:
         settings = office_settings(site)
@@ -542,14 +572,23 @@ def callback_record(
             params={"item": repair.request_id, "name": repair.request.requester_name},
             link=reverse("service_desk:rectifications", kwargs={"site": site.code}),
         )
-    if outcome.reopens:
+    reopens = rules.callback_reopens_round(
+        reopens=outcome.reopens,
+        repair_round=repair.round,
+        completion_round=completion.round,
+        repair_completed=repair.status == Repair.Status.COMPLETED,
+    )
+    if reopens:
         repair.status = Repair.Status.OPEN
         repair.round += 1
+        _by(repair, actor, now)
         repair.save(update_fields=["status", "round"])
         request = ServiceRequest.objects.select_for_update().get(pk=repair.request_id)
         if request.closed_at is not None:  # reopened work is open again on its owner's desk, in its history
             request.closed_at = request.replied_at = None
-            request.save(update_fields=["closed_at", "replied_at"])
+            request.closed_by = None
+            _by(request, actor, now)  # reopened: the timeline says by whom
+            request.save(update_fields=["closed_at", "replied_at", "closed_by"])
     return callback
 
 
@@ -557,7 +596,7 @@ def _rectification_text(callback: Callback, outcome: rules.CallbackOutcome, dead
     parts = [outcome.explanation, deadline.explanation]
     if callback.problem:
         parts.append(_("Problem found: %(problem)s") % {"problem": callback.problem})
-    if not callback.charges_correct:
+    if callback.charges_correct is False:  # only a check that found them wrong says so (SVC-CB-4, three-way)
         parts.append(_("The charges were found wrong."))
     return "\n".join(str(p) for p in parts)
 

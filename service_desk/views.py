@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from salesoffice.access import sites_for, user_roles
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site
-from salesoffice.timeutil import local_day
+from salesoffice.timeutil import add_months, local_day, start_of_day
 
 from . import rules, selectors, services
 from .access import (
@@ -174,7 +174,12 @@ ACTIONS: dict[str, Action] = {
     "close": Action(
         CloseForm,
         lambda item, user, d, now: services.request_close(
-            item=item, actor=user, reply=d["reply"], solved=yes_no(d["solved"]), now=now
+            item=item,
+            actor=user,
+            reply=d["reply"],
+            solved=yes_no(d["solved"]),
+            not_ours=d["solved"] == "not_ours",
+            now=now,
         ),
         gettext_lazy("Replied and closed."),
     ),
@@ -212,7 +217,11 @@ ACTIONS: dict[str, Action] = {
     "sign_off": Action(
         SignOffForm,
         lambda item, user, d, now: services.complaint_sign_off(
-            complaint=_complaint(item), actor=user, resolution=d["resolution"], now=now
+            complaint=_complaint(item),
+            actor=user,
+            resolution=d["resolution"],
+            resolved=yes_no(d["resolved"]),
+            now=now,
         ),
         gettext_lazy("Result signed off (SVC-COMP-1)."),
     ),
@@ -271,7 +280,7 @@ def _item_page(request, office, item, bound: dict | None = None, status: int = 2
         "now": now,
         "may_head": request.user.has_perm("service_desk.handle_complaints"),
         "may_repair": request.user.has_perm("service_desk.work_repairs"),
-        "may_callback": rules.callback_role(user_roles(request.user)) is not None,
+        "my_callback_role": getattr(rules.callback_role(user_roles(request.user)), "value", ""),
     }
     return render(request, "service_desk/item.html", context, status=status)
 
@@ -309,13 +318,16 @@ def callbacks(request: HttpRequest, site: str) -> HttpResponse:
     office = office_or_403(request.user, site, "service_desk.make_callback")
     now = timezone.now()
     settings = selectors.settings_of(office)
-    page = Paginator(selectors.pending_callbacks(site=office), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = local_day(now, office.zone)
+    my_role = rules.callback_role(user_roles(request.user))
+    # SVC-CB-2: each role counts its own callbacks of this month's and last month's completed repairs.
+    since = start_of_day(add_months(today.replace(day=1), -1), office.zone)
+    pending = selectors.pending_callbacks(site=office, role=my_role, since=since)
+    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
     for completion in page:
         completion.state = rules.deadline_state(
             due_at=completion.callback_due_at, done_at=None, now=now, remind_hours=settings.reminder_hours
         )
-    today = local_day(now, office.zone)
-    my_role = rules.callback_role(user_roles(request.user))
     context = {
         "site": office,
         "page": page,
@@ -346,8 +358,8 @@ def callback_form(request: HttpRequest, site: str, completion_id: int) -> HttpRe
                 inspected_on_site=d["inspected_on_site"],
                 service_opinion=d["service_opinion"],
                 suggestions=d["suggestions"],
-                charges_checked=d["charges_checked"],
-                charges_correct=d["charges_correct"],
+                charges_checked=form.charges_check()[0],
+                charges_correct=form.charges_check()[1],
                 satisfied=yes_no(d["satisfied"]) is True,
                 problem=d["problem"],
                 signature=d["signature"],

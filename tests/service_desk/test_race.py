@@ -41,7 +41,7 @@ def test_two_staff_complete_one_repair_at_once_one_completion_one_callback(
     assert len(won) == 1 and len(refused) == 1
     assert "completed already" in " ".join(refused[0].messages)
     assert Completion.objects.count() == 1
-    pending = Completion.objects.filter(callback__isnull=True)
+    pending = Completion.objects.filter(callbacks__isnull=True)
     assert pending.count() == 1
     services.callback_record(completion=won[0], actor=repair_lead, now=at(3, 9), **callback_form())
-    assert not Completion.objects.filter(callback__isnull=True).exists()
+    assert not Completion.objects.filter(callbacks__isnull=True).exists()

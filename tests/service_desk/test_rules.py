@@ -163,7 +163,7 @@ def test_the_callback_form_needs_every_part_SVC_CB_4():
     refusals = rules.callback_form_refusals(
         inspected_on_site=False, service_opinion="", charges_checked=False, signature="data:image/png;base64,!!"
     )
-    assert [r.field for r in refusals] == ["inspected_on_site", "service_opinion", "charges_checked", "signature"]
+    assert [r.field for r in refusals] == ["inspected_on_site", "service_opinion", "charges", "signature"]
     ok = rules.callback_form_refusals(
         inspected_on_site=True, service_opinion="good", charges_checked=True, signature=SIGNATURE
     )
@@ -238,3 +238,34 @@ def test_who_to_call_at_the_shift_boundaries_SVC_DUTY_1():
     assert "forwarded to 13900000000" in out[0].explanation
     assert [c.call for c in rules.who_to_call(shifts=[shift], now=at(2, 13, 30))] == ["8001"]
     assert rules.who_to_call(shifts=[shift], now=at(2, 14)) == []
+
+
+def test_each_role_calls_a_repair_back_once_SVC_CB_2():
+    with translation.override("en"):
+        refusal = rules.callback_repeat_refusal(role=Role.ADMINISTRATOR, roles_called={"administrator"})
+        assert refusal.rule_id == "SVC-CB-2" and "Administrator" in refusal.message
+    others = {"office_director", "repair_lead"}
+    assert rules.callback_repeat_refusal(role=Role.ADMINISTRATOR, roles_called=others) is None
+
+
+def test_a_callback_at_the_deadline_s_last_instant_is_on_time_SVC_CB_3():
+    due = dt.datetime(2026, 3, 4, 15, 59, 59, 999999, tzinfo=dt.UTC)  # end of 4 March in Shanghai
+    assert rules.callback_timeliness(made_at=due, due_at=due) == rules.State.ON_TIME
+    assert rules.callback_timeliness(made_at=due + dt.timedelta(microseconds=1), due_at=due) == rules.State.LATE
+
+
+def test_a_round_is_reopened_once_SVC_CB_1():
+    assert rules.callback_reopens_round(reopens=True, repair_round=1, completion_round=1, repair_completed=True)
+    assert not rules.callback_reopens_round(reopens=True, repair_round=2, completion_round=1, repair_completed=False)
+    assert not rules.callback_reopens_round(reopens=False, repair_round=1, completion_round=1, repair_completed=True)
+
+
+def test_the_charges_check_is_three_way_SVC_CB_4():
+    base = {"inspected_on_site": True, "service_opinion": "good", "signature": SIGNATURE}
+    not_checked = rules.callback_form_refusals(charges_checked=False, charges_correct=None, **base)
+    assert [(r.field, r.message) for r in not_checked] == [
+        ("charges", "SVC-CB-4: check the charges with the resident.")
+    ]
+    undecided = rules.callback_form_refusals(charges_checked=True, charges_correct=None, **base)
+    assert [r.field for r in undecided] == ["charges"]
+    assert rules.callback_form_refusals(charges_checked=True, charges_correct=False, **base) == []

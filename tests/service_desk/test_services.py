@@ -10,7 +10,7 @@ from django.utils import translation
 
 from salesoffice.models import Notification
 from salesoffice.roles import Role
-from service_desk import services
+from service_desk import selectors, services
 from service_desk.models import (
     Appointment,
     Callback,
@@ -90,10 +90,63 @@ def test_close_needs_reply_and_unsolved_reason_SVC_VIS_1(office, desk_staff):
         services.request_close(item=item, actor=desk_staff, reply="no", solved=False, now=at(2, 11))
     assert "SVC-VIS-1" in messages_of(exc)["reply"][0]
     services.request_close(
-        item=item, actor=desk_staff, reply="Not ours: the gas company handles meters", solved=False, now=at(2, 11)
+        item=item,
+        actor=desk_staff,
+        reply="Gas meters are read by the gas company; gave their number",
+        solved=False,
+        now=at(2, 11),
     )
     item.refresh_from_db()
-    assert item.closed_at == at(2, 11) and item.solved is False
+    assert item.closed_at == at(2, 11) and item.solved is False and item.closed_by == desk_staff
+
+
+# --- SVC-FIRST-1 Decision: nobody deflects --------------------------------------------------------------------------
+
+
+def test_not_our_department_is_a_routing_never_a_close_SVC_FIRST_1(office, desk_staff, repair_lead):
+    item = register_question(office, desk_staff, at(2, 10))
+    for actor in (desk_staff, repair_lead):
+        with pytest.raises(ValidationError) as exc:
+            services.request_close(
+                item=item, actor=actor, reply="Not our department", solved=None, not_ours=True, now=at(2, 11)
+            )
+        assert messages_of(exc)["solved"][0].startswith('SVC-FIRST-1: "not our department" is not a close')
+    item.refresh_from_db()
+    assert item.closed_at is None and item.closed_by is None
+
+
+def test_an_assignee_records_the_answer_or_routes_on_never_hands_it_back_SVC_FIRST_1(office, desk_staff, repair_lead):
+    item = register_question(office, desk_staff, at(2, 10))
+    services.request_route(item=item, actor=desk_staff, department="Engineering", assignee=repair_lead, now=at(2, 10))
+    with pytest.raises(ValidationError) as exc:
+        services.request_close(
+            item=item, actor=repair_lead, reply="Not ours, ask the gas company", solved=False, now=at(2, 11)
+        )
+    assert "Only the first-contact owner closes a request that cannot be solved" in messages_of(exc)["solved"][0]
+    item.refresh_from_db()
+    assert item.closed_at is None
+    # The assignee who resolved it records the answer and signs it.
+    services.request_close(item=item, actor=repair_lead, reply="Water back at 18:00", solved=True, now=at(2, 12))
+    item.refresh_from_db()
+    assert (item.closed_at, item.closed_by, item.owner) == (at(2, 12), repair_lead, desk_staff)
+
+
+def test_a_complaint_is_not_signed_off_nor_closed_on_a_non_result_SVC_COMP_1(office, desk_staff):
+    item = complaint(office, desk_staff, at(2, 10), severity="minor")
+    for resolved, message in ((False, "only a result is signed off"), (None, "say whether the complaint was resolved")):
+        with pytest.raises(ValidationError) as exc:
+            services.complaint_sign_off(
+                complaint=item.complaint, actor=desk_staff, resolution="Not ours", resolved=resolved, now=at(2, 12)
+            )
+        assert message in messages_of(exc)["resolved"][0]
+    item.complaint.refresh_from_db()
+    assert item.complaint.signed_off_at is None
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Cleaners rostered", resolved=True, now=at(2, 13)
+    )
+    with pytest.raises(ValidationError, match="SVC-COMP-1: a complaint closes only on its result"):
+        services.request_close(item=item, actor=desk_staff, reply="Could not be done", solved=False, now=at(2, 14))
+    services.request_close(item=item, actor=desk_staff, reply="Cleaners rostered", solved=True, now=at(2, 14))
 
 
 def test_an_important_visit_is_reported_to_leadership_SVC_VIS_1(office, desk_staff, director):
@@ -158,11 +211,15 @@ def test_closing_a_complaint_needs_the_resolvers_sign_off_SVC_COMP_1(office, des
         complaint=item.complaint, actor=repair_lead, findings="Door sensor", corrective_report="Replace", now=at(2, 12)
     )
     with pytest.raises(ValidationError, match="liaison with Lift Co."):
-        services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Fixed", now=at(3, 9))
+        services.complaint_sign_off(
+            complaint=item.complaint, actor=repair_lead, resolution="Fixed", resolved=True, now=at(3, 9)
+        )
     services.complaint_liaise(
         complaint=item.complaint, actor=desk_staff, liaison="Apologised; Lift Co. came", now=at(2, 13)
     )
-    services.complaint_sign_off(complaint=item.complaint, actor=repair_lead, resolution="Sensor replaced", now=at(3, 9))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=repair_lead, resolution="Sensor replaced", resolved=True, now=at(3, 9)
+    )
     services.request_close(item=item, actor=desk_staff, reply="Lift fixed", solved=True, now=at(3, 10))
     item.refresh_from_db()
     assert item.complaint.resolved_by == repair_lead and item.closed_at == at(3, 10)
@@ -259,8 +316,65 @@ def test_a_passed_callback_counts_for_the_role_SVC_CB_4(office, desk_staff, repa
     callback = services.callback_record(completion=completion, actor=repair_lead, now=at(3, 9), **callback_form())
     assert callback.role == "repair_lead"
     assert not RectificationNotice.objects.exists()
-    with pytest.raises(ValidationError, match="called back already"):
+    with pytest.raises(ValidationError, match="called back already for the role Repair lead"):
         services.callback_record(completion=completion, actor=repair_lead, now=at(3, 10), **callback_form())
+    assert Callback.objects.count() == 1
+
+
+def test_each_callback_role_calls_the_same_repair_back_and_each_counts_SVC_CB_2(
+    office, desk_staff, repair_staff, repair_lead, administrator, director
+):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    for minute, actor in enumerate((director, administrator, repair_lead)):
+        services.callback_record(completion=completion, actor=actor, now=at(3, 9, minute), **callback_form())
+    roles = sorted(Callback.objects.values_list("role", flat=True))
+    assert roles == ["administrator", "office_director", "repair_lead"]
+    rates = selectors.callback_rates_for_month(site=office, year=2026, month=3)
+    assert [(r.role.value, r.callbacks, r.completed, r.compliant) for r in rates] == [
+        ("office_director", 1, 1, True),
+        ("administrator", 1, 1, True),
+        ("repair_lead", 1, 1, True),
+    ]
+    report = selectors.monthly_report(site=office, year=2026, month=3, now=at(4, 9))
+    assert (report.callbacks["completed"], report.callbacks["called"], report.callbacks["made"]) == (1, 1, 3)
+    # A second administrator counts for the same role: still one per role per repair.
+    other_admin = make_user("admin2", Role.ADMINISTRATOR, [office])
+    with pytest.raises(ValidationError, match="SVC-CB-2"):
+        services.callback_record(completion=completion, actor=other_admin, now=at(3, 10), **callback_form())
+    assert Callback.objects.count() == 3
+
+
+def test_one_callback_per_role_per_completion_is_a_database_constraint_SVC_CB_2(
+    office, desk_staff, repair_staff, repair_lead
+):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    first = services.callback_record(completion=completion, actor=repair_lead, now=at(3, 9), **callback_form())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Callback.objects.create(
+            completion=completion,
+            made_at=at(3, 10),
+            made_by=repair_lead,
+            role=first.role,
+            inspected_on_site=True,
+            service_opinion="x",
+            charges_correct=True,
+            satisfied=True,
+            signature=first.signature,
+        )
+
+
+def test_a_second_dissatisfied_role_adds_its_notice_but_not_another_round_SVC_CB_1(
+    office, desk_staff, repair_staff, director, repair_lead
+):
+    item = register_repair(office, desk_staff, at(2, 10))
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    services.callback_record(completion=completion, actor=director, now=at(3, 9), **callback_form(satisfied=False))
+    services.callback_record(completion=completion, actor=repair_lead, now=at(3, 10), **callback_form(satisfied=False))
+    repair = Repair.objects.get()
+    assert (repair.status, repair.round) == (Repair.Status.OPEN, 2)
+    assert RectificationNotice.objects.count() == 2
 
 
 def test_a_callback_without_signature_is_refused_SVC_CB_4(office, desk_staff, repair_staff, repair_lead):
@@ -369,14 +483,18 @@ def test_a_resolved_complaint_is_called_back_by_severity_SVC_CB_1(office, desk_s
     item = complaint(office, desk_staff, at(2, 10), severity="minor")
     with pytest.raises(ValidationError, match="once the result is signed off"):
         call_back(item, desk_staff, at(2, 11))
-    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 23, 59))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Fixed", resolved=True, now=at(2, 23, 59)
+    )
     item.complaint.refresh_from_db()
     assert item.complaint.callback_due_at == at(6, 0) - dt.timedelta(microseconds=1)  # end of the 3rd day after
 
 
 def test_a_dissatisfied_complaint_callback_reopens_or_explains_SVC_CB_1(office, desk_staff):
     item = complaint(office, desk_staff, at(2, 10))
-    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Fixed", now=at(2, 16))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Fixed", resolved=True, now=at(2, 16)
+    )
     services.request_close(item=item, actor=desk_staff, reply="Fixed", solved=True, now=at(2, 17))
     with pytest.raises(ValidationError) as exc:
         call_back(item, desk_staff, at(3, 9), satisfied=False)
@@ -386,3 +504,34 @@ def test_a_dissatisfied_complaint_callback_reopens_or_explains_SVC_CB_1(office, 
     item.complaint.refresh_from_db()
     assert item.closed_at is None and item.complaint.signed_off_at is None
     assert item.complaint.callbacks.get().reopened
+
+
+# --- SVC-CB-4: say what happened, not an accusation ---------------------------------------------------------------
+
+
+def test_charges_not_checked_is_refused_never_written_as_wrong_SVC_CB_4(office, desk_staff, repair_staff, repair_lead):
+    item = register_repair(office, desk_staff, at(2, 10), staff=repair_staff)
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    with pytest.raises(ValidationError) as exc:
+        services.callback_record(
+            completion=completion,
+            actor=repair_lead,
+            now=at(3, 9),
+            **callback_form(charges_checked=False, charges_correct=None, problem="Grout missing"),
+        )
+    assert messages_of(exc)["charges"] == ["SVC-CB-4: check the charges with the resident."]
+    assert not RectificationNotice.objects.exists()
+    services.callback_record(
+        completion=completion, actor=repair_lead, now=at(3, 9), **callback_form(problem="Grout missing")
+    )
+    notice = RectificationNotice.objects.get()
+    assert "Grout missing" in notice.text and "charges were found wrong" not in notice.text
+
+
+def test_charges_found_wrong_say_so_SVC_CB_4(office, desk_staff, repair_staff, administrator):
+    item = register_repair(office, desk_staff, at(2, 10), staff=repair_staff)
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    services.callback_record(
+        completion=completion, actor=administrator, now=at(3, 9), **callback_form(charges_correct=False)
+    )
+    assert "The charges were found wrong." in RectificationNotice.objects.get().text

@@ -143,7 +143,7 @@ def test_item_page_of_a_repair_with_its_history(
     done = services.repair_complete(repair=repair_item.repair, actor=repair_staff, now=at(2, 10))
     services.callback_record(completion=done, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
     c = browser_as(repair_lead)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # + the callbacks of the completions (one prefetch)
         response = c.get(url("item", office, item_id=repair_item.pk))
     text = response.content.decode()
     assert "SVC-CB-3: water leak, callback due by the end of 2026-03-05." in text
@@ -214,8 +214,7 @@ def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, dja
         {
             "inspected_on_site": "on",
             "service_opinion": "Good",
-            "charges_checked": "on",
-            "charges_correct": "on",
+            "charges": "correct",
             "satisfied": "no",
             "signature": SIGNATURE,
         },
@@ -228,7 +227,7 @@ def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, dja
 def test_a_callback_without_a_signature_is_refused(browser_as, office, repair_lead, completed):
     response = browser_as(repair_lead).post(
         url("callback", office, completion_id=completed.pk),
-        {"inspected_on_site": "on", "service_opinion": "Good", "charges_checked": "on", "satisfied": "yes"},
+        {"inspected_on_site": "on", "service_opinion": "Good", "charges": "correct", "satisfied": "yes"},
     )
     assert response.status_code == 422
     assert response.context["form"].errors["signature"] == ["SVC-CB-4: the resident signs on the screen."]
@@ -354,7 +353,9 @@ def test_the_menu_shows_only_the_pages_the_role_opens(browser_as, office, desk_s
 
 def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk_staff):
     item = register_complaint(office, desk_staff, at(1, 9), category="neighbours")
-    services.complaint_sign_off(complaint=item.complaint, actor=desk_staff, resolution="Talked", now=at(1, 12))
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Talked", resolved=True, now=at(1, 12)
+    )
     services.request_close(item=item, actor=desk_staff, reply="Solved", solved=True, now=at(1, 13))
     c = browser_as(desk_staff)
     page = c.get(url("item", office, item_id=item.pk)).content.decode()
@@ -380,3 +381,225 @@ def test_the_service_index_goes_to_ones_own_office_and_lists_several(
     assert "Garden Court" in page and "Lake View" in page
     nowhere = make_user("nowhere", Role.SERVICE_DESK_STAFF, [])
     assert "no property-service office" in browser_as(nowhere).get(reverse("service_desk:index")).content.decode()
+
+
+# --- issue 15: every callback counts (SVC-CB-2), a late callback looks late (SVC-CB-3) ---------------------------
+
+
+def test_the_repair_page_shows_each_roles_callback_on_time_or_late(
+    browser_as, office, director, administrator, repair_lead, completed, django_assert_num_queries
+):
+    # Completed 2 March (water leak): due by the end of 5 March. The director's at 23:59 is on time, the
+    # administrator's at 6 March 00:00 is late, as the monthly report counts them.
+    services.callback_record(completion=completed, actor=director, now=at(5, 23, 59), **callback_form())
+    services.callback_record(completion=completed, actor=administrator, now=at(6, 0), **callback_form())
+    c = browser_as(repair_lead)
+    with django_assert_num_queries(10):
+        response = c.get(url("item", office, item_id=completed.repair.request_id))
+    text = response.content.decode()
+    assert text.count('data-testid="callback-result"') == 2
+    assert "(Office director)" in text and "(Administrator)" in text
+    assert text.count("on time</span>") == 1 and text.count("done late</span>") == 1
+    assert 'data-testid="do-callback"' in text  # the repair lead's role has not called it back yet
+    report = browser_as(director).get(url("report", office), {"month": "2026-03"}).context["report"]
+    assert (report.callbacks["on_time"], report.callbacks["made"]) == (1, 2)
+    # The administrator's role has called it back: no button for them, and the form refuses a second one.
+    response = browser_as(administrator).get(url("item", office, item_id=completed.repair.request_id))
+    assert 'data-testid="do-callback"' not in response.content.decode()
+
+
+def test_the_callbacks_page_lists_a_repair_another_role_called_back(
+    browser_as, office, director, repair_lead, completed, django_assert_num_queries
+):
+    services.callback_record(completion=completed, actor=director, now=at(2, 10), **callback_form())
+    c = browser_as(repair_lead)
+    with django_assert_num_queries(9):
+        response = c.get(url("callbacks", office))
+    assert 'data-testid="called-by-others"' in response.content.decode()
+    c = browser_as(director)
+    with django_assert_num_queries(8):  # an empty page: no rows to read
+        response = c.get(url("callbacks", office))
+    assert "Mrs Li" not in response.content.decode()  # the director's role has called it back
+
+
+def test_a_second_callback_by_the_same_role_is_refused_on_the_form(browser_as, office, repair_lead, completed):
+    services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form())
+    response = browser_as(repair_lead).post(
+        url("callback", office, completion_id=completed.pk),
+        {
+            "inspected_on_site": "on",
+            "service_opinion": "Good",
+            "charges": "correct",
+            "satisfied": "yes",
+            "signature": SIGNATURE,
+        },
+    )
+    assert response.status_code == 422
+    assert "SVC-CB-2: this repair was called back already for the role Repair lead" in response.content.decode()
+    assert Callback.objects.count() == 1
+
+
+# --- issue 15: nobody deflects (SVC-FIRST-1, SVC-COMP-1) -----------------------------------------------------------
+
+
+def test_not_our_department_on_the_page_says_route_it(browser_as, office, desk_staff, django_assert_num_queries):
+    item = register_question(office, desk_staff, at(2, 9))
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(11):  # the page re-rendered with the refusal
+        response = c.post(
+            url("item_action", office, item_id=item.pk, action="close"),
+            {"reply": "Not our department", "solved": "not_ours"},
+        )
+    assert response.status_code == 422
+    error = response.context["forms"]["close"].errors["solved"][0]
+    assert error.startswith('SVC-FIRST-1: "not our department" is not a close: route the request')
+    item.refresh_from_db()
+    assert item.closed_at is None
+
+
+def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_staff, django_assert_num_queries):
+    item = register_complaint(office, desk_staff, at(2, 9))
+    c = browser_as(desk_staff)
+    with django_assert_num_queries(14):  # a complaint's page re-rendered: inspections, callbacks, its history
+        response = c.post(
+            url("item_action", office, item_id=item.pk, action="sign_off"),
+            {"resolution": "Not ours", "resolved": "no"},
+        )
+    assert response.status_code == 422
+    assert "SVC-COMP-1: only a result is signed off" in response.context["forms"]["sign_off"].errors["resolved"][0]
+    response = c.post(
+        url("item_action", office, item_id=item.pk, action="sign_off"), {"resolution": "Cleaned", "resolved": "yes"}
+    )
+    assert response.status_code == 302
+    response = c.post(
+        url("item_action", office, item_id=item.pk, action="close"), {"reply": "Cleaned", "solved": "yes"}
+    )
+    assert response.status_code == 302
+    with django_assert_num_queries(9):
+        text = c.get(url("item", office, item_id=item.pk)).content.decode()
+    assert 'data-testid="closed-by"' in text
+
+
+def test_another_offices_staff_cannot_close_here(browser_as, office, outsider, desk_staff):
+    item = register_question(office, desk_staff, at(2, 9))
+    response = browser_as(outsider).post(
+        url("item_action", office, item_id=item.pk, action="close"), {"reply": "x", "solved": "not_ours"}
+    )
+    assert response.status_code == 404
+
+
+# --- issue 15: the item's history is the whole story ---------------------------------------------------------------
+
+
+def test_the_timeline_tells_every_change_of_a_repair_with_who_and_when(
+    browser_as, office, desk_staff, repair_staff, repair_lead, director, django_assert_num_queries
+):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15), staff=repair_staff)
+    services.request_route(item=item, actor=desk_staff, department="Plumbing", assignee=repair_staff, now=at(2, 10, 5))
+    services.repair_reschedule(
+        repair=item.repair,
+        actor=repair_staff,
+        reason="No part",
+        notice_method="phone",
+        notice_text="Called",
+        new_at=at(3, 9),
+        now=at(2, 14),
+    )
+    done = services.repair_complete(repair=item.repair, actor=repair_staff, work_done="Pipe", now=at(3, 10))
+    services.request_close(item=item, actor=desk_staff, reply="Pipe replaced", solved=True, now=at(3, 11))
+    services.callback_record(completion=done, actor=repair_lead, now=at(4, 9), **callback_form(satisfied=False))
+    notice = RectificationNotice.objects.get()
+    services.rectification_done(notice=notice, actor=repair_staff, note="Resealed", now=at(4, 15))
+    c = browser_as(director)
+    with django_assert_num_queries(10):
+        response = c.get(url("item", office, item_id=item.pk))
+    timeline = [(e.what, e.who) for e in response.context["item"].timeline]
+    assert [str(what) for what, _who in timeline] == [
+        "registered",
+        "appointment made",
+        "routed",
+        "rescheduled (SVC-REP-2)",
+        "repair completed (round 1)",
+        "closed: solved",
+        "callback by the Repair lead",
+        "repair reopened (SVC-CB-1)",
+        "rectification notice (SVC-CB-5)",
+        "reopened",
+        "rectified",
+    ]
+    assert [who for _what, who in timeline] == [
+        desk_staff,
+        desk_staff,
+        desk_staff,
+        repair_staff,
+        repair_staff,
+        desk_staff,
+        repair_lead,
+        repair_lead,
+        repair_lead,
+        repair_lead,
+        None,
+    ]
+    assert response.content.decode().count('data-testid="timeline-entry"') == 11
+
+
+def test_the_timeline_of_a_complaint_shows_its_sign_off_and_reopening(
+    browser_as, office, desk_staff, director, django_assert_num_queries
+):
+    item = register_complaint(office, desk_staff, at(2, 9), severity="major")
+    services.complaint_set_action(
+        complaint=item.complaint,
+        actor=director,
+        corrective_action="Fix lift",
+        responsible=desk_staff,
+        due_at=at(3, 9),
+        now=at(2, 10),
+    )
+    services.complaint_sign_off(
+        complaint=item.complaint, actor=desk_staff, resolution="Lift fixed", resolved=True, now=at(2, 12)
+    )
+    services.request_close(item=item, actor=desk_staff, reply="Lift fixed", solved=True, now=at(2, 13))
+    services.complaint_callback_record(
+        complaint=item.complaint,
+        actor=desk_staff,
+        suggestions="",
+        satisfied=False,
+        reopen=True,
+        explanation="",
+        now=at(2, 14),
+    )
+    c = browser_as(director)
+    with django_assert_num_queries(11):  # + the complaint's inspections, callbacks, history
+        response = c.get(url("item", office, item_id=item.pk))
+    whats = [str(e.what) for e in response.context["item"].timeline]
+    assert whats == [
+        "registered",
+        "corrective action set",
+        "result signed off (SVC-COMP-1)",
+        "closed: solved",
+        "resident called back (SVC-CB-1)",
+        "reopened",
+        "sign-off withdrawn: reopened",
+    ]
+
+
+# --- issue 15: a check is yes, no or not checked (SVC-CB-4) --------------------------------------------------------
+
+
+def test_the_callback_form_asks_the_charges_three_ways(
+    browser_as, office, repair_lead, completed, django_assert_num_queries
+):
+    c = browser_as(repair_lead)
+    form = {"inspected_on_site": "on", "service_opinion": "Good", "satisfied": "yes", "signature": SIGNATURE}
+    with django_assert_num_queries(10):  # the service reads and locks the repair, then refuses
+        response = c.post(url("callback", office, completion_id=completed.pk), {**form, "problem": "Drips"})
+    assert response.status_code == 422
+    assert response.context["form"].errors["charges"] == ["SVC-CB-4: check the charges with the resident."]
+    assert not RectificationNotice.objects.exists()
+    text = c.get(url("callback", office, completion_id=completed.pk)).content.decode()
+    assert "Checked: correct" in text and "Checked: wrong" in text and "not checked" in text
+    response = c.post(
+        url("callback", office, completion_id=completed.pk), {**form, "problem": "Drips", "charges": "correct"}
+    )
+    assert response.status_code == 302
+    assert "charges were found wrong" not in RectificationNotice.objects.get().text
