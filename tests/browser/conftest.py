@@ -60,7 +60,12 @@ READ_BOARD = """
     next_up_rows: rows.filter((row) => row.classList.contains("board-row-next")).map((row) => row.dataset.salesperson),
     slot_rows: rows.filter((row) => row.querySelector('[title="REC-ROT-5"]')).map((row) => row.dataset.salesperson),
     rota_table: text(board.querySelector("[data-testid=rota-table]")),
-    receptions: all("[data-testid=receptions-today] li").map(text),
+    // The supervisor's "Void" action (a mis-tap, REC-ROT-1) is not part of what the line says.
+    receptions: all("[data-testid=receptions-today] li").map((li) => {
+      const line = li.cloneNode(true);
+      line.querySelectorAll("a[data-testid^=void-]").forEach((action) => action.remove());
+      return line.textContent.replace(/\\s+/g, " ").trim();
+    }),
     events: all("[data-testid=events] li").map(text),
   };
 }
