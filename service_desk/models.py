@@ -334,6 +334,9 @@ class Completion(AppendOnlyModel):
     work_done = models.TextField(_("work done"), blank=True)
     charges = models.DecimalField(_("charges (yuan)"), max_digits=10, decimal_places=2, default=0)
     callback_due_at = models.DateTimeField(_("callback due"))
+    confirmed_reason = models.TextField(
+        _("reason given to confirm an unusual completion (before the appointment, or not by repair staff)"), blank=True
+    )
 
     class Meta:
         verbose_name = _("completion")

@@ -263,13 +263,15 @@ def missed_appointment(
 
 
 @fact("repair_done", shorthand="repair", actor=REPAIRERS)
-def repair_done(world: World, *, repair, work: str = "Repaired", charges="0"):
-    """The repair is completed; its callback falls due (SVC-CB-3)."""
+def repair_done(world: World, *, repair, work: str = "Repaired", charges="0", reason: str = ""):
+    """The repair is completed; its callback falls due (SVC-CB-3). `reason` confirms a completion before the
+    appointment or by someone who does not repair (SVC-REP-1)."""
     return services.repair_complete(
         repair=_repair(world, repair),
         actor=world.actor(),
         work_done=str(work),
         charges=Decimal(str(charges)),
+        reason=str(reason),
         now=world.now,
     )
 

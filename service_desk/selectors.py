@@ -178,7 +178,8 @@ def item_timeline(item: ServiceRequest) -> list[TimelineEntry]:
             )
     for completion in item.completions:
         what = _("repair completed (round %(round)s)") % {"round": completion.round}
-        entries.append(TimelineEntry(completion.completed_at, completion.completed_by, what, completion.work_done))
+        detail = " · ".join(filter(None, [completion.work_done, completion.confirmed_reason]))
+        entries.append(TimelineEntry(completion.completed_at, completion.completed_by, what, detail))
         reopened = False
         for cb in completion.cbs:
             verdict = _("satisfied") if cb.satisfied else _("not satisfied")

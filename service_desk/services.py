@@ -454,14 +454,27 @@ def repair_reschedule(
 
 
 @transaction.atomic
-def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Decimal = Decimal("0"), now) -> Completion:
-    """Record the repair completed; its callback falls due by category (SVC-CB-3). One completion per round."""
+def repair_complete(
+    *, repair: Repair, actor, work_done: str = "", charges: Decimal = Decimal("0"), now, reason: str = ""
+) -> Completion:
+    """Record the repair completed; its callback falls due by category (SVC-CB-3). One completion per round. A
+    completion before its appointment, or by someone who does not repair, needs a confirming reason."""
     _work_repairs(actor, repair)
     repair = _repair_locked(repair)
     if repair.status != Repair.Status.OPEN:
         refuse([rules.Refusal("SVC-REP-1", _("This repair is completed already."))])
     if charges is None or charges < 0:
         refuse([rules.Refusal("SVC-CB-4", _("Charges cannot be negative."), "charges")])
+    current = repair.appointments.order_by("-made_at", "-pk").first()
+    doubts = rules.completion_doubts(
+        completed_at=now,
+        appointment_at=current.scheduled_for if current else None,
+        roles=user_roles(actor),
+        zone=repair.request.site.zone,
+    )
+    unconfirmed = rules.completion_confirmation_refusal(doubts=doubts, reason=reason)
+    if unconfirmed:
+        refuse([unconfirmed])
     site = repair.request.site
     settings = office_settings(site)
     days = rules.callback_days(
@@ -482,6 +495,7 @@ def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Deci
                 work_done=work_done.strip(),
                 charges=money.to_cents(charges, money.SERVICE_CHARGE),
                 callback_due_at=deadline.due_at,
+                confirmed_reason=reason.strip() if doubts else "",
             )
     except IntegrityError:  # the unique (repair, round) is the last guard
         refuse([rules.Refusal("SVC-REP-1", _("This repair is completed already."))])

@@ -254,7 +254,12 @@ ACTIONS: dict[str, Action] = {
     "complete": Action(
         CompleteForm,
         lambda item, user, d, now: services.repair_complete(
-            repair=_repair(item), actor=user, work_done=d["work_done"], charges=d["charges"], now=now
+            repair=_repair(item),
+            actor=user,
+            work_done=d["work_done"],
+            charges=d["charges"],
+            reason=d["confirm_reason"],
+            now=now,
         ),
         gettext_lazy("Repair completed; its callback is due (SVC-CB-3)."),
     ),

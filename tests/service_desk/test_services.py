@@ -535,3 +535,27 @@ def test_charges_found_wrong_say_so_SVC_CB_4(office, desk_staff, repair_staff, a
         completion=completion, actor=administrator, now=at(3, 9), **callback_form(charges_correct=False)
     )
     assert "The charges were found wrong." in RectificationNotice.objects.get().text
+
+
+# --- SVC-REP-1: completion is plausible ----------------------------------------------------------------------------
+
+
+def test_an_early_or_non_repairer_completion_needs_a_reason_SVC_REP_1(office, desk_staff, repair_staff):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15))
+    with pytest.raises(ValidationError) as exc:
+        services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 14, 59))
+    assert "before its appointment (2026-03-02 15:00)" in messages_of(exc)["confirm_reason"][0]
+    with pytest.raises(ValidationError) as exc:
+        services.repair_complete(repair=item.repair, actor=desk_staff, now=at(2, 15))
+    assert "by someone who does not repair" in messages_of(exc)["confirm_reason"][0]
+    assert not Completion.objects.exists()
+    done = services.repair_complete(
+        repair=item.repair, actor=desk_staff, now=at(2, 15), reason="Fixer off sick; I watched the plumber finish"
+    )
+    assert done.confirmed_reason == "Fixer off sick; I watched the plumber finish"
+
+
+def test_a_completion_at_the_appointment_by_repair_staff_asks_nothing_SVC_REP_1(office, desk_staff, repair_staff):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15))
+    done = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 15), reason="ignored")
+    assert done.confirmed_reason == ""
