@@ -646,3 +646,26 @@ def test_completing_by_desk_staff_asks_for_a_reason(browser_as, office, desk_sta
         .errors["confirm_reason"][0]
         .startswith("SVC-REP-1: this repair is marked complete by someone who does not repair.")
     )
+
+
+# --- issue 15: the report names the first-contact owner -----------------------------------------------------------
+
+
+def test_the_reports_overdue_list_names_the_first_contact_owner(
+    browser_as, office, director, django_assert_num_queries
+):
+    owner = make_user("wli", Role.SERVICE_DESK_STAFF, [office], last_name="Li")
+    register_question(office, owner, at(1, 8))  # reply due 2 March 08:00: overdue at the pages' clock
+    c = browser_as(director)
+    with django_assert_num_queries(15):
+        response = c.get(url("report", office), {"month": "2026-03"})
+    text = response.content.decode()
+    assert "<th>First-contact owner</th>" in text and "Wli Li" in text
+    with django_assert_num_queries(14):
+        xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(xlsx.content))["Overdue"].values)
+    assert rows[0][3] == "First-contact owner" and rows[1][3] == "Wli Li"
