@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from salesoffice import money
 from salesoffice.access import require_site_perm, user_roles
+from salesoffice.languages import in_each_language
 from salesoffice.models import Site
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -568,13 +569,23 @@ def callback_record(
         settings = office_settings(site)
         deadline = rules.rectification_deadline(callback_at=now, hours=settings.rectification_hours, zone=site.zone)
         staff_id = repair.repair_staff_id or completion.completed_by_id
+        hours = settings.rectification_hours
+
+        def notice_text() -> str:  # the rules' sentences again in each language, so each reader reads their own
+            return _rectification_text(
+                callback,
+                rules.callback_outcome(satisfied=satisfied, charges_correct=charges_correct, problem=problem),
+                rules.rectification_deadline(callback_at=now, hours=hours, zone=site.zone),
+            )
+
         notice = RectificationNotice.objects.create(
             callback=callback,
             site=site,
             addressed_to_id=staff_id,
             issued_at=now,
             due_at=deadline.due_at,
-            text=_rectification_text(callback, outcome, deadline),
+            text=notice_text(),
+            texts=in_each_language(notice_text),
         )
         notify(
             recipient_id=staff_id,

@@ -559,3 +559,20 @@ def test_a_completion_at_the_appointment_by_repair_staff_asks_nothing_SVC_REP_1(
     item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15))
     done = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 15), reason="ignored")
     assert done.confirmed_reason == ""
+
+
+# --- readers read their own language ----------------------------------------------------------------------------
+
+
+def test_a_rectification_notice_is_kept_in_each_language(office, desk_staff, repair_staff, repair_lead):
+    item = register_repair(office, desk_staff, at(2, 10), staff=repair_staff)
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    with translation.override("zh-hans"):  # issued by a Chinese-speaking repair lead
+        services.callback_record(
+            completion=completion, actor=repair_lead, now=at(3, 9), **callback_form(charges_correct=False)
+        )
+    notice = RectificationNotice.objects.get()
+    assert "SVC-CB-5: written rectification notice" in notice.text_in("en")
+    assert "The charges were found wrong." in notice.text_in("en")
+    assert "整改" in notice.text_in("zh-hans") and "整改" in notice.text  # the issuer's own text
+    assert notice.text_in("fr") == notice.text

@@ -4,6 +4,7 @@ saved), and each page's query count."""
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from salesoffice.roles import Role
 from service_desk import services
@@ -669,3 +670,20 @@ def test_the_reports_overdue_list_names_the_first_contact_owner(
 
     rows = list(load_workbook(BytesIO(xlsx.content))["Overdue"].values)
     assert rows[0][3] == "First-contact owner" and rows[1][3] == "Wli Li"
+
+
+def test_the_rectification_notice_reads_in_the_readers_language(
+    browser_as, office, repair_staff, repair_lead, completed, django_assert_num_queries
+):
+    with translation.override("en"):  # issued in English
+        services.callback_record(
+            completion=completed, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips")
+        )
+    c = browser_as(repair_staff)
+    c.cookies["django_language"] = "zh-hans"
+    with django_assert_num_queries(6):
+        text = c.get(url("rectifications", office)).content.decode()
+    assert "SVC-CB-5：" in text and "SVC-CB-5: written rectification notice" not in text
+    c.cookies["django_language"] = "en"
+    text = c.get(url("item", office, item_id=completed.repair.request_id)).content.decode()
+    assert "SVC-CB-5: written rectification notice" in text
