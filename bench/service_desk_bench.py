@@ -196,8 +196,8 @@ SEED_SQL = [
     """,
     """
     INSERT INTO service_desk_completion (repair_id, round, site_id, completed_at, completed_by_id, work_done,
-        charges, callback_due_at)
-    SELECT p.id, 1, r.site_id, r.closed_at - interval '30 minutes', p.repair_staff_id, '已维修', (p.id %% 5) * 20,
+        confirmed_reason, charges, callback_due_at)
+    SELECT p.id, 1, r.site_id, r.closed_at - interval '30 minutes', p.repair_staff_id, '已维修', '', (p.id %% 5) * 20,
            ((date_trunc('day', (r.closed_at - interval '30 minutes') AT TIME ZONE 'Asia/Shanghai')
              + make_interval(days => CASE p.category WHEN 'safety' THEN 3 WHEN 'water' THEN 4 ELSE 8 END)
              - interval '1 microsecond') AT TIME ZONE 'Asia/Shanghai')
@@ -222,9 +222,9 @@ SEED_SQL = [
     """,
     """
     INSERT INTO service_desk_rectificationnotice (callback_id, site_id, addressed_to_id, issued_at, due_at, text,
-        rectified_at, rectified_note)
+        texts, rectified_at, rectified_note)
     SELECT b.id, c.site_id, c.completed_by_id, b.made_at, b.made_at + interval '24 hours',
-           'SVC-CB-5: 整改通知', b.made_at + interval '20 hours', '已整改'
+           'SVC-CB-5: 整改通知', '{}'::jsonb, b.made_at + interval '20 hours', '已整改'
     FROM service_desk_callback b JOIN service_desk_completion c ON c.id = b.completion_id
     WHERE b.problem <> '' AND c.site_id = ANY(%(offices)s::bigint[])
     """,

@@ -134,6 +134,12 @@ class RescheduleForm(forms.Form):
 class CompleteForm(forms.Form):
     work_done = forms.CharField(label=_("Work done"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     charges = forms.DecimalField(label=_("Charges (yuan)"), max_digits=10, decimal_places=2, min_value=0, initial=0)
+    # Not `reason`: the reschedule form on the same page has one (no two fields share an id).
+    confirm_reason = forms.CharField(
+        label=_("Reason, when completed before the appointment or by someone who does not repair"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
 
 class CallbackForm(forms.Form):

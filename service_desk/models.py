@@ -334,6 +334,9 @@ class Completion(AppendOnlyModel):
     work_done = models.TextField(_("work done"), blank=True)
     charges = models.DecimalField(_("charges (yuan)"), max_digits=10, decimal_places=2, default=0)
     callback_due_at = models.DateTimeField(_("callback due"))
+    confirmed_reason = models.TextField(
+        _("reason given to confirm an unusual completion (before the appointment, or not by repair staff)"), blank=True
+    )
 
     class Meta:
         verbose_name = _("completion")
@@ -387,6 +390,9 @@ class RectificationNotice(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     due_at = models.DateTimeField(_("due"))
     text = models.TextField(_("notice"))
+    # The notice in every UI language, written when it was issued (salesoffice.languages.in_each_language): each
+    # reader reads it in their own language. `text` is the issuer's, kept for notices written before.
+    texts = models.JSONField(_("notice in each language"), default=dict, blank=True)
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
     rectified_note = models.TextField(_("what was done"), blank=True)
     history = HistoricalRecords()
@@ -398,6 +404,11 @@ class RectificationNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.callback} rectification"
+
+    def text_in(self, language: str | None) -> str:
+        """The notice in the reader's language (its base language, e.g. zh-hans for zh-Hans), else as issued."""
+        code = (language or "").lower()
+        return self.texts.get(code) or self.texts.get(code.split("-")[0]) or self.text
 
 
 class DutyShift(models.Model):

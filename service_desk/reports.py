@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from salesoffice.models import display_name_of
 from salesoffice.roles import ROLE_LABELS
 
 from .selectors import MonthlyReport
@@ -79,14 +80,14 @@ def monthly_report_xlsx(report: MonthlyReport) -> bytes:
             ]
         )
     overdue = book.create_sheet(_("Overdue")[:31])
-    overdue.append(["#", _("Kind"), _("Resident"), _("Owner"), _("Reply due")])
+    overdue.append(["#", _("Kind"), _("Resident"), _("First-contact owner"), _("Reply due")])
     for item in report.overdue:
         overdue.append(
             [
                 item.pk,
                 item.get_kind_display(),
                 item.requester_name,
-                str(item.owner),
+                display_name_of(item.owner.first_name, item.owner.last_name, item.owner.username),
                 item.reply_due_at.astimezone(report.site.zone).replace(tzinfo=None),
             ]
         )

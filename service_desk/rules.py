@@ -311,6 +311,34 @@ def reschedule_refusals(
     return refusals + _appointment_refusals(new_at, now=now, missing=missing)
 
 
+# The roles that repair (SVC-REP-1): anyone else recording a completion is asked to confirm it with a reason.
+REPAIR_ROLES = (Role.REPAIR_STAFF, Role.REPAIR_LEAD)
+
+
+def completion_doubts(
+    *, completed_at: dt.datetime, appointment_at: dt.datetime | None, roles: frozenset[str], zone: ZoneInfo
+) -> list[str]:
+    """SVC-REP-1/2: what makes a completion implausible — recorded before the (current) appointment, or by someone
+    who holds no repairing role. Each doubt is a sentence; none means nothing to confirm."""
+    doubts = []
+    if appointment_at is not None and completed_at < appointment_at:
+        doubts.append(
+            _("SVC-REP-1: this repair is marked complete before its appointment (%(when)s).")
+            % {"when": _when(appointment_at, zone)}
+        )
+    if not any(role.value in roles for role in REPAIR_ROLES):
+        doubts.append(_("SVC-REP-1: this repair is marked complete by someone who does not repair."))
+    return doubts
+
+
+def completion_confirmation_refusal(*, doubts: list[str], reason: str) -> Refusal | None:
+    """A doubtful completion is recorded only when confirmed with its reason (at least 10 characters)."""
+    if doubts and len(reason.strip()) < 10:
+        ask = _("Confirm it with the reason (at least 10 characters).")
+        return Refusal("SVC-REP-1", " ".join([*map(str, doubts), str(ask)]), "confirm_reason")
+    return None
+
+
 # --- callbacks ------------------------------------------------------------------------------------------------
 
 

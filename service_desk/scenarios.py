@@ -263,13 +263,15 @@ def missed_appointment(
 
 
 @fact("repair_done", shorthand="repair", actor=REPAIRERS)
-def repair_done(world: World, *, repair, work: str = "Repaired", charges="0"):
-    """The repair is completed; its callback falls due (SVC-CB-3)."""
+def repair_done(world: World, *, repair, work: str = "Repaired", charges="0", reason: str = ""):
+    """The repair is completed; its callback falls due (SVC-CB-3). `reason` confirms a completion before the
+    appointment or by someone who does not repair (SVC-REP-1)."""
     return services.repair_complete(
         repair=_repair(world, repair),
         actor=world.actor(),
         work_done=str(work),
         charges=Decimal(str(charges)),
+        reason=str(reason),
         now=world.now,
     )
 
@@ -489,7 +491,7 @@ def explains(world: World, expected) -> list[Check]:
         sentences = [item.reply_explanation, getattr(item, "complaint_explanation", "")]
         sentences.append(getattr(item, "complaint_callback_explanation", ""))
         sentences += [c.explanation for c in item.completions]
-        sentences += [cb.notice.text for c in item.completions for cb in c.cbs if cb.notice]
+        sentences += [cb.notice.text_in("en") for c in item.completions for cb in c.cbs if cb.notice]
         found = next((s for s in sentences if str(text) in str(s)), None)
         checks.append(Check(f"{name} explains", found is not None, str(text), " | ".join(map(str, sentences))))
     return checks
@@ -518,10 +520,11 @@ def rectification(world: World, expected) -> list[Check]:
             checks.append(same(f"{name} rectified", bool(spec["rectified"]), notice.rectified_at is not None))
         if "says" in spec:
             text = str(spec["says"])
-            checks.append(Check(f"{name} notice says", text in notice.text, text, notice.text))
+            checks.append(Check(f"{name} notice says", text in notice.text_in("en"), text, notice.text_in("en")))
         if "never" in spec:
             text = str(spec["never"])
-            checks.append(Check(f"{name} notice never says", text not in notice.text, f"not {text!r}", notice.text))
+            shown = notice.text_in("en")
+            checks.append(Check(f"{name} notice never says", text not in shown, f"not {text!r}", shown))
     return checks
 
 

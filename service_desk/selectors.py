@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.translation import get_language
 
 from salesoffice import money
 from salesoffice.models import NAME_FIELDS, Site, display_name_of
@@ -111,6 +112,8 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
             completion.cbs = list(completion.callbacks.all())
             for cb in completion.cbs:
                 cb.notice = _related(cb, "rectification")
+                if cb.notice:
+                    cb.notice.shown_text = cb.notice.text_in(get_language())
                 cb.state = rules.callback_timeliness(made_at=cb.made_at, due_at=completion.callback_due_at)
                 cb.role_label = ROLE_LABELS.get(cb.role, cb.role)
             completion.roles_called = {cb.role for cb in completion.cbs}
@@ -178,7 +181,8 @@ def item_timeline(item: ServiceRequest) -> list[TimelineEntry]:
             )
     for completion in item.completions:
         what = _("repair completed (round %(round)s)") % {"round": completion.round}
-        entries.append(TimelineEntry(completion.completed_at, completion.completed_by, what, completion.work_done))
+        detail = " · ".join(filter(None, [completion.work_done, completion.confirmed_reason]))
+        entries.append(TimelineEntry(completion.completed_at, completion.completed_by, what, detail))
         reopened = False
         for cb in completion.cbs:
             verdict = _("satisfied") if cb.satisfied else _("not satisfied")

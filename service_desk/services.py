@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from salesoffice import money
 from salesoffice.access import require_site_perm, user_roles
+from salesoffice.languages import in_each_language
 from salesoffice.models import Site
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
@@ -454,14 +455,27 @@ def repair_reschedule(
 
 
 @transaction.atomic
-def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Decimal = Decimal("0"), now) -> Completion:
-    """Record the repair completed; its callback falls due by category (SVC-CB-3). One completion per round."""
+def repair_complete(
+    *, repair: Repair, actor, work_done: str = "", charges: Decimal = Decimal("0"), now, reason: str = ""
+) -> Completion:
+    """Record the repair completed; its callback falls due by category (SVC-CB-3). One completion per round. A
+    completion before its appointment, or by someone who does not repair, needs a confirming reason."""
     _work_repairs(actor, repair)
     repair = _repair_locked(repair)
     if repair.status != Repair.Status.OPEN:
         refuse([rules.Refusal("SVC-REP-1", _("This repair is completed already."))])
     if charges is None or charges < 0:
         refuse([rules.Refusal("SVC-CB-4", _("Charges cannot be negative."), "charges")])
+    current = repair.appointments.order_by("-made_at", "-pk").first()
+    doubts = rules.completion_doubts(
+        completed_at=now,
+        appointment_at=current.scheduled_for if current else None,
+        roles=user_roles(actor),
+        zone=repair.request.site.zone,
+    )
+    unconfirmed = rules.completion_confirmation_refusal(doubts=doubts, reason=reason)
+    if unconfirmed:
+        refuse([unconfirmed])
     site = repair.request.site
     settings = office_settings(site)
     days = rules.callback_days(
@@ -482,6 +496,7 @@ def repair_complete(*, repair: Repair, actor, work_done: str = "", charges: Deci
                 work_done=work_done.strip(),
                 charges=money.to_cents(charges, money.SERVICE_CHARGE),
                 callback_due_at=deadline.due_at,
+                confirmed_reason=reason.strip() if doubts else "",
             )
     except IntegrityError:  # the unique (repair, round) is the last guard
         refuse([rules.Refusal("SVC-REP-1", _("This repair is completed already."))])
@@ -554,13 +569,23 @@ def callback_record(
         settings = office_settings(site)
         deadline = rules.rectification_deadline(callback_at=now, hours=settings.rectification_hours, zone=site.zone)
         staff_id = repair.repair_staff_id or completion.completed_by_id
+        hours = settings.rectification_hours
+
+        def notice_text() -> str:  # the rules' sentences again in each language, so each reader reads their own
+            return _rectification_text(
+                callback,
+                rules.callback_outcome(satisfied=satisfied, charges_correct=charges_correct, problem=problem),
+                rules.rectification_deadline(callback_at=now, hours=hours, zone=site.zone),
+            )
+
         notice = RectificationNotice.objects.create(
             callback=callback,
             site=site,
             addressed_to_id=staff_id,
             issued_at=now,
             due_at=deadline.due_at,
-            text=_rectification_text(callback, outcome, deadline),
+            text=notice_text(),
+            texts=in_each_language(notice_text),
         )
         notify(
             recipient_id=staff_id,

@@ -10,8 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesoffice.access import sites_for, user_roles
@@ -254,7 +254,12 @@ ACTIONS: dict[str, Action] = {
     "complete": Action(
         CompleteForm,
         lambda item, user, d, now: services.repair_complete(
-            repair=_repair(item), actor=user, work_done=d["work_done"], charges=d["charges"], now=now
+            repair=_repair(item),
+            actor=user,
+            work_done=d["work_done"],
+            charges=d["charges"],
+            reason=d["confirm_reason"],
+            now=now,
         ),
         gettext_lazy("Repair completed; its callback is due (SVC-CB-3)."),
     ),
@@ -384,6 +389,8 @@ def rectifications(request: HttpRequest, site: str) -> HttpResponse:
     everyone = request.user.has_perm("service_desk.view_all_requests")
     notices = selectors.rectification_notices(site=office, user=request.user, everyone=everyone)
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    for notice in page:  # each reader reads the notice in their own language
+        notice.shown_text = notice.text_in(get_language())
     context = {"site": office, "page": page, "form": RectifyForm(), "now": timezone.now()}
     return render(request, "service_desk/rectifications.html", context)
 

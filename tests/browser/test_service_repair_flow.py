@@ -54,6 +54,10 @@ def test_repair_missed_rescheduled_completed_failed_callback_rectification(termi
     form.locator("#id_new_appointment").fill(local(now + dt.timedelta(days=1), office))
     form.get_by_role("button", name="Reschedule").click()
     expect(page.get_by_test_id("appointments")).to_contain_text("rescheduled: Part out of stock")
+    # Completed before the new appointment: the page asks to confirm it with a reason (SVC-REP-1).
+    page.get_by_test_id("form-complete").get_by_role("button", name="Complete").click()
+    expect(page.get_by_test_id("form-complete")).to_contain_text("marked complete before its appointment")
+    page.get_by_test_id("form-complete").locator("#id_confirm_reason").fill("Part arrived early; resident was home")
     page.get_by_test_id("form-complete").get_by_role("button", name="Complete").click()
     expect(page.get_by_test_id("callback-deadline")).to_contain_text("SVC-CB-3: water leak, callback due by the end of")
     assert Appointment.objects.count() == 2 and Completion.objects.count() == 1

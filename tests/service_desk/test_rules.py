@@ -269,3 +269,23 @@ def test_the_charges_check_is_three_way_SVC_CB_4():
     undecided = rules.callback_form_refusals(charges_checked=True, charges_correct=None, **base)
     assert [r.field for r in undecided] == ["charges"]
     assert rules.callback_form_refusals(charges_checked=True, charges_correct=False, **base) == []
+
+
+def test_a_completion_before_its_appointment_or_by_a_non_repairer_is_doubtful_SVC_REP_1():
+    appointment = at(2, 15)
+    repairer = frozenset({"repair_staff"})
+    assert (
+        rules.completion_doubts(completed_at=appointment, appointment_at=appointment, roles=repairer, zone=SHANGHAI)
+        == []
+    )
+    early = rules.completion_doubts(
+        completed_at=appointment - MICRO, appointment_at=appointment, roles=repairer, zone=SHANGHAI
+    )
+    assert early == ["SVC-REP-1: this repair is marked complete before its appointment (2026-03-02 15:00)."]
+    desk = rules.completion_doubts(
+        completed_at=appointment, appointment_at=appointment, roles=frozenset({"service_desk_staff"}), zone=SHANGHAI
+    )
+    assert desk == ["SVC-REP-1: this repair is marked complete by someone who does not repair."]
+    assert rules.completion_confirmation_refusal(doubts=desk, reason="too short").field == "confirm_reason"
+    assert rules.completion_confirmation_refusal(doubts=desk, reason="Fixer off sick; I saw it done") is None
+    assert rules.completion_confirmation_refusal(doubts=[], reason="") is None

@@ -535,3 +535,44 @@ def test_charges_found_wrong_say_so_SVC_CB_4(office, desk_staff, repair_staff, a
         completion=completion, actor=administrator, now=at(3, 9), **callback_form(charges_correct=False)
     )
     assert "The charges were found wrong." in RectificationNotice.objects.get().text
+
+
+# --- SVC-REP-1: completion is plausible ----------------------------------------------------------------------------
+
+
+def test_an_early_or_non_repairer_completion_needs_a_reason_SVC_REP_1(office, desk_staff, repair_staff):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15))
+    with pytest.raises(ValidationError) as exc:
+        services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 14, 59))
+    assert "before its appointment (2026-03-02 15:00)" in messages_of(exc)["confirm_reason"][0]
+    with pytest.raises(ValidationError) as exc:
+        services.repair_complete(repair=item.repair, actor=desk_staff, now=at(2, 15))
+    assert "by someone who does not repair" in messages_of(exc)["confirm_reason"][0]
+    assert not Completion.objects.exists()
+    done = services.repair_complete(
+        repair=item.repair, actor=desk_staff, now=at(2, 15), reason="Fixer off sick; I watched the plumber finish"
+    )
+    assert done.confirmed_reason == "Fixer off sick; I watched the plumber finish"
+
+
+def test_a_completion_at_the_appointment_by_repair_staff_asks_nothing_SVC_REP_1(office, desk_staff, repair_staff):
+    item = register_repair(office, desk_staff, at(2, 10), appointment=at(2, 15))
+    done = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 15), reason="ignored")
+    assert done.confirmed_reason == ""
+
+
+# --- readers read their own language ----------------------------------------------------------------------------
+
+
+def test_a_rectification_notice_is_kept_in_each_language(office, desk_staff, repair_staff, repair_lead):
+    item = register_repair(office, desk_staff, at(2, 10), staff=repair_staff)
+    completion = services.repair_complete(repair=item.repair, actor=repair_staff, now=at(2, 16))
+    with translation.override("zh-hans"):  # issued by a Chinese-speaking repair lead
+        services.callback_record(
+            completion=completion, actor=repair_lead, now=at(3, 9), **callback_form(charges_correct=False)
+        )
+    notice = RectificationNotice.objects.get()
+    assert "SVC-CB-5: written rectification notice" in notice.text_in("en")
+    assert "The charges were found wrong." in notice.text_in("en")
+    assert "整改" in notice.text_in("zh-hans") and "整改" in notice.text  # the issuer's own text
+    assert notice.text_in("fr") == notice.text

@@ -2,7 +2,9 @@
 saved), and each page's query count."""
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from salesoffice.roles import Role
 from service_desk import services
@@ -25,7 +27,10 @@ def repair_item(office, desk_staff, repair_staff):
 
 @pytest.fixture
 def completed(repair_item, repair_staff):
-    return services.repair_complete(repair=repair_item.repair, actor=repair_staff, now=at(2, 10))
+    # Completed at the pages' clock, before the 15:00 appointment: confirmed with its reason (SVC-REP-1).
+    return services.repair_complete(
+        repair=repair_item.repair, actor=repair_staff, now=at(2, 10), reason="Resident was home early; fixed then"
+    )
 
 
 # --- access -----------------------------------------------------------------------------------------------------
@@ -140,7 +145,9 @@ def test_item_page_of_a_repair_with_its_history(
         new_at=at(3, 9),
         now=at(2, 10),
     )
-    done = services.repair_complete(repair=repair_item.repair, actor=repair_staff, now=at(2, 10))
+    done = services.repair_complete(
+        repair=repair_item.repair, actor=repair_staff, now=at(2, 10), reason="Part arrived; resident called us in"
+    )
     services.callback_record(completion=done, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
     c = browser_as(repair_lead)
     with django_assert_num_queries(10):  # + the callbacks of the completions (one prefetch)
@@ -603,3 +610,80 @@ def test_the_callback_form_asks_the_charges_three_ways(
     )
     assert response.status_code == 302
     assert "charges were found wrong" not in RectificationNotice.objects.get().text
+
+
+# --- issue 15: completion is plausible (SVC-REP-1) -------------------------------------------------------------------
+
+
+def test_completing_before_the_appointment_asks_for_a_reason(
+    browser_as, office, repair_staff, repair_item, django_assert_num_queries
+):
+    c = browser_as(repair_staff)
+    with django_assert_num_queries(14):  # the page re-rendered with the question
+        response = c.post(url("item_action", office, item_id=repair_item.pk, action="complete"), {"charges": "0"})
+    assert response.status_code == 422
+    assert response.context["forms"]["complete"].errors["confirm_reason"] == [
+        "SVC-REP-1: this repair is marked complete before its appointment (2026-03-02 15:00). "
+        "Confirm it with the reason (at least 10 characters)."
+    ]
+    assert not Completion.objects.exists()
+    response = c.post(
+        url("item_action", office, item_id=repair_item.pk, action="complete"),
+        {"charges": "0", "confirm_reason": "Resident was home early; fixed then"},
+    )
+    assert response.status_code == 302
+    assert Completion.objects.get().confirmed_reason == "Resident was home early; fixed then"
+    assert 'data-testid="completion-confirmed"' in c.get(url("item", office, item_id=repair_item.pk)).content.decode()
+
+
+def test_completing_by_desk_staff_asks_for_a_reason(browser_as, office, desk_staff, repair_item):
+    with time_machine.travel(at(2, 16), tick=False):
+        response = browser_as(desk_staff).post(
+            url("item_action", office, item_id=repair_item.pk, action="complete"), {"charges": "0"}
+        )
+    assert response.status_code == 422
+    assert (
+        response.context["forms"]["complete"]
+        .errors["confirm_reason"][0]
+        .startswith("SVC-REP-1: this repair is marked complete by someone who does not repair.")
+    )
+
+
+# --- issue 15: the report names the first-contact owner -----------------------------------------------------------
+
+
+def test_the_reports_overdue_list_names_the_first_contact_owner(
+    browser_as, office, director, django_assert_num_queries
+):
+    owner = make_user("wli", Role.SERVICE_DESK_STAFF, [office], last_name="Li")
+    register_question(office, owner, at(1, 8))  # reply due 2 March 08:00: overdue at the pages' clock
+    c = browser_as(director)
+    with django_assert_num_queries(15):
+        response = c.get(url("report", office), {"month": "2026-03"})
+    text = response.content.decode()
+    assert "<th>First-contact owner</th>" in text and "Wli Li" in text
+    with django_assert_num_queries(14):
+        xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(xlsx.content))["Overdue"].values)
+    assert rows[0][3] == "First-contact owner" and rows[1][3] == "Wli Li"
+
+
+def test_the_rectification_notice_reads_in_the_readers_language(
+    browser_as, office, repair_staff, repair_lead, completed, django_assert_num_queries
+):
+    with translation.override("en"):  # issued in English
+        services.callback_record(
+            completion=completed, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips")
+        )
+    c = browser_as(repair_staff)
+    c.cookies["django_language"] = "zh-hans"
+    with django_assert_num_queries(6):
+        text = c.get(url("rectifications", office)).content.decode()
+    assert "SVC-CB-5：" in text and "SVC-CB-5: written rectification notice" not in text
+    c.cookies["django_language"] = "en"
+    text = c.get(url("item", office, item_id=completed.repair.request_id)).content.decode()
+    assert "SVC-CB-5: written rectification notice" in text
