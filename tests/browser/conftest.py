@@ -60,7 +60,8 @@ READ_BOARD = """
     next_up_rows: rows.filter((row) => row.classList.contains("board-row-next")).map((row) => row.dataset.salesperson),
     slot_rows: rows.filter((row) => row.querySelector('[title="REC-ROT-5"]')).map((row) => row.dataset.salesperson),
     rota_table: text(board.querySelector("[data-testid=rota-table]")),
-    receptions: all("[data-testid=receptions-today] li").map(text),
+    // What happened, without the supervisor's "Void" link (a right, not a difference between two terminals' boards).
+    receptions: all("[data-testid=receptions-today] li").map((li) => text(li.querySelector(".reception-summary") || li)),
     events: all("[data-testid=events] li").map(text),
   };
 }

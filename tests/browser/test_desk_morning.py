@@ -163,7 +163,9 @@ def test_two_terminals_run_a_morning_and_agree(site, supervisor, project_manager
     # A client asks for Bob before being received (REC-DES-1): not his rota turn.
     desk.designated(bob, "Mr Wang asks for Bob")
     morning.received("Mr Wang asks for Bob", DESIGNATED, "Bob")
-    morning.check(EVERYONE_BUSY, "Bob receives a client who asked for them: not a rota turn — REC-DES-1")
+    morning.check(
+        EVERYONE_BUSY, "Bob receives a client who asked for them (recorded by Supervisor): not a rota turn — REC-DES-1"
+    )
 
     front.reception_ended("Bob")
     morning.ended("Bob")
@@ -252,7 +254,7 @@ def test_double_click_on_client_arrived_makes_one_reception(site, supervisor, sa
     page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
 
     page.get_by_test_id("client-arrived").dblclick()
-    receptions = page.get_by_test_id("receptions-today").locator("li")
+    receptions = page.get_by_test_id("receptions-today").locator("li .reception-summary")
     expect(receptions).to_have_text([re.compile(rf" · {ROTA} · Ann · {IN_RECEPTION}$")])
     assert 1 <= len(posts) <= 2
     for post in posts:  # every POST the double click sent has been answered
