@@ -61,7 +61,7 @@ READ_BOARD = """
     slot_rows: rows.filter((row) => row.querySelector('[title="REC-ROT-5"]')).map((row) => row.dataset.salesperson),
     rota_table: text(board.querySelector("[data-testid=rota-table]")),
     // What happened, without the supervisor's "Void" link (a right, not a difference between two terminals' boards).
-    receptions: all("[data-testid=receptions-today] li").map((li) => text(li.querySelector(".reception-summary") || li)),
+    receptions: all("[data-testid=receptions-today] li .reception-summary").map(text),
     events: all("[data-testid=events] li").map(text),
   };
 }
