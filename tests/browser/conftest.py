@@ -51,6 +51,7 @@ READ_BOARD = """
   const board = document.getElementById("board-body");
   const text = (element) => (element ? element.innerText.replace(/\\s+/g, " ").trim() : "");
   const all = (selector) => [...board.querySelectorAll(selector)];
+  const summary = (li) => text(li.querySelector(".reception-summary") || li);
   const rows = all("[data-testid=rota-table] tbody tr");
   return {
     version: Number(board.dataset.version),
@@ -61,7 +62,7 @@ READ_BOARD = """
     slot_rows: rows.filter((row) => row.querySelector('[title="REC-ROT-5"]')).map((row) => row.dataset.salesperson),
     rota_table: text(board.querySelector("[data-testid=rota-table]")),
     // What happened, without the supervisor's "Void" link (a right, not a difference between two terminals' boards).
-    receptions: all("[data-testid=receptions-today] li .reception-summary").map(text),
+    receptions: all("[data-testid=receptions-today] li").map((li) => summary(li)),
     events: all("[data-testid=events] li").map(text),
   };
 }
