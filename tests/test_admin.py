@@ -56,7 +56,13 @@ def test_lunch_hours_changed_in_the_admin_show_on_the_board_at_once(client, supe
         assert before.context["board"].lunch_time
         client.force_login(superuser)
         change = reverse("admin:reception_desksettings_change", args=[site.pk])
-        form = {"site": site.pk, "carry_over_order": "on", "lunch_start": "13:00", "lunch_end": "14:00"}
+        form = {
+            "site": site.pk,
+            "carry_over_order": "on",
+            "lunch_start": "13:00",
+            "lunch_end": "14:00",
+            "void_window_minutes": 10,
+        }
         assert client.post(change, {**form, "duty_reception_grants_priority": "on"}).status_code == 302
         client.force_login(supervisor)
         after = client.get(state, {"token": before.context["board"].token}, headers={"HX-Request": "true"})
