@@ -42,7 +42,14 @@ class BoardChangeAdmin(SimpleHistoryAdmin):
 class DeskSettingsAdmin(BoardChangeAdmin):
     """The per-site *(setting)* decisions of RULES.md."""
 
-    list_display = ["site", "carry_over_order", "lunch_start", "lunch_end", "duty_reception_grants_priority"]
+    list_display = [
+        "site",
+        "carry_over_order",
+        "lunch_start",
+        "lunch_end",
+        "duty_reception_grants_priority",
+        "void_window_minutes",
+    ]
 
 
 @admin.register(RotaMember)

@@ -61,7 +61,7 @@ def test_lunch_hours_changed_in_the_admin_show_on_the_board_at_once(client, supe
             "carry_over_order": "on",
             "lunch_start": "13:00",
             "lunch_end": "14:00",
-            "void_window_minutes": "10",
+            "void_window_minutes": 10,
         }
         assert client.post(change, {**form, "duty_reception_grants_priority": "on"}).status_code == 302
         client.force_login(supervisor)

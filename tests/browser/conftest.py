@@ -51,6 +51,7 @@ READ_BOARD = """
   const board = document.getElementById("board-body");
   const text = (element) => (element ? element.innerText.replace(/\\s+/g, " ").trim() : "");
   const all = (selector) => [...board.querySelectorAll(selector)];
+  const summary = (li) => text(li.querySelector(".reception-summary") || li);
   const rows = all("[data-testid=rota-table] tbody tr");
   return {
     version: Number(board.dataset.version),
@@ -60,12 +61,8 @@ READ_BOARD = """
     next_up_rows: rows.filter((row) => row.classList.contains("board-row-next")).map((row) => row.dataset.salesperson),
     slot_rows: rows.filter((row) => row.querySelector('[title="REC-ROT-5"]')).map((row) => row.dataset.salesperson),
     rota_table: text(board.querySelector("[data-testid=rota-table]")),
-    // The supervisor's "Void" action (a mis-tap, REC-ROT-1) is not part of what the line says.
-    receptions: all("[data-testid=receptions-today] li").map((li) => {
-      const line = li.cloneNode(true);
-      line.querySelectorAll("a[data-testid^=void-]").forEach((action) => action.remove());
-      return line.textContent.replace(/\\s+/g, " ").trim();
-    }),
+    // What happened, without the supervisor's "Void" link (a right, not a difference between two terminals' boards).
+    receptions: all("[data-testid=receptions-today] li").map((li) => summary(li)),
     events: all("[data-testid=events] li").map(text),
   };
 }
