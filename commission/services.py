@@ -59,9 +59,12 @@ class DealInput:
 # --- the split -----------------------------------------------------------------------------------------------
 
 
-def deal_preview(*, data: DealInput, now: dt.datetime) -> rules.DealSplit:
-    """The split a deal would get if recorded now, without recording anything (the form's live preview)."""
-    _validate(data, now, commission_settings(data.site))
+def deal_preview(
+    *, data: DealInput, now: dt.datetime, settings: CommissionSettings | None = None
+) -> rules.DealSplit:
+    """The split a deal would get if recorded now, without recording anything (the form's live preview). `settings`:
+    the site's, when the caller has read them already."""
+    _validate(data, now, settings or commission_settings(data.site))
     facts = client_facts(client=data.client, site=data.site, now=now)
     # The deal being recorded counts among the client's deals: a deal on the spot rules out a later recognition
     # (REC-NEW-2b).
@@ -111,7 +114,8 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
         raise PermissionDenied(_("A salesperson records only the deals they closed themselves."))
     if data.salesperson is not None and not user_has_role_on_site(data.salesperson, site, Role.SALESPERSON):
         raise CommissionError({"salesperson": [_("Choose a salesperson of this site.")]})
-    preview = deal_preview(data=data, now=now)
+    settings = commission_settings(site)
+    preview = deal_preview(data=data, now=now, settings=settings)
     refusal = rules.closer_refusal(preview, salesperson_id=closer_id)
     if refusal:
         raise CommissionError({"salesperson": [refusal]})
@@ -123,7 +127,7 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
                 "director rules; then record the deal (ATT-DISP-1)."
             )
         )
-    confirmed = manager or not commission_settings(site).confirm_salesperson_deals
+    confirmed = manager or not settings.confirm_salesperson_deals
     try:
         with transaction.atomic():
             deal = Deal.objects.create(
@@ -185,6 +189,23 @@ def _require_cancel_or_correct(actor: AbstractBaseUser, deal: Deal, reason: str)
     return reason
 
 
+def _correction_record(
+    deal: Deal, kind: str, price: Decimal, commission: Decimal, *, reason: str, actor, now: dt.datetime
+) -> DealCorrection:
+    """The permanent record of a cancellation or correction: the amounts before (the deal's, locked) and after."""
+    return DealCorrection.objects.create(
+        deal=deal,
+        kind=kind,
+        price_before=deal.price,
+        price_after=price,
+        commission_before=deal.commission,
+        commission_after=commission,
+        reason=reason,
+        recorded_by=actor,
+        recorded_at=now,
+    )
+
+
 def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.datetime) -> DealCorrection:
     """COM-5: cancel a deal (退房/撤單). Nothing is owed on it any more: what was posted is reversed in the open month,
     and a closed month stays as it was (COM-4)."""
@@ -193,16 +214,8 @@ def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.dat
         locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
         if locked.is_cancelled:
             raise CommissionError(_("This deal is already cancelled."))
-        correction = DealCorrection.objects.create(
-            deal=locked,
-            kind=DealCorrection.Kind.CANCEL,
-            price_before=locked.price,
-            price_after=locked.price,
-            commission_before=locked.commission,
-            commission_after=locked.commission,
-            reason=reason,
-            recorded_by=actor,
-            recorded_at=now,
+        correction = _correction_record(
+            locked, DealCorrection.Kind.CANCEL, locked.price, locked.commission, reason=reason, actor=actor, now=now
         )
         locked.cancelled_at = now
         locked.save(update_fields=["cancelled_at"])
@@ -228,16 +241,8 @@ def deal_correct_amounts(
         locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
         if locked.is_cancelled:
             raise CommissionError(_("This deal was cancelled; its amounts are no longer corrected (COM-5)."))
-        correction = DealCorrection.objects.create(
-            deal=locked,
-            kind=DealCorrection.Kind.AMOUNTS,
-            price_before=locked.price,
-            price_after=price,
-            commission_before=locked.commission,
-            commission_after=commission,
-            reason=reason,
-            recorded_by=actor,
-            recorded_at=now,
+        correction = _correction_record(
+            locked, DealCorrection.Kind.AMOUNTS, price, commission, reason=reason, actor=actor, now=now
         )
         locked.price, locked.commission = price, commission
         locked.save(update_fields=["price", "commission"])
