@@ -13,7 +13,10 @@ class SalesofficeConfig(AppConfig):
         post_migrate.connect(_sync_role_groups_after_migrate, sender=self, dispatch_uid="salesoffice-sync-role-groups")
 
 
-def _sync_role_groups_after_migrate(sender, apps, **kwargs) -> None:
+def _sync_role_groups_after_migrate(sender, apps=None, **kwargs) -> None:
+    from django.apps import apps as installed_apps
+
     from salesoffice.roles import sync_role_groups
 
-    sync_role_groups(apps)
+    # `manage.py flush` sends post_migrate without the migration state's `apps`: the installed models serve then.
+    sync_role_groups(apps or installed_apps)
