@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from commission.models import Deal, StatementMonth
 from salesoffice import permanent
+from salesoffice.apps import _permanent_records_protected
 from salesoffice.management.commands.flush import _may_empty_permanent_tables
 from salesoffice.models import AppendOnlyModel, PermanentModel, Site
 from vip.models import PrivacyLog
@@ -76,6 +77,16 @@ def test_a_missing_trigger_a_stale_guard_or_an_undeclared_one_is_caught():
         "CREATE TRIGGER vip_reward_append_only BEFORE UPDATE OR DELETE ON vip_reward "
         "FOR EACH ROW EXECUTE FUNCTION salesoffice_refuse_change()"
     ) == ["vip_reward: protected in the database but declared by no model"]
+
+
+def test_the_database_check_warns_of_a_missing_trigger():
+    assert _permanent_records_protected(None, databases=["default"]) == []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER vip_purchase_no_truncate ON vip_purchase")
+        warnings = _permanent_records_protected(None, databases=["default"])
+        transaction.set_rollback(True)
+    assert [(w.id, w.msg) for w in warnings] == [("salesoffice.W016", "vip_purchase: no trigger refuses TRUNCATE")]
 
 
 def test_a_model_that_calls_itself_permanent_is_declared_permanent():
