@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from attribution.models import Client
-from salesoffice.models import AppendOnlyModel, Site
+from salesoffice.models import AppendOnlyModel, PermanentModel, Site
+from salesoffice.permanent import Follows, Guarded
 
 User = settings.AUTH_USER_MODEL
 
@@ -63,7 +64,31 @@ class CommissionSettings(models.Model):
         return str(self.site)
 
 
-class Deal(models.Model):
+class Deal(PermanentModel):
+    """A deal, kept for good (COM-5): it is never deleted; its identity is fixed at recording; its confirmation and
+    cancellation are stamped once; its amounts change only with a correction, its unit and buyers only with a change
+    after the deal (ATT-CHANGE), and its split status is its latest split's, each a permanent record of its own."""
+
+    permanence = Guarded(
+        stamps=("confirmed_at", "confirmed_by_id", "cancelled_at"),
+        follows=(
+            Follows(
+                table="commission_dealcorrection",
+                fk="deal_id",
+                columns={"price": "price_after", "commission": "commission_after"},
+                before={"price": "price_before", "commission": "commission_before"},
+                match={"kind": "amounts"},
+            ),
+            Follows(
+                table="commission_dealchange",
+                fk="deal_id",
+                columns={"unit": "unit_after", "buyer_names": "buyers_after"},
+                before={"unit": "unit_before", "buyer_names": "buyers_before"},
+            ),
+            Follows(table="commission_split", fk="deal_id", columns={"split_status": "status"}, order="number"),
+        ),
+    )
+
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="deals", verbose_name=_("site"))
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="deals", verbose_name=_("client"))
     # None only for a deal the company arranged directly with no salesperson in it (ATT-CO-5); for ATT-CO-4 the
@@ -273,8 +298,11 @@ class SplitShare(AppendOnlyModel):
         return f"{self.kind} {self.user_id} {self.amount}"
 
 
-class StatementMonth(models.Model):
-    """A month of the commission statements; once closed, nothing is posted into it (COM-4)."""
+class StatementMonth(PermanentModel):
+    """A month of the commission statements; once closed, nothing is posted into it (COM-4). Permanent: the closing
+    is stamped once and never undone, and the month is never deleted."""
+
+    permanence = Guarded(stamps=("closed_at", "closed_by_id"))
 
     month = models.DateField(_("month"), unique=True)  # the first day
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -6,13 +6,28 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .permanent import Guarded
+
 
 def validate_time_zone(value: str) -> None:
     if value not in available_timezones():
         raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value})
 
 
-class AppendOnlyModel(models.Model):
+class PermanentModel(models.Model):
+    """A permanent record: never deleted. `permanence` says which columns may still change (salesoffice.permanent,
+    where the database's triggers come from); None: none may, the rows are append-only."""
+
+    permanence: Guarded | None = None
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("This record is permanent and cannot be deleted."))
+
+
+class AppendOnlyModel(PermanentModel):
     """A permanent record (ATT-REG-1): rows are added, never changed or removed; a correction is a new row."""
 
     class Meta:
@@ -22,9 +37,6 @@ class AppendOnlyModel(models.Model):
         if not self._state.adding:
             raise ValidationError(_("This record is permanent and cannot be changed; add a correction."))
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("This record is permanent and cannot be deleted."))
 
 
 class Site(models.Model):
