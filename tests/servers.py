@@ -3,6 +3,7 @@ may stop or freeze (never the shared one), and the app under gunicorn with produ
 test database, and a small HTTP client for it."""
 
 import http.cookiejar
+import json
 import os
 import signal
 import socket
@@ -148,6 +149,9 @@ class Answer:
     body: str
     seconds: float
     location: str = ""
+
+    def json(self):
+        return json.loads(self.body)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
