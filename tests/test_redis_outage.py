@@ -91,41 +91,48 @@ def everything(server: AppServer, signed_in: Client, till: Till) -> dict[str, An
 
 
 def assert_all_answer(answers: dict[str, Answer]) -> None:
-    print({n: (a.status, round(a.seconds, 3)) for n, a in answers.items()})
     assert {name: answer.status for name, answer in answers.items()} == {
         name: 302 if name == "login" else 200 for name in answers
     }
     assert answers["login"].location == "/"
     assert all(answer.json()["card_number"] for name, answer in answers.items() if name.startswith("till"))
-    slow = {name: round(answer.seconds, 2) for name, answer in answers.items() if answer.seconds > BUDGET}
+
+
+def assert_all_answer_in_time(answers: dict[str, Answer], *, before: dict[str, Answer]) -> None:
+    """Within 2 s; the login within 2 s more than it took `before`, with Redis up: the password hasher's own second
+    or so, the same with Redis or without, grows with the machine's load."""
+    assert_all_answer(answers)
+    allowed = {name: BUDGET + (before[name].seconds if name == "login" else 0) for name in answers}
+    slow = {name: round(answer.seconds, 2) for name, answer in answers.items() if answer.seconds > allowed[name]}
     assert not slow, f"over {BUDGET} s: {slow}"
 
 
-def signed_in_and_cached(server: AppServer, till: Till) -> Client:
+def signed_in_and_cached(server: AppServer, till: Till) -> tuple[Client, dict[str, Answer]]:
+    """A browser signed in, and what everything answered with Redis up (which filled the cache)."""
     browser = Client(server.base)
     assert [answer.status for answer in browser.log_in("boss", PASSWORD)] == [200, 302]
-    assert_all_answer(everything(server, browser, till))  # and so the cache is full
-    return browser
+    before = everything(server, browser, till)
+    assert_all_answer(before)
+    return browser, before
 
 
 def test_with_redis_stopped_everything_answers_within_2_s(app_server, redis, company):
-    browser = signed_in_and_cached(app_server, company)
+    browser, before = signed_in_and_cached(app_server, company)
     redis.stop()
-    assert_all_answer(everything(app_server, browser, company))
+    assert_all_answer_in_time(everything(app_server, browser, company), before=before)
 
 
 def test_with_redis_frozen_everything_answers_within_2_s(app_server, redis, company):
-    browser = signed_in_and_cached(app_server, company)
+    browser, before = signed_in_and_cached(app_server, company)
     redis.freeze()
-    assert_all_answer(everything(app_server, browser, company))
+    assert_all_answer_in_time(everything(app_server, browser, company), before=before)
 
 
 def test_a_frozen_redis_does_not_slow_every_request(app_server, redis, company):
     """After a try that timed out, a worker leaves Redis alone for a while instead of waiting on every request."""
     time.sleep(RETRY_AFTER)  # so that no worker is still leaving Redis alone since the test before
-    assert company.lookup(app_server).status == 200
+    before = sum(company.lookup(app_server).seconds for _ in range(12))
     redis.freeze()
-    seconds = [company.lookup(app_server).seconds for _ in range(12)]
-    # Each of the two workers waits for one socket timeout (0.25 s); a wait on every request would be 12 of them.
-    print(seconds)
-    assert sum(seconds) < 1.5, seconds
+    frozen = [company.lookup(app_server).seconds for _ in range(12)]
+    # Each of the two workers waits once for the socket timeout (0.25 s); a wait on every request would be 12 (3 s).
+    assert sum(frozen) < before + 1.5, (before, frozen)

@@ -30,10 +30,13 @@ def token_create(*, store: Site, name: str, now: dt.datetime) -> tuple[ApiToken,
 
 
 def token_revoke(token: ApiToken, *, now: dt.datetime) -> ApiToken:
-    """The till's key stops working with the next request (a lost till, a leaked key)."""
+    """The till's key stops working with the next request (a lost till, a leaked key). Revoking it again drops its
+    cached copy again: one that Redis kept through an outage in which the first revocation could not reach it."""
     if token.revoked_at is None:
         token.revoked_at = now
         token.save(update_fields=["revoked_at"])
+    else:
+        forget_tokens([token.key_hash])
     return token
 
 
