@@ -5,6 +5,7 @@ test database, and a small HTTP client for it."""
 import http.cookiejar
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,6 +48,8 @@ class RedisServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        if shutil.which("redis-server") is None:
+            pytest.skip("needs redis-server on the PATH (bin/test starts the shared Redis from there too)")
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for(self._answers, f"redis-server on port {self.port}", 10)
