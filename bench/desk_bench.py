@@ -69,7 +69,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
-        help="the server's cache (the rendered board, sessions), as in production; '' = each worker's own local "
+        help="the server's cache (the rendered board), as in production; '' = each worker's own local "
         f"memory. Default: $BENCH_REDIS_URL or {DEFAULT_REDIS_URL}",
     )
     parser.add_argument("--reseed", action="store_true", help="drop and rebuild the bench database first")
@@ -128,7 +128,7 @@ def bench_env(database_url: str, secret_key: str, redis_url: str = "") -> dict[s
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "AXES_ENABLED": "0",
         "LOG_LEVEL": "WARNING",
-        # The cache (and so the sessions) on Redis as in production; tasks stay in-process all the same: the bench
+        # The cache on Redis as in production; tasks stay in-process all the same: the bench
         # measures the desk, not a broker.
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "1",

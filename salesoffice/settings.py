@@ -165,17 +165,32 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Cache and sessions: Redis is optional at run time (docs/operations-redis.md) ---
+# The cache holds only what the database can give again (rendered boards, till tokens), so a dead or frozen Redis
+# reads as an empty cache: each try waits at most REDIS_CACHE_TIMEOUT seconds, and after a failure the process
+# leaves Redis alone for REDIS_CACHE_RETRY_AFTER seconds (salesoffice/cache.py).
+REDIS_CACHE_TIMEOUT = float(os.environ.get("REDIS_CACHE_TIMEOUT", "0.25"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "salesoffice.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CACHE_TIMEOUT,
+                "socket_timeout": REDIS_CACHE_TIMEOUT,
+                "RETRY_AFTER": float(os.environ.get("REDIS_CACHE_RETRY_AFTER", "5")),
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
-# With Redis, a request reads its session from the cache (written through to the database). Not with the
-# local-memory cache: each process has its own, so a session ended in one would live on in the others.
-SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
+# Sessions live in the database only. Read through a cache (cached_db) they would outlive a sign-out made while
+# Redis was down: the session's row is deleted, its cached copy is not, and it comes back with Redis. The database
+# read costs about 0.3 ms more per request than Redis's (measured on this machine: 0.49 against 0.19 ms).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# --- end of cache and sessions ---
 
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

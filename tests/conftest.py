@@ -14,6 +14,8 @@ from reception.models import DeskSettings, RotaMember
 from salesoffice.models import Site, SiteMembership
 from salesoffice.roles import Role
 
+from .servers import own_redis  # noqa: F401 (a fixture: a Redis of a test module's own, which it may stop)
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD = "test-pass-1234"
 _keys = itertools.count()

@@ -49,7 +49,7 @@ def test_a_request_reads_the_user_with_their_profile_and_rights(
     board = reverse("reception:board_state", kwargs={"site": site.code})
     htmx = {"HX-Request": "true"}
     shown = client.get(board, headers=htmx).content.decode().split('data-token="')[1].split('"')[0]
-    # The session (unless the cache keeps it), the user with their profile, their rights, the site with its desk.
+    # The session (in the database), the user with their profile, their rights, the site with its desk.
     with django_assert_max_num_queries(4) as captured:
         response = client.get(board, {"token": shown}, headers=htmx)
     assert response.status_code == 204

@@ -14,7 +14,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from salesoffice.models import Site
 
-from .models import ApiToken
+from .models import ApiToken, StoreSettings
 
 KEYWORD = "Token"
 
@@ -30,10 +30,13 @@ def token_create(*, store: Site, name: str, now: dt.datetime) -> tuple[ApiToken,
 
 
 def token_revoke(token: ApiToken, *, now: dt.datetime) -> ApiToken:
-    """The till's key stops working with the next request (a lost till, a leaked key)."""
+    """The till's key stops working with the next request (a lost till, a leaked key). Revoking it again drops its
+    cached copy again: one that Redis kept through an outage in which the first revocation could not reach it."""
     if token.revoked_at is None:
         token.revoked_at = now
         token.save(update_fields=["revoked_at"])
+    else:
+        forget_tokens([token.key_hash])
     return token
 
 
@@ -73,6 +76,17 @@ def forget_tokens(key_hashes: list[str]) -> None:
 def forget_store_tokens(store_id: int) -> None:
     """A store's or its settings' change reaches its tills with their next request."""
     forget_tokens(list(ApiToken.objects.filter(store_id=store_id).values_list("key_hash", flat=True)))
+
+
+# The receivers that keep the cached tokens true (connected in VipConfig.ready). Module-level and connected with
+# weak=False: a receiver defined inside ready() and held weakly was collected right after start-up in production
+# (with DEBUG on, Django's signature check happened to keep it alive), and revocations waited for the cache timeout.
+def token_changed(sender, instance: ApiToken, **kwargs) -> None:
+    forget_tokens([instance.key_hash])
+
+
+def store_changed(sender, instance: Site | StoreSettings, **kwargs) -> None:
+    forget_store_tokens(instance.site_id if isinstance(instance, StoreSettings) else instance.pk)
 
 
 class StoreTokenAuthentication(authentication.BaseAuthentication):

@@ -18,16 +18,14 @@ class VipConfig(AppConfig):
         from .models import ApiToken, StoreSettings
 
         # The till's cached token carries its store and settings (api_auth.token_for_key).
-        def token_changed(sender, instance, **kwargs):
-            api_auth.forget_tokens([instance.key_hash])
-
-        def store_changed(sender, instance, **kwargs):
-            api_auth.forget_store_tokens(instance.site_id if sender is StoreSettings else instance.pk)
-
-        for signal in (post_save, post_delete):
-            signal.connect(token_changed, sender=ApiToken, dispatch_uid=f"vip-token-{signal is post_save}")
-            signal.connect(store_changed, sender=StoreSettings, dispatch_uid=f"vip-settings-{signal is post_save}")
-            signal.connect(store_changed, sender=Site, dispatch_uid=f"vip-site-{signal is post_save}")
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            for sender, receiver in (
+                (ApiToken, api_auth.token_changed),
+                (StoreSettings, api_auth.store_changed),
+                (Site, api_auth.store_changed),
+            ):
+                uid = f"vip-forget-tokens-{sender.__name__}-{name}"
+                signal.connect(receiver, sender=sender, weak=False, dispatch_uid=uid)
 
         register(
             "vip_return_shortfall",

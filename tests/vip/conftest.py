@@ -1,10 +1,12 @@
 """Two stores and their people: a clerk and a manager of each, operations, and members made through the services."""
 
+import gc
 import itertools
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
+from django.utils.inspect import _get_func_parameters
 
 from salesoffice.models import Site
 from salesoffice.roles import Role
@@ -30,6 +32,15 @@ def in_english():
     """Messages are asserted in English (the default language, zh-hans, has its own catalog)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def as_in_production():
+    """Signal receivers held as in production. With DEBUG on at start-up, as in this test run, Django's signature
+    check of each receiver keeps a reference to it; with DEBUG off nothing does, and a receiver only weakly connected
+    is gone."""
+    _get_func_parameters.cache_clear()
+    gc.collect()
 
 
 def make_store(name: str, code: str, **settings) -> Site:
