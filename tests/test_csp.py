@@ -68,3 +68,13 @@ def test_the_500_page_is_styled_from_a_file():
     with translation.override("en"):
         html = get_template("500.html").render({})
     assert "style=" not in html and 'href="/static/css/plain-page.css"' in html
+
+
+def test_django_s_own_debug_error_pages_go_without_it(site, supervisor, client, settings):
+    # Their inline style and script would be blocked: a developer would get an unstyled traceback.
+    client.force_login(supervisor)
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in client.get("/desk/nowhere/")
+    assert "Content-Security-Policy" in client.get(reverse("reception:board", kwargs={"site": site.code}))
+    settings.DEBUG = False
+    assert "Content-Security-Policy" in client.get("/desk/nowhere/")
