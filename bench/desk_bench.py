@@ -127,6 +127,8 @@ def bench_env(database_url: str, secret_key: str, redis_url: str = "") -> dict[s
         "DJANGO_SECRET_KEY": secret_key,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "AXES_ENABLED": "0",
+        # Plain http on 127.0.0.1: no redirect to https, cookies sent without TLS.
+        "DJANGO_HTTPS": "0",
         "LOG_LEVEL": "WARNING",
         # The cache on Redis as in production; tasks stay in-process all the same: the bench
         # measures the desk, not a broker.

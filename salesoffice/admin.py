@@ -1,4 +1,9 @@
+from axes.utils import reset as axes_reset
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Notification, Site, SiteMembership, StaffProfile
@@ -48,3 +53,28 @@ class StaffProfileAdmin(admin.ModelAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "kind", "rule_id", "read_at"]
     list_filter = ["kind"]
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin, with a way to let a locked-out user sign in again before their cool-off ends."""
+
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in (clear failed attempts)"), permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        # The lock-out counts a user's failures per address (AXES_LOCKOUT_PARAMETERS): all of them go.
+        usernames = list(queryset.values_list("username", flat=True))
+        cleared = sum(axes_reset(username=username) for username in usernames)
+        self.message_user(
+            request,
+            ngettext(
+                "Sign-in unlocked for %(users)d user (%(records)d failed-attempt records cleared).",
+                "Sign-in unlocked for %(users)d users (%(records)d failed-attempt records cleared).",
+                len(usernames),
+            )
+            % {"users": len(usernames), "records": cleared},
+        )

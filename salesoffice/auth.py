@@ -1,9 +1,13 @@
 """Who the signed-in user is and what they may do, read in as few queries as a desk poll can afford."""
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db.models import CharField, Value
+from django.http import HttpRequest
 
 
 def load_rights(user: AbstractBaseUser) -> None:
@@ -46,3 +50,26 @@ class StaffBackend(ModelBackend):
         if ordinary and not hasattr(user_obj, "_perm_cache"):
             load_rights(user_obj)
         return super().get_all_permissions(user_obj, obj)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address a sign-in attempt comes from, as the lock-out counts it (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    Each of the TRUSTED_PROXY_COUNT proxies in front of the app appends the address it was connected from to
+    X-Forwarded-For, so the client is the count-th entry from the right; whatever stands left of it the client wrote
+    itself, and a client could otherwise start a fresh count with every attempt. A header shorter than that, or an
+    entry that is no address, means the proxies are not as configured: the connection's own address is counted then,
+    never a value the client chose.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not count or not forwarded.strip():
+        return remote
+    entries = [entry.strip() for entry in forwarded.split(",")]
+    if len(entries) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(entries[-count]))
+    except ValueError:
+        return remote

@@ -41,3 +41,18 @@ class HtmxLoginRedirectMiddleware:
         ):
             return HttpResponseClientRedirect(response["Location"])
         return response
+
+
+class DebugErrorPagesWithoutCSPMiddleware:
+    """With DEBUG on, Django shows its own 404 and 500 pages (the URL list, the traceback), whose inline style and
+    script the Content-Security-Policy would block: those go without it. With DEBUG off the app's own error pages
+    are served, under the policy. Sits inside django.middleware.csp, which skips a response that says so."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500):
+            response._csp_config = {}
+        return response

@@ -1,10 +1,12 @@
 """Settings read from the environment; production differs only by environment variables."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,12 +31,69 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# --- Security: the secret key, HTTPS and sessions (issue 16) ---------------------------------------------------------
+# A key anyone can read (a published default, the debug key, Django's startproject key) lets them forge sessions,
+# password-reset links and signed values: refused outright, in every mode, rather than warned about.
+DEBUG_SECRET_KEY = "insecure-development-key-only-for-debug"
+KNOWN_SECRET_KEYS = frozenset({DEBUG_SECRET_KEY, "change-me-in-production", "changeme", "secret", "secret-key"})
+SECRET_KEY_MIN_LENGTH = 50  # Django's own deploy check (security.W009): 50 characters, 5 different ones
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` must not sign this app's sessions, or None when it may."""
+    if key in KNOWN_SECRET_KEYS or key.startswith("django-insecure-"):
+        return "it is a published, well-known key"
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+        return f"it is shorter than {SECRET_KEY_MIN_LENGTH} characters or has fewer than 5 different ones"
+    return None
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-for-debug"
+    SECRET_KEY = DEBUG_SECRET_KEY
+elif problem := secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is refused: {problem}. Generate one with "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+
+# Production runs behind a TLS-terminating proxy: with DEBUG off every HTTPS protection is on unless switched off.
+# DJANGO_HTTPS=0 turns them all off at once (docker-compose's plain http on :8000); each also has its own variable.
+# DEBUG (bin/run, tests) serves plain http on 127.0.0.1, so there they are off.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+# Trusts the proxy's X-Forwarded-Proto: only behind a proxy that sets it (and strips a client's own), or a client
+# talking straight to the app could claim https.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", HTTPS) else None
+)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+# The header's consent only: nothing is preloaded until someone submits the domain to the browsers' list.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Shared front-desk tablets: a shorter session, or one that ends with the browser, so nobody inherits a sign-in.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 60 * 60 * 24 * 14, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+# --- end of the security block ----------------------------------------------------------------------------------------
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -63,6 +122,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "salesoffice.middleware.DebugErrorPagesWithoutCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "salesoffice.context_processors.navigation",
             ],
         },
@@ -129,10 +191,42 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Sign-in lock-out (django-axes, issue 16) -------------------------------------------------------------------------
+# Failures are counted per user *and* address together: a colleague guessing at someone's password from another
+# terminal cannot lock them out, and one address (an office behind one NAT) is not locked for everyone.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = 8
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lock ends when the cool-off says, however often the locked pair keeps trying: it protects the account, it does
+# not punish the person at the keyboard (who may be its owner on the same office address).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "salesoffice.views.login_locked_out"
+# The address counted: behind DJANGO_TRUSTED_PROXY_COUNT reverse proxies, the one the outermost proxy appended to
+# X-Forwarded-For (salesoffice.auth.client_ip); with none, the connection's own address.
+AXES_CLIENT_IP_CALLABLE = "salesoffice.auth.client_ip"
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# --- end of the lock-out block ----------------------------------------------------------------------------------------
+
+# --- Content-Security-Policy (Django's own, issue 16) -----------------------------------------------------------------
+# Only this app's own files run or style a page: no inline script or handler (behaviour lives in static/js and the
+# apps' static files; an inline script needs {{ csp_nonce }}), no style attribute (classes in static/css), no eval
+# (htmx's allowEval is off in base.html: no hx-on, no js: values, no trigger filters). data: images are Bootstrap's
+# own SVG icons in its CSS and the signature drawn on the service desk's canvas.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# --- end of the Content-Security-Policy block ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -191,9 +285,6 @@ CACHES = {
 # read costs about 0.3 ms more per request than Redis's (measured on this machine: 0.49 against 0.19 ms).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # --- end of cache and sessions ---
-
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LOGGING = {
     "version": 1,

@@ -1,11 +1,15 @@
+import math
+
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, ngettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -22,6 +26,26 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(sales_sites) == 1 and request.user.has_perm("reception.view_board") and len(sites) == 1:
         return redirect("reception:board", site=sales_sites[0].code)
     return render(request, "home.html", {"sites": sites})
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer while this user is locked out from this address (AXES_LOCKOUT_CALLABLE): the login page
+    again, saying why and for how long, with 429 Too Many Requests."""
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    message = ngettext(
+        "Too many failed sign-ins to this account from this device. Try again in %(minutes)d minute, "
+        "or ask an administrator to unlock the account.",
+        "Too many failed sign-ins to this account from this device. Try again in %(minutes)d minutes, "
+        "or ask an administrator to unlock the account.",
+        minutes,
+    ) % {"minutes": minutes}
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    context = {
+        "form": AuthenticationForm(request, initial={"username": username}),
+        "next": request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, "")),
+        "locked_out_message": message,
+    }
+    return render(request, "registration/login.html", context, status=429)
 
 
 @require_POST

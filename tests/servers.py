@@ -106,7 +106,7 @@ def production_env(redis_url: str, **extra: str) -> dict[str, str]:
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="test-only-secret-key-for-a-production-process-0123456789",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_COOKIES="0",
+        DJANGO_HTTPS="0",
         DATABASE_URL=shared_database_url(),
         REDIS_URL=redis_url,
         CELERY_TASK_ALWAYS_EAGER="1",

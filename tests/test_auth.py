@@ -1,16 +1,24 @@
 """The signed-in user as a request reads them (salesoffice.auth): the same rights as Django's ModelBackend gives,
-in fewer queries."""
+in fewer queries; and signing in, with its lock-out after repeated failures."""
 
-from django.contrib.auth import get_user_model
+import datetime as dt
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
 from salesoffice.access import user_roles
+from salesoffice.auth import client_ip
 from salesoffice.models import StaffProfile
 from salesoffice.roles import Role
 
-from .conftest import make_user
+from .conftest import PASSWORD, make_user
 
 
 def fresh(user):
@@ -62,3 +70,144 @@ def test_an_inactive_user_is_signed_out(site, supervisor, client):
     supervisor.save(update_fields=["is_active"])
     response = client.get(reverse("reception:board", kwargs={"site": site.code}))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# The sign-in lock-out (django-axes): it protects an account from guessing, and is no way to lock someone else out.
+
+OFFICE = "203.0.113.9"  # one address as the app sees it
+ELSEWHERE = "198.51.100.23"
+
+
+def sign_in(client, username: str, password: str, address: str = OFFICE, **headers):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address, **headers)
+
+
+def fail(username: str, times: int, address: str = OFFICE, **headers) -> None:
+    for _ in range(times):
+        response = sign_in(Client(), username, "not-the-password", address, **headers)
+        assert response.status_code in (200, 429)
+
+
+def signed_in(response) -> bool:
+    return response.status_code == 302 and SESSION_KEY in response.wsgi_request.session
+
+
+def test_a_colleague_guessing_from_another_terminal_cannot_lock_you_out(site, salespeople, client):
+    fail("ann", 10, address=ELSEWHERE)
+    assert signed_in(sign_in(client, "ann", PASSWORD, address=OFFICE))
+
+
+def test_one_address_is_not_locked_for_everyone_behind_it(site, salespeople, client):
+    fail("bob", 10, address=OFFICE)
+    assert signed_in(sign_in(client, "ann", PASSWORD, address=OFFICE))
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Too many failed sign-ins to this account from this device. Try again in 15 minutes"),
+        ("zh-hans", "此账号在这台设备上登录失败次数过多。请在 15 分钟后重试"),
+    ],
+)
+def test_five_failures_lock_that_user_on_that_address_with_a_message(site, salespeople, client, language, expected):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for _ in range(4):
+        response = sign_in(client, "ann", "not-the-password")
+        assert response.status_code == 200 and 'data-testid="login-locked-out"' not in response.content.decode()
+    fifth = sign_in(client, "ann", "not-the-password")
+    assert fifth.status_code == 429
+    assert expected in fifth.content.decode()
+    assert 'name="username"' in fifth.content.decode() and 'value="ann"' in fifth.content.decode()
+    # Locked: even the right password is refused from here, and no session is made.
+    right = sign_in(client, "ann", PASSWORD)
+    assert right.status_code == 429 and expected in right.content.decode() and not signed_in(right)
+    # From another address the same user signs in.
+    assert signed_in(sign_in(Client(), "ann", PASSWORD, address=ELSEWHERE))
+
+
+def test_the_count_is_per_address_behind_the_proxy_and_a_forged_forwarded_for_changes_nothing(
+    site, salespeople, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    # The client writes its own X-Forwarded-For, a new address each time; the proxy appends the one it saw.
+    for forged in range(5):
+        sign_in(Client(), "ann", "not-the-password", proxy, headers={"X-Forwarded-For": f"192.0.2.{forged}, {OFFICE}"})
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {OFFICE}
+    forged_again = sign_in(Client(), "ann", PASSWORD, proxy, headers={"X-Forwarded-For": f"192.0.2.77, {OFFICE}"})
+    assert forged_again.status_code == 429
+    # Another address behind the same proxy is another count.
+    assert signed_in(sign_in(Client(), "ann", PASSWORD, proxy, headers={"X-Forwarded-For": ELSEWHERE}))
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "counted"),
+    [
+        (0, "192.0.2.1", "10.0.0.2"),  # no proxy trusted: the header is the client's own words
+        (1, "192.0.2.1, 203.0.113.9", "203.0.113.9"),
+        (2, "192.0.2.1, 203.0.113.9, 10.0.0.1", "203.0.113.9"),
+        (2, "203.0.113.9", "10.0.0.2"),  # shorter than the proxies trusted: not as configured
+        (1, "", "10.0.0.2"),
+        (1, "192.0.2.1, not-an-address", "10.0.0.2"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_address_counted(settings, rf, proxies, forwarded_for, counted):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.2", headers={"X-Forwarded-For": forwarded_for})
+    assert client_ip(request) == counted
+
+
+def test_a_garbled_forwarded_for_is_refused_politely_never_a_500(site, salespeople, client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    response = sign_in(client, "ann", "not-the-password", headers={"X-Forwarded-For": "<script>, ;;;"})
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().ip_address == OFFICE
+
+
+def test_the_lock_ends_with_the_cool_off_and_trying_meanwhile_does_not_prolong_it(site, salespeople):
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    cool_off = settings.AXES_COOLOFF_TIME
+    assert cool_off == dt.timedelta(minutes=15)
+    with time_machine.travel(start, tick=False) as clock:
+        fail("ann", 5)
+        clock.move_to(start + cool_off - dt.timedelta(minutes=1))
+        assert sign_in(Client(), "ann", PASSWORD).status_code == 429
+        fail("ann", 3)  # still guessing while locked
+        clock.move_to(start + cool_off + dt.timedelta(seconds=1))
+        assert signed_in(sign_in(Client(), "ann", PASSWORD))
+
+
+def test_an_admin_unlocks_a_user_at_once(site, salespeople, client):
+    fail("ann", 5)
+    fail("ann", 5, address=ELSEWHERE)
+    fail("bob", 5)
+    assert sign_in(Client(), "ann", PASSWORD).status_code == 429
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-1234")
+    client.force_login(root)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    ann = salespeople[0]
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "unlock_sign_in", "_selected_action": [ann.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Sign-in unlocked for 1 user" in response.content.decode()
+    assert signed_in(sign_in(Client(), "ann", PASSWORD))
+    assert signed_in(sign_in(Client(), "ann", PASSWORD, address=ELSEWHERE))
+    # Only the chosen user: bob stays locked until his cool-off ends.
+    assert sign_in(Client(), "bob", PASSWORD).status_code == 429
+
+
+def test_a_user_without_the_right_to_change_users_cannot_unlock(site, salespeople, supervisor, client):
+    fail("ann", 5)
+    supervisor.is_staff = True
+    supervisor.save(update_fields=["is_staff"])
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("admin:auth_user_changelist"), {"action": "unlock_sign_in", "_selected_action": [salespeople[0].pk]}
+    )
+    assert response.status_code == 403
+    assert sign_in(Client(), "ann", PASSWORD).status_code == 429
