@@ -10,7 +10,6 @@ import inspect
 import pytest
 import time_machine
 from django import forms
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -18,14 +17,20 @@ from django.utils.datastructures import MultiValueDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from attribution.forms import VisitRegisterForm
+from attribution.forms_office import FollowUpPlanForm, ReferralForm
 from attribution.models import Client
+from commission.forms import DealForm
+from reception.forms import ViolationForm
 from reception.models import RotaMember
 from salesoffice.dates import BoundedDateField, BoundedDateTimeField
 from salesoffice.models import Site
 from salesoffice.roles import Role
+from service_desk.forms import RequestForm, ShiftForm
+from vip.forms import CampaignForm, PurchaseForm
 from vip.models import Reward
 
-from .conftest import at, make_user
+from .conftest import at, make_user, row_counts
 from .vip.conftest import make_store
 
 NOW = at(20, 10)  # 20 March 2026, 10:00 in the sites' zone
@@ -41,8 +46,6 @@ FORM_MODULES = [
 # Bases that are mixed into forms, never shown on their own.
 MIXINS = {"RequestKeyMixin", "SalespersonFieldMixin", "SiteForm"}
 FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-# Projects' apps: what a refused request must leave as it was.
-PROJECT_APPS = ["salesoffice", "reception", "attribution", "commission", "vip", "service_desk"]
 
 
 def every_form() -> list[type[forms.BaseForm]]:
@@ -192,14 +195,6 @@ def test_a_form_answers_any_input_without_raising(world, form_class, draw):
 # --- POST pages, as the role that uses them -------------------------------------------------------------------
 
 
-def row_counts() -> dict[str, int]:
-    return {
-        model._meta.label: model._default_manager.count()
-        for app in PROJECT_APPS
-        for model in apps.get_app_config(app).get_models()
-    }
-
-
 @pytest.fixture
 def pages(world, supervisor, project_manager, client):
     """(url, the persona who posts, the form whose fields are fuzzed, what its page adds to the form's fields)."""
@@ -208,12 +203,6 @@ def pages(world, supervisor, project_manager, client):
     store_manager = make_user("storemgr", Role.STORE_MANAGER, [store])
     desk_staff = make_user("deskstaff", Role.SERVICE_DESK_STAFF, [office])
     director = make_user("officedir", Role.OFFICE_DIRECTOR, [office])
-    from attribution.forms import VisitRegisterForm
-    from attribution.forms_office import FollowUpPlanForm, ReferralForm
-    from commission.forms import DealForm
-    from reception.forms import ViolationForm
-    from service_desk.forms import RequestForm, ShiftForm
-    from vip.forms import CampaignForm, PurchaseForm
 
     till_lines = {f"{part}_{n}": forms.CharField() for n in (1, 2) for part in ("amount", "item")}
     return {
