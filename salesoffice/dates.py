@@ -107,12 +107,3 @@ def query_month(raw: str, plausible: DateRange = PERIOD) -> dt.date | None:
     if plausible.problem(first, today().replace(day=1)):
         return None
     return first
-
-
-def query_day(raw: str, plausible: DateRange = PERIOD) -> dt.date | None:
-    """A ?day=YYYY-MM-DD of a page's query string, or None when it names no plausible day."""
-    try:
-        day = dt.date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-    return None if plausible.problem(day, today()) else day
