@@ -1,4 +1,4 @@
-"""The one definition of plausible dates (salesoffice.dates) and of a request's fingerprint (salesoffice.idempotency)."""
+"""Plausible dates and request fingerprints, each defined once (salesoffice.dates, salesoffice.idempotency)."""
 
 import datetime as dt
 from decimal import Decimal
