@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesoffice.dates import HAPPENED, PERIOD, SCHEDULED, BoundedDateField, BoundedDateTimeField
 from salesoffice.models import display_name
 from salesoffice.phones import normalise_phone
 
@@ -44,8 +45,9 @@ class PersonField(forms.ChoiceField):
         return self.people.get(value, value)
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed in the site's own zone (each site has one; "a day" is the site's day)."""
+class LocalDateTimeField(BoundedDateTimeField):
+    """A date and time typed in the site's own zone (each site has one; "a day" is the site's day), within its
+    plausible range (salesoffice.dates)."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     zone = None
@@ -107,7 +109,9 @@ class VisitRegisterForm(SiteForm):
         label=_("Budget (yuan)"), max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
     )
     grade = forms.ChoiceField(label=_("Grade"), choices=[("", "---------"), *Client.Grade.choices], required=False)
-    visited_at = LocalDateTimeField(label=_("Visited at"), required=False, help_text=_("Leave empty for now."))
+    visited_at = LocalDateTimeField(
+        label=_("Visited at"), required=False, help_text=_("Leave empty for now."), plausible=HAPPENED
+    )
     backdate_reason = forms.CharField(
         label=_("Reason for an earlier visit"),
         max_length=255,
@@ -140,7 +144,7 @@ class ReviewForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    day = forms.DateField()
+    day = BoundedDateField(plausible=PERIOD)
 
 
 # --- the client list -----------------------------------------------------------------------------------------
@@ -186,7 +190,7 @@ class RecognitionForm(SiteForm):
 
     original_salesperson = PersonField(label=_("Original salesperson"))
     original_phone = ClientByPhoneField(label=_("Phone on the original salesperson's client record"), max_length=40)
-    recognised_at = LocalDateTimeField(label=_("Recognised at"))
+    recognised_at = LocalDateTimeField(label=_("Recognised at"), plausible=HAPPENED)
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
 
@@ -202,7 +206,7 @@ class CompanyForm(SiteForm):
     """ATT-CO-1..5: the company or its leadership brought the client."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=CompanyClientMark.Kind.choices)
-    contacted_at = LocalDateTimeField(label=_("The company first contacted the client at"))
+    contacted_at = LocalDateTimeField(label=_("The company first contacted the client at"), plausible=HAPPENED)
     designated_salesperson = PersonField(
         label=_("Salesperson designated by leadership (ATT-CO-2)"), required=False, empty_label=_("None")
     )
@@ -213,8 +217,8 @@ class IntroductionForm(SiteForm):
 
     introducer = PersonField(label=_("The old client's salesperson (A)"))
     mode = forms.ChoiceField(label=_("How it happened"), choices=OldClientIntroduction.Mode.choices)
-    declared_at = LocalDateTimeField(label=_("A declared it at (ATT-REF-OLD a)"), required=False)
-    appointment_at = LocalDateTimeField(label=_("Appointment"), required=False)
+    declared_at = LocalDateTimeField(label=_("A declared it at (ATT-REF-OLD a)"), required=False, plausible=HAPPENED)
+    appointment_at = LocalDateTimeField(label=_("Appointment"), required=False, plausible=SCHEDULED)
 
 
 class CorrectionForm(SiteForm):
@@ -223,7 +227,9 @@ class CorrectionForm(SiteForm):
     entry = forms.ChoiceField(label=_("Entry to correct"))
     note = forms.CharField(label=_("What the correction fixes"), max_length=255)
     salesperson = PersonField(label=_("Salesperson"), required=False, empty_label=_("Unchanged"))
-    visited_at = LocalDateTimeField(label=_("Visited at"), required=False, help_text=_("Empty: unchanged."))
+    visited_at = LocalDateTimeField(
+        label=_("Visited at"), required=False, help_text=_("Empty: unchanged."), plausible=HAPPENED
+    )
     needs = forms.CharField(label=_("Needs"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, entries=(), **kwargs):

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from salesoffice.dates import PERIOD, SCHEDULED, BoundedDateField, BoundedDateTimeField
 from salesoffice.forms import PersonChoiceField
 from salesoffice.models import Site
 
@@ -22,7 +23,8 @@ class ReferralForm(forms.Form):
     )
     name = forms.CharField(label=_("Client's name"), max_length=120)
     phone = forms.CharField(label=_("Client's phone"), max_length=40)
-    appointment_date = forms.DateField(
+    appointment_date = BoundedDateField(
+        plausible=SCHEDULED,
         label=_("Appointment date"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("If the client does not come on this day, the referral lapses at the end of it (ATT-EMP-2)."),
@@ -38,8 +40,10 @@ class ClientChoiceField(forms.ModelChoiceField):
 class FollowUpPlanForm(forms.Form):
     client = ClientChoiceField(label=_("Client"), queryset=Client.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices)
-    planned_for = forms.DateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    planned_for = BoundedDateTimeField(
+        plausible=SCHEDULED,
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     plan = forms.CharField(label=_("Plan"), max_length=255, required=False)
     grade = forms.ChoiceField(
@@ -69,8 +73,12 @@ DATE_INPUT = {"type": "date", "class": "form-control"}
 
 
 class ArchiveFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("Registered from"), required=False, widget=forms.DateInput(attrs=DATE_INPUT))
-    date_to = forms.DateField(label=_("Registered until"), required=False, widget=forms.DateInput(attrs=DATE_INPUT))
+    date_from = BoundedDateField(
+        plausible=PERIOD, label=_("Registered from"), required=False, widget=forms.DateInput(attrs=DATE_INPUT)
+    )
+    date_to = BoundedDateField(
+        plausible=PERIOD, label=_("Registered until"), required=False, widget=forms.DateInput(attrs=DATE_INPUT)
+    )
     salesperson = PersonChoiceField(
         label=_("Salesperson"),
         queryset=None,
@@ -94,8 +102,8 @@ class ArchiveFilterForm(forms.Form):
 class ArchiveExportForm(ArchiveFilterForm):
     """An export is of a bounded date range: both ends, a month at most."""
 
-    date_from = forms.DateField(label=_("Registered from"), widget=forms.DateInput(attrs=DATE_INPUT))
-    date_to = forms.DateField(label=_("Registered until"), widget=forms.DateInput(attrs=DATE_INPUT))
+    date_from = BoundedDateField(plausible=PERIOD, label=_("Registered from"), widget=forms.DateInput(attrs=DATE_INPUT))
+    date_to = BoundedDateField(plausible=PERIOD, label=_("Registered until"), widget=forms.DateInput(attrs=DATE_INPUT))
 
     def clean(self):
         data = super().clean()

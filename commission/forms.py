@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from attribution.forms import LocalDateTimeField, PersonField, SiteForm
+from salesoffice.dates import HAPPENED, PERIOD, BoundedDateField
 from salesoffice.phones import normalise_phone
 
 
@@ -45,7 +46,7 @@ class DealForm(SiteForm):
     contract_no = forms.CharField(label=_("Contract number"), max_length=40)
     unit = forms.CharField(label=_("Unit"), max_length=60)
     buyer_names = forms.CharField(label=_("Buyer(s)"), max_length=255, required=False)
-    signed_at = LocalDateTimeField(label=_("Contract signed at"))
+    signed_at = LocalDateTimeField(label=_("Contract signed at"), plausible=HAPPENED)
     price = price_field()
     commission = commission_field()
 
@@ -69,7 +70,7 @@ class CompanyArrangedForm(SiteForm):
             ("direct_other", _("Arranged directly, after-sales by other staff: 100% pool (ATT-CO-5)")),
         ],
     )
-    contacted_at = LocalDateTimeField(label=_("The company's contact with the client"))
+    contacted_at = LocalDateTimeField(label=_("The company's contact with the client"), plausible=HAPPENED)
 
 
 class DealChangeForm(forms.Form):
@@ -95,7 +96,7 @@ class DealCorrectForm(forms.Form):
 
 
 class MonthForm(forms.Form):
-    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = BoundedDateField(label=_("Month"), input_formats=["%Y-%m", "%Y-%m-%d"], plausible=PERIOD)
 
     def clean_month(self) -> dt.date:
         return self.cleaned_data["month"].replace(day=1)

@@ -1,9 +1,11 @@
+import datetime as dt
 import uuid
 
 from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from salesoffice.dates import HAPPENED, PERIOD, BoundedDateField, BoundedDateTimeField, today
 from salesoffice.forms import PersonChoiceField, PersonMultipleChoiceField
 from salesoffice.models import display_name
 from salesoffice.phones import PhoneField
@@ -113,11 +115,16 @@ class ReadinessGridForm(forms.Form):
 
 
 class ViolationForm(forms.ModelForm):
+    occurred_at = BoundedDateTimeField(
+        label=Violation._meta.get_field("occurred_at").verbose_name,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        plausible=HAPPENED,
+    )
+
     class Meta:
         model = Violation
         fields = ["salesperson", "clause", "occurred_at", "description", "penalty", "penalty_amount"]
         labels = {"salesperson": _("Salesperson")}
-        widgets = {"occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
         field_classes = {"salesperson": PersonChoiceField}
 
     def __init__(self, *args, salespeople=None, **kwargs):
@@ -162,7 +169,7 @@ class VoidForm(forms.Form):
 
 
 class RosterForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = BoundedDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}), plausible=PERIOD)
     salespeople = PersonMultipleChoiceField(
         label=_("On duty"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -224,3 +231,10 @@ class ReportMonthForm(forms.Form):
         label=_("Month"),
         error_messages={"invalid": _("Enter a month as YYYY-MM.")},
     )
+
+    def clean_month(self) -> str:
+        month = self.cleaned_data["month"]
+        problem = PERIOD.problem(dt.date.fromisoformat(f"{month}-01"), today())
+        if problem:
+            raise forms.ValidationError(problem)
+        return month

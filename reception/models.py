@@ -308,6 +308,8 @@ class Reception(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
     )
     request_key = models.CharField(_("request key"), max_length=64)
+    # What the desk form asked for (salesoffice.idempotency): its key sent again with other entries is refused.
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True, default="")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     history = HistoricalRecords()
 

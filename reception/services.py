@@ -18,6 +18,7 @@ from salesoffice.access import (
     is_site_project_manager,
     require_site_perm,
 )
+from salesoffice.idempotency import KeyReused, fingerprint
 from salesoffice.models import NAME_FIELDS, Notification, Site, SiteMembership, display_name, display_name_of
 from salesoffice.notifications import notify
 from salesoffice.phones import normalise_phone
@@ -44,6 +45,10 @@ from .rules import Availability, MemberState
 
 class DeskError(ValidationError):
     """A desk action the rules refuse; the message says why and which clause."""
+
+
+class DeskKeyReused(DeskError, KeyReused):
+    """A desk form's request key sent again with other content (salesoffice.idempotency): nothing is recorded."""
 
 
 @dataclass
@@ -292,8 +297,22 @@ def _take_turn(desk: RotaState, member_id: int, now: dt.datetime) -> None:
     _bump(desk, "last_turn_member", "last_turn_at")
 
 
-def _existing(site: Site, request_key: str) -> Reception | None:
-    return Reception.objects.filter(site=site, request_key=request_key).first()
+def _existing(site: Site, request_key: str, request_fingerprint: str) -> Reception | None:
+    """The reception this very request recorded already (a double click, a retry), if any. The same key with other
+    content is another request reusing a form's key: refused, never answered with the first reception."""
+    existing = Reception.objects.filter(site=site, request_key=request_key).first()
+    # Receptions recorded before fingerprints were kept have none: a retry of those replays as it always did.
+    if existing is not None and existing.request_fingerprint and existing.request_fingerprint != request_fingerprint:
+        raise DeskKeyReused(
+            {
+                "request_key": _(
+                    "This form was already sent with other entries (reception #%(id)s): nothing was recorded. "
+                    "Check the entries and send the form again."
+                )
+                % {"id": existing.pk}
+            }
+        )
+    return existing
 
 
 def _record_skips(
@@ -400,9 +419,12 @@ def walk_in_arrive(
 ) -> DeskResult:
     """A new walk-in: the rota decides who receives them (REC-ROT-1..6, REC-DES-4)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    request_fingerprint = fingerprint(
+        {"arrival": "walk_in", "client_label": client_label, "introduced_by_old_client": introduced_by_old_client}
+    )
     with transaction.atomic():
         desk = _lock_desk(site)
-        if existing := _existing(site, request_key):
+        if existing := _existing(site, request_key, request_fingerprint):
             return DeskResult(existing, duplicate=True)
         snapshot = take_snapshot(site, desk, now)
         try:
@@ -416,6 +438,7 @@ def walk_in_arrive(
             arrived_at=now,
             client_label=client_label,
             request_key=request_key,
+            request_fingerprint=request_fingerprint,
             created_by=actor,
         )
         if decision.assignment == rules.Assignment.WAIT:
@@ -455,9 +478,17 @@ def designated_arrive(
         permission=True,
     )
     recorded_by = display_name(actor)
+    request_fingerprint = fingerprint(
+        {
+            "arrival": "designated",
+            "salesperson": salesperson.pk,
+            "client_label": client_label,
+            "introduced_by_old_client": introduced_by_old_client,
+        }
+    )
     with transaction.atomic():
         desk = _lock_desk(site)
-        if existing := _existing(site, request_key):
+        if existing := _existing(site, request_key, request_fingerprint):
             return DeskResult(existing, duplicate=True)
         snapshot = take_snapshot(site, desk, now)
         state = snapshot.state_of(salesperson.pk)
@@ -465,7 +496,9 @@ def designated_arrive(
             raise DeskError(_("%(name)s is not in this site's rota.") % {"name": display_name(salesperson)})
         if state.availability not in rules.AT_POST:
             if introduced_by_old_client:
-                return _introduced_client_duty(site, desk, snapshot, salesperson, client_label, actor, now, request_key)
+                return _introduced_client_duty(
+                    site, desk, snapshot, salesperson, client_label, actor, now, request_key, request_fingerprint
+                )
             raise DeskError(
                 _("%(name)s is not at post: the client may wait for them or be received by the rota (REC-DES-1).")
                 % {"name": display_name(salesperson)}
@@ -476,6 +509,7 @@ def designated_arrive(
             arrived_at=now,
             client_label=client_label,
             request_key=request_key,
+            request_fingerprint=request_fingerprint,
             created_by=actor,
         )
         if state.availability == Availability.BUSY:
@@ -531,6 +565,7 @@ def _introduced_client_duty(
     actor: AbstractBaseUser,
     now: dt.datetime,
     request_key: str,
+    request_fingerprint: str,
 ) -> DeskResult:
     """ATT-REF-OLD a/b with the old client's salesperson away: a duty reception by the last in the rota."""
     routing = rules.route_returning_client(snapshot.members, owner_id=salesperson.pk, **_last_taker_args(snapshot))
@@ -541,6 +576,7 @@ def _introduced_client_duty(
         client_label=client_label,
         owner=salesperson,
         request_key=request_key,
+        request_fingerprint=request_fingerprint,
         created_by=actor,
     )
     if routing.kind == "duty":
@@ -569,9 +605,12 @@ def returning_arrive(
     """A client who has been before goes to the owner on the register (REC-NEW-1, REC-RET-1/2, REC-ROT-9)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     normalised = normalise_phone(phone)
+    request_fingerprint = fingerprint(
+        {"arrival": "returning", "phone": normalised, "party_new_clients": party_new_clients}
+    )
     with transaction.atomic():
         desk = _lock_desk(site)
-        if existing := _existing(site, request_key):
+        if existing := _existing(site, request_key, request_fingerprint):
             return DeskResult(existing, duplicate=True)
         client = client_by_phone(normalised_phone=normalised)
         # The register decides, after recognitions and introductions: the salesperson who now follows the
@@ -596,6 +635,7 @@ def returning_arrive(
             owner_id=owner_id,
             party_new_clients=party_new_clients,
             request_key=request_key,
+            request_fingerprint=request_fingerprint,
             created_by=actor,
         )
         events: list[RotaEvent] = []

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.access import site_for_user_or_404, site_with_perm_or_403
+from salesoffice.forms import renew_request_key
+from salesoffice.idempotency import KeyReused
 from salesoffice.models import Site, display_name
 
 from . import services
@@ -95,6 +97,12 @@ def _form_response(
     if changed:
         response["HX-Trigger"] = DESK_CHANGED
     return response
+
+
+def _key_reused_response(request: HttpRequest, site: Site, name: str, form, exc: KeyReused) -> HttpResponse:
+    """The form's key was used by other entries: the form comes back as sent, with a new key, and says so."""
+    renew_request_key(form, "request_key")
+    return _form_response(request, site, name, form, errors=_messages_of(exc), changed=False, invalid=True)
 
 
 def _button_response(request: HttpRequest, site: Site, *, errors=()) -> HttpResponse:
@@ -191,6 +199,8 @@ def arrive_walk_in(request: HttpRequest, site: str) -> HttpResponse:
             client_label=form.cleaned_data["client_label"],
             introduced_by_old_client=form.cleaned_data["introduced_by_old_client"],
         )
+    except KeyReused as exc:
+        return _key_reused_response(request, site_obj, "walk_in", form, exc)
     except ValidationError as exc:
         return _form_response(request, site_obj, "walk_in", form, errors=_messages_of(exc), changed=False)
     return _form_response(request, site_obj, "walk_in", _fresh_form(site_obj, "walk_in"), changed=True)
@@ -215,6 +225,8 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
         )
     except PermissionDenied as exc:
         return _refused_response(request, site_obj, exc, name="designated", form=form)
+    except KeyReused as exc:
+        return _key_reused_response(request, site_obj, "designated", form, exc)
     except ValidationError as exc:
         return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)
     return _form_response(request, site_obj, "designated", _fresh_form(site_obj, "designated"), changed=True)
@@ -236,6 +248,8 @@ def arrive_returning(request: HttpRequest, site: str) -> HttpResponse:
             phone=form.cleaned_data["phone"],
             party_new_clients=form.cleaned_data["party_new_clients"] or 0,
         )
+    except KeyReused as exc:
+        return _key_reused_response(request, site_obj, "returning", form, exc)
     except ValidationError as exc:
         form.add_error("phone", exc)
         return _form_response(request, site_obj, "returning", form, changed=False, invalid=True)

@@ -1,8 +1,10 @@
+import uuid
 from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .idempotency import KeyReused
 from .models import display_name
 
 
@@ -13,7 +15,17 @@ def add_service_errors(form: forms.Form, exc: ValidationError, fields: Mapping[s
         return
     for key, errors in exc.error_dict.items():
         name = (fields or {}).get(key, key)
+        if isinstance(exc, KeyReused) and name in form.fields and form.fields[name].widget.is_hidden:
+            renew_request_key(form, name)
+            name = None  # the key is a hidden field: the refusal goes at the top of the form
         form.add_error(name if name in form.fields else None, errors)
+
+
+def renew_request_key(form: forms.Form, name: str) -> None:
+    """A form whose request key another request used (KeyReused) gets a new one, so that sent again after a check
+    it is a request of its own."""
+    form.data = form.data.copy()
+    form.data[form.add_prefix(name)] = uuid.uuid4().hex
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from salesoffice.dates import SCHEDULED, BoundedDateTimeField
 from salesoffice.forms import PersonChoiceField
 from salesoffice.models import Site
 from salesoffice.phones import PhoneField
@@ -39,7 +40,7 @@ class RequestForm(forms.Form):
     repair_category = forms.ChoiceField(
         label=_("Repair category"), choices=[("", "—"), *Repair.Category.choices], required=False
     )
-    appointment = forms.DateTimeField(label=_("Appointment"), widget=DATETIME, required=False)
+    appointment = BoundedDateTimeField(label=_("Appointment"), widget=DATETIME, required=False, plausible=SCHEDULED)
     repair_staff = PersonChoiceField(label=_("Repair staff"), queryset=None, required=False)
 
     def __init__(self, *args, site: Site, **kwargs):
@@ -86,7 +87,7 @@ class ActionForm(forms.Form):
         label=_("Corrective action"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     responsible = PersonChoiceField(label=_("Responsible person"), queryset=None, required=False)
-    due_at = forms.DateTimeField(label=_("Deadline"), widget=DATETIME, required=False)
+    due_at = BoundedDateTimeField(label=_("Deadline"), widget=DATETIME, required=False, plausible=SCHEDULED)
 
     def __init__(self, *args, site: Site, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,7 +129,9 @@ class RescheduleForm(forms.Form):
         label=_("Resident told"), choices=[("", "—"), *Appointment.Notice.choices], required=False
     )
     notice_text = forms.CharField(label=_("What the resident was told"), max_length=1000, required=False)
-    new_appointment = forms.DateTimeField(label=_("New appointment"), widget=DATETIME, required=False)
+    new_appointment = BoundedDateTimeField(
+        label=_("New appointment"), widget=DATETIME, required=False, plausible=SCHEDULED
+    )
 
 
 class CompleteForm(forms.Form):
@@ -179,8 +182,8 @@ class RectifyForm(forms.Form):
 class ShiftForm(forms.Form):
     person = PersonChoiceField(label=_("On duty"), queryset=None)
     kind = forms.ChoiceField(label=_("Duty"), choices=DutyShift.Kind.choices)
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    starts_at = BoundedDateTimeField(label=_("Starts"), widget=DATETIME, plausible=SCHEDULED)
+    ends_at = BoundedDateTimeField(label=_("Ends"), widget=DATETIME, plausible=SCHEDULED)
     duty_phone = PhoneField(label=_("Duty phone"), required=False)
 
     def __init__(self, *args, site: Site, **kwargs):

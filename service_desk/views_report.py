@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from salesoffice import money
+from salesoffice.dates import query_month
 from salesoffice.roles import ROLE_LABELS
 from salesoffice.timeutil import local_day
 
@@ -19,14 +20,10 @@ PERM = "service_desk.view_service_report"
 
 
 def _month(request: HttpRequest, zone, now: dt.datetime) -> tuple[int, int]:
-    """?month=YYYY-MM, else the current month at the office."""
-    try:
-        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
-        dt.date(year, month, 1)
-    except ValueError:
-        today = local_day(now, zone)
-        return today.year, today.month
-    return year, month
+    """?month=YYYY-MM (a plausible one: year 1 would overflow the month's bounds), else the current month at the
+    office."""
+    first = query_month(request.GET.get("month", "")) or local_day(now, zone)
+    return first.year, first.month
 
 
 def _bars(rows: list[tuple[str, int]]) -> list[dict]:

@@ -1,6 +1,7 @@
 """The till API for point-of-sale systems: look a member up, quote a purchase (no change), record a purchase,
 redeem, return. Token auth per store (a store's token sees only its members, others are 404); every write takes an
-idempotency key, so a till that retries gets the first result and never records twice. The rules are vip.rules',
+idempotency key, so a till that retries gets the first result and never records twice; the same key with other
+content is another request reusing a key, refused with 409 and nothing recorded. The rules are vip.rules',
 through the same services as the pages."""
 
 import datetime as dt
@@ -11,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -24,7 +25,11 @@ from .api_auth import HasStoreToken, StoreTokenAuthentication
 from .models import Purchase, Reward
 
 MONEY = {"max_digits": 9, "decimal_places": 2, "min_value": Decimal("0.01"), "max_value": Decimal("999999.99")}
-KEY = {"max_length": 80, "min_length": 1, "help_text": _("The same key again returns the first result.")}
+KEY = {
+    "max_length": 80,
+    "min_length": 1,
+    "help_text": _("The same key with the same content returns the first result; with other content, 409."),
+}
 
 
 # --- serializers --------------------------------------------------------------------------------------------------
@@ -145,6 +150,13 @@ ERRORS = {
     401: OpenApiResponse(description="No or an invalid store token"),
     404: OpenApiResponse(description="No such card, purchase or reward at this store"),
 }
+# A write's key: the same key with the same content is a retry (the first result); with other content, a conflict.
+WRITE_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(
+        description="The idempotency key was already used for a request with other content; nothing was recorded"
+    ),
+}
 
 
 def plain(value):
@@ -202,13 +214,17 @@ API_FIELDS = {
 }
 
 
-def refused(error: ValidationError) -> ApiValidationError:
-    """A service's refusal as a 400, each message under the API's name of its field."""
+class KeyConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "key_reused"
+
+
+def refused(error: ValidationError) -> APIException:
+    """A service's refusal as a 400 (a reused key as a 409), each message under the API's name of its field."""
+    exception = KeyConflict if isinstance(error, services.KeyReused) else ApiValidationError
     if not hasattr(error, "error_dict"):
-        return ApiValidationError({"detail": error.messages})
-    return ApiValidationError(
-        {API_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()}
-    )
+        return exception({"detail": error.messages})
+    return exception({API_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()})
 
 
 class MemberLookup(TillView):
@@ -283,10 +299,11 @@ class QuoteView(TillView):
 class PurchaseCreate(TillView):
     @extend_schema(
         request=PurchaseRequestSerializer,
-        responses={201: PurchaseSerializer, 200: PurchaseSerializer, **ERRORS},
+        responses={201: PurchaseSerializer, 200: PurchaseSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
-        """Record a purchase: 201 the first time, 200 with the same body when the key was seen before."""
+        """Record a purchase: 201 the first time, 200 with the same body when the same request comes again (its key
+        and content), 409 when the key was used for a different purchase."""
         serializer = self.valid(PurchaseRequestSerializer, request.data)
         data = serializer.validated_data
         card = self.card(data["card_number"])
@@ -322,7 +339,7 @@ class PurchaseCreate(TillView):
 
 
 class RedemptionCreate(TillView):
-    @extend_schema(request=RedeemRequestSerializer, responses={201: RedemptionSerializer, **ERRORS})
+    @extend_schema(request=RedeemRequestSerializer, responses={201: RedemptionSerializer, **WRITE_ERRORS})
     def post(self, request):
         """Redeem a reward of this store's catalog with this one card's points (VIP-PTS-2); final."""
         data = self.valid(RedeemRequestSerializer, request.data).validated_data
@@ -352,7 +369,7 @@ class RedemptionCreate(TillView):
 
 
 class ReturnCreate(TillView):
-    @extend_schema(request=ReturnRequestSerializer, responses={201: ReturnSerializer, **ERRORS})
+    @extend_schema(request=ReturnRequestSerializer, responses={201: ReturnSerializer, **WRITE_ERRORS})
     def post(self, request):
         """A refund on one of this store's purchases (VIP-RET-1)."""
         data = self.valid(ReturnRequestSerializer, request.data).validated_data

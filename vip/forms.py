@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from salesoffice.dates import BIRTHDAY, SCHEDULED, BoundedDateField, BoundedDateTimeField, query_month
 from salesoffice.phones import PhoneField
 
 from . import rules
@@ -77,7 +78,9 @@ class RegistrationForm(forms.Form):
     surname = forms.CharField(label=_("Surname"), max_length=40)
     given_name = forms.CharField(label=_("Given name"), max_length=60, required=False)
     title = forms.ChoiceField(label=_("How to address"), choices=Customer.Title.choices)
-    birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birthday = BoundedDateField(
+        label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}), plausible=BIRTHDAY
+    )
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
     number = forms.CharField(
         label=_("Card number"), max_length=20, required=False, help_text=_("Leave empty to number the card.")
@@ -86,13 +89,7 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
-        self.today = today
-
-    def clean_birthday(self):
-        birthday = self.cleaned_data["birthday"]
-        if birthday and not dt.date(1900, 1, 1) <= birthday <= self.today:
-            raise ValidationError(_("Enter a real birthday."))
-        return birthday
+        self.fields["birthday"].today = today
 
 
 class RedeemForm(forms.Form):
@@ -149,7 +146,9 @@ class SettingsForm(forms.ModelForm):
 class CampaignForm(forms.Form):
     occasion = forms.ChoiceField(label=_("Occasion"), choices=Campaign.Occasion.choices)
     text = forms.CharField(label=_("Message"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
-    send_at = forms.DateTimeField(label=_("Send at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    send_at = BoundedDateTimeField(
+        label=_("Send at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), plausible=SCHEDULED
+    )
 
 
 class HandInForm(forms.Form):
@@ -166,9 +165,7 @@ class HandInForm(forms.Form):
         return self.stores[self.cleaned_data["store"]]
 
     def clean_month(self):
-        try:
-            year, month = (int(part) for part in self.cleaned_data["month"].split("-"))
-            dt.date(year, month, 1)
-        except ValueError:
-            raise ValidationError(_("Enter a month like 2026-03.")) from None
-        return year, month
+        first = query_month(self.cleaned_data["month"].strip())
+        if first is None:
+            raise ValidationError(_("Enter a month like 2026-03."))
+        return first.year, first.month

@@ -198,6 +198,9 @@ class Purchase(AppendOnlyModel):
     card = models.ForeignKey(Card, on_delete=models.PROTECT, null=True, blank=True, related_name="purchases")
     at = models.DateTimeField(_("at"))
     key = models.CharField(_("request key"), max_length=80)
+    # What the request asked for (salesoffice.idempotency): the same key with other content is refused, not replayed.
+    # Empty on rows recorded before it was kept: those replay as before.
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True, default="")
     clerk = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -280,6 +283,7 @@ class Redemption(AppendOnlyModel):
     points = models.PositiveIntegerField(_("points"))
     at = models.DateTimeField(_("at"))
     key = models.CharField(_("request key"), max_length=80)
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True, default="")
     clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     api_token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
@@ -298,6 +302,7 @@ class Return(AppendOnlyModel):
     shortfall = models.IntegerField(_("points already redeemed (shortfall)"), default=0)
     at = models.DateTimeField(_("at"))
     key = models.CharField(_("request key"), max_length=80)
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True, default="")
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     api_token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

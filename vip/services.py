@@ -17,6 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from salesoffice.access import require_site_perm
+from salesoffice.idempotency import KeyReused as RequestKeyReused
+from salesoffice.idempotency import fingerprint
 from salesoffice.languages import in_each_language
 from salesoffice.models import Site
 from salesoffice.notifications import notify
@@ -47,6 +49,25 @@ from .selectors import card_for_store, latest_membership, paid_history, store_se
 
 class VipError(ValidationError):
     """An action the rules refuse; the message cites the clause. A dict message names the form field."""
+
+
+class KeyReused(VipError, RequestKeyReused):
+    """A till's request key already used by a request with other content (409 at the API)."""
+
+
+def _same_request(existing: Purchase | Redemption | Return, request_fingerprint: str) -> None:
+    # Rows recorded before fingerprints were kept have none: they replay as they always did.
+    if existing.request_fingerprint and existing.request_fingerprint != request_fingerprint:
+        raise KeyReused(
+            {
+                "key": _(
+                    "This request key was already used for a different request (%(record)s): nothing was recorded. "
+                    "Check the entries and send them again as a new request, with a new key."
+                )
+                % {"record": f"{existing._meta.verbose_name} #{existing.pk}"}
+            },
+            code="key_reused",
+        )
 
 
 @dataclass(frozen=True)
@@ -248,12 +269,23 @@ def purchase_record(
     actor.check(store)
     if not key or len(key) > 80:
         raise VipError({"key": _("Every purchase needs a request key of at most 80 characters.")})
+    request_fingerprint = fingerprint(
+        {
+            "lines": [dataclasses.asdict(line) for line in lines],
+            "card": card.number if card is not None else (card_number or "").strip(),
+            "phone": (phone or "").strip(),
+            "birthday_claimed": birthday_claimed,
+            "id_checked": id_checked,
+            "signature_confirmed": signature_confirmed,
+        }
+    )
     try:
         with transaction.atomic():
             return _purchase_record(
                 store=store,
                 actor=actor,
                 key=key,
+                request_fingerprint=request_fingerprint,
                 lines=lines,
                 card=card or (card_at_store(store, card_number.strip()) if (card_number or "").strip() else None),
                 phone=phone,
@@ -267,10 +299,11 @@ def purchase_record(
         existing = Purchase.objects.filter(store=store, key=key).first()
         if existing is None:
             raise
-        return _replay(existing, now=now)
+        return _replay(existing, request_fingerprint=request_fingerprint)
 
 
-def _replay(purchase: Purchase, *, now: dt.datetime) -> PurchaseResult:
+def _replay(purchase: Purchase, *, request_fingerprint: str) -> PurchaseResult:
+    _same_request(purchase, request_fingerprint)
     lines = list(purchase.lines.all())
     quote = rules.Quote(
         gross=purchase.gross,
@@ -285,11 +318,22 @@ def _replay(purchase: Purchase, *, now: dt.datetime) -> PurchaseResult:
 
 
 def _purchase_record(
-    *, store, actor: Actor, key, lines, card, phone, birthday_claimed, id_checked, signature_confirmed, now
+    *,
+    store,
+    actor: Actor,
+    key,
+    request_fingerprint,
+    lines,
+    card,
+    phone,
+    birthday_claimed,
+    id_checked,
+    signature_confirmed,
+    now,
 ) -> PurchaseResult:
     existing = Purchase.objects.filter(store=store, key=key).first()
     if existing is not None:
-        return _replay(existing, now=now)
+        return _replay(existing, request_fingerprint=request_fingerprint)
     membership = _locked_membership(card.membership_id) if card else None
     if card is not None:
         card.membership = membership
@@ -331,6 +375,7 @@ def _purchase_record(
         card=card,
         at=now,
         key=key,
+        request_fingerprint=request_fingerprint,
         gross=quote.gross,
         discount_rule=quote.rule_id,
         discount_rate=quote.rate,
@@ -512,10 +557,12 @@ def redemption_make(*, store: Site, card: Card, reward: Reward, actor, key: str,
         raise VipError({"reward": _("VIP-PTS-2: this reward is not in this store's catalog.")})
     if not key or len(key) > 80:
         raise VipError({"key": _("Every redemption needs a request key of at most 80 characters.")})
+    request_fingerprint = fingerprint({"card": card.number, "reward": reward.pk})
     with transaction.atomic():
         membership = _locked_membership(card.membership_id)
         existing = Redemption.objects.filter(membership=membership, key=key).first()
         if existing is not None:
+            _same_request(existing, request_fingerprint)
             return existing
         card.membership = membership
         usable_card_or_error(card, store=store, now=now)
@@ -533,7 +580,14 @@ def redemption_make(*, store: Site, card: Card, reward: Reward, actor, key: str,
             raise VipError({"reward": _("VIP-PTS-2: not enough points on this card.")})
         Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - 1)
         redemption = Redemption.objects.create(
-            membership=membership, card=card, reward=reward, points=reward.points, at=now, key=key, **actor.fields
+            membership=membership,
+            card=card,
+            reward=reward,
+            points=reward.points,
+            at=now,
+            key=key,
+            request_fingerprint=request_fingerprint,
+            **actor.fields,
         )
         _ledger(
             membership,
@@ -563,10 +617,12 @@ def return_record(
     actor.check(purchase.store)
     if not key or len(key) > 80:
         raise VipError({"key": _("Every return needs a request key of at most 80 characters.")})
+    request_fingerprint = fingerprint({"amount": amount, "reason": reason[:200]})
     with transaction.atomic():
         membership = _locked_membership(purchase.membership_id) if purchase.membership_id else None
         existing = Return.objects.filter(purchase=purchase, key=key).first()
         if existing is not None:
+            _same_request(existing, request_fingerprint)
             return existing
         # Two returns of one purchase at once (a non-member's has no membership to lock): the purchase row's lock
         # serialises them, so together they never refund more than was paid. FOR UPDATE fires no UPDATE trigger.
@@ -592,6 +648,7 @@ def return_record(
             shortfall=reversal.shortfall,
             at=now,
             key=key,
+            request_fingerprint=request_fingerprint,
             reason=reason[:200],
             **actor.fields,
         )

@@ -136,6 +136,35 @@ def test_a_double_click_creates_one_reception(headers, clock, site, salespeople,
     assert list(Reception.objects.order_by("pk").values_list("salesperson__username", flat=True)) == ["ann", "bob"]
 
 
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+def test_a_used_request_key_sent_with_other_entries_is_refused_and_the_form_gets_a_new_key(
+    headers, clock, site, salespeople, supervisor, desk_client
+):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    desk_client.post(url("arrive"), {"walkin-request_key": "same-key", "walkin-client_label": "Mr Chen"}, headers=HTMX)
+    other = {"walkin-request_key": "same-key", "walkin-client_label": "Ms Zhou"}
+    response = desk_client.post(url("arrive"), other, headers=headers, follow=True)
+    assert response.status_code == 200
+    first = Reception.objects.get()
+    said = f"This form was already sent with other entries (reception #{first.pk}): nothing was recorded."
+    assert said in " ".join(response.content.decode().split())
+    form = response.context["walk_in_form"]
+    assert form["request_key"].value() not in ("same-key", None)
+    assert first.client_label == "Mr Chen" and RotaEvent.objects.filter(kind="turn_taken").count() == 1
+
+
+def test_a_designation_sent_again_names_the_same_salesperson_or_is_refused(clock, site, salespeople, supervisor):
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    bob, cat = salespeople[1], salespeople[2]
+    request = {"site": site, "actor": supervisor, "request_key": "k1", "now": at(2, 10)}
+    first = services.designated_arrive(salesperson=bob, **request).reception
+    again = services.designated_arrive(salesperson=bob, **request)
+    assert again.duplicate and again.reception == first
+    with pytest.raises(services.DeskKeyReused):
+        services.designated_arrive(salesperson=cat, **request)
+    assert Reception.objects.get() == first and first.salesperson == bob
+
+
 def test_after_an_htmx_action_the_forms_carry_a_fresh_request_key(clock, site, salespeople, supervisor, desk_client):
     open_desk(site, salespeople, supervisor, at(2, 9))
     response = desk_client.post(url("arrive"), {"walkin-request_key": "k-used"}, headers=HTMX)

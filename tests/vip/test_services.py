@@ -140,6 +140,17 @@ def test_the_same_key_twice_records_once_and_returns_the_first_result(store, cle
     assert again.replayed and again.purchase.pk == first.purchase.pk
     assert Purchase.objects.filter(card=card).count() == 1
     assert fresh(card).balance == 1
+    # The same card passed as the card itself, not its number: the same request.
+    assert services.purchase_record(card=card, signature_confirmed=True, **request).replayed
+
+
+def test_the_same_key_with_another_purchase_is_refused_and_records_nothing(store, clerk, card):
+    request = {"store": store, "actor": clerk, "key": "till-1-0001", "card": card, "signature_confirmed": True}
+    services.purchase_record(lines=lines(200), now=NOW, **request)
+    with pytest.raises(services.KeyReused, match="already used for a different request"):
+        services.purchase_record(lines=lines(20000), now=NOW, **request)
+    assert Purchase.objects.filter(card=card).count() == 1
+    assert fresh(card).balance == 1 and PointMovement.objects.filter(membership=card.membership).count() == 1
 
 
 @pytest.mark.parametrize("amounts", [["-1"], ["0"], ["1000000"], ["1.005"], []])

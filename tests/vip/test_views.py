@@ -192,6 +192,22 @@ def test_bad_till_input_is_shown_next_to_the_field_and_nothing_is_saved(logged_i
     assert not Purchase.objects.exists()
 
 
+def test_a_used_request_key_with_another_purchase_is_refused_at_the_top_and_the_form_gets_a_new_key(
+    logged_in, store, clerk
+):
+    c = logged_in(clerk)
+    assert c.post(url("till"), purchase_post("100", phone="13800138005")).status_code == 302
+    response = c.post(url("till"), purchase_post("250", phone="13800138005"))  # the same key "k-1", another purchase
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "already used for a different request" in " ".join(form.non_field_errors())
+    assert "already used for a different request" in text(response)
+    assert form["key"].value() != "k-1"
+    assert Purchase.objects.get().paid == Decimal("100.00")
+    again = c.post(url("till"), purchase_post("250", phone="13800138005", key=form["key"].value()))
+    assert again.status_code == 302 and Purchase.objects.count() == 2
+
+
 def test_a_birthday_discount_without_the_id_check_is_refused_VIP_DISC_3(logged_in, store, clerk, card):
     response = logged_in(clerk).post(url("till"), purchase_post(card=card.number, signature="on", birthday="on"))
     assert "VIP-DISC-3: the birthday discount needs the original ID checked." in text(response)
