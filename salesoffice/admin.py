@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Notification, Site, SiteMembership, StaffProfile
+from .models import Notification, QueuedTask, Site, SiteMembership, StaffProfile
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,3 +48,11 @@ class StaffProfileAdmin(admin.ModelAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "kind", "rule_id", "read_at"]
     list_filter = ["kind"]
+
+
+@admin.register(QueuedTask)
+class QueuedTaskAdmin(ReadOnlyAdmin):
+    """The task outbox: work queued while the broker was down waits here until the drain publishes it."""
+
+    list_display = ["created_at", "name", "published_at", "attempts", "last_error"]
+    list_filter = [("published_at", admin.EmptyFieldListFilter), "name"]
