@@ -410,6 +410,12 @@ class SmsMessage(AppendOnlyModel):
         verbose_name = _("SMS reminder")
         verbose_name_plural = _("SMS reminders")
 
+    @property
+    def occasion_label(self) -> str:
+        if self.occasion == "birthday":
+            return gettext("Birthday")
+        return Campaign.Occasion(self.occasion).label if self.occasion in Campaign.Occasion.values else self.occasion
+
 
 class SmsDelivery(models.Model):
     """The outbox state of one reminder (VIP-SVC-1): recorded pending with the message, in the same transaction;
