@@ -175,7 +175,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than any task runs, or a slow task runs twice at once; our tasks are idempotent and lock, so that wastes
     # work but changes nothing.
     "visibility_timeout": int(os.environ.get("CELERY_BROKER_VISIBILITY_TIMEOUT", "3600")),
-    # A broker that is down or unreachable answers a publish within seconds (the caller's outbox keeps the work).
+    # A publish to a broker that is down fails at once instead of retrying for seconds, and an unreachable one within
+    # seconds: the caller's outbox keeps the work (salesoffice/outbox.py). The worker's own connection retries apart.
+    "max_retries": 0,
     "socket_connect_timeout": 3,
     "socket_timeout": 10,
 }
