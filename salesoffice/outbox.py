@@ -11,6 +11,7 @@ from celery import Task
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError
 
 from .models import QueuedTask
 
@@ -49,8 +50,9 @@ def _publish_on_commit(queued_id: int) -> None:
             _publish(row, now=timezone.now())
 
 
-def _publish(row: QueuedTask, *, now: dt.datetime) -> bool:
-    """Hand one row to the broker (the caller holds its lock); on failure record why and leave it for the drain."""
+def _publish(row: QueuedTask, *, now: dt.datetime) -> bool | None:
+    """Hand one row to the broker (the caller holds its lock): True when published; otherwise record why and leave it
+    for the drain, returning False when the broker could not be reached and None for any other failure."""
     try:
         task = import_string(row.name)
         # No retries here: the outbox is the retry, and a request must not wait out a broker that is down.
@@ -61,7 +63,7 @@ def _publish(row: QueuedTask, *, now: dt.datetime) -> bool:
         row.attempts += 1
         row.last_error = f"{type(error).__name__}: {error}"[:500]
         row.save(update_fields=["attempts", "last_error"])
-        return False
+        return False if isinstance(error, OperationalError | OSError) else None
     row.published_at = now
     row.save(update_fields=["published_at"])
     return True
@@ -70,21 +72,24 @@ def _publish(row: QueuedTask, *, now: dt.datetime) -> bool:
 def queued_tasks_publish(*, now: dt.datetime) -> int:
     """Publish every task still waiting (the broker was down when it was queued); returns how many went out.
 
-    Stops at the first failure: the broker is still down, and the rest would only fail the same way.
+    Stops when the broker cannot be reached: it is still down, and the rest would only fail the same way. A row that
+    fails otherwise (a task renamed since it was queued) is passed over, with its error recorded, and blocks nothing.
     """
-    published = 0
+    published, after = 0, 0
     while True:
         with transaction.atomic():
             # skip_locked: a concurrent drain or an on-commit publish has those rows; each is published once.
             rows = list(
                 QueuedTask.objects.select_for_update(skip_locked=True)
-                .filter(published_at__isnull=True)
+                .filter(published_at__isnull=True, pk__gt=after)
                 .order_by("pk")[:BATCH]
             )
             for row in rows:
-                if not _publish(row, now=now):
+                after = row.pk
+                outcome = _publish(row, now=now)
+                if outcome is False:
                     return published
-                published += 1
+                published += bool(outcome)
         if len(rows) < BATCH:
             break
     QueuedTask.objects.filter(published_at__lt=now - KEEP_PUBLISHED).delete()

@@ -111,3 +111,13 @@ def test_only_an_existing_task_can_be_queued(db):
         outbox.task_enqueue("reception.tasks.no_such_task", now=at(2, 10))
     with pytest.raises(TypeError):
         outbox.task_enqueue("reception.services.absence_start", now=at(2, 10))
+
+
+def test_a_row_that_cannot_be_published_blocks_none_after_it(db):
+    gone = QueuedTask.objects.create(name="reception.tasks.renamed_since", created_at=at(2, 10))
+    good = QueuedTask.objects.create(name=REMINDER, created_at=at(2, 10))
+    assert outbox.queued_tasks_publish(now=at(2, 10, 1)) == 1  # in-process (eager) here: the broker is not in play
+    gone.refresh_from_db()
+    good.refresh_from_db()
+    assert (gone.published_at, gone.attempts) == (None, 1) and "ImportError" in gone.last_error
+    assert good.published_at == at(2, 10, 1)
