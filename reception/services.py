@@ -21,6 +21,7 @@ from salesoffice.access import (
 from salesoffice.idempotency import KeyReused, fingerprint
 from salesoffice.models import NAME_FIELDS, Notification, Site, SiteMembership, display_name, display_name_of
 from salesoffice.notifications import notify
+from salesoffice.outbox import task_enqueue
 from salesoffice.phones import normalise_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
@@ -1008,7 +1009,8 @@ def absence_start(
             raise DeskError(_("%(name)s is already away.") % {"name": display_name(salesperson)}) from exc
         _bump(desk)
         if reason == Absence.Reason.EXTRA_WORK:
-            transaction.on_commit(_queue_absence_reminders)
+            # In this transaction: kept if the broker is down (the drain publishes it), dropped if this rolls back.
+            task_enqueue("reception.tasks.remind_pending_absence_approvals", now=now)
         rule = "REC-ROT-5" if reason == Absence.Reason.EXTRA_WORK else "REC-ROT-4"
         _event(
             site,
@@ -1110,12 +1112,6 @@ def _close_absence_reminders(*, absence: Absence, now: dt.datetime) -> None:
         note.params = {**note.params, "decision": absence.approval}
         note.read_at = note.read_at or now
         note.save(update_fields=["params", "read_at"])
-
-
-def _queue_absence_reminders() -> None:
-    from .tasks import remind_pending_absence_approvals
-
-    remind_pending_absence_approvals.delay()
 
 
 def absence_approval_reminders(*, now: dt.datetime) -> int:

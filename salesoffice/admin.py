@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Notification, Site, SiteMembership, StaffProfile
+from .models import Notification, QueuedTask, Site, SiteMembership, StaffProfile
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,3 +78,11 @@ class StaffUserAdmin(UserAdmin):
             )
             % {"users": len(usernames), "records": cleared},
         )
+
+
+@admin.register(QueuedTask)
+class QueuedTaskAdmin(ReadOnlyAdmin):
+    """The task outbox: work queued while the broker was down waits here until the drain publishes it."""
+
+    list_display = ["created_at", "name", "published_at", "attempts", "last_error"]
+    list_filter = [("published_at", admin.EmptyFieldListFilter), "name"]

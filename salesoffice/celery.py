@@ -12,6 +12,8 @@ app.autodiscover_tasks()
 # Celery's own beat schedule (django-celery-beat does not support Django 6.1). Jobs only notify;
 # every expiry and deadline is computed from timestamps, so a stopped beat never makes the app wrong.
 app.conf.beat_schedule = {
+    # The transactional outbox (salesoffice/outbox.py): work queued while the broker was down goes out once it is back.
+    "publish-queued-tasks": {"task": "salesoffice.tasks.publish_queued_tasks", "schedule": 60.0},
     "remind-pending-absence-approvals": {
         "task": "reception.tasks.remind_pending_absence_approvals",
         "schedule": 300.0,

@@ -150,3 +150,31 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.kind}"
+
+
+class QueuedTask(models.Model):
+    """A background task to publish to the broker, written in the caller's transaction (the transactional outbox).
+
+    Published on commit when the broker answers; otherwise the drain (`salesoffice.tasks.publish_queued_tasks`, or
+    `manage.py publish_queued_tasks`) publishes it later, so work queued while Redis is down is not lost.
+    """
+
+    name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("queued"))
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(published_at__isnull=True), name="queuedtask_unpublished_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

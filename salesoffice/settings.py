@@ -258,6 +258,23 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Every task is idempotent (run twice, it sends or notifies once), so a task is acknowledged only when it is done: a
+# worker killed mid-task leaves the message to be delivered again instead of losing it. One message at a time per
+# worker process, so a killed worker holds back no prefetched ones.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis redelivers a message not acknowledged within this many seconds (a dead worker's task runs again then).
+    # Longer than any task runs, or a slow task runs twice at once; our tasks are idempotent and lock, so that wastes
+    # work but changes nothing.
+    "visibility_timeout": int(os.environ.get("CELERY_BROKER_VISIBILITY_TIMEOUT", "3600")),
+    # A publish to a broker that is down fails at once instead of retrying for seconds, and an unreachable one within
+    # seconds: the caller's outbox keeps the work (salesoffice/outbox.py). The worker's own connection retries apart.
+    "max_retries": 0,
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
 
 # --- Cache and sessions: Redis is optional at run time (docs/operations-redis.md) ---
 # The cache holds only what the database can give again (rendered boards, till tokens), so a dead or frozen Redis
@@ -300,6 +317,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 # Store VIP reminders (VIP-SVC-1): a dotted path to the SMS backend; the default writes to VIP_SMS_FILE (or the log).
 VIP_SMS_BACKEND = os.environ.get("VIP_SMS_BACKEND", "vip.sms.FileSmsBackend")
 VIP_SMS_FILE = os.environ.get("VIP_SMS_FILE", "")
+# The SMS outbox: a message the provider refuses or cannot take is tried again after VIP_SMS_RETRY_SECONDS, doubling
+# each time (at most six hours apart), and marked failed after VIP_SMS_MAX_ATTEMPTS attempts (about 20 hours).
+VIP_SMS_MAX_ATTEMPTS = int(os.environ.get("VIP_SMS_MAX_ATTEMPTS", "12"))
+VIP_SMS_RETRY_SECONDS = int(os.environ.get("VIP_SMS_RETRY_SECONDS", "60"))
 # The till API's token, with its store and settings, is kept this long in the cache (saves every till request a
 # three-table read). Only in a cache all processes share: a local-memory cache would keep a token revoked by another
 # process. Revoking a token or saving its store or settings drops it at once.

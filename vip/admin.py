@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from salesoffice.admin import ReadOnlyAdmin
@@ -16,6 +17,7 @@ from .models import (
     Redemption,
     Return,
     Reward,
+    SmsDelivery,
     SmsMessage,
     StoreSettings,
 )
@@ -52,3 +54,21 @@ class ServiceMadeAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
 @admin.register(Purchase, Redemption, Return, PointMovement, PrivacyLog, FormHandIn, SmsMessage)
 class PermanentAdmin(ReadOnlyAdmin):
     """Append-only records: readable, never changed."""
+
+
+@admin.register(SmsDelivery)
+class SmsDeliveryAdmin(ReadOnlyAdmin):
+    """The SMS outbox (VIP-SVC-1): what is waiting, what went out, and what failed and why. The drain changes it."""
+
+    list_display = ["message_id", "store", "occasion", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = ["status", "message__store"]
+    list_select_related = ["message__store"]
+    ordering = ["-message_id"]
+
+    @admin.display(description=_("store"), ordering="message__store")
+    def store(self, obj: SmsDelivery):
+        return obj.message.store
+
+    @admin.display(description=_("occasion"), ordering="message__occasion")
+    def occasion(self, obj: SmsDelivery) -> str:
+        return obj.message.occasion

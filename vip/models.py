@@ -409,8 +409,45 @@ class SmsMessage(AppendOnlyModel):
     key = models.CharField(max_length=120, unique=True)
     occasion = models.CharField(_("occasion"), max_length=20)
     text = models.CharField(_("message"), max_length=400)
-    created_at = models.DateTimeField(_("sent"))
+    created_at = models.DateTimeField(_("recorded"))
 
     class Meta:
         verbose_name = _("SMS reminder")
         verbose_name_plural = _("SMS reminders")
+
+    @property
+    def occasion_label(self) -> str:
+        if self.occasion == "birthday":
+            return gettext("Birthday")
+        return Campaign.Occasion(self.occasion).label if self.occasion in Campaign.Occasion.values else self.occasion
+
+
+class SmsDelivery(models.Model):
+    """The outbox state of one reminder (VIP-SVC-1): recorded pending with the message, in the same transaction;
+    marked sent only once the provider accepted it. Not append-only: its status moves, the message itself does not."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        WITHDRAWN = "withdrawn", _("Not sent: the member opted out")
+
+    message = models.OneToOneField(
+        SmsMessage, on_delete=models.PROTECT, primary_key=True, related_name="delivery", verbose_name=_("message")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS delivery")
+        verbose_name_plural = _("SMS deliveries")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="smsdelivery_pending_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status}"

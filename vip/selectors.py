@@ -11,7 +11,7 @@ from salesoffice.models import Site
 from salesoffice.timeutil import add_months, local_day, month_bounds
 
 from . import rules
-from .models import Card, Customer, FormHandIn, Membership, Purchase, Return, StoreSettings
+from .models import Card, Customer, FormHandIn, Membership, Purchase, Return, SmsDelivery, StoreSettings
 
 
 def store_settings(store: Site) -> StoreSettings:
@@ -259,4 +259,26 @@ def store_counts(store: Site, *, now: dt.datetime) -> dict:
         expiring=Count(
             "pk", filter=Q(valid_until__gte=now, valid_until__lte=now + dt.timedelta(days=rules.EXPIRY_WARNING_DAYS))
         ),
+    )
+
+
+@dataclass(frozen=True)
+class SmsOutboxOverview:
+    counts: list[tuple[str, int]]  # (status label, how many) for every status
+    outstanding: list[SmsDelivery]  # waiting or failed, newest first
+
+
+def sms_outbox_overview(store: Site, *, limit: int = 20) -> SmsOutboxOverview:
+    """How the store's reminders stand in the outbox (VIP-SVC-1): how many wait, went out or failed, and the latest
+    not sent with their attempts and last error. Two queries."""
+    deliveries = SmsDelivery.objects.filter(message__store=store)
+    by_status = dict(deliveries.order_by().values_list("status").annotate(n=Count("pk")))
+    outstanding = (
+        deliveries.filter(status__in=[SmsDelivery.Status.PENDING, SmsDelivery.Status.FAILED])
+        .select_related("message__customer")
+        .order_by("-message__created_at", "-pk")[:limit]
+    )
+    return SmsOutboxOverview(
+        counts=[(label, by_status.get(value, 0)) for value, label in SmsDelivery.Status.choices],
+        outstanding=list(outstanding),
     )

@@ -7,6 +7,12 @@ from . import services
 
 
 @shared_task
+def send_sms_outbox() -> int:
+    """Send the reminders waiting in the outbox (VIP-SVC-1): each once, retried with backoff later."""
+    return services.sms_outbox_drain(now=timezone.now())
+
+
+@shared_task
 def send_birthday_reminders() -> int:
     """Birthday greetings in the days before (VIP-SVC-1); one per member and year."""
     return services.birthday_reminders_send(now=timezone.now())

@@ -102,7 +102,10 @@ def campaigns(request: HttpRequest, site: str) -> HttpResponse:
     page = Paginator(Campaign.objects.filter(store=store).order_by("-send_at", "-pk"), ROWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "vip/campaigns.html", {"store": store, "site": store, "form": form, "page": page})
+    sms = selectors.sms_outbox_overview(store)
+    return render(
+        request, "vip/campaigns.html", {"store": store, "site": store, "form": form, "page": page, "sms": sms}
+    )
 
 
 @login_required

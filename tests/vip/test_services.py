@@ -337,12 +337,10 @@ def test_birthday_reminders_go_out_once_and_respect_opt_out_VIP_SVC_1(store, cle
     assert SmsMessage.objects.count() == 1
 
 
-def test_campaigns_go_out_once_per_member_VIP_SVC_1(
-    store, clerk, manager, django_capture_on_commit_callbacks, tmp_path, settings
-):
+def test_campaigns_go_out_once_per_member_VIP_SVC_1(store, clerk, manager, tmp_path, settings):
     settings.VIP_SMS_FILE = str(tmp_path / "sms.jsonl")
-    member(store, clerk)
-    Campaign.objects.create(
+    card = member(store, clerk)
+    campaign = Campaign.objects.create(
         store=store,
         occasion="promotion",
         text="Spring sale Saturday",
@@ -350,8 +348,12 @@ def test_campaigns_go_out_once_per_member_VIP_SVC_1(
         created_by=manager,
         created_at=at(14, 9),
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.campaign_reminders_send(now=at(15, 10)) == 1
-        assert services.campaign_reminders_send(now=at(15, 11)) == 0
+    assert services.campaign_reminders_send(now=at(15, 10)) == 1
+    assert services.campaign_reminders_send(now=at(15, 11)) == 0
+    assert services.sms_outbox_drain(now=at(15, 11)) == 1
+    assert services.sms_outbox_drain(now=at(15, 12)) == 0
+    customer_id = fresh(card).customer_id
     sent = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]
-    assert sent == [{"phone": "13800138001", "text": "Spring sale Saturday"}]
+    assert sent == [
+        {"key": f"campaign:{campaign.pk}:{customer_id}", "phone": "13800138001", "text": "Spring sale Saturday"}
+    ]

@@ -24,8 +24,9 @@ def stub_provider():
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"auth": self.headers["Authorization"], "body": json.loads(body)})
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            auth, key = self.headers["Authorization"], self.headers["Idempotency-Key"]
+            received.append({"auth": auth, "key": key, "body": body})
             self.send_response(202)
             self.end_headers()
 
@@ -42,8 +43,10 @@ def stub_provider():
 
 def test_the_http_adapter_posts_to_the_provider(stub_provider):
     url, received = stub_provider
-    sms.HttpSmsBackend(url=url, key="secret").send(phone="13800138001", text="生日快乐")
-    assert received == [{"auth": "Bearer secret", "body": {"to": "13800138001", "text": "生日快乐"}}]
+    sms.HttpSmsBackend(url=url, key="secret").send(phone="13800138001", text="生日快乐", key="birthday:1:2026")
+    assert received == [
+        {"auth": "Bearer secret", "key": "birthday:1:2026", "body": {"to": "13800138001", "text": "生日快乐"}}
+    ]
 
 
 def test_the_http_adapter_needs_its_url_and_key(monkeypatch):
@@ -52,24 +55,25 @@ def test_the_http_adapter_needs_its_url_and_key(monkeypatch):
         sms.HttpSmsBackend()
 
 
-def test_reminders_go_through_the_configured_backend_once(
-    store, clerk, stub_provider, settings, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_reminders_go_through_the_configured_backend_once(store, clerk, stub_provider, settings, monkeypatch):
     url, received = stub_provider
     monkeypatch.setenv("VIP_SMS_HTTP_URL", url)
     monkeypatch.setenv("VIP_SMS_HTTP_KEY", "k")
     settings.VIP_SMS_BACKEND = "vip.sms.HttpSmsBackend"
     member(store, clerk, birthday=dt.date(1990, 3, 17))
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.birthday_reminders_send(now=at(15, 9)) == 1
-        assert services.birthday_reminders_send(now=at(16, 9)) == 0
+    assert services.birthday_reminders_send(now=at(15, 9)) == 1
+    assert services.birthday_reminders_send(now=at(16, 9)) == 0
+    assert received == []  # recorded in the outbox; the drain sends
+    assert tasks.send_sms_outbox() == 1
+    assert tasks.send_sms_outbox() == 0
     assert len(received) == 1 and "Ms Wang" in received[0]["body"]["text"]
+    assert received[0]["key"].startswith("birthday:")
 
 
 def test_the_file_backend_writes_one_line_a_message(tmp_path, settings):
     settings.VIP_SMS_FILE = str(tmp_path / "out.jsonl")
-    sms.FileSmsBackend().send(phone="1", text="a")
-    sms.FileSmsBackend().send(phone="2", text="b")
+    sms.FileSmsBackend().send(phone="1", text="a", key="k1")
+    sms.FileSmsBackend().send(phone="2", text="b", key="k2")
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
 
 

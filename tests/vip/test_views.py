@@ -1,5 +1,6 @@
 """The till and the store pages: who may open what (403/404), what bad input gets, and bounded query counts."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from vip import services
-from vip.models import Card, Customer, FormHandIn, PrivacyLog, Purchase, Redemption, Return, Reward
+from vip.models import Card, Customer, FormHandIn, PrivacyLog, Purchase, Redemption, Return, Reward, SmsDelivery
 
 from ..conftest import make_user
 from ..reception.test_views import text_of
@@ -345,7 +346,7 @@ def test_a_return_on_the_receipt_VIP_RET_1(logged_in, store, clerk, card):
 
 @pytest.mark.parametrize(
     "page, queries",
-    [("members", 6), ("rewards", 5), ("expiring", 5), ("shortfalls", 5), ("campaigns", 5), ("settings", 4)],
+    [("members", 6), ("rewards", 5), ("expiring", 5), ("shortfalls", 5), ("campaigns", 7), ("settings", 4)],
 )
 def test_manager_pages_have_bounded_queries(logged_in, store, clerk, manager, page, queries, django_assert_num_queries):
     for n in range(3):
@@ -353,6 +354,21 @@ def test_manager_pages_have_bounded_queries(logged_in, store, clerk, manager, pa
     c = logged_in(manager)
     with django_assert_num_queries(queries):
         assert c.get(url(page)).status_code == 200
+
+
+def test_the_reminders_page_shows_how_each_store_s_messages_stand_VIP_SVC_1(
+    logged_in, store, clerk, manager, other_store, other_clerk
+):
+    for n in range(2):
+        member(store, clerk, phone=f"1380013800{n}", birthday=dt.date(1990, 3, 17))
+    member(other_store, other_clerk, phone="13900139000", birthday=dt.date(1990, 3, 17))
+    assert services.birthday_reminders_send(now=NOW) == 3
+    failed = SmsDelivery.objects.filter(message__store=store).first()
+    SmsDelivery.objects.filter(pk=failed.pk).update(status="failed", attempts=12, last_error="provider answered 503")
+    page = logged_in(manager).get(url("campaigns"))
+    assert text_of(page, "sms-counts") == "Waiting to be sent: 1 Sent: 0 Failed: 1 Not sent: the member opted out: 0"
+    rows = text_of(page, "sms-outstanding")
+    assert rows.count("Birthday") == 2 and "Ms Wang" in rows and "provider answered 503" in rows
 
 
 def test_adding_a_reward_and_bad_input(logged_in, store, manager):
