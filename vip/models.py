@@ -424,7 +424,8 @@ class SmsMessage(AppendOnlyModel):
 
 class SmsDelivery(models.Model):
     """The outbox state of one reminder (VIP-SVC-1): recorded pending with the message, in the same transaction;
-    marked sent only once the provider accepted it. Not append-only: its status moves, the message itself does not."""
+    marked sent only once the provider accepted it. Its status moves, so it is kept apart from the message, which
+    never changes."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
