@@ -14,6 +14,10 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # The transactional outbox (salesoffice/outbox.py): work queued while the broker was down goes out once it is back.
     "publish-queued-tasks": {"task": "salesoffice.tasks.publish_queued_tasks", "schedule": 60.0},
+    "clear-expired-sessions": {
+        "task": "salesoffice.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=17, hour=3),
+    },
     "remind-pending-absence-approvals": {
         "task": "reception.tasks.remind_pending_absence_approvals",
         "schedule": 300.0,

@@ -276,7 +276,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 10,
 }
 
-# --- Cache and sessions: Redis is optional at run time (docs/operations-redis.md) ---
+# --- Cache and sessions: Redis is optional at run time (docs/operations.md) ---
 # The cache holds only what the database can give again (rendered boards, till tokens), so a dead or frozen Redis
 # reads as an empty cache: each try waits at most REDIS_CACHE_TIMEOUT seconds, and after a failure the process
 # leaves Redis alone for REDIS_CACHE_RETRY_AFTER seconds (salesoffice/cache.py).

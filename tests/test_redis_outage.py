@@ -1,5 +1,5 @@
 """Redis is optional at run time: with it stopped or frozen, the login, the pages of every app and the till API
-answer correctly within 2 s (docs/operations-redis.md). The app runs under gunicorn in a process of its own with
+answer correctly within 2 s (docs/operations.md). The app runs under gunicorn in a process of its own with
 production settings (DEBUG off) on the test database, with a Redis of this module's own that the test stops or
 freezes; before the outage it has filled the cache (rendered boards, the till's token)."""
 
