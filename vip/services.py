@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from salesoffice.access import require_site_perm
 from salesoffice.languages import in_each_language
 from salesoffice.models import Site
+from salesoffice.money import summed
 from salesoffice.notifications import notify
 from salesoffice.phones import national_phone
 from salesoffice.roles import Role
@@ -551,7 +552,7 @@ def redemption_make(*, store: Site, card: Card, reward: Reward, actor, key: str,
 
 
 def refunded(purchase: Purchase) -> Decimal:
-    return purchase.returns.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return summed(purchase.returns.aggregate(total=Sum("amount"))["total"])
 
 
 def return_record(
