@@ -2,10 +2,14 @@
 
 import datetime as dt
 import itertools
+import os
+import subprocess
+import sys
 import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -27,6 +31,17 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3, year: int = 2026) -
 def key() -> str:
     """A fresh request key, as each rendered desk form carries."""
     return f"k{next(_keys)}"
+
+
+def run_python(*args: str, database_url: str | None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """This project's Python in a process of its own, on `database_url` (None: the embedded SQLite default)."""
+    env = {**os.environ, "DJANGO_DEBUG": "1"}
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def make_user(username: str, role: Role | None, sites: list[Site], **extra):
