@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 
 from salesoffice.models import NAME_FIELDS, display_name_of
+from salesoffice.money import summed
 from salesoffice.timeutil import month_bounds
 
 from .models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split, SplitShare, SplitStatus, StatementMonth
@@ -93,9 +94,9 @@ def statement_totals(*, month: dt.date, site_ids: Iterable[int] | None = None) -
         row = merged.setdefault(
             (r["party"], r["user_id"], site_id), StatementRow(r["party"], r["user_id"], site_id, Decimal(0))
         )
-        row.total += r["total"]
-        row.shares += r["shares"] or Decimal(0)
-        row.adjustments += r["adjustments"] or Decimal(0)
+        row.total += summed(r["total"])
+        row.shares += summed(r["shares"])
+        row.adjustments += summed(r["adjustments"])
     return list(merged.values())
 
 
@@ -133,12 +134,12 @@ def monthly_statement(*, month: dt.date, site_ids: Iterable[int] | None = None) 
     if site_ids is not None:
         held = held.filter(site_id__in=site_ids)
     summary = held.aggregate(count=Count("pk"), total=Sum("commission"))
-    statement.held_count, statement.held_total = summary["count"], summary["total"] or Decimal(0)
+    statement.held_count, statement.held_total = summary["count"], summed(summary["total"])
     statement.held = list(held.select_related("site", "client").order_by("-signed_at")[:HELD_SHOWN])
     # Deals signed by the month's end that the project manager has not confirmed yet (COM-5).
     waiting = unconfirmed_deals(site_ids=site_ids, signed_before=end)
     summary = waiting.aggregate(count=Count("pk"), total=Sum("commission"))
-    statement.unconfirmed_count, statement.unconfirmed_total = summary["count"], summary["total"] or Decimal(0)
+    statement.unconfirmed_count, statement.unconfirmed_total = summary["count"], summed(summary["total"])
     statement.unconfirmed = list(
         waiting.select_related("site", "client", "salesperson").order_by("-signed_at")[:HELD_SHOWN]
     )
@@ -201,9 +202,8 @@ def person_entries(*, user_id: int, month: dt.date) -> QuerySet[LedgerEntry]:
 
 def person_year_total(*, user_id: int, month: dt.date) -> Decimal:
     """Year to date, up to and including `month`: the running total on 'my commission'."""
-    return LedgerEntry.objects.filter(
-        month__month__year=month.year, month__month__lte=month, user_id=user_id
-    ).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+    entries = LedgerEntry.objects.filter(month__month__year=month.year, month__month__lte=month, user_id=user_id)
+    return summed(entries.aggregate(t=Sum("amount"))["t"])
 
 
 def person_deals(*, user_id: int, month_start: dt.datetime, month_end: dt.datetime) -> QuerySet[Deal]:

@@ -19,6 +19,7 @@ from attribution.selectors import client_facts
 from salesoffice.access import is_site_project_manager, require_site_perm, user_has_role_on_site
 from salesoffice.languages import in_each_language
 from salesoffice.models import Site, display_name
+from salesoffice.money import summed
 from salesoffice.roles import Role
 from salesoffice.timeutil import add_months, local_day
 
@@ -59,9 +60,7 @@ class DealInput:
 # --- the split -----------------------------------------------------------------------------------------------
 
 
-def deal_preview(
-    *, data: DealInput, now: dt.datetime, settings: CommissionSettings | None = None
-) -> rules.DealSplit:
+def deal_preview(*, data: DealInput, now: dt.datetime, settings: CommissionSettings | None = None) -> rules.DealSplit:
     """The split a deal would get if recorded now, without recording anything (the form's live preview). `settings`:
     the site's, when the caller has read them already."""
     _validate(data, now, settings or commission_settings(data.site))
@@ -354,7 +353,7 @@ def _post(deal: Deal, split: Split, decided: rules.DealSplit, now: dt.datetime) 
     for line in decided.lines if counts else ():
         target[(line.kind, line.user_id)] += line.amount
     posted = {
-        (row["party"], row["user_id"]): row["total"]
+        (row["party"], row["user_id"]): summed(row["total"])
         for row in LedgerEntry.objects.filter(deal=deal).values("party", "user_id").annotate(total=Sum("amount"))
     }
     deltas = [

@@ -14,7 +14,8 @@ so a rounding is always asked for by the policy that names that rule, never by a
   compared with the role's minimum.
 - `STATED_AMOUNT`: an amount read back for a report or a scenario check (a database sum, a figure typed in a
   file) shown to the cent, *half even*. Stored amounts are whole cents already, so this only fixes the number
-  of places (SQLite sums come back as `20000.0300000000`).
+  of places: the embedded SQLite adds decimals up as floats and Django reads a sum back with 15 significant digits
+  (`20000.0300000000`, or `500` for whole yuan), so every `Sum` of money is read through `summed`.
 - `SHARE_PERCENT` (ATT-DISP-1): a share's percent offered in the dispute opinion form, two places, half even.
 - `REPORT_PERCENT`: a report's share in percent (on-time rates, satisfaction, bar widths), a float to one place.
 
@@ -96,6 +97,11 @@ def amount_text(value) -> str:
     """An amount read back (a database sum, a typed figure) as text to the cent: `20000.03`, never
     `20000.0300000000` (STATED_AMOUNT)."""
     return f"{to_cents(value, STATED_AMOUNT)}"
+
+
+def summed(total) -> Decimal:
+    """A database sum of amounts (`Sum`), to the cent on every database; no rows (None) is zero (STATED_AMOUNT)."""
+    return to_cents(total if total is not None else 0, STATED_AMOUNT)
 
 
 def percent_of(part: float, whole: float) -> float:

@@ -5,7 +5,7 @@ overdue is read from timestamps; these functions only tell people, once per occa
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import DurationField, ExpressionWrapper, F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -15,7 +15,7 @@ from salesoffice.roles import Role
 from salesoffice.timeutil import add_months, local_day
 
 from . import selectors
-from .models import Completion, RectificationNotice, ServiceRequest
+from .models import Completion, OfficeSettings, RectificationNotice, ServiceRequest
 from .services import people_with_role
 
 HOUR = dt.timedelta(hours=1)
@@ -24,16 +24,23 @@ DEFAULT_REMIND_HOURS = 2
 ESCALATION_HORIZON = dt.timedelta(days=30)
 
 
-def _remind_window(settings_path: str):
-    """The office's reminder lead as an interval, read in the query (offices may differ)."""
+def _leads_in_force() -> list[int]:
+    """Every reminder lead an office may have, in hours: those set, and the default of an office without settings."""
+    return sorted({DEFAULT_REMIND_HOURS, *OfficeSettings.objects.order_by().values_list("reminder_hours", flat=True)})
+
+
+def _occasions(queryset, due_field: str, settings_path: str, now: dt.datetime, leads: list[int]):
+    """Rows due within their office's reminder lead (reminders) or overdue within the horizon (escalations).
+
+    Offices differ in their lead, so the lead is read in the query; but a deadline is compared with plain instants
+    (one per lead in force, a handful), never with `now + hours * interval`: the embedded SQLite cannot multiply an
+    interval."""
     hours = Coalesce(F(f"{settings_path}__service_settings__reminder_hours"), Value(DEFAULT_REMIND_HOURS))
-    return ExpressionWrapper(hours * HOUR, output_field=DurationField())
-
-
-def _occasions(queryset, due_field: str, settings_path: str, now: dt.datetime):
-    """Rows due within their office's reminder lead (reminders) or overdue within the horizon (escalations)."""
-    annotated = queryset.annotate(_lead=_remind_window(settings_path))
-    due_soon = annotated.filter(**{f"{due_field}__gte": now}).filter(**{f"{due_field}__lte": Value(now) + F("_lead")})
+    annotated = queryset.annotate(_lead_hours=hours)
+    within_lead = Q()
+    for lead in leads:
+        within_lead |= Q(_lead_hours=lead, **{f"{due_field}__lte": now + lead * HOUR})
+    due_soon = annotated.filter(**{f"{due_field}__gte": now}).filter(within_lead)
     overdue = annotated.filter(**{f"{due_field}__lt": now, f"{due_field}__gte": now - ESCALATION_HORIZON})
     return ((False, due_soon), (True, overdue))
 
@@ -68,10 +75,12 @@ def _send(occasion: Occasion, now: dt.datetime) -> int:
 
 
 class _Staff:
-    """Who holds a role at an office, read once per office and role for the whole run."""
+    """Who holds a role at an office, read once per office and role for the whole run; and the reminder leads in
+    force, read once too."""
 
     def __init__(self):
         self._found: dict[tuple[int, tuple[Role, ...]], list[int]] = {}
+        self.leads = _leads_in_force()
 
     def __call__(self, site: Site, *roles: Role) -> list[int]:
         if (site.pk, roles) not in self._found:
@@ -91,7 +100,7 @@ def _item_link(item: ServiceRequest) -> str:
 def _reply_occasions(now: dt.datetime, staff: _Staff):
     """SVC-FIRST-1: the owner's reply; escalated to the office director once late."""
     unreplied = ServiceRequest.objects.filter(replied_at__isnull=True, closed_at__isnull=True).select_related("site")
-    for escalate, rows in _occasions(unreplied, "reply_due_at", "site", now):
+    for escalate, rows in _occasions(unreplied, "reply_due_at", "site", now, staff.leads):
         for item in rows:
             yield Occasion(
                 key=f"svc:reply-{'late' if escalate else 'soon'}:{item.pk}:{_stamp(item.reply_due_at)}",
@@ -111,7 +120,7 @@ def _complaint_occasions(now: dt.datetime, staff: _Staff):
     ).select_related("site", "complaint")
     for field in ("due_at", "action_due_at"):
         pending = complaints.filter(**{f"complaint__{field}__isnull": False})
-        for escalate, rows in _occasions(pending, f"complaint__{field}", "site", now):
+        for escalate, rows in _occasions(pending, f"complaint__{field}", "site", now, staff.leads):
             for item in rows:
                 due = getattr(item.complaint, field)
                 people = [item.assignee_id or item.owner_id, item.complaint.action_responsible_id]
@@ -133,7 +142,7 @@ def _complaint_callback_occasions(now: dt.datetime, staff: _Staff):
         .exclude(complaint__callbacks__made_at__gte=F("complaint__signed_off_at"))
         .select_related("site", "complaint")
     )
-    for escalate, rows in _occasions(pending, "complaint__callback_due_at", "site", now):
+    for escalate, rows in _occasions(pending, "complaint__callback_due_at", "site", now, staff.leads):
         for item in rows:
             due = item.complaint.callback_due_at
             yield Occasion(
@@ -151,7 +160,7 @@ def _callback_occasions(now: dt.datetime, staff: _Staff):
     """SVC-CB-3: callbacks of completed repairs: the callers reminded, the office director told once late."""
     # SVC-CB-3: the first callback of a completion (by any callback role) meets its deadline.
     pending = Completion.objects.filter(callbacks__isnull=True).select_related("site", "repair__request")
-    for escalate, rows in _occasions(pending, "callback_due_at", "site", now):
+    for escalate, rows in _occasions(pending, "callback_due_at", "site", now, staff.leads):
         for completion in rows:
             site, request = completion.site, completion.repair.request
             yield Occasion(
@@ -170,7 +179,7 @@ def _callback_occasions(now: dt.datetime, staff: _Staff):
 def _rectification_occasions(now: dt.datetime, staff: _Staff):
     """SVC-CB-5: rectification notices: the repair staff reminded, the repair lead told once late."""
     open_notices = RectificationNotice.objects.filter(rectified_at__isnull=True).select_related("site")
-    for escalate, rows in _occasions(open_notices, "due_at", "site", now):
+    for escalate, rows in _occasions(open_notices, "due_at", "site", now, staff.leads):
         for notice in rows:
             yield Occasion(
                 key=f"svc:rectify-{'late' if escalate else 'soon'}:{notice.pk}",

@@ -2,11 +2,15 @@
 
 import datetime as dt
 import itertools
+import os
+import subprocess
+import sys
 import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -42,6 +46,17 @@ def row_counts() -> dict[str, int]:
         for app in PROJECT_APPS
         for model in apps.get_app_config(app).get_models()
     }
+
+
+def run_python(*args: str, database_url: str | None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """This project's Python in a process of its own, on `database_url` (None: the embedded SQLite default)."""
+    env = {**os.environ, "DJANGO_DEBUG": "1"}
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def make_user(username: str, role: Role | None, sites: list[Site], **extra):

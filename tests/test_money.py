@@ -127,6 +127,13 @@ def test_amounts_read_back_are_shown_to_the_cent_issue_16():
     assert money.amount_text(D("-2500.5")) == "-2500.50"
 
 
+def test_a_database_sum_is_read_to_the_cent_on_every_database_issue_16():
+    # As the embedded SQLite's sums come back: 15 significant digits, or an integer for whole yuan.
+    assert str(money.summed(D("20000.0300000000"))) == "20000.03"
+    assert str(money.summed(500)) == "500.00"
+    assert str(money.summed(None)) == "0.00"
+
+
 def test_report_percentages():
     assert money.percent_of(1, 3) == 33.3
     assert money.percent_of(0, 0) == 0.0

@@ -2,12 +2,11 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, When
-from django.db.models.functions import Coalesce
 
 from salesoffice.models import Site
+from salesoffice.money import summed
 from salesoffice.timeutil import add_months, local_day, month_bounds
 
 from . import rules
@@ -30,10 +29,10 @@ def paid_history(customer: Customer) -> list[rules.PaidPurchase]:
     """The customer's purchases at their store, each net of its refunds (VIP-ELIG-1: "paid")."""
     rows = (
         Purchase.objects.filter(customer=customer, store_id=customer.store_id)
-        .annotate(refunded=Coalesce(Sum("returns__amount"), Decimal(0)))
+        .annotate(refunded=Sum("returns__amount"))
         .values_list("at", "paid", "refunded")
     )
-    return [rules.PaidPurchase(at=at, paid=paid - refunded) for at, paid, refunded in rows]
+    return [rules.PaidPurchase(at=at, paid=paid - summed(refunded)) for at, paid, refunded in rows]
 
 
 def sharing_store_ids(store: Site) -> list[int]:

@@ -22,6 +22,7 @@ from salesoffice.idempotency import KeyReused as RequestKeyReused
 from salesoffice.idempotency import fingerprint
 from salesoffice.languages import in_each_language
 from salesoffice.models import Site
+from salesoffice.money import summed
 from salesoffice.notifications import notify
 from salesoffice.outbox import backoff_delay
 from salesoffice.phones import national_phone
@@ -608,7 +609,7 @@ def redemption_make(*, store: Site, card: Card, reward: Reward, actor, key: str,
 
 
 def refunded(purchase: Purchase) -> Decimal:
-    return purchase.returns.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return summed(purchase.returns.aggregate(total=Sum("amount"))["total"])
 
 
 def return_record(

@@ -4,7 +4,6 @@ runner itself: how it reports a wrong expectation, a file it cannot read, and it
 import os
 import sqlite3
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -14,6 +13,8 @@ from django.conf import settings
 from reception.models import RotaMember
 from salesoffice import scenarios
 from salesoffice.models import Site
+
+from ..conftest import run_python
 
 SUITE = Path(__file__).parent
 FILES = sorted(SUITE.rglob("*.yaml"))
@@ -211,18 +212,7 @@ def test_an_expected_failure_is_reported_and_one_that_no_longer_fails_is_a_failu
 
 
 def run_command(*paths: Path, database_url: str | None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DJANGO_DEBUG": "1"}
-    env.pop("DATABASE_URL", None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "manage.py", "run_scenarios", *map(str, paths)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_python("manage.py", "run_scenarios", *map(str, paths), database_url=database_url)
 
 
 def test_the_command_exits_non_zero_on_a_failure(tmp_path):

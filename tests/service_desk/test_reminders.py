@@ -5,9 +5,11 @@ import pytest
 import time_machine
 
 from salesoffice.models import Notification
+from salesoffice.roles import Role
 from service_desk import reminders, services, tasks
+from service_desk.models import OfficeSettings
 
-from ..conftest import at
+from ..conftest import at, make_user
 from .conftest import callback_form, register_complaint, register_question, register_repair
 
 
@@ -22,6 +24,21 @@ def test_the_reply_reminder_is_sent_once_when_the_job_runs_twice_SVC_FIRST_1(off
     assert reminders.deadline_notifications(now=at(3, 8)) == 1
     assert reminders.deadline_notifications(now=at(3, 9)) == 0
     assert kinds_for(desk_staff) == ["svc_reply_due"]
+
+
+def test_each_office_reminds_by_its_own_lead_SVC_FIRST_1(office, other_office, desk_staff):
+    # The leads are compared without interval arithmetic in SQL, which the embedded SQLite cannot do.
+    OfficeSettings.objects.create(site=office, reminder_hours=5)
+    other_desk = make_user("other-desk", Role.SERVICE_DESK_STAFF, [other_office])  # no settings: the default, 2
+    register_question(office, desk_staff, at(2, 10))  # both replies due 3 March 10:00
+    register_question(other_office, other_desk, at(2, 10))
+
+    assert reminders.deadline_notifications(now=at(3, 4, 59)) == 0
+    assert reminders.deadline_notifications(now=at(3, 5)) == 1
+    assert reminders.deadline_notifications(now=at(3, 7, 59)) == 0
+    assert reminders.deadline_notifications(now=at(3, 8)) == 1
+    assert kinds_for(desk_staff) == ["svc_reply_due"]
+    assert kinds_for(other_desk) == ["svc_reply_due"]
 
 
 def test_the_celery_task_twice_makes_one_reminder(office, desk_staff):
