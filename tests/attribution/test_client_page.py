@@ -177,7 +177,7 @@ def test_the_page_costs_the_same_whatever_the_history(
     services.dispute_decide(opinion=opinion, actor=sales_director, approve=False, now=at(4, 10))
     page = browser_as(project_manager)
     page.get(url("client", client))
-    with django_assert_num_queries(12) as little:
+    with django_assert_num_queries(13) as little:
         page.get(url("client", client))
     for day in range(4, 19):  # revisits, a rejected line, a correction
         approve(register(site, ann, at(day, 10)).entry, project_manager, at(day, 18))
@@ -186,7 +186,7 @@ def test_the_page_costs_the_same_whatever_the_history(
     )
     entry = VisitEntry.objects.filter(client=client).first()
     services.visit_correct(entry=entry, actor=project_manager, now=at(19, 9), note="time", visited_at=at(3, 9))
-    with django_assert_num_queries(12) as much:
+    with django_assert_num_queries(13) as much:
         response = page.get(url("client", client))
     assert len(little.captured_queries) == len(much.captured_queries)
     assert len(response.context["view"].entries) == 18

@@ -47,18 +47,18 @@ def test_the_sales_manager_records_the_finding(
     page = browser_as(sales_manager)
     response = page.get(url("client", client))
     assert "Record that the named salesperson instigated a switch (REC-DES-2)" in response.content.decode()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         panel = page.get(url("client_instigation", client), headers=HTMX)
     assert [value for value, _label in panel.context["form"].fields["switch"].choices] == [str(change_request.pk)]
     assert "Ann → Cat" in panel.content.decode()
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         missing = page.post(url("client_instigation", client), {"instigation-switch": change_request.pk}, headers=HTMX)
     assert "This field is required." in text_of(missing, "error_1_id_instigation-reason")
     assert not InstigationFinding.objects.exists()
 
     data = {"instigation-switch": change_request.pk, "instigation-reason": "Cat phoned her the day before"}
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(25):
         done = page.post(url("client_instigation", client), data)
     assert done.status_code == 302
     finding = InstigationFinding.objects.get()

@@ -286,11 +286,11 @@ def test_the_supervisor_records_an_earlier_visit_with_its_reason_shown_on_the_cl
     assert entry.backdate_reason == "paper form from the weekend event"
     page = browser_as(project_manager)
     page.get(url("client", client_id=entry.client_id))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client_page = page_text(page.get(url("client", client_id=entry.client_id)))
     assert "recorded out of its time: paper form from the weekend event (ATT-REG-1)" in client_page
     page.get(url("approvals"))
-    with django_assert_num_queries(8):  # nobody holds the client: no names to read
+    with django_assert_num_queries(9):  # nobody holds the client: no names to read
         queue = page_text(page.get(url("approvals")))
     assert "recorded out of its time: paper form from the weekend event" in queue
 
@@ -304,7 +304,7 @@ def test_the_approvals_page_marks_and_counts_the_overdue_entries(
     register(site, bob, at(20, 0, 0), phone="13800138003", name="First minute of today")
     page = browser_as(project_manager)
     page.get(url("approvals"))
-    with django_assert_num_queries(8):  # the overdue count is one query; nobody holds these clients
+    with django_assert_num_queries(9):  # the overdue count is one query; nobody holds these clients
         response = page.get(url("approvals"))
     text = page_text(response)
     assert response.context["overdue_count"] == 2
@@ -346,7 +346,7 @@ def test_a_joint_owner_opens_the_client_page_with_their_share_an_unrelated_sales
     wife, _husband = couple
     page = browser_as(bob)
     page.get(url("client", client_id=wife.pk))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = page.get(url("client", client_id=wife.pk))
     assert response.status_code == 200
     assert "50% of a future commission (ATT-SPOUSE)" in page_text(response)
@@ -373,12 +373,12 @@ def test_my_clients_lists_the_joint_owners_clients_in_a_bounded_number_of_querie
     couple_of(0)
     page = browser_as(bob)
     page.get(url("clients"))
-    with django_assert_num_queries(10) as one:
+    with django_assert_num_queries(11) as one:
         rows = page.get(url("clients")).context["rows"]
     assert {row.client.name for row in rows} == {"Wife 0", "Husband 0"}
     for n in range(1, 15):
         couple_of(n)
-    with django_assert_num_queries(10) as many:
+    with django_assert_num_queries(11) as many:
         rows = page.get(url("clients")).context["rows"]
     assert len(one.captured_queries) == len(many.captured_queries)
     # Most recently registered first, the spouses' clients among Bob's own (ClientSiteViewer's order).

@@ -128,7 +128,7 @@ def test_view_self_designation_is_refused_with_the_reason(
     login(client, bob)
     data = {"designated-request_key": key(), "designated-salesperson": bob.pk, "designated-client_label": "Mr Li"}
     with time_machine.travel(at(2, 9, 30), tick=False):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             response = client.post(url("arrive_designated"), data, headers=HTMX)
         assert response.status_code == 200
         assert "cannot record a client asking for themselves" in response.content.decode()
@@ -145,7 +145,7 @@ def test_view_a_colleague_records_a_designated_arrival(
     open_desk(site, salespeople, supervisor, at(2, 9))
     login(client, ann)
     data = {"designated-request_key": key(), "designated-salesperson": bob.pk}
-    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(20):
+    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(21):
         response = client.post(url("arrive_designated"), data, headers=HTMX)
     assert response.status_code == 200
     assert Reception.objects.get().salesperson == bob
@@ -203,7 +203,7 @@ def test_view_back_at_post_for_a_colleague_is_refused(site, salespeople, supervi
     member = RotaMember.objects.get(salesperson=bob)
     login(client, ann)
     with time_machine.travel(at(2, 9, 30), tick=False):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             response = client.post(url("back", member_id=member.pk), headers=HTMX)
         assert response.status_code == 200
         assert "Only Bob or the site supervisor may change" in response.content.decode()
@@ -211,7 +211,7 @@ def test_view_back_at_post_for_a_colleague_is_refused(site, salespeople, supervi
     assert Absence.objects.get(salesperson=bob).ended_at is None
     # Bob himself may.
     login(client, bob)
-    with time_machine.travel(at(2, 9, 31), tick=False), django_assert_num_queries(13):
+    with time_machine.travel(at(2, 9, 31), tick=False), django_assert_num_queries(14):
         response = client.post(url("back", member_id=member.pk), headers=HTMX)
     assert response.status_code == 200
     assert Absence.objects.get(salesperson=bob).ended_at == at(2, 9, 31)
@@ -221,7 +221,7 @@ def test_view_mark_away_for_a_colleague_is_refused(site, salespeople, supervisor
     ann, bob = salespeople[:2]
     open_desk(site, salespeople, supervisor, at(2, 9))
     login(client, ann)
-    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(5):
+    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(6):
         response = client.post(url("away"), {"away-salesperson": bob.pk, "away-reason": "unexcused"}, headers=HTMX)
     assert response.status_code == 200
     assert "Only Bob or the site supervisor" in response.content.decode()
@@ -287,7 +287,7 @@ def test_view_a_refused_roster_shows_the_reason(site, salespeople, supervisor, c
         "roster-day": "2026-03-02",
         "roster-salespeople": [p.pk for p in salespeople[1:]],
     }
-    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(27):
+    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(28):
         response = client.post(url("rota"), data)
     assert response.status_code == 200
     assert "Ann cannot be taken off duty on 2026-03-02" in response.content.decode()

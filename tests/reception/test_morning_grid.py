@@ -102,7 +102,7 @@ def test_view_the_grid_saves_once_and_the_board_shows_each_result(
             f"ready-uniform_ok_{bob.pk}": "on",
             f"ready-note_{bob.pk}": "no price list",
         }
-        with django_assert_num_queries(24):
+        with django_assert_num_queries(25):
             response = client.post(url("rota"), data)
         assert response.status_code == 302
         assert ReadinessCheck.objects.count() == 2

@@ -58,7 +58,7 @@ PAGE = reverse("reception:phone", kwargs={"site": "riverside"})
 
 @pytest.mark.parametrize("phone", BAD_PHONES)
 def test_the_page_shows_the_error_at_the_phone_field(browser, site, phone, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = browser.post(PAGE, {"caller_name": "Ms Lin", "caller_phone": phone, "new_to_project": "on"})
     assert response.status_code == 200
     assert response.context["form"].errors == {"caller_phone": ["Enter a valid phone number."]}

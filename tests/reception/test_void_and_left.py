@@ -246,7 +246,7 @@ def test_view_the_board_shows_the_waited_time_and_the_left_button(
         assert f'data-testid="left-{waiting.pk}"' in board
         # A salesperson sees no void link; the supervisor does.
         assert 'data-testid="void-' not in board
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(13):
             response = client.post(url("reception_left", reception_id=waiting.pk), headers=HTMX)
     assert response.status_code == 200
     waiting.refresh_from_db()
@@ -265,13 +265,13 @@ def test_view_the_supervisor_voids_a_reception(site, salespeople, supervisor, cl
     with time_machine.travel(at(2, 10, 5), tick=False):
         board = client.get(url("board")).content.decode()
         assert f'data-testid="void-{mistake.pk}"' in board
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             page = client.get(url("reception_void", reception_id=mistake.pk))
         assert page.status_code == 200
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             refused = client.post(url("reception_void", reception_id=mistake.pk), {"reason": ""})
         assert refused.status_code == 200 and "This field is required" in refused.content.decode()
-        with django_assert_num_queries(20):
+        with django_assert_num_queries(21):
             done = client.post(url("reception_void", reception_id=mistake.pk), {"reason": "no client"})
     assert done.status_code == 302
     mistake.refresh_from_db()

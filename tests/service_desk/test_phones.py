@@ -107,7 +107,7 @@ def test_the_register_page_shows_the_error_at_the_phone_field(
     browser_as, office, desk_staff, phone, django_assert_num_queries
 ):
     c = browser_as(desk_staff)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = c.post(
             url("register", office),
             {"kind": "question", "channel": "phone", "requester_name": "Mr Wang", "content": "Gym?", "phone": phone},
@@ -138,7 +138,7 @@ def test_the_duty_page_shows_the_error_at_the_duty_phone(
     browser_as, office, director, desk_staff, phone, django_assert_num_queries
 ):
     c = browser_as(director)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = c.post(
             url("duty", office),
             {
@@ -161,7 +161,7 @@ def test_going_out_shows_the_error_at_the_forwarded_phone(
 ):
     shift = add_shift(office, director, desk_staff, "025 8321 8001")
     c = browser_as(desk_staff)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = c.post(
             url("duty_action", office, shift_id=shift.pk, action="out"),
             {"reason": "Leak", "forwarded_to": phone, "radio": "on"},

@@ -91,7 +91,7 @@ def test_desk_shows_my_open_items_and_who_to_call(browser_as, office, desk_staff
         now=at(2, 7),
     )
     c = browser_as(desk_staff)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = c.get(url("desk", office))
     text = response.content.decode()
     assert response.status_code == 200
@@ -102,7 +102,7 @@ def test_desk_shows_my_open_items_and_who_to_call(browser_as, office, desk_staff
 
 def test_register_page_and_a_question(browser_as, office, desk_staff, django_assert_num_queries):
     c = browser_as(desk_staff)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert c.get(url("register", office)).status_code == 200
     response = c.post(
         url("register", office),
@@ -150,7 +150,7 @@ def test_item_page_of_a_repair_with_its_history(
     )
     services.callback_record(completion=done, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
     c = browser_as(repair_lead)
-    with django_assert_num_queries(10):  # + the callbacks of the completions (one prefetch)
+    with django_assert_num_queries(11):  # + the callbacks of the completions (one prefetch)
         response = c.get(url("item", office, item_id=repair_item.pk))
     text = response.content.decode()
     assert "SVC-CB-3: water leak, callback due by the end of 2026-03-05." in text
@@ -208,13 +208,13 @@ def test_reschedule_into_the_past_is_refused_next_to_the_field(browser_as, offic
 
 def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, django_assert_num_queries):
     c = browser_as(repair_lead)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = c.get(url("callbacks", office))
     text = response.content.decode()
     assert response.status_code == 200 and "Mrs Li" in text
     assert "SVC-CB-2: Repair lead called back 0 of 1 completed repairs (0.0%), minimum 60%: below the minimum." in text
     assert "You made 0 callbacks of this month" in text
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert c.get(url("callback", office, completion_id=completed.pk)).status_code == 200
     response = c.post(
         url("callback", office, completion_id=completed.pk),
@@ -253,7 +253,7 @@ def test_an_admin_without_a_callback_role_is_refused(browser_as, office, complet
 def test_rectifications_page(browser_as, office, repair_staff, repair_lead, completed, django_assert_num_queries):
     services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form(problem="Drips"))
     c = browser_as(repair_staff)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = c.get(url("rectifications", office))
     assert "Drips" in response.content.decode()
     notice = RectificationNotice.objects.get()
@@ -276,7 +276,7 @@ def test_duty_page_schedules_and_logs_going_out(browser_as, office, director, de
     )
     assert response.status_code == 302
     shift = DutyShift.objects.get()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert c.get(url("duty", office)).status_code == 200
     staff = browser_as(desk_staff)
     refused = staff.post(url("duty_action", office, shift_id=shift.pk, action="out"), {"reason": "Leak"})
@@ -299,14 +299,14 @@ def test_items_page(browser_as, office, desk_staff, director, django_assert_num_
     for n in range(30):
         register_question(office, desk_staff, at(1, 9).replace(minute=n))
     c = browser_as(director)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = c.get(url("items", office), {"kind": "question", "status": "open", "page": 2})
     assert response.status_code == 200 and response.context["page"].number == 2
 
 
 def test_settings_page_saves_with_history(browser_as, office, director, django_assert_num_queries):
     c = browser_as(director)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert c.get(url("settings", office)).status_code == 200
     data = {
         name: value
@@ -336,7 +336,7 @@ def test_settings_page_saves_with_history(browser_as, office, director, django_a
 def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, completed, django_assert_num_queries):
     services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form())
     c = browser_as(director)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = c.get(url("report", office), {"month": "2026-03"})
     text = response.content.decode()
     assert "SVC-CB-2: Repair lead called back 1 of 1 completed repairs (100.0%), minimum 60%: met." in text
@@ -344,7 +344,7 @@ def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, co
         "SVC-CB-2: Office director called back 0 of 1 completed repairs (0.0%), minimum 10%: below the minimum." in text
     )
     assert "<svg" in text
-    with django_assert_num_queries(15):  # the page's, without the unread-notifications count
+    with django_assert_num_queries(16):  # the page's, without the unread-notifications count
         xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert Completion.objects.count() == 1
@@ -401,7 +401,7 @@ def test_the_repair_page_shows_each_roles_callback_on_time_or_late(
     services.callback_record(completion=completed, actor=director, now=at(5, 23, 59), **callback_form())
     services.callback_record(completion=completed, actor=administrator, now=at(6, 0), **callback_form())
     c = browser_as(repair_lead)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = c.get(url("item", office, item_id=completed.repair.request_id))
     text = response.content.decode()
     assert text.count('data-testid="callback-result"') == 2
@@ -420,11 +420,11 @@ def test_the_callbacks_page_lists_a_repair_another_role_called_back(
 ):
     services.callback_record(completion=completed, actor=director, now=at(2, 10), **callback_form())
     c = browser_as(repair_lead)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = c.get(url("callbacks", office))
     assert 'data-testid="called-by-others"' in response.content.decode()
     c = browser_as(director)
-    with django_assert_num_queries(8):  # an empty page: no rows to read
+    with django_assert_num_queries(9):  # an empty page: no rows to read
         response = c.get(url("callbacks", office))
     assert "Mrs Li" not in response.content.decode()  # the director's role has called it back
 
@@ -452,7 +452,7 @@ def test_a_second_callback_by_the_same_role_is_refused_on_the_form(browser_as, o
 def test_not_our_department_on_the_page_says_route_it(browser_as, office, desk_staff, django_assert_num_queries):
     item = register_question(office, desk_staff, at(2, 9))
     c = browser_as(desk_staff)
-    with django_assert_num_queries(11):  # the page re-rendered with the refusal
+    with django_assert_num_queries(12):  # the page re-rendered with the refusal
         response = c.post(
             url("item_action", office, item_id=item.pk, action="close"),
             {"reply": "Not our department", "solved": "not_ours"},
@@ -467,7 +467,7 @@ def test_not_our_department_on_the_page_says_route_it(browser_as, office, desk_s
 def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_staff, django_assert_num_queries):
     item = register_complaint(office, desk_staff, at(2, 9))
     c = browser_as(desk_staff)
-    with django_assert_num_queries(14):  # a complaint's page re-rendered: inspections, callbacks, its history
+    with django_assert_num_queries(15):  # a complaint's page re-rendered: inspections, callbacks, its history
         response = c.post(
             url("item_action", office, item_id=item.pk, action="sign_off"),
             {"resolution": "Not ours", "resolved": "no"},
@@ -482,7 +482,7 @@ def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_sta
         url("item_action", office, item_id=item.pk, action="close"), {"reply": "Cleaned", "solved": "yes"}
     )
     assert response.status_code == 302
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         text = c.get(url("item", office, item_id=item.pk)).content.decode()
     assert 'data-testid="closed-by"' in text
 
@@ -518,7 +518,7 @@ def test_the_timeline_tells_every_change_of_a_repair_with_who_and_when(
     notice = RectificationNotice.objects.get()
     services.rectification_done(notice=notice, actor=repair_staff, note="Resealed", now=at(4, 15))
     c = browser_as(director)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = c.get(url("item", office, item_id=item.pk))
     timeline = [(e.what, e.who) for e in response.context["item"].timeline]
     assert [str(what) for what, _who in timeline] == [
@@ -576,7 +576,7 @@ def test_the_timeline_of_a_complaint_shows_its_sign_off_and_reopening(
         now=at(2, 14),
     )
     c = browser_as(director)
-    with django_assert_num_queries(11):  # + the complaint's inspections, callbacks, history
+    with django_assert_num_queries(12):  # + the complaint's inspections, callbacks, history
         response = c.get(url("item", office, item_id=item.pk))
     whats = [str(e.what) for e in response.context["item"].timeline]
     assert whats == [
@@ -598,7 +598,7 @@ def test_the_callback_form_asks_the_charges_three_ways(
 ):
     c = browser_as(repair_lead)
     form = {"inspected_on_site": "on", "service_opinion": "Good", "satisfied": "yes", "signature": SIGNATURE}
-    with django_assert_num_queries(10):  # the service reads and locks the repair, then refuses
+    with django_assert_num_queries(11):  # the service reads and locks the repair, then refuses
         response = c.post(url("callback", office, completion_id=completed.pk), {**form, "problem": "Drips"})
     assert response.status_code == 422
     assert response.context["form"].errors["charges"] == ["SVC-CB-4: check the charges with the resident."]
@@ -619,7 +619,7 @@ def test_completing_before_the_appointment_asks_for_a_reason(
     browser_as, office, repair_staff, repair_item, django_assert_num_queries
 ):
     c = browser_as(repair_staff)
-    with django_assert_num_queries(14):  # the page re-rendered with the question
+    with django_assert_num_queries(15):  # the page re-rendered with the question
         response = c.post(url("item_action", office, item_id=repair_item.pk, action="complete"), {"charges": "0"})
     assert response.status_code == 422
     assert response.context["forms"]["complete"].errors["confirm_reason"] == [
@@ -658,11 +658,11 @@ def test_the_reports_overdue_list_names_the_first_contact_owner(
     owner = make_user("wli", Role.SERVICE_DESK_STAFF, [office], last_name="Li")
     register_question(office, owner, at(1, 8))  # reply due 2 March 08:00: overdue at the pages' clock
     c = browser_as(director)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = c.get(url("report", office), {"month": "2026-03"})
     text = response.content.decode()
     assert "<th>First-contact owner</th>" in text and "Wli Li" in text
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         xlsx = c.get(url("report_xlsx", office), {"month": "2026-03"})
     from io import BytesIO
 
@@ -681,7 +681,7 @@ def test_the_rectification_notice_reads_in_the_readers_language(
         )
     c = browser_as(repair_staff)
     c.cookies["django_language"] = "zh-hans"
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         text = c.get(url("rectifications", office)).content.decode()
     assert "SVC-CB-5：" in text and "SVC-CB-5: written rectification notice" not in text
     c.cookies["django_language"] = "en"

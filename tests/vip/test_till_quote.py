@@ -140,7 +140,7 @@ def test_the_quote_service_refuses_a_phone_that_is_not_one(store, phone):
 def test_the_till_page_shows_the_error_at_the_phone_field(client, store, clerk, phone, django_assert_num_queries):
     client.force_login(clerk)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.post(
             reverse("vip:till", kwargs={"site": "nanjing"}), {"key": "k-9", "amount_1": "100", "phone": phone}
         )
