@@ -161,6 +161,28 @@ class VisitApproval(AppendOnlyModel):
         verbose_name_plural = _("visit approvals")
 
 
+class PendingReview(models.Model):
+    """A register entry awaiting the project manager's review (ATT-REG-1): derived, like the client's summary. Written
+    with the entry and removed by its review, in the same transaction (services.visit_register, visit_correct,
+    visit_review), so the approvals queue and its overdue count read what awaits review from this table's index
+    rather than walking the site's reviewed history for the entries without a review (issue 17: a register reviewed
+    every evening made that walk 200,000 entries long)."""
+
+    entry = models.OneToOneField(
+        VisitEntry, on_delete=models.CASCADE, primary_key=True, related_name="pending_review", verbose_name=_("entry")
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("site"))
+    registered_at = models.DateTimeField(_("registered at"))  # the entry's, for the queue's order
+
+    class Meta:
+        verbose_name = _("entry awaiting review")
+        verbose_name_plural = _("entries awaiting review")
+        indexes = [models.Index(fields=["site", "registered_at", "entry"], name="pending_review_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} @ {self.site_id}"
+
+
 class ClientSiteSummary(models.Model):
     """What the client list shows and filters by, for one client on one site: derived from the register (and the
     site's referrals), never a record of its own. Every write that changes a client's register on a site rebuilds

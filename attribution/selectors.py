@@ -21,6 +21,7 @@ from .models import (
     CompanyClientMark,
     DisputeOpinion,
     OldClientIntroduction,
+    PendingReview,
     Recognition,
     Referral,
     SpouseLink,
@@ -553,19 +554,20 @@ def site_salespeople(site: Site) -> list:
     )
 
 
-def _unreviewed() -> Exists:
-    """No review yet. NOT EXISTS lets the database walk the site's entries in order through
-    visitentry_site_order_idx and stop at the page's end; `approval IS NULL` (a LEFT JOIN) joined every review
-    of the site's history first."""
-    return ~Exists(VisitApproval.objects.filter(entry=OuterRef("pk")))
-
-
 def unreviewed_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
-    """Register entries awaiting the project manager (ATT-REG-1), oldest first."""
+    """Register entries awaiting the project manager (ATT-REG-1), oldest first: read in order from the queue's own
+    table (PendingReview), so a page costs its LIMIT however much of the register has been reviewed."""
     return (
-        VisitEntry.objects.filter(_unreviewed(), site=site, registered_at__lte=now)
+        VisitEntry.objects.filter(pending_review__site=site, pending_review__registered_at__lte=now)
         .select_related("client", "salesperson", "registered_by", "received_by", "corrects")
-        .order_by("registered_at", "pk")
+        .order_by("pending_review__registered_at", "pending_review__entry_id")
+    )
+
+
+def overdue_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
+    """Entries left unreviewed after the end of their day (ATT-REG-1 Decision): shown as overdue, blocking nothing."""
+    return VisitEntry.objects.filter(
+        pending_review__site=site, pending_review__registered_at__lt=rules.review_overdue_before(now, site.zone)
     )
 
 
@@ -573,17 +575,11 @@ def unreviewed_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
 OVERDUE_SHOWN = 100
 
 
-def overdue_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
-    """Entries left unreviewed after the end of their day (ATT-REG-1 Decision): shown as overdue, blocking nothing."""
-    return VisitEntry.objects.filter(
-        _unreviewed(), site=site, registered_at__lt=rules.review_overdue_before(now, site.zone)
-    )
-
-
 def overdue_count(*, site: Site, now: dt.datetime) -> int:
-    """How many entries are overdue, up to OVERDUE_SHOWN + 1: the count stops there, so it costs reading that many
-    entries in the index's order, whatever the history."""
-    return overdue_entries(site=site, now=now).order_by("registered_at", "pk")[: OVERDUE_SHOWN + 1].count()
+    """How many entries are overdue, up to OVERDUE_SHOWN + 1: an index-only read of pending_review_queue_idx that stops
+    there, whatever the history."""
+    overdue = PendingReview.objects.filter(site=site, registered_at__lt=rules.review_overdue_before(now, site.zone))
+    return overdue.order_by("site", "registered_at", "entry")[: OVERDUE_SHOWN + 1].count()
 
 
 def current_holders(*, client_ids: Iterable[int], site: Site, now: dt.datetime) -> dict[int, tuple[int, dt.datetime]]:

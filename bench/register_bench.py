@@ -801,6 +801,11 @@ def write_seed(data: Seed, facts: Facts, staff: Staff, rng: random.Random) -> No
             if v[REVIEW] is not None
         ),
     )
+    copy_model(
+        m.PendingReview,
+        "entry site registered_at",
+        ((v[ID], site_ids[v[SITE]], ts(v[REG])) for v in data.visits if v[REVIEW] is None),  # awaiting review
+    )
     layouts = [
         (m.Recognition, "site client original_client original_salesperson recognised_at recorded_by recorded_at note",
          facts.recognitions),
