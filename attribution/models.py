@@ -90,8 +90,9 @@ class VisitEntry(AppendOnlyModel):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="visit_entries", verbose_name=_("client"))
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visit_entries", verbose_name=_("site"))
     # The salesperson the visit is registered for; on a duty reception that is the owner, not the receiver.
+    # Indexed by visitentry_salesperson_idx, which leads with it.
     salesperson = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="registered_visits", verbose_name=_("salesperson")
+        User, on_delete=models.PROTECT, related_name="registered_visits", db_index=False, verbose_name=_("salesperson")
     )
     received_by = models.ForeignKey(
         User,
@@ -132,7 +133,12 @@ class VisitEntry(AppendOnlyModel):
         verbose_name_plural = _("visit register entries")
         indexes = [
             models.Index(fields=["client", "site", "registered_at"], name="visitentry_client_site_idx"),
-            models.Index(fields=["site", "registered_at"], name="visitentry_site_registered_idx"),
+            # The site's register in order, to the entry: the approvals queue and the archive read it with a LIMIT
+            # (issue 17); without the id a tie on the instant made the planner sort, or take another index.
+            models.Index(fields=["site", "registered_at", "id"], name="visitentry_site_order_idx"),
+            # The archive's salesperson list (whether each user is on the site's register: one probe each) and one
+            # salesperson's entries in the archive's order (issue 17).
+            models.Index(fields=["salesperson", "site", "registered_at"], name="visitentry_salesperson_idx"),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +159,28 @@ class VisitApproval(AppendOnlyModel):
     class Meta:
         verbose_name = _("visit approval")
         verbose_name_plural = _("visit approvals")
+
+
+class PendingReview(models.Model):
+    """A register entry awaiting the project manager's review (ATT-REG-1): derived, like the client's summary. Written
+    with the entry and removed by its review, in the same transaction (services.visit_register, visit_correct,
+    visit_review), so the approvals queue and its overdue count read what awaits review from this table's index
+    rather than walking the site's reviewed history for the entries without a review (issue 17: a register reviewed
+    every evening made that walk 200,000 entries long)."""
+
+    entry = models.OneToOneField(
+        VisitEntry, on_delete=models.CASCADE, primary_key=True, related_name="pending_review", verbose_name=_("entry")
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("site"))
+    registered_at = models.DateTimeField(_("registered at"))  # the entry's, for the queue's order
+
+    class Meta:
+        verbose_name = _("entry awaiting review")
+        verbose_name_plural = _("entries awaiting review")
+        indexes = [models.Index(fields=["site", "registered_at", "entry"], name="pending_review_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} @ {self.site_id}"
 
 
 class ClientSiteSummary(models.Model):

@@ -21,6 +21,7 @@ from .models import (
     CompanyClientMark,
     DisputeOpinion,
     OldClientIntroduction,
+    PendingReview,
     Recognition,
     Referral,
     SpouseLink,
@@ -554,28 +555,53 @@ def site_salespeople(site: Site) -> list:
 
 
 def unreviewed_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
-    """Register entries awaiting the project manager (ATT-REG-1), oldest first."""
+    """Register entries awaiting the project manager (ATT-REG-1), oldest first: read in order from the queue's own
+    table (PendingReview), so a page costs its LIMIT however much of the register has been reviewed."""
     return (
-        VisitEntry.objects.filter(site=site, approval__isnull=True, registered_at__lte=now)
+        VisitEntry.objects.filter(pending_review__site=site, pending_review__registered_at__lte=now)
         .select_related("client", "salesperson", "registered_by", "received_by", "corrects")
-        .order_by("registered_at", "pk")
+        .order_by("pending_review__registered_at", "pending_review__entry_id")
     )
 
 
 def overdue_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
     """Entries left unreviewed after the end of their day (ATT-REG-1 Decision): shown as overdue, blocking nothing."""
     return VisitEntry.objects.filter(
-        site=site, approval__isnull=True, registered_at__lt=rules.review_overdue_before(now, site.zone)
+        pending_review__site=site, pending_review__registered_at__lt=rules.review_overdue_before(now, site.zone)
     )
 
 
-def client_entries(*, client: Client, site: Site) -> list[VisitEntry]:
-    """Every register entry of the client on this site with its review, in the order they were written."""
-    return list(
-        VisitEntry.objects.filter(client=client, site=site)
-        .select_related("salesperson", "registered_by", "received_by", "approval__approved_by")
-        .order_by("registered_at", "pk")
+# The approvals page says "more than 100 entries are overdue" rather than counting every one on each view.
+OVERDUE_SHOWN = 100
+
+
+def overdue_count(*, site: Site, now: dt.datetime) -> int:
+    """How many entries are overdue, up to OVERDUE_SHOWN + 1: an index-only read of pending_review_queue_idx that stops
+    there, whatever the history."""
+    overdue = PendingReview.objects.filter(site=site, registered_at__lt=rules.review_overdue_before(now, site.zone))
+    return overdue.order_by("site", "registered_at", "entry")[: OVERDUE_SHOWN + 1].count()
+
+
+def current_holders(*, client_ids: Iterable[int], site: Site, now: dt.datetime) -> dict[int, tuple[int, dt.datetime]]:
+    """Client id -> (owner id, valid until) for those of these clients held on the register at `now` (ATT-REG-2/3,
+    REC-NEW-4c), from their summaries: the rules' reading of everything written, which every write to the register
+    keeps (services.client_summaries_refresh), so one indexed read however many entries each client has."""
+    rows = ClientSiteSummary.objects.filter(
+        site=site, client_id__in=list(client_ids), owner__isnull=False, valid_until__gte=now
+    ).values_list("client_id", "owner_id", "valid_until")
+    return {client_id: (owner_id, until) for client_id, owner_id, until in rows}
+
+
+def client_entries(*, client: Client, site: Site, latest: int | None = None) -> list[VisitEntry]:
+    """The client's register entries on this site with their reviews, in the order they were written: every one, or
+    the `latest` ones (and one more, which tells the caller that earlier entries exist) read backwards through
+    visitentry_client_site_idx."""
+    entries = VisitEntry.objects.filter(client=client, site=site).select_related(
+        "salesperson", "registered_by", "received_by", "approval__approved_by"
     )
+    if latest is None:
+        return list(entries.order_by("registered_at", "pk"))
+    return list(reversed(entries.order_by("-registered_at", "-pk")[: latest + 1]))
 
 
 def open_disputes(*, site: Site) -> QuerySet[DisputeOpinion]:

@@ -32,6 +32,7 @@ from .models import (
     DisputeShare,
     FollowUp,
     OldClientIntroduction,
+    PendingReview,
     Recognition,
     Referral,
     SpouseLink,
@@ -268,6 +269,7 @@ def visit_register(
             backdate_reason=backdate_reason.strip() if timing.rule_ids else "",
             possible_duplicates=[{"id": d.pk, "name": d.name, "phone": d.phone} for d in duplicates],
         )
+        _awaits_review(entry)
         if reception is not None and reception.client_id is None:
             reception.client = client
             reception.save(update_fields=["client"])
@@ -296,6 +298,7 @@ def visit_review(
         approval = VisitApproval.objects.create(
             entry=locked, approved=approve, reason=reason.strip(), approved_by=actor, approved_at=now
         )
+        PendingReview.objects.filter(entry=locked).delete()
         client_summaries_refresh(client_ids=[locked.client_id], site=site)
         _facts_changed(site=site, client_ids=[locked.client_id], now=now, reason="facts_changed", actor=actor)
     return approval
@@ -381,8 +384,14 @@ def visit_correct(
             budget=entry.budget,
             note=note.strip(),
         )
+        _awaits_review(correction)
         client_summaries_refresh(client_ids=[entry.client_id], site=site)
     return correction
+
+
+def _awaits_review(entry: VisitEntry) -> None:
+    """Queue a new entry for the project manager (ATT-REG-1): its review removes it (visit_review)."""
+    PendingReview.objects.create(entry=entry, site_id=entry.site_id, registered_at=entry.registered_at)
 
 
 # --- the client list's summary (derived from the register) -------------------------------------------------

@@ -31,6 +31,7 @@ from salesoffice import money
 from salesoffice.access import site_with_perm_or_403
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
+from salesoffice.paging import UncountedPage
 from salesoffice.phones import normalise_phone
 from salesoffice.timeutil import local_day
 
@@ -270,7 +271,8 @@ def _holder_note(client: Client, site: Site, now: dt.datetime, salesperson_id: i
 @dataclass
 class ApprovalRow:
     entry: VisitEntry
-    holder: rules.Ownership
+    holder_id: int | None  # who holds the client now (ATT-REG-2/3), None when free
+    holder_until: dt.datetime | None
     holder_name: str
     form: ReviewForm
     overdue: bool = False
@@ -290,24 +292,26 @@ def _approvals_page(
     only_overdue = request.GET.get("overdue") == "1"
     if only_overdue:
         queue = queue.filter(registered_at__lt=rules.review_overdue_before(now, site.zone))
-    page = Paginator(queue, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    overdue_count = selectors.overdue_entries(site=site, now=now).count()
-    entries = list(page.object_list)
-    holders = selectors.registered_owners(client_ids={e.client_id for e in entries}, site=site, now=now)
-    names = selectors.user_names(h.owner_id for h in holders.values())
+    # Issue 17: the queue and the overdue badge read as far as they show, never the site's whole history.
+    page = UncountedPage(queue, ENTRIES_PER_PAGE, request.GET.get("page"))
+    overdue_count = selectors.overdue_count(site=site, now=now)
+    entries = page.object_list
+    holders = selectors.current_holders(client_ids={e.client_id for e in entries}, site=site, now=now)
+    names = selectors.user_names(owner_id for owner_id, _until in holders.values())
     days: dict[dt.date, list[ApprovalRow]] = defaultdict(list)
     for entry in entries:
-        holder = holders[entry.client_id]
+        holder_id, until = holders.get(entry.client_id, (None, None))
         form = bound if bound is not None and entry.pk == bound_id else ReviewForm(auto_id=f"id_%s_{entry.pk}")
         overdue = rules.entry_overdue(entry.registered_at, reviewed=False, now=now, zone=site.zone)
-        row = ApprovalRow(entry, holder, names.get(holder.owner_id, ""), form, overdue)
+        row = ApprovalRow(entry, holder_id, until, names.get(holder_id, ""), form, overdue)
         days[local_day(entry.registered_at, site.zone)].append(row)
     context = {
         "site": site,
         "page": page,
         "days": list(days.items()),
         "today": local_day(now, site.zone),
-        "overdue_count": overdue_count,
+        "overdue_count": min(overdue_count, selectors.OVERDUE_SHOWN),
+        "overdue_more": overdue_count > selectors.OVERDUE_SHOWN,
         "only_overdue": only_overdue,
         "extra_query": "overdue=1" if only_overdue else "",
     }
@@ -493,6 +497,7 @@ class ClientView:
     facts: rules.ClientFacts
     attribution: rules.Attribution
     shares: list[tuple[str, rules.Share]] = field(default_factory=list)
+    earlier: bool = False  # older entries exist that the page does not list
 
     @property
     def entry_rows(self) -> list[tuple[VisitEntry, list[VisitEntry]]]:
@@ -516,16 +521,24 @@ class ClientView:
         return self.facts.name(self.attribution.follow_up_id)
 
 
-def _client_view(client: Client, site: Site, now: dt.datetime) -> ClientView:
+# The client page lists the latest entries (the rules read them all); every one on request (issue 17).
+ENTRIES_SHOWN = 30
+
+
+def _client_view(client: Client, site: Site, now: dt.datetime, *, every_entry: bool = False) -> ClientView:
     facts = selectors.client_facts(client=client, site=site, now=now)
     attribution = rules.attribute(facts, now=now, zone=site.zone)
-    entries = selectors.client_entries(client=client, site=site)
+    entries = selectors.client_entries(client=client, site=site, latest=None if every_entry else ENTRIES_SHOWN)
+    earlier = len(entries) > ENTRIES_SHOWN and not every_entry
+    if earlier:
+        entries = entries[1:]
     corrections: dict[int, list[VisitEntry]] = defaultdict(list)
     for entry in entries:
         if entry.corrects_id:
             corrections[entry.corrects_id].append(entry)
     shares = [(facts.name(s.user_id), s) for s in attribution.shares]
-    return ClientView(client, list(client.phones.all()), entries, dict(corrections), facts, attribution, shares)
+    phones = list(client.phones.all())
+    return ClientView(client, phones, entries, dict(corrections), facts, attribution, shares, earlier)
 
 
 def _action_form(
@@ -565,7 +578,7 @@ def _dispute_initial(attribution: rules.Attribution, salespeople: list) -> dict:
 def _client_page(
     request: HttpRequest, site: Site, client: Client, now: dt.datetime, *, bound: dict | None = None
 ) -> HttpResponse:
-    view = _client_view(client, site, now)
+    view = _client_view(client, site, now, every_entry=request.GET.get("entries") == "all")
     allowed = [name for name, action in ACTIONS.items() if request.user.has_perm(action.perm)]
     if not view.entries:
         allowed = [name for name in allowed if name != "correction"]

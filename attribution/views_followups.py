@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from salesoffice.access import site_with_perm_or_403
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site
+from salesoffice.paging import UncountedPage
 
 from . import services
 from .access_office import follow_up_for_site_or_404
@@ -107,7 +108,8 @@ def follow_up_review(request: HttpRequest, site: str) -> HttpResponse:
     follow-ups per salesperson."""
     site_obj = site_with_perm_or_403(request.user, site, "attribution.review_follow_ups", SALES)
     now = timezone.now()
-    page = Paginator(overdue_follow_ups(site_obj, now), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The overdue follow-ups in the order of followup_open_idx, a page at a time, never counted (issue 17).
+    page = UncountedPage(overdue_follow_ups(site_obj, now), PAGE_SIZE, request.GET.get("page"))
     grade_rows, grade_totals = clients_by_owner_and_grade(site_obj, now)
     context = {
         "site": site_obj,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from salesoffice.access import site_with_perm_or_403, sites_for
 from salesoffice.models import Site
+from salesoffice.paging import UncountedPage
 from salesoffice.timeutil import local_day
 
 from . import reports
@@ -86,7 +87,9 @@ def _archive_filters(request: HttpRequest, site: Site, form_class, now: dt.datet
 
 
 def _archive_page(request: HttpRequest, site: Site, form, filters: dict, *, status: int = 200) -> HttpResponse:
-    page = Paginator(archive_entries(site, **filters), 50).get_page(request.GET.get("page"))
+    # Issue 17: no count of the register; the newest entries first through the (site | salesperson, registered_at)
+    # indexes, one LIMIT per page.
+    page = UncountedPage(archive_entries(site, **filters), 50, request.GET.get("page"))
     query = {key: request.GET[key] for key in ("date_from", "date_to", "salesperson") if request.GET.get(key)}
     context = {
         "site": site,

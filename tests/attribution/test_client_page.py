@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from attribution import services
+from attribution import services, views
 from attribution.models import (
     CompanyClientMark,
     DisputeOpinion,
@@ -191,6 +191,30 @@ def test_the_page_costs_the_same_whatever_the_history(
     assert len(little.captured_queries) == len(much.captured_queries)
     assert len(response.context["view"].entries) == 18
     assert len(response.context["view"].attribution.steps) > 15
+
+
+def test_the_page_lists_the_latest_entries_and_every_one_on_request(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(views, "ENTRIES_SHOWN", 5)
+    ann = salespeople[0]
+    client = registered(site, ann, project_manager, at(3, 10))
+    for day in range(4, 11):
+        approve(register(site, ann, at(day, 10)).entry, project_manager, at(day, 18))
+    written = list(VisitEntry.objects.filter(client=client).order_by("registered_at").values_list("pk", flat=True))
+    page = browser_as(project_manager)
+    page.get(url("client", client))
+    with django_assert_num_queries(11):
+        latest = page.get(url("client", client))
+    assert [e.pk for e in latest.context["view"].entries] == written[-5:]
+    assert latest.context["view"].earlier
+    assert text_of(latest, "earlier-entries").startswith("The latest 5 entries are listed.")
+    assert 'href="?entries=all#entries"' in latest.content.decode()
+    # The ownership is the rules' reading of every entry, listed or not (ATT-REG-2).
+    assert len(latest.context["view"].facts.visits) == 8
+    with django_assert_num_queries(11):
+        every = page.get(url("client", client), {"entries": "all"})
+    assert [e.pk for e in every.context["view"].entries] == written and not every.context["view"].earlier
 
 
 # --- the managers' actions ---------------------------------------------------------------------------------

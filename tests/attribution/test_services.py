@@ -13,6 +13,7 @@ from attribution.models import (
     Client,
     ClientPhone,
     CompanyClientMark,
+    PendingReview,
     Recognition,
     Referral,
     VisitApproval,
@@ -186,6 +187,29 @@ class TestApproval:
         assert client_attribution(client=entry.client, site=site, now=at(4, 9)).owner_id is None
         # A rejected entry frees the way for another salesperson's registration.
         register(site, salespeople[1], at(4, 10))
+
+    def test_an_entry_awaits_review_from_its_writing_to_its_review_ATT_REG_1(self, site, salespeople, project_manager):
+        """The approvals queue's table (PendingReview) holds exactly the entries without a review, each with its site
+        and instant, through registrations, corrections, approvals and rejections."""
+        ann, bob = salespeople[:2]
+
+        def awaiting():
+            pending = set(PendingReview.objects.values_list("entry_id", "site_id", "registered_at"))
+            truth = set(VisitEntry.objects.filter(approval__isnull=True).values_list("pk", "site_id", "registered_at"))
+            assert pending == truth
+            return {entry_id for entry_id, _site, _at in pending}
+
+        first = register(site, ann, at(3, 10)).entry
+        second = register(site, bob, at(3, 11), phone="13900139001").entry
+        assert awaiting() == {first.pk, second.pk}
+        approve(first, project_manager, at(3, 18))
+        services.visit_review(entry=second, actor=project_manager, approve=False, reason="test", now=at(3, 18))
+        assert awaiting() == set()
+        correction = services.visit_correct(entry=first, actor=project_manager, note="time", now=at(4, 9))
+        assert awaiting() == {correction.pk}
+        with pytest.raises(services.RegisterError, match="already"):
+            approve(second, project_manager, at(4, 10))  # refused: the queue is left as it was
+        assert awaiting() == {correction.pk}
 
 
 class TestAppendOnly:

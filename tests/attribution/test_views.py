@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from attribution import services
+from attribution import selectors, services
 from attribution.models import Client, ClientPhone, DisputeOpinion, VisitApproval, VisitEntry
 from reception import services as desk
 from reception.models import Reception
@@ -322,15 +322,34 @@ def test_the_queue_costs_the_same_for_one_and_thirty_entries(
     registered(site, salespeople[0], project_manager, at(3, 9), phone="13800138000", name="Client 0")
     register(site, salespeople[0], at(19, 9), phone="13800138000")  # a revisit of a held client
     page.get(url("approvals"))
-    # 9: the overdue count is one query (ATT-REG-1 Decision), whatever the number of entries.
-    with django_assert_num_queries(10) as one:
+    # The page is one LIMIT (no count of the queue), the overdue count one capped query (ATT-REG-1 Decision), the
+    # holders one read of their summaries: whatever the number of entries (issue 17).
+    with django_assert_num_queries(9) as one:
         page.get(url("approvals"))
     for n in range(1, 30):
         register(site, salespeople[n % 5], at(19, 9, n), phone=f"138001381{n:02d}", name=f"Client {n}")
-    with django_assert_num_queries(10) as thirty:
+    with django_assert_num_queries(9) as thirty:
         response = page.get(url("approvals"))
     assert len(one.captured_queries) == len(thirty.captured_queries)
     assert len(response.context["page"].object_list) == 25
+    assert response.context["overdue_count"] == 30 and not response.context["overdue_more"]
+    assert response.context["page"].has_next() and not response.context["page"].has_previous()
+    second = page.get(url("approvals"), {"page": 2})
+    assert [row.entry.client.name for _day, rows in second.context["days"] for row in rows] == [
+        f"Client {n}" for n in range(25, 30)
+    ]
+    assert not second.context["page"].has_next() and "Page 2<" in second.content.decode()
+
+
+def test_the_overdue_count_stops_past_what_the_page_shows(
+    clock, site, salespeople, project_manager, browser_as, monkeypatch
+):
+    monkeypatch.setattr(selectors, "OVERDUE_SHOWN", 3)
+    for n in range(5):
+        register(site, salespeople[n % 5], at(19, 9, n), phone=f"138001381{n:02d}", name=f"Client {n}")
+    response = browser_as(project_manager).get(url("approvals"))
+    assert (response.context["overdue_count"], response.context["overdue_more"]) == (3, True)
+    assert "More than 3 entries are overdue" in page_text(response)
 
 
 # --- the client list ---------------------------------------------------------------------------------------
