@@ -449,9 +449,8 @@ def copy_model(model, names: str, rows) -> int:
     """COPY rows (tuples in the order of `names`, model field names) into the model's table."""
     from django.db import connection
 
-    columns = [model._meta.get_field(n).column for n in names.split()]
     with connection.cursor() as wrapper:
-        desk.copy_rows(wrapper.cursor, model._meta.db_table, columns, rows)
+        desk.copy_model_rows(wrapper.cursor, model, names.split(), rows)
     return len(rows)
 
 

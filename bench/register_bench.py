@@ -404,7 +404,6 @@ def copy_model(model, names: str, rows) -> int:
     """COPY rows (tuples in the order of `names`, model field names) into the model's table."""
     from django.db import connection
 
-    columns = [model._meta.get_field(n).column for n in names.split()]
     count = 0
 
     def counted():
@@ -414,7 +413,7 @@ def copy_model(model, names: str, rows) -> int:
             yield row
 
     with connection.cursor() as wrapper:
-        desk.copy_rows(wrapper.cursor, model._meta.db_table, columns, counted())
+        desk.copy_model_rows(wrapper.cursor, model, names.split(), counted())
     return count
 
 
