@@ -125,8 +125,9 @@ def seed(args: argparse.Namespace) -> float:
     return time.perf_counter() - started
 
 
-# Request g (1..n) belongs to office (g % nofs); kinds by (g / nofs) % 10, so every office gets every kind: 0-3 question, 4 visit, 5 letter, 6-7 complaint,
-# 8-9 repair. Requests are spread evenly over the period; the last three days' and every 97th are still open.
+# Request g (1..n) belongs to office (g % nofs); kinds by (g / nofs) % 10, so every office gets every kind:
+# 0-3 question, 4 visit, 5 letter, 6-7 complaint, 8-9 repair. Requests are spread evenly over the period; the last
+# three days' and every 97th are still open.
 SEED_SQL = [
     """
     INSERT INTO service_desk_officesettings (site_id, reply_hours, complaint_hours, major_complaint_hours,
