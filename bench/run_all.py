@@ -427,19 +427,43 @@ def walk(session: Session, patterns: dict, samples: list[dict], outcome: dict) -
 
 
 def sampled_parameters() -> list[dict]:
-    """Parameters no link gives on the walked sites: a customer (found by the till's search), a rota member."""
+    """Parameters from the seeded data, for pages no link of the walk leads to (or leads to with a light object):
+    the register's busiest client, an entry awaiting review, an open follow-up, a dispute, a referral; a customer
+    (found by the till's search), a rota member, a rectification notice, a duty shift."""
+    from django.db.models import Count
+
+    from attribution.models import DisputeOpinion, FollowUp, Referral, VisitEntry
     from reception.models import RotaMember
     from salesoffice.models import Site
+    from service_desk.models import DutyShift, RectificationNotice
     from vip.models import Customer
 
+    sites = {s.code: s for s in Site.objects.filter(code__in=WALKED_SITES)}
+    register, office = sites.get("rb-1"), sites.get("svc-01")
     found = []
-    for code in sorted(WALKED_SITES):
-        site = Site.objects.filter(code=code).first()
-        for param, model, site_field in [("customer_id", Customer, "store"), ("member_id", RotaMember, "site")]:
-            pk = model.objects.filter(**{site_field: site}).order_by("pk").values_list("pk", flat=True).first()
-            if site is not None and pk is not None:
-                found.append({"site": code, param: pk})
+
+    def add(site, param: str, pk) -> None:
+        if site is not None and pk is not None:
+            found.append({"site": site.code, param: pk})
+
+    busiest = (
+        VisitEntry.objects.filter(site=register).values("client_id").annotate(n=Count("pk")).order_by("-n").first()
+    )
+    add(register, "client_id", busiest and busiest["client_id"])
+    add(register, "entry_id", _first(VisitEntry.objects.filter(site=register, approval__isnull=True)))
+    add(register, "follow_up_id", _first(FollowUp.objects.filter(site=register, done_at__isnull=True)))
+    add(register, "opinion_id", _first(DisputeOpinion.objects.filter(site=register)))
+    add(register, "referral_id", _first(Referral.objects.filter(site=register)))
+    add(office, "notice_id", _first(RectificationNotice.objects.filter(site=office)))
+    add(office, "shift_id", _first(DutyShift.objects.filter(site=office)))
+    for _code, site in sorted(sites.items()):
+        add(site, "customer_id", _first(Customer.objects.filter(store=site)))
+        add(site, "member_id", _first(RotaMember.objects.filter(site=site)))
     return found
+
+
+def _first(queryset):
+    return queryset.order_by("-pk").values_list("pk", flat=True).first()
 
 
 def desk_arrive(session: Session, run_id: str) -> Page:
@@ -517,6 +541,9 @@ def main() -> int:
     personas = seed.ensure_personas()
     live = desk.prepare_today(argparse.Namespace(busy_at_start=12, random_seed=seed.RANDOM_SEED), timezone.now())
     print(f"desk today: {live}", flush=True)
+    from attribution.reports import weekly_report_generate
+
+    weekly_report_generate(now=timezone.now())  # the last week's stored report (the weekly job's), for its pages
     reports = compare_reports(args)
     connections.close_all()
 
