@@ -19,6 +19,8 @@ Run from the project root:  .venv/bin/python bench/run_all.py --scale small   (s
 
 import argparse
 import datetime as dt
+import html.parser
+import itertools
 import json
 import os
 import queue
@@ -49,6 +51,7 @@ NOT_WALKED = {
     "logout": "signing out would end the session",
     "choose_language": "a POST that changes the session's language",
 }
+FORM_ERROR = re.compile(r"invalid-feedback|is-invalid|alert-danger")
 URL_IN_PAGE = re.compile(r'="(/[^"]*)"')
 TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -62,12 +65,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_ALL_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--reseed", action="store_true", help="drop and rebuild the bench database first")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument("--repeat", type=int, help="requests per page (default: 6 small, 20 full)")
+    parser.add_argument("--repeat", type=int, help="requests per page (default: 5 small, 10 full)")
     parser.add_argument("--report-repeat", type=int, default=15, help="builds of each report (default 15)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3, as docker-compose.yml)")
     args = parser.parse_args()
     if args.repeat is None:
-        args.repeat = 6 if args.scale == "small" else 20
+        args.repeat = 5 if args.scale == "small" else 10
     return args
 
 
@@ -468,7 +471,7 @@ def _first(queryset):
 
 def desk_arrive(session: Session, run_id: str) -> Page:
     """'Client arrived' as the desk's form posts it (htmx), a fresh request key each time."""
-    counter = iter(range(10**9))
+    counter = itertools.count()
 
     def form() -> dict:
         n = next(counter)
@@ -479,12 +482,98 @@ def desk_arrive(session: Session, run_id: str) -> Page:
     )
 
 
+class FormFields(html.parser.HTMLParser):
+    """The fields of a page's forms with the values they show: inputs, the selected (or first) option, textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.fields.setdefault(name, a.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select:
+            if "selected" in a or self._select not in self.fields:
+                self.fields[self._select] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields.setdefault(name, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_post(session: Session, name: str, form_path: str, action: str, overrides, htmx: bool = False) -> Page | None:
+    """A POST of the form `form_path` shows, its fields as shown and `overrides(n)` on top; None when the persona
+    cannot open the form."""
+    answer = session.request("GET", form_path)
+    if answer.status != 200:
+        return None
+    parser = FormFields()
+    parser.feed(answer.text)
+    defaults = parser.fields
+    counter = itertools.count()
+
+    def form() -> dict:
+        return {**defaults, **overrides(next(counter))}
+
+    return Page(f"{name} POST [{session.role}]", session, "POST", action, htmx, form)
+
+
+def main_posts(sessions: dict[str, Session], run_id: str) -> list[Page]:
+    """The main POSTs: client arrived, register a visit, a till quote and purchase, a service request."""
+    from vip.models import Card
+
+    card = Card.objects.filter(membership__store__code="vb-01").order_by("pk").values_list("number", flat=True).first()
+    # Phones no seeded client has (the register's and commission's prefixes are others): every visit is a new client.
+    fresh = int(time.time()) % 10**6
+
+    def visit(n: int) -> dict:
+        return {"name": f"基准客{n}", "phone": f"1470{fresh:06d}{n % 10}"[:7] + f"{(fresh * 10 + n) % 10**4:04d}"}
+
+    def till(n: int) -> dict:
+        return {
+            "key": f"allbench-{run_id}-{n}",
+            "card": card or "",
+            "amount_1": "128.00",
+            "item_1": "基准商品",
+            "signature": "on",  # VIP-CARD-2: a member signs the receipt
+        }
+
+    def request(n: int) -> dict:
+        return {"kind": "question", "requester_name": f"住户{n}", "content": f"基准请求 {n}", "phone": "13800138000"}
+
+    pages = [
+        desk_arrive(sessions["site_supervisor"], run_id),
+        form_post(sessions["salesperson"], "attribution:register", "/register/rb-1/visit/", "/register/rb-1/visit/",
+                  visit),
+        form_post(sessions["store_clerk"], "vip:till_quote", "/store/vb-01/till/", "/store/vb-01/till/quote/", till,
+                  htmx=True),
+        form_post(sessions["store_clerk"], "vip:till", "/store/vb-01/till/", "/store/vb-01/till/", till),
+        form_post(sessions["service_desk_staff"], "service_desk:register", "/service/svc-01/new/",
+                  "/service/svc-01/new/", request),
+    ]  # fmt: skip
+    return [page for page in pages if page is not None]
+
+
 @dataclass
 class Sample:
     key: str
     ms: float
     status: int
     queries: int | None
+    ok: bool = True
 
 
 def measure(pages: list[Page], args: argparse.Namespace) -> tuple[list[Sample], list[Sample]]:
@@ -508,7 +597,7 @@ def measure(pages: list[Page], args: argparse.Namespace) -> tuple[list[Sample], 
             answer = page.session.request(page.method, page.path, data, page.htmx)
             base = page.session.request("GET", "/accounts/login/")
             with lock:
-                samples.append(Sample(page.key, answer.ms, answer.status, _queries(answer)))
+                samples.append(Sample(page.key, answer.ms, answer.status, _queries(answer), succeeded(page, answer)))
                 floor.append(Sample("floor", base.ms, base.status, _queries(base)))
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(args.clients)]
@@ -517,6 +606,13 @@ def measure(pages: list[Page], args: argparse.Namespace) -> tuple[list[Sample], 
     for thread in threads:
         thread.join()
     return samples, floor
+
+
+def succeeded(page: Page, answer: Answer) -> bool:
+    """A page answers 200; a POST a redirect, or a page that shows no error (a refused form shows its errors)."""
+    if page.method == "GET":
+        return answer.status == 200
+    return answer.status in (302, 303) or (answer.status == 200 and not FORM_ERROR.search(answer.text))
 
 
 def _queries(answer: Answer) -> int | None:
@@ -569,7 +665,7 @@ def main() -> int:
         for session in sessions.values():
             session.login()
             pages += walk(session, patterns, samples_params, outcome)
-        pages.append(desk_arrive(sessions["site_supervisor"], run_id))
+        pages += main_posts(sessions, run_id)
         print(f"walk: {len(pages)} pages over {len(sessions)} roles; measuring ...", flush=True)
         load_start = os.getloadavg()
         measure_started = time.perf_counter()
@@ -618,7 +714,7 @@ def page_rows(samples: list[Sample], floor: list[Sample]) -> list[dict]:
                 "p95": p95,
                 "queries": "-".join(str(q) for q in (queries[0], queries[-1]) if queries) if queries else "?",
                 "queries_text": str(queries[0]) if len(queries) == 1 else f"{queries[0]}-{queries[-1]}",
-                "bad": sum(1 for s in group if s.status != 200),
+                "bad": sum(1 for s in group if not s.ok),
                 "ratio": p95 / floor_p95,
             }
         )
@@ -634,7 +730,7 @@ def print_pages(samples: list[Sample], floor: list[Sample], seconds: float) -> N
     )
     print(f"floor (GET /accounts/login/ signed in): p50 {desk.percentile(times, 50):.1f} ms, "
           f"p95 {desk.percentile(times, 95):.1f} ms, queries {floor[0].queries}")  # fmt: skip
-    print(f"{'page [role]':<58} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p95/floor':>10} {'non-200':>8}")
+    print(f"{'page [role]':<58} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p95/floor':>10} {'failed':>8}")
     for row in page_rows(samples, floor):
         print(
             f"{row['key']:<58} {row['n']:>4} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['queries_text']:>8} "
