@@ -385,9 +385,9 @@ class Generator:
         recorded_at = min(signed_at + dt.timedelta(hours=rng.uniform(0.3, 30)), self.now - dt.timedelta(minutes=5))
         client_id = self.take_id("client")
         name = person_name(rng)
-        # Distinct for every client id < 10**8, and apart from the register bench's numbers (no 198 among its
+        # Distinct for every client id < 10**8, and apart from the register bench's numbers (no 191 among its
         # prefixes; bench/seed.py puts both in one database, where a phone belongs to one client).
-        number = f"198{(client_id * 7_919 + 1_234_567) % 10**8:08d}"
+        number = f"191{(client_id * 7_919 + 1_234_567) % 10**8:08d}"
         created_at = signed_at - dt.timedelta(days=rng.uniform(1, 150))
         rows.clients.append((client_id, name, number, f"+86{number}", "", "", "", None, created_at))
         rows.phones.append((client_id, number, f"+86{number}"))
