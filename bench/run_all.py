@@ -650,8 +650,6 @@ def main() -> int:
     reports = compare_reports(args)
     connections.close_all()
 
-    from django.urls import get_resolver  # noqa: F401 - the URLconf is loaded by the walk's reverse()
-
     sys.path.insert(0, str(desk.BASE_DIR))
     from tests.portable.test_pages import named_patterns
 
@@ -719,8 +717,8 @@ def page_rows(samples: list[Sample], floor: list[Sample]) -> list[dict]:
                 "n": len(group),
                 "p50": desk.percentile(times, 50),
                 "p95": p95,
-                "queries": "-".join(str(q) for q in (queries[0], queries[-1]) if queries) if queries else "?",
-                "queries_text": str(queries[0]) if len(queries) == 1 else f"{queries[0]}-{queries[-1]}",
+                # A range when they varied (a board rendered or read from the cache); "?" without the header.
+                "queries": "-".join(str(q) for q in sorted({queries[0], queries[-1]})) if queries else "?",
                 "bad": sum(1 for s in group if not s.ok),
                 "ratio": p95 / floor_p95,
             }
@@ -740,7 +738,7 @@ def print_pages(samples: list[Sample], floor: list[Sample], seconds: float) -> N
     print(f"{'page [role]':<58} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p95/floor':>10} {'failed':>8}")
     for row in page_rows(samples, floor):
         print(
-            f"{row['key']:<58} {row['n']:>4} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['queries_text']:>8} "
+            f"{row['key']:<58} {row['n']:>4} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['queries']:>8} "
             f"{row['ratio']:>9.1f}× {row['bad']:>8}"
         )
 
