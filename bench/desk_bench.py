@@ -415,6 +415,30 @@ def copy_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> None
             copy.write_row(row)
 
 
+def copy_model_rows(cursor, model, names: list[str], rows) -> None:
+    """COPY rows (tuples in the order of `names`, model field names) into the model's table. Every other NOT NULL
+    column with a model default gets it: COPY leaves a column it is not given NULL, and the benches' layouts
+    predate fields added since (a Django default is not a database default)."""
+    from django.db.models import NOT_PROVIDED
+
+    fields = [model._meta.get_field(n) for n in names]
+    given = {f.column for f in fields}
+    extra = [
+        f
+        for f in model._meta.concrete_fields
+        if f.column not in given
+        and not f.null
+        and not f.primary_key
+        and getattr(f, "db_default", NOT_PROVIDED) is NOT_PROVIDED
+        and f.get_default() is not None  # a default, or a text field's "" (blank=True)
+    ]
+    defaults = tuple(json.dumps(v) if isinstance(v, dict | list) else v for v in (f.get_default() for f in extra))
+    columns = [*(f.column for f in fields), *(f.column for f in extra)]
+    if defaults:
+        rows = (tuple(row) + defaults for row in rows)
+    copy_rows(cursor, model._meta.db_table, columns, rows)
+
+
 # Rows of the generator, by table: the model and its fields in the order of the tuples.
 COPY_LAYOUT = {
     "receptions": (
@@ -441,8 +465,7 @@ def write_rows(rows: Rows) -> None:
     with connection.cursor() as wrapper:
         for attr, (model_name, names) in COPY_LAYOUT.items():
             model = apps.get_model("reception", model_name)
-            columns = [model._meta.get_field(n).column for n in names.split()]
-            copy_rows(wrapper.cursor, model._meta.db_table, columns, getattr(rows, attr))
+            copy_model_rows(wrapper.cursor, model, names.split(), getattr(rows, attr))
 
 
 def write_history_rows(model, where: str, params: list, overrides_create: dict[str, str], final_at: str | None):
@@ -589,6 +612,7 @@ def ensure_terminal_users(count: int) -> None:
 def seed_history(args: argparse.Namespace) -> dict[str, float]:
     """Two years of history in one transaction; returns seconds per phase."""
     from django.db import connection, transaction
+    from django.db.models import Max
     from django.utils import timezone
 
     from reception.models import DutyAssignment, Reception
@@ -608,7 +632,9 @@ def seed_history(args: argparse.Namespace) -> dict[str, float]:
         site = Site.objects.get(pk=people.site_id)
         today = timezone.now().astimezone(site.zone).date()
         days = [today - dt.timedelta(days=n) for n in range(args.days, 0, -1)]
-        gen = Generator(people, rng, next_reception_id=1, zone=site.zone)
+        # After any receptions another bench's seed wrote into the same database (bench/run_all.py seeds them all).
+        first_id = (Reception.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        gen = Generator(people, rng, next_reception_id=first_id, zone=site.zone)
         for day, count in zip(days, day_counts(rng, days, args.receptions), strict=True):
             gen.day(day, count)
         lap("generate")

@@ -404,26 +404,16 @@ def copy_model(model, names: str, rows) -> int:
     """COPY rows (tuples in the order of `names`, model field names) into the model's table."""
     from django.db import connection
 
-    columns = [model._meta.get_field(n).column for n in names.split()]
-    # Text columns added to the models since the seed was written (NOT NULL, blank by default) get their default,
-    # so the seed keeps up with migrations that add such a column.
-    extra = [
-        f
-        for f in model._meta.concrete_fields
-        if f.column not in columns and not f.null and isinstance(f.get_default(), str) and not f.primary_key
-    ]
-    columns += [f.column for f in extra]
-    defaults = tuple(f.get_default() for f in extra)
     count = 0
 
     def counted():
         nonlocal count
         for row in rows:
             count += 1
-            yield (*row, *defaults)
+            yield row
 
     with connection.cursor() as wrapper:
-        desk.copy_rows(wrapper.cursor, model._meta.db_table, columns, counted())
+        desk.copy_model_rows(wrapper.cursor, model, names.split(), counted())
     return count
 
 

@@ -125,8 +125,9 @@ def seed(args: argparse.Namespace) -> float:
     return time.perf_counter() - started
 
 
-# Request g (1..n) belongs to office (g % nofs); kinds by g % 10: 0-3 question, 4 visit, 5 letter, 6-7 complaint,
-# 8-9 repair. Requests are spread evenly over the period; the last three days' and every 97th are still open.
+# Request g (1..n) belongs to office (g % nofs); kinds by (g / nofs) % 10, so every office gets every kind:
+# 0-3 question, 4 visit, 5 letter, 6-7 complaint, 8-9 repair. Requests are spread evenly over the period; the last
+# three days' and every 97th are still open.
 SEED_SQL = [
     """
     INSERT INTO service_desk_officesettings (site_id, reply_hours, complaint_hours, major_complaint_hours,
@@ -140,8 +141,9 @@ SEED_SQL = [
     SELECT g,
            (%(offices)s::bigint[])[g %% %(nofs)s + 1] AS site_id,
            (%(desk)s::int[])[(g %% %(nofs)s) * 6 + (g / %(nofs)s) %% 6 + 1] AS owner_id,
-           CASE WHEN g %% 10 < 4 THEN 'question' WHEN g %% 10 = 4 THEN 'visit' WHEN g %% 10 = 5 THEN 'letter'
-                WHEN g %% 10 < 8 THEN 'complaint' ELSE 'repair' END AS kind,
+           CASE WHEN (g / %(nofs)s) %% 10 < 4 THEN 'question' WHEN (g / %(nofs)s) %% 10 = 4 THEN 'visit'
+                WHEN (g / %(nofs)s) %% 10 = 5 THEN 'letter' WHEN (g / %(nofs)s) %% 10 < 8 THEN 'complaint'
+                ELSE 'repair' END AS kind,
            now() - make_interval(secs => (%(n)s - g)::float8 * %(days)s * 86400 / %(n)s) AS registered_at
     FROM generate_series(1, %(n)s) AS g
     """,
