@@ -84,7 +84,8 @@ def seed(office, users, *, months: int, per_month: int = 24) -> None:
 RAW = """
 SELECT
   count(*) FILTER (WHERE r.kind = 'question'),
-  count(*), count(*) FILTER (WHERE r.replied_at <= r.reply_due_at), count(*) FILTER (WHERE r.replied_at > r.reply_due_at),
+  count(*), count(*) FILTER (WHERE r.replied_at <= r.reply_due_at),
+  count(*) FILTER (WHERE r.replied_at > r.reply_due_at),
   count(*) FILTER (WHERE r.replied_at IS NULL AND r.reply_due_at < %(cutoff)s),
   count(c.id), count(c.id) FILTER (WHERE c.severity = 'major'), count(c.id) FILTER (WHERE c.signed_off_at <= c.due_at),
   count(c.id) FILTER (WHERE c.signed_off_at IS NULL AND c.due_at < %(cutoff)s),
@@ -92,7 +93,8 @@ SELECT
      JOIN service_desk_servicerequest br ON br.id = bc.request_id
      WHERE br.site_id = %(site)s AND br.registered_at >= %(start)s AND br.registered_at < %(end)s),
   (SELECT count(*) FILTER (WHERE b.satisfied) FROM service_desk_complaintcallback b
-     JOIN service_desk_complaint bc ON bc.id = b.complaint_id JOIN service_desk_servicerequest br ON br.id = bc.request_id
+     JOIN service_desk_complaint bc ON bc.id = b.complaint_id
+     JOIN service_desk_servicerequest br ON br.id = bc.request_id
      WHERE br.site_id = %(site)s AND br.registered_at >= %(start)s AND br.registered_at < %(end)s),
   count(p.id)
 FROM service_desk_servicerequest r
