@@ -20,6 +20,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import desk_bench as desk  # noqa: E402 - the bench machinery (database, Django set-up, percentiles) is shared
@@ -42,7 +43,8 @@ def measure(label: str, client, paths: list[str], n: int, explain: bool) -> None
     from django.test.utils import CaptureQueriesContext
 
     for path in paths[:5]:  # warm-up
-        assert client.get(path).status_code == 200, path
+        status = client.get(path).status_code
+        assert status == 200, (path, status)
     times, cpu, counts = [], [], []
     for _ in range(n):
         path = random.choice(paths)
@@ -155,6 +157,7 @@ def vip(args: argparse.Namespace) -> None:
     import vip_bench
     from django.contrib.auth import get_user_model
     from django.test import Client
+    from django.urls import reverse
 
     from salesoffice.models import Site, SiteMembership
     from salesoffice.roles import Role
@@ -175,10 +178,10 @@ def vip(args: argparse.Namespace) -> None:
     from vip.models import Card
 
     card = Card.objects.filter(membership__store=store).order_by("pk").values_list("number", flat=True).first()
-    base = f"/vip/{store.code}/members/"
+    base = reverse("vip:members", kwargs={"site": store.code})
     searches = {"surname": "王", "card": card, "phone last digits": "0042", "no search": ""}
     for label, q in searches.items():
-        measure(f"member search: {label}", client, [f"{base}?q={q}" if q else base], args.n, args.explain)
+        measure(f"member search: {label}", client, [f"{base}?q={quote(q)}" if q else base], args.n, args.explain)
 
 
 def main() -> None:

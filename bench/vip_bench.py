@@ -100,13 +100,13 @@ SEED_SQL = [
     """
     INSERT INTO vip_purchase (store_id, customer_id, membership_id, card_id, at, key, gross, discount_rule,
                               discount_rate, discount, paid, points_earned, birthday_id_checked, signature_confirmed,
-                              explanation, explanations)
+                              explanation, explanations, request_fingerprint)
     SELECT c.store_id, c.id, m.id, ca.id, now() - (p.r2 * 730) * interval '1 day', 'seed-' || p.g, p.gross,
            CASE WHEN m.id IS NULL THEN '' ELSE 'VIP-DISC-1' END,
            CASE WHEN m.id IS NULL THEN 1 ELSE 0.90 END,
            CASE WHEN m.id IS NULL THEN 0 ELSE round(p.gross * 0.10, 2) END,
            CASE WHEN m.id IS NULL THEN p.gross ELSE p.gross - round(p.gross * 0.10, 2) END,
-           0, false, m.id IS NOT NULL, '', '{}'::jsonb
+           0, false, m.id IS NOT NULL, '', '{}'::jsonb, ''
     FROM (SELECT g, (SELECT min(id) FROM vip_customer) + floor(random() * %(customers)s)::bigint AS cid,
                  random() AS r2, round((20 + random() * 1500)::numeric, 2) AS gross
           FROM generate_series(1, %(purchases)s) g) p

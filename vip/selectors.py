@@ -138,9 +138,14 @@ def lookup(store: Site, *, card_number: str = "", phone: str = "") -> Lookup:
 def store_members(store: Site, *, search: str = "") -> QuerySet[Membership]:
     members = Membership.objects.filter(store=store).select_related("customer").order_by("-started_at", "-pk")
     if search:
+        # Issue 17: the card by its unique number in a subquery, not a join to every card: each membership is one
+        # row (the customer is a to-one join), so nothing needs DISTINCT; the page walks the (store, started_at, id)
+        # index newest first and stops at its LIMIT.
         members = members.filter(
-            Q(customer__surname__icontains=search) | Q(customer__phone__endswith=search) | Q(cards__number=search)
-        ).distinct()
+            Q(customer__surname__icontains=search)
+            | Q(customer__phone__endswith=search)
+            | Q(pk__in=Card.objects.filter(number=search).values("membership"))
+        )
     return members
 
 
