@@ -316,7 +316,7 @@ def measure(args: argparse.Namespace) -> bool:
 def main() -> None:
     args = parse_args()
     created = desk.ensure_database(args.database_url, drop=args.reseed)
-    desk.setup_django(args.database_url, secrets.token_urlsafe(32))
+    desk.setup_django(args.database_url, secrets.token_urlsafe(50))
     from django.core.management import call_command
 
     if created:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from salesoffice.access import site_for_user_or_404, site_with_perm_or_403
 from salesoffice.forms import renew_request_key
 from salesoffice.idempotency import KeyReused
+from salesoffice.keyset import keyset_page
 from salesoffice.models import Site, display_name
 
 from . import services
@@ -554,7 +555,10 @@ def phone_inquiries_page(request: HttpRequest, site: str) -> HttpResponse:
 @require_GET
 def events_page(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
-    page = Paginator(events_for_site(site_obj), 50).get_page(request.GET.get("page"))
+    # Issue 17: newest first by the (site, at, id) index, a page after another's last row; the history is not counted.
+    page = keyset_page(
+        events_for_site(site_obj), keys=("-at", "-pk"), cursor=request.GET.get("before", ""), size=50, param="before"
+    )
     # The clause has its own column: the sentence goes without it.
     rows = [(event, describe(event, with_rule=False)) for event in page.object_list]
     return render(request, "reception/events.html", {"site": site_obj, "page": page, "rows": rows})

@@ -343,7 +343,11 @@ class Completion(AppendOnlyModel):
         verbose_name_plural = _("completions")
         ordering = ["completed_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["repair", "round"], name="svc_one_completion_per_round")]
-        indexes = [models.Index(fields=["site", "completed_at"], name="svc_completion_month_idx")]
+        indexes = [
+            models.Index(fields=["site", "completed_at"], name="svc_completion_month_idx"),
+            # Issue 17: the callbacks page walks an office's completions soonest due first (SVC-CB-3).
+            models.Index(fields=["site", "callback_due_at", "id"], name="svc_completion_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.repair} ({self.round})"

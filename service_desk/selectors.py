@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
 from salesoffice import money
@@ -302,19 +303,21 @@ def duty_board(*, site: Site, now: dt.datetime, upcoming: int = 20) -> DutyBoard
 def pending_callbacks(*, site: Site, role: Role | None, since: dt.datetime) -> QuerySet[Completion]:
     """SVC-CB-3: completed repairs awaiting a callback, soonest deadline first: those nobody called back yet, and
     (SVC-CB-2, each role counting its own) those completed since `since` that the viewer's role has not called back;
-    `called` counts the callbacks already made by other roles."""
-    pending = Completion.objects.filter(site=site)
+    `called` counts the callbacks already made by other roles.
+
+    Each of the office's completions is probed for its callbacks through the (completion, role) unique index (a
+    correlated count, which the planner cannot turn into a hash of the table): a join, or NOT EXISTS under the OR,
+    made it hash every office's callbacks on each view."""
+    callbacks = Callback.objects.filter(completion=OuterRef("pk"))
+    called = callbacks.order_by().values("completion").annotate(n=Count("pk")).values("n")
+    pending = Completion.objects.filter(site=site).annotate(called=Coalesce(Subquery(called), 0))
     if role is None:
-        pending = pending.filter(callbacks__isnull=True)
+        pending = pending.filter(called=0)
     else:
-        pending = pending.filter(Q(callbacks__isnull=True) | Q(completed_at__gte=since)).exclude(
-            callbacks__role=role.value
+        pending = pending.filter(Q(called=0) | Q(completed_at__gte=since)).exclude(
+            Exists(callbacks.filter(role=role.value))
         )
-    return (
-        pending.annotate(called=Count("callbacks", distinct=True))
-        .select_related("repair__request", "completed_by")
-        .order_by("callback_due_at", "pk")
-    )
+    return pending.select_related("repair__request", "completed_by").order_by("callback_due_at", "pk")
 
 
 def rectification_notices(*, site: Site, user, everyone: bool) -> QuerySet[RectificationNotice]:
@@ -334,21 +337,33 @@ def user_names(user_ids) -> dict[int, str]:
 # --- the monthly report (SVC-CB-1, SVC-CB-2) --------------------------------------------------------------------
 
 
-def callback_rates_for_month(*, site: Site, year: int, month: int) -> list[rules.RoleRate]:
-    """SVC-CB-2: over the repairs completed in the month, each callback role's callbacks. Two queries."""
-    start, end = month_bounds(year, month, site.zone)
-    completions = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end)
-    completed = completions.count()
-    by_role = dict(
-        Callback.objects.filter(completion__in=completions).values_list("role").annotate(n=Count("pk")).order_by()
-    )
+def _minimums(site: Site) -> dict[Role, int]:
     settings = settings_of(site)
-    minimums = {
+    return {
         Role.OFFICE_DIRECTOR: settings.rate_director,
         Role.ADMINISTRATOR: settings.rate_administrator,
         Role.REPAIR_LEAD: settings.rate_repair_lead,
     }
-    return rules.callback_rates(completed=completed, callbacks_by_role=by_role, minimums=minimums)
+
+
+def callback_rates_for_month(*, site: Site, year: int, month: int) -> list[rules.RoleRate]:
+    """SVC-CB-2: over the repairs completed in the month, each callback role's callbacks. One query (and the
+    office's settings)."""
+    start, end = month_bounds(year, month, site.zone)
+    figures = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end).aggregate(
+        completed=Count("pk", distinct=True), **_by_role("callbacks")
+    )
+    return _rates(site, figures)
+
+
+def _by_role(path: str) -> dict:
+    """SVC-CB-2: one conditional count per callback role, over the callbacks reached by `path`."""
+    return {f"role_{r.value}": Count(path, filter=Q(**{f"{path}__role": r.value})) for r in rules.CALLBACK_ROLES}
+
+
+def _rates(site: Site, figures: dict) -> list[rules.RoleRate]:
+    by_role = {r.value: figures[f"role_{r.value}"] for r in rules.CALLBACK_ROLES}
+    return rules.callback_rates(completed=figures["completed"], callbacks_by_role=by_role, minimums=_minimums(site))
 
 
 def my_callbacks_in_month(*, site: Site, user, year: int, month: int) -> int:
@@ -383,41 +398,69 @@ def _rate(part: int, whole: int) -> float:
     return money.percent_of(part, whole)
 
 
+def _counts_by(key: str, field: str, choices, path: str) -> dict:
+    """One conditional count per choice of `field` (a to-one path), as `<key>_<value>` aggregates."""
+    return {f"{key}_{value}": Count(path, filter=Q(**{field: value})) for value, _label in choices}
+
+
+def _choice_rows(figures: dict, key: str, choices) -> list[tuple[str, int]]:
+    """(label, count) of the choices that occur, in the order of their values (as the report always listed them)."""
+    return [(str(label), figures[f"{key}_{value}"]) for value, label in sorted(choices) if figures[f"{key}_{value}"]]
+
+
 def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overdue_limit: int = 50) -> MonthlyReport:
     """Requests by kind and category, on-time rates, overdue items, callbacks and satisfaction, and callback-rate
-    compliance per role (SVC-CB-1/2), for the requests registered and repairs completed in the month."""
+    compliance per role (SVC-CB-1/2), for the requests registered and repairs completed in the month.
+
+    The month is read once per table it counts, each time one pass of conditional counts over the month's rows
+    (by the office-and-month indexes): the requests with their complaint and repair (one-to-one), the complaints'
+    callbacks, the completions with their callbacks (SVC-CB-2/3: also each role's count for the rates), the
+    callbacks per person, and the overdue list; six queries with the office's settings, whatever the history."""
     start, end = month_bounds(year, month, site.zone)
     cutoff = min(now, end)  # a month still running is judged as of now
     month_items = ServiceRequest.objects.filter(site=site, registered_at__gte=start, registered_at__lt=end)
-    kinds = dict(month_items.values_list("kind").annotate(n=Count("pk")).order_by())
-    by_kind = [(k, str(label), kinds.get(k, 0)) for k, label in ServiceRequest.Kind.choices]
-    replies = month_items.aggregate(
+    figures = month_items.aggregate(
+        **_counts_by("kind", "kind", ServiceRequest.Kind.choices, "pk"),
         total=Count("pk"),
         on_time=Count("pk", filter=Q(replied_at__lte=F("reply_due_at"))),
         late=Count("pk", filter=Q(replied_at__gt=F("reply_due_at"))),
         overdue=Count("pk", filter=Q(replied_at__isnull=True, reply_due_at__lt=cutoff)),
+        **_counts_by("ccat", "complaint__category", Complaint.Category.choices, "complaint"),
+        complaints=Count("complaint"),
+        major=Count("complaint", filter=Q(complaint__severity=Complaint.Severity.MAJOR)),
+        complaints_on_time=Count("complaint", filter=Q(complaint__signed_off_at__lte=F("complaint__due_at"))),
+        complaints_overdue=Count(
+            "complaint", filter=Q(complaint__signed_off_at__isnull=True, complaint__due_at__lt=cutoff)
+        ),
+        # A repair's category by an index probe per repair of the month: joining the repairs let the planner
+        # hash the whole table (every repair in history) for a month's few hundred requests.
+        **{
+            f"rcat_{value}": Count(
+                "pk",
+                filter=Q(kind=ServiceRequest.Kind.REPAIR)
+                & Q(Exists(Repair.objects.filter(request=OuterRef("pk"), category=value))),
+            )
+            for value, _label in Repair.Category.choices
+        },
     )
+    by_kind = [(k, str(label), figures[f"kind_{k}"]) for k, label in ServiceRequest.Kind.choices]
+    replies = {key: figures[key] for key in ("total", "on_time", "late", "overdue")}
     replies["rate"] = _rate(replies["on_time"], replies["total"])
-    complaints_q = Complaint.objects.filter(request__in=month_items)
-    complaint_rows = complaints_q.values_list("category").annotate(n=Count("pk")).order_by()
-    cat_labels = dict(Complaint.Category.choices)
-    complaints_by_category = [(str(cat_labels.get(c, c)), n) for c, n in sorted(complaint_rows)]
-    complaints = complaints_q.aggregate(
-        total=Count("pk"),
-        major=Count("pk", filter=Q(severity=Complaint.Severity.MAJOR)),
-        on_time=Count("pk", filter=Q(signed_off_at__lte=F("due_at"))),
-        overdue=Count("pk", filter=Q(signed_off_at__isnull=True, due_at__lt=cutoff)),
-    )
+    complaints = {
+        "total": figures["complaints"],
+        "major": figures["major"],
+        "on_time": figures["complaints_on_time"],
+        "overdue": figures["complaints_overdue"],
+    }
     complaints.update(
-        ComplaintCallback.objects.filter(complaint__in=complaints_q).aggregate(
-            called=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True))
-        )
+        ComplaintCallback.objects.filter(
+            complaint__request__site=site,
+            complaint__request__registered_at__gte=start,
+            complaint__request__registered_at__lt=end,
+        ).aggregate(called=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
     )
     complaints["rate"] = _rate(complaints["on_time"], complaints["total"])
     complaints["satisfaction"] = _rate(complaints["satisfied"], complaints["called"])
-    repair_rows = Repair.objects.filter(request__in=month_items).values_list("category").annotate(n=Count("pk"))
-    rep_labels = dict(Repair.Category.choices)
-    repairs_by_category = [(str(rep_labels.get(c, c)), n) for c, n in sorted(repair_rows.order_by())]
     completions = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end)
     # SVC-CB-2: a repair may be called back by each callback role: "called" counts repairs called back at least
     # once; "callbacks" every callback, each on time or late against the completion's deadline (SVC-CB-3).
@@ -428,17 +471,18 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
         made=Count("callbacks"),
         on_time=Count("callbacks", filter=Q(callbacks__made_at__lte=F("callback_due_at"))),
         satisfied=Count("callbacks", filter=Q(callbacks__satisfied=True)),
+        **_by_role("callbacks"),
     )
+    rates = _rates(site, callbacks)
     callbacks["rate"] = _rate(callbacks["called"], callbacks["completed"])
     callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["made"])
     callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["made"])
     per_person_rows = (
         Callback.objects.filter(completion__in=completions)
-        .values_list("role", "made_by")
+        .values_list("role", "made_by", *(f"made_by__{name}" for name in NAME_FIELDS))
         .annotate(n=Count("pk"))
-        .order_by("role", "-n")
+        .order_by("role", "-n", "made_by")
     )
-    names = user_names(uid for _r, uid, _n in per_person_rows)
     overdue = list(
         ServiceRequest.objects.filter(
             site=site, closed_at__isnull=True, reply_due_at__lt=cutoff, replied_at__isnull=True
@@ -451,12 +495,12 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
         year=year,
         month=month,
         by_kind=by_kind,
-        complaints_by_category=complaints_by_category,
-        repairs_by_category=repairs_by_category,
+        complaints_by_category=_choice_rows(figures, "ccat", Complaint.Category.choices),
+        repairs_by_category=_choice_rows(figures, "rcat", Repair.Category.choices),
         replies=replies,
         complaints=complaints,
         callbacks=callbacks,
         overdue=overdue,
-        rates=callback_rates_for_month(site=site, year=year, month=month),
-        per_person=[(role, names.get(uid, "?"), n) for role, uid, n in per_person_rows],
+        rates=rates,
+        per_person=[(role, display_name_of(*names), n) for role, _uid, *names, n in per_person_rows],
     )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from salesoffice.access import sites_for, user_roles
 from salesoffice.forms import add_service_errors
+from salesoffice.keyset import keyset_page
 from salesoffice.models import Site
 from salesoffice.timeutil import add_months, local_day, start_of_day
 
@@ -328,7 +329,10 @@ def callbacks(request: HttpRequest, site: str) -> HttpResponse:
     # SVC-CB-2: each role counts its own callbacks of this month's and last month's completed repairs.
     since = start_of_day(add_months(today.replace(day=1), -1), office.zone)
     pending = selectors.pending_callbacks(site=office, role=my_role, since=since)
-    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Issue 17: soonest due first by the (site, callback_due_at, id) index, a page after another's last row, uncounted.
+    page = keyset_page(
+        pending, keys=("callback_due_at", "pk"), cursor=request.GET.get("after", ""), size=PAGE_SIZE, param="after"
+    )
     for completion in page:
         completion.state = rules.deadline_state(
             due_at=completion.callback_due_at, done_at=None, now=now, remind_hours=settings.reminder_hours

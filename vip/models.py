@@ -122,7 +122,11 @@ class Membership(models.Model):
             models.CheckConstraint(condition=Q(earned_points__gte=0), name="vip_membership_earned_not_negative"),
             models.CheckConstraint(condition=Q(paid_total__gte=0), name="vip_membership_paid_not_negative"),
         ]
-        indexes = [models.Index(fields=["store", "valid_until"], name="vip_membership_expiry_idx")]
+        indexes = [
+            models.Index(fields=["store", "valid_until"], name="vip_membership_expiry_idx"),
+            # Issue 17: the members page, newest first by keyset.
+            models.Index(fields=["store", "started_at", "id"], name="vip_membership_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} ({self.store})"

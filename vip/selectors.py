@@ -138,9 +138,17 @@ def lookup(store: Site, *, card_number: str = "", phone: str = "") -> Lookup:
 def store_members(store: Site, *, search: str = "") -> QuerySet[Membership]:
     members = Membership.objects.filter(store=store).select_related("customer").order_by("-started_at", "-pk")
     if search:
+        # Issue 17: a card number names one member: found by the card's unique index first (one query), the page is
+        # that member. Otherwise the page walks the (store, started_at, id) index newest first, matching each
+        # member's customer (a to-one join: no DISTINCT), and stops at its LIMIT.
+        by_card = list(Card.objects.filter(number=search, membership__store=store).values_list("membership", flat=True))
+        if by_card:
+            return members.filter(pk__in=by_card)
+        # The customer is the store's own (a card is issued to the store's customer, VIP-ELIG-1): bounding the
+        # customers by the store keeps the planner from scanning every store's customers for a rare match.
         members = members.filter(
-            Q(customer__surname__icontains=search) | Q(customer__phone__endswith=search) | Q(cards__number=search)
-        ).distinct()
+            Q(customer__surname__icontains=search) | Q(customer__phone__endswith=search), customer__store=store
+        )
     return members
 
 

@@ -9,7 +9,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salesoffice.forms import add_service_errors
+from salesoffice.keyset import keyset_page
 from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
@@ -331,7 +331,14 @@ def members(request: HttpRequest, site: str) -> HttpResponse:
     store = store_or_403(request.user, site)
     now = timezone.now()
     search = request.GET.get("q", "").strip()[:40]
-    page = Paginator(selectors.store_members(store, search=search), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    # Issue 17: newest first, a page after another's last row, never counted (LIMIT n + 1 tells whether there is more).
+    page = keyset_page(
+        selectors.store_members(store, search=search),
+        keys=("-started_at", "-pk"),
+        cursor=request.GET.get("after", ""),
+        size=MEMBERS_PER_PAGE,
+        param="after",
+    )
     rows = [
         {
             "membership": m,

@@ -346,7 +346,7 @@ def test_a_return_on_the_receipt_VIP_RET_1(logged_in, store, clerk, card):
 
 @pytest.mark.parametrize(
     "page, queries",
-    [("members", 7), ("rewards", 6), ("expiring", 6), ("shortfalls", 6), ("campaigns", 8), ("settings", 5)],
+    [("members", 6), ("rewards", 6), ("expiring", 6), ("shortfalls", 6), ("campaigns", 8), ("settings", 5)],
 )
 def test_manager_pages_have_bounded_queries(logged_in, store, clerk, manager, page, queries, django_assert_num_queries):
     for n in range(3):
