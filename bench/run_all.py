@@ -73,6 +73,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, help="requests per page (default: 5 small, 10 full)")
     parser.add_argument("--report-repeat", type=int, default=15, help="builds of each report (default 15)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3, as docker-compose.yml)")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="prepare the database (migrate, seed if needed) and stop"
+    )
     args = parser.parse_args()
     if args.repeat is None:
         args.repeat = 5 if args.scale == "small" else 10
@@ -637,6 +640,8 @@ def main() -> int:
     secret_key = secrets.token_urlsafe(40)
     print(f"run_all --scale {args.scale}: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} at the start")
     print(prepare_database(args, secret_key), flush=True)
+    if args.seed_only:
+        return 0
 
     from django.db import connections
     from django.utils import timezone
@@ -673,15 +678,19 @@ def main() -> int:
         pages += main_posts(sessions, run_id)
         print(f"walk: {len(pages)} pages over {len(sessions)} roles; measuring ...", flush=True)
         load_start = os.getloadavg()
+        meter = desk.CpuMeter(server, args.database_url)
+        cpu_start = meter.read()
         measure_started = time.perf_counter()
         samples, floor = measure(pages, args)
         measure_seconds = time.perf_counter() - measure_started
+        cpu = desk.CpuMeter.delta(cpu_start, meter.read())
     finally:
         server.stop()
     load_after = os.getloadavg()
 
     measured = {p.key.split(" [")[0].removesuffix(" POST") for p in pages}
     print_pages(samples, floor, measure_seconds)
+    print_cpu(cpu, len(samples) + len(floor))
     print_unmeasured(patterns, outcome, measured)
     worst_report = print_reports(reports)
     print(
@@ -741,6 +750,17 @@ def print_pages(samples: list[Sample], floor: list[Sample], seconds: float) -> N
             f"{row['key']:<58} {row['n']:>4} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['queries']:>8} "
             f"{row['ratio']:>9.1f}× {row['bad']:>8}"
         )
+
+
+def print_cpu(cpu: dict, requests: int) -> None:
+    """Where the CPUs went while measuring: what a request costs the app and the database (docs/scaling.md reads
+    its per-site figures from here), and how much other processes took (their share inflates every latency)."""
+    print(
+        f"CPU while measuring ({cpu['capacity']:.0f} CPU-s available): gunicorn {cpu['app']:.1f} s "
+        f"({cpu['app'] / requests * 1000:.1f} ms per request), PostgreSQL {cpu['db']:.1f} s "
+        f"({cpu['db'] / requests * 1000:.1f} ms per request), the clients {cpu['client']:.1f} s, "
+        f"other processes {cpu['others']:.1f} s ({cpu['others'] / cpu['capacity']:.0%} of the machine)"
+    )
 
 
 def print_unmeasured(patterns: dict, outcome: dict, measured: set[str]) -> None:

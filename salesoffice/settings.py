@@ -170,6 +170,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+# Behind PgBouncer in transaction mode a server-side cursor (`.iterator()` of the exports) can outlive its
+# transaction's connection: Django's documented switch reads such results client-side instead (docs/scaling.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = os.environ.get("DATABASE_DISABLE_SERVER_SIDE_CURSORS") == "1"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; a busy timeout keeps two desk terminals from erroring on each other.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
