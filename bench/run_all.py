@@ -74,6 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--report-repeat", type=int, default=15, help="builds of each report (default 15)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3, as docker-compose.yml)")
     parser.add_argument(
+        "--markdown", type=Path, help="also write the pages' table (each page once, its worst role) to this file"
+    )
+    parser.add_argument(
         "--seed-only", action="store_true", help="prepare the database (migrate, seed if needed) and stop"
     )
     args = parser.parse_args()
@@ -699,6 +702,8 @@ def main() -> int:
         f"whole run {time.perf_counter() - started:.0f} s; gunicorn logs in {logdir}"
     )
     worst_page = max(page_rows(samples, floor), key=lambda r: r["ratio"])
+    if args.markdown:
+        args.markdown.write_text(pages_markdown(page_rows(samples, floor)), encoding="utf-8")
     print(
         f"worst page p95: {worst_page['ratio']:.1f}× floor ({worst_page['key']}); "
         f"worst report: {worst_report.ratio:.1f}× raw SQL ({worst_report.name.split(' (')[0]})"
@@ -750,6 +755,28 @@ def print_pages(samples: list[Sample], floor: list[Sample], seconds: float) -> N
             f"{row['key']:<58} {row['n']:>4} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['queries']:>8} "
             f"{row['ratio']:>9.1f}× {row['bad']:>8}"
         )
+
+
+def pages_markdown(rows: list[dict]) -> str:
+    """Each page once, with the role for which it was slowest against the floor and how many roles opened it,
+    slowest first: the table bench/README.md shows."""
+    by_page: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_page[row["key"].rsplit(" [", 1)[0]].append(row)
+    worst = sorted(
+        ((max(group, key=lambda r: r["ratio"]), len(group)) for group in by_page.values()),
+        key=lambda item: -item[0]["ratio"],
+    )
+    lines = [
+        "| page (worst role of those measured) | roles | p50 ms | p95 ms | queries | p95 / floor | failed |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row, roles in worst:
+        lines.append(
+            f"| {row['key']} | {roles} | {row['p50']:.1f} | {row['p95']:.1f} | {row['queries']} | "
+            f"{row['ratio']:.1f}× | {row['bad']} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def print_cpu(cpu: dict, requests: int) -> None:
