@@ -36,9 +36,9 @@ def change_decision_refusal(*, decision: str) -> Refusal | None:
 def change_request_refusal(
     *, decision: str, status: str, returning: bool, actor_is_sales_manager: bool | None
 ) -> Refusal | None:
-    """Which decision the manager may take on this reception. Only an ongoing reception changes; a returning client
-    stays their owner's, so the request is refused or the named salesperson gives a duty reception (REC-DES-3); only
-    the sales manager gives a new client the salesperson they insist on (REC-DES-2).
+    """Which decision the manager may take on this reception (REC-NEW-4). Only an ongoing reception changes; a
+    returning client stays their owner's, so the request is refused or the named salesperson gives a duty reception
+    (REC-DES-3); only the sales manager gives a new client the salesperson they insist on (REC-DES-2).
 
     `actor_is_sales_manager` is read only for a new client's named decision (None otherwise: it is not needed)."""
     if status != "active":

@@ -58,7 +58,8 @@ def void_refusal(
 ) -> Refusal | None:
     """A reception pressed by mistake can be voided by the site supervisor, with a reason, within the site's window
     after the arrival (its last second included), while nothing later rests on it: the rota then returns to where it
-    was (REC-ROT-1). `later_turn_taken`: a later walk-in took a normal turn after this one took its turn, so the
+    was (REC-ROT-1); one continuing another after a manager's decision is not a mis-tap (REC-NEW-4).
+    `later_turn_taken`: a later walk-in took a normal turn after this one took its turn, so the
     order has moved on; `earned_slot_used`: a priority slot this reception earned has been used since."""
     if not actor_is_supervisor:
         return Refusal("REC-ROT-1", str(_("Only the site supervisor may void a reception (REC-ROT-1).")))

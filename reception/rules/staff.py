@@ -84,7 +84,7 @@ class AbsenceStart:
 
 
 def absence_start(*, reason: str) -> AbsenceStart:
-    """REC-ROT-4/5: which clause an absence falls under, by its reason."""
+    """Which clause an absence falls under, by its reason: extra work (REC-ROT-5) or any other (REC-ROT-4)."""
     if reason == EXTRA_WORK:
         return AbsenceStart(PENDING, True, ("REC-ROT-5",))
     return AbsenceStart(NOT_NEEDED, False, ("REC-ROT-4",))

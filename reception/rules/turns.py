@@ -177,7 +177,8 @@ def next_walk_in(
     exclude_salesperson_id: int | None = None,
     honour_priority: bool = True,
 ) -> TurnDecision:
-    """Who receives the next new walk-in (REC-ROT-1, -4, -5, -6)."""
+    """Who receives the next new walk-in: the order (REC-ROT-1), passing over whoever is away or not ready (REC-ROT-4,
+    REC-READY-1), a priority slot first (REC-ROT-5); nobody free, the client waits (REC-ROT-6)."""
     duty = on_duty(members)
     if not duty:
         raise NobodyOnDuty
@@ -356,12 +357,12 @@ def serve_waiting_client(
     """Whether a waiting client is taken now, and by whom (REC-ROT-6: nobody forfeits a turn for them); None: they
     go on waiting. `kind` is their reception's kind; `refused`, for a reassigned client, everyone they refused.
 
-    - Waiting for a named person (owner, designated, switched): that person, once at post and free; not being
-      through the readiness check withholds rotation turns only (REC-READY-1).
-    - A duty client is routed again as on arrival (REC-RET-1/2): an owner back at post before anyone was free to
-      give the duty reception is no longer absent and serves their own client; a busy owner is waited for.
-    - A new client goes by the rota among those free (REC-ROT-1, -5). A reassigned one never goes back to anyone
-      they refused, and goes by the order itself, not to a priority-slot holder (REC-NEW-4c)."""
+    - Waiting for a named person (owner, designated, switched; REC-RET-1, REC-DES-1, REC-DES-2): that person,
+      once at post and free; not being through the readiness check withholds rotation turns only (REC-READY-1).
+    - A duty client is routed again as on arrival (REC-RET-1, REC-RET-2): an owner back at post before anyone was
+      free to give the duty reception is no longer absent and serves their own client; a busy owner is waited for.
+    - A new client goes by the rota among those free (REC-ROT-1, REC-ROT-5). A reassigned one never goes back to
+      anyone they refused, and goes by the order itself, not to a priority-slot holder (REC-NEW-4c)."""
     if waiting_for_id:
         state = next((m for m in members if m.salesperson_id == waiting_for_id), None)
         if state is None or state.availability not in (Availability.AVAILABLE, Availability.NOT_READY):
