@@ -97,6 +97,12 @@ def void_refusal(
     return None
 
 
+def later_turn_taken(*, consumed_turn: bool, latest_turn_reception_id: int | None, reception_id: int) -> bool:
+    """Whether the order has moved on since this reception took its turn (REC-ROT-1): a later walk-in took a normal
+    turn after it. A reception that took no turn (designated, duty, waiting) holds no place in the order."""
+    return consumed_turn and latest_turn_reception_id is not None and latest_turn_reception_id != reception_id
+
+
 def leave_refusal(*, status: str) -> Refusal | None:
     """A waiting client may leave without being served (REC-ROT-6); one already with a salesperson has not waited."""
     if status == "waiting":

@@ -315,6 +315,13 @@ def route_returning_client(
     return OwnerRouting("duty", duty.salesperson_id, ("REC-RET-2", "REC-ROT-8"))
 
 
+def duty_reception_slot(*, grants_priority: bool) -> str | None:
+    """REC-ROT-8 (a site setting): after a duty reception, the duty salesperson takes the next new walk-in on a
+    priority slot (REC-ROT-5); with the setting off, they earn nothing. The clause the slot is granted under, or
+    None."""
+    return "REC-ROT-8" if grants_priority else None
+
+
 # The clause under which a client waiting for a named person is served, by the kind of their reception.
 WAITING_FOR_RULE = {
     "returning": "REC-RET-1",

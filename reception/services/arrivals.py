@@ -349,15 +349,7 @@ def reception_void(*, reception: Reception, reason: str, actor: AbstractBaseUser
     with transaction.atomic():
         desk = _lock_desk(site)
         reception = Reception.objects.select_for_update(of=("self",)).select_related("salesperson").get(pk=reception.pk)
-        # The normal turns still standing, latest first: this reception's turn can be taken back only while it is
-        # the latest, and the one before it is where the order returns to.
-        turns = list(
-            RotaEvent.objects.filter(site=site, kind="turn_taken")
-            .exclude(reception__status=Reception.Status.VOIDED)
-            .order_by("-at", "-pk")
-            .values_list("reception_id", "salesperson_id", "at")[:2]
-        )
-        later_turn_taken = reception.consumed_turn and bool(turns) and turns[0][0] != reception.pk
+        turns = _standing_turns(site)
         earned = PrioritySlot.objects.select_for_update().filter(earned_by=reception)
         settings = desk_settings_for(site)
         actor_is_supervisor = _is_site_supervisor(actor, site)
@@ -369,7 +361,11 @@ def reception_void(*, reception: Reception, reason: str, actor: AbstractBaseUser
                 arrived_at=reception.arrived_at,
                 now=now,
                 window=dt.timedelta(minutes=settings.void_window_minutes),
-                later_turn_taken=later_turn_taken,
+                later_turn_taken=rules.later_turn_taken(
+                    consumed_turn=reception.consumed_turn,
+                    latest_turn_reception_id=turns[0][0] if turns else None,
+                    reception_id=reception.pk,
+                ),
                 earned_slot_used=earned.filter(status=PrioritySlot.Status.USED).exists(),
                 continues_another=reception.replaces_id is not None,
             ),
@@ -401,6 +397,17 @@ def reception_void(*, reception: Reception, reason: str, actor: AbstractBaseUser
         if was_active:
             events += _serve_waiting(site, desk, now)
         return DeskResult(reception, events)
+
+
+def _standing_turns(site: Site) -> list[tuple[int, int, dt.datetime]]:
+    """The two latest normal turns still standing, latest first: a reception's turn can be taken back only while it
+    is the latest, and the one before it is where the order returns to."""
+    return list(
+        RotaEvent.objects.filter(site=site, kind="turn_taken")
+        .exclude(reception__status=Reception.Status.VOIDED)
+        .order_by("-at", "-pk")
+        .values_list("reception_id", "salesperson_id", "at")[:2]
+    )
 
 
 def _rota_restored(

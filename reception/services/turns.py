@@ -113,6 +113,7 @@ def _assign_walk_in(
 
 
 def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, reception: Reception) -> list[RotaEvent]:
+    """Record a duty reception that started (REC-ROT-8), and the priority slot the site's setting grants for it."""
     events = [
         _event(
             site,
@@ -125,11 +126,11 @@ def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, receptio
             owner=snapshot.name(reception.owner_id),
         ),
     ]
-    if snapshot.settings.duty_reception_grants_priority:
+    if rule_id := rules.duty_reception_slot(grants_priority=snapshot.settings.duty_reception_grants_priority):
         PrioritySlot.objects.create(
             site=site,
             salesperson_id=reception.salesperson_id,
-            rule_id="REC-ROT-8",
+            rule_id=rule_id,
             status=PrioritySlot.Status.ACTIVE,
             granted_at=now,
             earned_by=reception,
@@ -139,7 +140,7 @@ def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, receptio
                 site,
                 now,
                 "duty_slot",
-                "REC-ROT-8",
+                rule_id,
                 salesperson_id=reception.salesperson_id,
                 reception=reception,
                 name=snapshot.name(reception.salesperson_id),

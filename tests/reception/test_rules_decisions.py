@@ -187,6 +187,18 @@ def test_rec_des_4_and_rec_rot_9_an_introduction_and_a_party_are_noted():
     assert rules.party_noted(party_new_clients=0) is None
 
 
+def test_rec_rot_8_a_duty_reception_earns_a_slot_by_the_site_setting():
+    assert rules.duty_reception_slot(grants_priority=True) == "REC-ROT-8"
+    assert rules.duty_reception_slot(grants_priority=False) is None
+
+
+@pytest.mark.parametrize(
+    "consumed, latest, expected", [(True, 7, False), (True, 8, True), (True, None, False), (False, 8, False)]
+)
+def test_rec_rot_1_the_order_moved_on_only_after_a_later_turn(consumed, latest, expected):
+    assert rules.later_turn_taken(consumed_turn=consumed, latest_turn_reception_id=latest, reception_id=7) is expected
+
+
 # --- absences, readiness, violations, the order ------------------------------------------------------------------
 
 
