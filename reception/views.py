@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salesoffice.access import site_for_user_or_404, site_with_perm_or_403
+from salesoffice.access import is_site_project_manager, site_for_user_or_404, site_with_perm_or_403
 from salesoffice.forms import renew_request_key
 from salesoffice.idempotency import KeyReused
 from salesoffice.keyset import keyset_page
@@ -475,7 +475,7 @@ def absences_page(request: HttpRequest, site: str) -> HttpResponse:
         raise PermissionDenied
     absences = Absence.objects.filter(site=site_obj).select_related("salesperson", "decided_by").order_by("-started_at")
     page = Paginator(absences, 25).get_page(request.GET.get("page"))
-    context = {"site": site_obj, "page": page, "can_decide": services.is_site_project_manager(request.user, site_obj)}
+    context = {"site": site_obj, "page": page, "can_decide": is_site_project_manager(request.user, site_obj)}
     return render(request, "reception/absences.html", context)
 
 

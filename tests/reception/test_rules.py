@@ -1,4 +1,4 @@
-"""The rota engine's pure functions (reception/rules.py): a snapshot of the desk in, a decision out. No database."""
+"""The rota engine's pure functions (reception/rules/): a snapshot of the desk in, a decision out. No database."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

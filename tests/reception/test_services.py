@@ -1,4 +1,4 @@
-"""The rota engine's state changes (reception/services.py) on PostgreSQL, one REC-* clause at a time.
+"""The rota engine's state changes (reception/services/) on PostgreSQL, one REC-* clause at a time.
 
 Personas come from tests/conftest.py: `supervisor`, `project_manager`, `sales_manager` and the salespeople
 ann, bob, cat, dan, eve in rota order. Every instant is explicit (Asia/Shanghai, March 2026).

@@ -1,4 +1,4 @@
-"""The reception rota as pure functions: a snapshot of the desk in, a decision with its clauses out.
+"""The rota engine: who is available, the order, and who receives a client (REC-ROT-*, REC-RET-*, REC-READY-1).
 
 Nothing here touches the database or reads the clock; `reception.services` takes the snapshot under the
 site's lock, asks these functions, and records what they decided.
@@ -8,10 +8,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-
-from django.utils.translation import gettext_lazy as _
-
-from salesoffice.phones import INVALID_MESSAGE, is_valid_phone
 
 
 class Availability(StrEnum):
@@ -57,6 +53,16 @@ class Skip:
     outcome: Outcome
     rule_id: str
 
+    @property
+    def earned_slot_status(self) -> str | None:
+        """Passed over while away on extra work, they earn a priority slot (REC-ROT-5): held at once when the
+        project manager approved the absence, pending their approval otherwise (PrioritySlot.Status values)."""
+        if self.outcome == Outcome.SLOT_KEPT:
+            return "active"
+        if self.outcome == Outcome.SLOT_PENDING:
+            return "pending"
+        return None
+
 
 class Assignment(StrEnum):
     ROTA = "rota"
@@ -72,6 +78,49 @@ class TurnDecision:
     slot_id: int | None = None
     skips: tuple[Skip, ...] = ()
     rule_ids: tuple[str, ...] = ()
+
+
+# An absence's facts as reception.models.Absence stores them (its Reason and Approval values): rules import no models.
+EXTRA_WORK = "extra_work"
+APPROVED = "approved"
+PENDING = "pending"
+
+
+def member_availability(
+    *,
+    on_duty: bool,
+    busy: bool,
+    absence_reason: str | None,
+    absence_approval: str | None,
+    readiness_passed: bool | None,
+) -> Availability:
+    """Which state of a rota member wins, first match: off today's duty roster (REC-ROT-1); in a reception
+    (REC-ROT-6: a reception is never broken off, so it outranks an absence recorded meanwhile); away from the post,
+    on extra work approved or awaiting approval (REC-ROT-5) or without a valid reason (REC-ROT-4); not through
+    today's readiness check, or not checked yet (REC-READY-1); else available.
+
+    `readiness_passed`: the result of today's latest check, None when nobody has checked them yet."""
+    if not on_duty:
+        return Availability.OFF_DUTY
+    if busy:
+        return Availability.BUSY
+    if absence_reason is not None:
+        extra_work = absence_reason == EXTRA_WORK
+        if extra_work and absence_approval == APPROVED:
+            return Availability.AWAY_EXCUSED
+        if extra_work and absence_approval == PENDING:
+            return Availability.AWAY_PENDING
+        return Availability.AWAY
+    if not readiness_passed:
+        return Availability.NOT_READY
+    return Availability.AVAILABLE
+
+
+def readiness_shown(readiness_passed: bool | None) -> str:
+    """Today's readiness check as the board shows it (REC-READY-1): "passed", "failed" or "unchecked"."""
+    if readiness_passed is None:
+        return "unchecked"
+    return "passed" if readiness_passed else "failed"
 
 
 class NobodyOnDuty(Exception):
@@ -128,7 +177,8 @@ def next_walk_in(
     exclude_salesperson_id: int | None = None,
     honour_priority: bool = True,
 ) -> TurnDecision:
-    """Who receives the next new walk-in (REC-ROT-1, -4, -5, -6)."""
+    """Who receives the next new walk-in: the order (REC-ROT-1), passing over whoever is away or not ready (REC-ROT-4,
+    REC-READY-1), a priority slot first (REC-ROT-5); nobody free, the client waits (REC-ROT-6)."""
     duty = on_duty(members)
     if not duty:
         raise NobodyOnDuty
@@ -224,6 +274,16 @@ class OwnerRouting:
     salesperson_id: int | None
     rule_ids: tuple[str, ...] = field(default=())
 
+    @property
+    def waits(self) -> bool:
+        """Nobody can receive the client yet: they wait, for the owner or for a duty receiver (REC-ROT-6)."""
+        return self.kind in ("wait_owner", "wait_duty")
+
+    @property
+    def is_duty(self) -> bool:
+        """Another salesperson receives the client for the absent owner (REC-RET-2, REC-ROT-8)."""
+        return self.kind in ("duty", "wait_duty")
+
 
 def route_returning_client(
     members: Sequence[MemberState],
@@ -232,6 +292,9 @@ def route_returning_client(
     last_turn_member_id: int | None,
     last_turn_position: int | None,
 ) -> OwnerRouting:
+    """A returning client goes to their owner, or waits for them while they are with a client (REC-RET-1); when the
+    owner is away, the last in the rota gives a duty reception, or the client waits until someone is free
+    (REC-RET-2, REC-ROT-8)."""
     owner = next((m for m in members if m.salesperson_id == owner_id), None)
     owner_availability = owner.availability if owner else Availability.OFF_DUTY
     # REC-READY-1 withholds rotation turns only; an owner at the post serves their own client even before
@@ -252,143 +315,107 @@ def route_returning_client(
     return OwnerRouting("duty", duty.salesperson_id, ("REC-RET-2", "REC-ROT-8"))
 
 
-def phone_inquiry_problems(*, caller_name: str, caller_phone: str) -> dict[str, str]:
-    """REC-NEW-3: a call is logged with the caller's data as far as possible: a valid phone or at least a name.
-    Field name -> message; empty when the inquiry may be logged."""
-    problems: dict[str, str] = {}
-    if caller_phone.strip() and not is_valid_phone(caller_phone):
-        problems["caller_phone"] = str(INVALID_MESSAGE)
-    if not caller_name.strip() and not caller_phone.strip():
-        problems["caller_name"] = str(_("REC-NEW-3: enter the caller's name or phone."))
-    return problems
+def duty_reception_slot(*, grants_priority: bool) -> str | None:
+    """REC-ROT-8 (a site setting): after a duty reception, the duty salesperson takes the next new walk-in on a
+    priority slot (REC-ROT-5); with the setting off, they earn nothing. The clause the slot is granted under, or
+    None."""
+    return "REC-ROT-8" if grants_priority else None
+
+
+# The clause under which a client waiting for a named person is served, by the kind of their reception.
+WAITING_FOR_RULE = {
+    "returning": "REC-RET-1",
+    "designated": "REC-DES-1",
+    "switched": "REC-DES-2",
+    "duty": "REC-DES-3",
+}
+
+
+class Served(StrEnum):
+    WAITED_FOR = "waited_for"  # the person the client waits for is free
+    OWNER = "owner"  # a duty client's owner came back to the post
+    DUTY = "duty"  # a duty client is received by the last in the rota
+    TURN = "turn"  # a new client is received by the rota
 
 
 @dataclass(frozen=True)
-class Refusal:
-    """A desk action the regulations refuse: the clause and a sentence a manager understands."""
+class WaitingServed:
+    """Who takes a waiting client now. `rule_ids[0]` is the clause the hand-over is recorded under; `turn`, for a
+    new client, is the rota's decision (with its forfeits)."""
 
-    rule_id: str
-    message: str
-
-
-def self_designation_refusal(*, actor_id: int, named_id: int, actor_is_supervisor: bool, name: str) -> Refusal | None:
-    """REC-ROT-1 over REC-DES-1: a salesperson cannot record a client "asking for" themselves, or the side door
-    would let them take walk-ins outside the rota (grabbing, seed 1.3.9). The site supervisor, or any other person
-    at the desk, records a designated arrival."""
-    if actor_id != named_id or actor_is_supervisor:
-        return None
-    return Refusal(
-        "REC-ROT-1",
-        str(
-            _(
-                "%(name)s cannot record a client asking for themselves: the site supervisor or another colleague "
-                "at the desk records it (REC-ROT-1, REC-DES-1)."
-            )
-        )
-        % {"name": name},
-    )
+    served: Served
+    salesperson_id: int | None
+    rule_ids: tuple[str, ...]
+    turn: TurnDecision | None = None
 
 
-def presence_change_refusal(
-    *, actor_id: int, salesperson_id: int, actor_is_supervisor: bool, name: str
-) -> Refusal | None:
-    """REC-ROT-4: whether someone is at their post decides who gets turns, so only the person themselves or the
-    site supervisor says they left or are back; a colleague pressing it could hand them (or keep from them) a
-    client."""
-    if actor_id == salesperson_id or actor_is_supervisor:
-        return None
-    return Refusal(
-        "REC-ROT-4",
-        str(_("Only %(name)s or the site supervisor may change %(name)s's presence at the post (REC-ROT-4)."))
-        % {"name": name},
-    )
-
-
-def roster_refusals(*, day: dt.date, today: dt.date, taken_off_busy: Sequence[str]) -> list[Refusal]:
-    """A roster cannot contradict the floor (REC-ROT-1, REC-ROT-6): a past day's roster is history, and nobody is
-    taken off duty today while in a reception. `taken_off_busy`: names of those the new roster takes off who are
-    with a client now."""
-    refusals: list[Refusal] = []
-    if day < today:
-        refusals.append(
-            Refusal(
-                "REC-ROT-1",
-                str(_("The roster for %(day)s is in the past and cannot be changed.")) % {"day": day.isoformat()},
-            )
-        )
-    elif day == today and taken_off_busy:
-        refusals.append(
-            Refusal(
-                "REC-ROT-6",
-                str(
-                    _(
-                        "%(names)s cannot be taken off duty on %(day)s: in a reception now (REC-ROT-6). Save the "
-                        "roster again once the reception has ended."
-                    )
-                )
-                % {"names": ", ".join(taken_off_busy), "day": day.isoformat()},
-            )
-        )
-    return refusals
-
-
-OPEN_STATUSES = frozenset({"waiting", "active"})
-
-
-def void_refusal(
+def serve_waiting_client(
+    members: Sequence[MemberState],
     *,
-    actor_is_supervisor: bool,
-    reason: str,
-    status: str,
-    arrived_at: dt.datetime,
-    now: dt.datetime,
-    window: dt.timedelta,
-    later_turn_taken: bool,
-    earned_slot_used: bool,
-    continues_another: bool = False,
-) -> Refusal | None:
-    """A reception pressed by mistake can be voided by the site supervisor, with a reason, within the site's window
-    after the arrival (its last second included), while nothing later rests on it: the rota then returns to where it
-    was (REC-ROT-1). `later_turn_taken`: a later walk-in took a normal turn after this one took its turn, so the
-    order has moved on; `earned_slot_used`: a priority slot this reception earned has been used since."""
-    if not actor_is_supervisor:
-        return Refusal("REC-ROT-1", str(_("Only the site supervisor may void a reception (REC-ROT-1).")))
-    if not reason.strip():
-        return Refusal("REC-ROT-1", str(_("Say why the reception is voided.")))
-    if status not in OPEN_STATUSES:
-        return Refusal("REC-ROT-1", str(_("Only a waiting or ongoing reception can be voided.")))
-    if continues_another:
-        # A client switched or reassigned by a manager's decision (REC-NEW-4, REC-DES-2/3) was not a tap at the desk.
-        return Refusal(
-            "REC-NEW-4",
-            str(_("This reception continues another after a manager's decision: it is not a mis-tap (REC-NEW-4).")),
-        )
-    if now > arrived_at + window:
-        return Refusal(
-            "REC-ROT-1",
-            str(
-                _(
-                    "A reception can be voided only within %(minutes)s minutes of the arrival; this one is older "
-                    "(REC-ROT-1)."
-                )
-            )
-            % {"minutes": int(window.total_seconds() // 60)},
-        )
-    if later_turn_taken:
-        return Refusal(
-            "REC-ROT-1",
-            str(_("A later walk-in has taken a turn since: void that reception first, then this one (REC-ROT-1).")),
-        )
-    if earned_slot_used:
-        return Refusal(
-            "REC-ROT-5",
-            str(_("A priority slot this reception earned has been used since: it cannot be voided (REC-ROT-5).")),
-        )
-    return None
+    kind: str,
+    waiting_for_id: int | None,
+    owner_id: int | None,
+    refused: frozenset[int] | set[int],
+    last_turn_member_id: int | None,
+    last_turn_position: int | None,
+    last_taker_member_id: int | None,
+    last_taker_position: int | None,
+) -> WaitingServed | None:
+    """Whether a waiting client is taken now, and by whom (REC-ROT-6: nobody forfeits a turn for them); None: they
+    go on waiting. `kind` is their reception's kind; `refused`, for a reassigned client, everyone they refused.
 
-
-def leave_refusal(*, status: str) -> Refusal | None:
-    """A waiting client may leave without being served (REC-ROT-6); one already with a salesperson has not waited."""
-    if status == "waiting":
+    - Waiting for a named person (owner, designated, switched; REC-RET-1, REC-DES-1, REC-DES-2): that person,
+      once at post and free; not being through the readiness check withholds rotation turns only (REC-READY-1).
+    - A duty client is routed again as on arrival (REC-RET-1, REC-RET-2): an owner back at post before anyone was
+      free to give the duty reception is no longer absent and serves their own client; a busy owner is waited for.
+    - A new client goes by the rota among those free (REC-ROT-1, REC-ROT-5). A reassigned one never goes back to
+      anyone they refused, and goes by the order itself, not to a priority-slot holder (REC-NEW-4c)."""
+    if waiting_for_id:
+        state = next((m for m in members if m.salesperson_id == waiting_for_id), None)
+        if state is None or state.availability not in (Availability.AVAILABLE, Availability.NOT_READY):
+            return None
+        return WaitingServed(Served.WAITED_FOR, waiting_for_id, (WAITING_FOR_RULE.get(kind, "REC-DES-1"),))
+    if kind == "duty":
+        routing = route_returning_client(
+            members,
+            owner_id=owner_id or 0,
+            last_turn_member_id=last_taker_member_id,
+            last_turn_position=last_taker_position,
+        )
+        if routing.kind == "owner":
+            return WaitingServed(Served.OWNER, routing.salesperson_id, ("REC-RET-1",))
+        if routing.kind == "duty":
+            return WaitingServed(Served.DUTY, routing.salesperson_id, ("REC-ROT-8", "REC-RET-2"))
         return None
-    return Refusal("REC-ROT-6", str(_("Only a waiting client can leave without being served (REC-ROT-6).")))
+    available = [m for m in members if m.availability == Availability.AVAILABLE and m.salesperson_id not in refused]
+    if not available:
+        return None
+    turn = next_walk_in(
+        available,
+        honour_priority=kind != "reassigned",
+        last_turn_member_id=last_turn_member_id,
+        last_turn_position=last_turn_position,
+    )
+    return WaitingServed(Served.TURN, turn.salesperson_id, ("REC-ROT-6", *turn.rule_ids), turn)
+
+
+def reassignment_turn(
+    members: Sequence[MemberState],
+    *,
+    refused: frozenset[int] | set[int],
+    last_turn_member_id: int | None,
+    last_turn_position: int | None,
+) -> TurnDecision:
+    """Who receives a client reassigned after a change request (REC-NEW-4c): the rota order itself, not a
+    priority-slot holder, and never anyone the client has refused along the way; with everyone on duty refused, the
+    client waits for the manager (REC-ROT-6)."""
+    candidates = [m for m in members if m.salesperson_id not in refused]
+    try:
+        return next_walk_in(
+            candidates,
+            honour_priority=False,
+            last_turn_member_id=last_turn_member_id,
+            last_turn_position=last_turn_position,
+        )
+    except NobodyOnDuty:
+        return TurnDecision(Assignment.WAIT, rule_ids=("REC-NEW-4", "REC-ROT-6"))
