@@ -25,6 +25,9 @@ PENDING = {
     "reception/services/arrivals.py",
     "reception/services/desk.py",
     "reception/services/turns.py",
+    "reception/rules/",
+    "reception/rules/turns.py",
+    "service_desk/rules/deadlines.py",
     "salesoffice/scenarios/",
 }
 
