@@ -115,7 +115,7 @@ def _run_step(world: World, step: Step, emit: Callable[[str, str], None]) -> Non
 def _run_fact(world: World, step: Step, emit: Callable[[str, str], None]) -> None:
     """The step's fact in a savepoint of its own: a refusal (as the page would show it) changes nothing."""
     handler = FACTS[step.fact]
-    world._actor_roles = handler.actor
+    world.actor_roles = handler.actor
     for hook in BEFORE_FACT:
         hook(world)
     refusal = None

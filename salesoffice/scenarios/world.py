@@ -32,7 +32,7 @@ class World:
         self.result = None  # what the last fact returned
         self.data: dict[str, object] = {}  # each app's own notes, e.g. where its event log stood before a fact
         self._keys = itertools.count(1)
-        self._actor_roles: tuple[Role, ...] = ()
+        self.actor_roles: tuple[Role, ...] = ()  # the current fact's default doers, set by the runner
 
     # people
 
@@ -56,11 +56,11 @@ class World:
         """Who does the current fact: the step's `by:`, else the first person with one of the fact's roles."""
         if self.step is not None and self.step.by:
             return self.person(self.step.by)
-        for role in self._actor_roles:
+        for role in self.actor_roles:
             for handle, roles in self.roles.items():
                 if role in roles:
                     return self.people[handle]
-        wanted = " or ".join(r.value for r in self._actor_roles) or "someone"
+        wanted = " or ".join(r.value for r in self.actor_roles) or "someone"
         raise ScenarioError(f"nobody can do this: add a {wanted} to people, or say by:")
 
     # named objects
