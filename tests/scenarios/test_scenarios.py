@@ -56,7 +56,6 @@ def test_scenario_file(db, path):
 
 
 def test_every_front_desk_and_client_ownership_rule_has_a_scenario_file():
-    scenarios.discover()
     named = {rule for path in FILES for rule in scenarios.load(path).rules}
     assert REC_RULES - named == set()
     assert ATT_RULES - named == set()

@@ -6,13 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 from attribution import services as register_services
-from attribution.scenarios import POOL, _by_or, _client, _decimal, _instant
+from commission import selectors, services
+from commission.models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split
 from salesoffice import money
 from salesoffice.roles import Role
-from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same, setup
 
-from . import selectors, services
-from .models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split
+from .attribution import POOL, _by_or, _client, _decimal, _instant
+from .registry import Check, ScenarioError, expect, fact, same, setup
+from .world import World
 
 MANAGERS = (Role.PROJECT_MANAGER, Role.SALES_MANAGER)
 CLOSERS = (Role.ADMIN, Role.SALES_DIRECTOR)

@@ -1,5 +1,5 @@
 """The front desk's facts and expectations for scenario files (docs/scenarios.md, framework in
-salesoffice/scenarios.py). Every fact calls the same service as the desk's view; every expectation reads what
+salesoffice/scenarios/). Every fact calls the same service as the desk's view; every expectation reads what
 the board shows or what the desk recorded."""
 
 import datetime as dt
@@ -10,14 +10,9 @@ from django.db.models import Max
 
 from attribution import services as attribution_services
 from attribution.models import Client
-from attribution.scenarios import approver
-from salesoffice.models import display_name
-from salesoffice.roles import Role
-from salesoffice.scenarios import Check, ScenarioError, World, before_fact, expect, fact, same, setup, shown
-
-from . import selectors, services
-from .explain import describe
-from .models import (
+from reception import selectors, services
+from reception.explain import describe
+from reception.models import (
     Absence,
     ChangeRequest,
     DeskSettings,
@@ -29,6 +24,12 @@ from .models import (
     RotaState,
     Violation,
 )
+from salesoffice.models import display_name
+from salesoffice.roles import Role
+
+from .attribution import approver
+from .registry import Check, ScenarioError, before_fact, expect, fact, same, setup, shown
+from .world import World
 
 # Who does a fact when the step says no `by:`, in order of preference.
 DESK = (Role.SITE_SUPERVISOR, Role.SALESPERSON)  # the desk buttons

@@ -1,5 +1,5 @@
 """The client register's facts and expectations for scenario files (docs/scenarios.md, framework in
-salesoffice/scenarios.py). Every fact calls attribution's own service at the step's instant, as the step's actor;
+salesoffice/scenarios/). Every fact calls attribution's own service at the step's instant, as the step's actor;
 every expectation reads `client_attribution`, the one place ownership is decided (attribution.rules.attribute)."""
 
 import datetime as dt
@@ -9,14 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import Http404
 
-from reception.models import Reception
-from salesoffice.models import SiteMembership
-from salesoffice.roles import Role
-from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same, shown
-from salesoffice.timeutil import local_day
-
-from . import rules, services
-from .models import (
+from attribution import rules, services
+from attribution.access import client_for_user_or_404
+from attribution.models import (
     Client,
     CompanyClientMark,
     DisputeOpinion,
@@ -25,7 +20,14 @@ from .models import (
     Referral,
     VisitEntry,
 )
-from .selectors import client_attribution
+from attribution.selectors import client_attribution, client_list, overdue_entries
+from reception.models import ChangeRequest, Reception
+from salesoffice.models import SiteMembership
+from salesoffice.roles import Role
+from salesoffice.timeutil import local_day
+
+from .registry import Check, ScenarioError, expect, fact, same, shown
+from .world import World
 
 PROJECT_MANAGER = (Role.PROJECT_MANAGER,)
 MANAGERS = (Role.PROJECT_MANAGER, Role.SALES_MANAGER)  # attribution.record_client_facts
@@ -264,7 +266,6 @@ def recognise(world: World, *, client, original, salesperson=None, recognised_at
 def instigation(world: World, *, switch, reason: str):
     """REC-DES-2: the sales manager finds, after the switch, that the named salesperson instigated it. `switch` names
     the reception the switch was decided on, or the one the client continued in (`change_request`'s `as:`)."""
-    from reception.models import ChangeRequest
 
     reception = world.get(switch, Reception)
     requests = ChangeRequest.objects.filter(decision=ChangeRequest.Decision.NAMED).order_by("-decided_at", "-pk")
@@ -633,7 +634,6 @@ def day_approval(world: World, expected) -> list[Check]:
 def overdue(world: World, expected) -> list[Check]:
     """The clients whose entries are overdue on the project manager's approval page now (ATT-REG-1 Decision: not
     reviewed by the end of the day they were registered on), one name per entry, oldest first."""
-    from .selectors import overdue_entries
 
     want = [str(c) for c in (expected if isinstance(expected, list) else [expected] if expected else [])]
     got = [
@@ -646,8 +646,6 @@ def overdue(world: World, expected) -> list[Check]:
 def visible_to(world: World, expected) -> list[Check]:
     """Who may open each client's page and finds the client in "my clients" (ATT-SPOUSE, REC-NEW-2c, REC-DES-2):
     `{huang: {ann: true, cat: false}}`. Both are checked: the page's access rule and the list's rows."""
-    from .access import client_for_user_or_404
-    from .selectors import client_list
 
     checks = []
     for client, people in _per_client("visible_to", expected, "{huang: {ann: true, cat: false}}").items():

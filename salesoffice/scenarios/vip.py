@@ -7,12 +7,13 @@ from decimal import Decimal, InvalidOperation
 
 from salesoffice.models import Site
 from salesoffice.roles import Role
-from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same, setup
 from salesoffice.timeutil import local_day
+from vip import rules, selectors, services
+from vip.models import Card, Customer, Membership, PointMovement, Purchase, Redemption, Return, Reward, SmsMessage
+from vip.models import StoreSettings as Settings
 
-from . import rules, selectors, services
-from .models import Card, Customer, Membership, PointMovement, Purchase, Redemption, Return, Reward, SmsMessage
-from .models import StoreSettings as Settings
+from .registry import Check, ScenarioError, expect, fact, same, setup
+from .world import World
 
 CLERK = (Role.STORE_CLERK, Role.STORE_MANAGER)
 MANAGER = (Role.STORE_MANAGER,)

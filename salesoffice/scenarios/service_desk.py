@@ -1,5 +1,5 @@
 """The service desk's facts and expectations for scenario files (docs/scenarios.md, framework in
-salesoffice/scenarios.py). Every fact calls service_desk's own service at the step's instant, as the step's actor;
+salesoffice/scenarios/). Every fact calls service_desk's own service at the step's instant, as the step's actor;
 every expectation reads the stored deadlines, the selectors or the rules, as the pages do."""
 
 import datetime as dt
@@ -7,11 +7,20 @@ from decimal import Decimal
 
 from salesoffice.models import Notification, Site
 from salesoffice.roles import Role
-from salesoffice.scenarios import Check, ScenarioError, World, expect, fact, same, setup
 from salesoffice.timeutil import end_of_day
+from service_desk import reminders, rules, selectors, services
+from service_desk.models import (
+    SETTING_FIELDS,
+    Complaint,
+    DutyShift,
+    OfficeSettings,
+    RectificationNotice,
+    Repair,
+    ServiceRequest,
+)
 
-from . import reminders, rules, selectors, services
-from .models import SETTING_FIELDS, Complaint, OfficeSettings, RectificationNotice, Repair, ServiceRequest
+from .registry import Check, ScenarioError, expect, fact, same, setup
+from .world import World
 
 DESK = (Role.SERVICE_DESK_STAFF, Role.ADMINISTRATOR, Role.OFFICE_DIRECTOR)
 REPAIRERS = (Role.REPAIR_STAFF, Role.REPAIR_LEAD)
@@ -344,7 +353,6 @@ def duty_shift(world: World, *, person, kind: str, starts, ends, phone: str):
 
 
 def _current_shift(world: World, person):
-    from .models import DutyShift
 
     shift = DutyShift.objects.filter(
         site=world.site, person=world.person(person), starts_at__lte=world.now, ends_at__gt=world.now
