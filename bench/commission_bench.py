@@ -677,9 +677,10 @@ class CpuWatch:
         return line
 
 
-def raw_sql() -> str:
+def raw_sql(month: str = "%s") -> str:
     """The statement's aggregate as one query: each party's total, shares and adjustments for the month; a
-    person's lines across sites make one row, the public pool one per site (as statement_totals merges them)."""
+    person's lines across sites make one row, the public pool one per site (as statement_totals merges them).
+    `month`: the month's placeholder."""
     from commission.models import LedgerEntry, StatementMonth
 
     return f"""
@@ -689,9 +690,55 @@ def raw_sql() -> str:
                coalesce(sum(e.amount) FILTER (WHERE e.entry_kind = 'adjustment'), 0) AS adjustments
         FROM {LedgerEntry._meta.db_table} e
         JOIN {StatementMonth._meta.db_table} m ON m.id = e.month_id
-        WHERE m.month = %s
+        WHERE m.month = {month}
         GROUP BY 1, 2, 3
     """
+
+
+def statement_raw_sql() -> str:
+    """Every figure the statement shows as ONE query: each party's total, shares and adjustments (as `raw_sql`), and
+    the count and total of the deals signed by the month's end that are on hold now and of those not confirmed yet
+    (COM-5). Parameters: month (its first day), end (the month's end in the company's zone), held (the statuses).
+    One row per party, the deal figures on each; a month without lines gives one row of deal figures."""
+    from commission.models import Deal
+
+    unconfirmed = "d.confirmed_at IS NULL AND d.cancelled_at IS NULL"
+    return f"""
+        WITH totals AS ({raw_sql("%(month)s")}),
+        pending AS (
+          SELECT count(*) FILTER (WHERE d.split_status = ANY(%(held)s)) AS held_count,
+                 coalesce(sum(d.commission) FILTER (WHERE d.split_status = ANY(%(held)s)), 0) AS held_total,
+                 count(*) FILTER (WHERE {unconfirmed}) AS unconfirmed_count,
+                 coalesce(sum(d.commission) FILTER (WHERE {unconfirmed}), 0) AS unconfirmed_total
+          FROM {Deal._meta.db_table} d
+          WHERE d.signed_at < %(end)s AND (d.split_status = ANY(%(held)s) OR ({unconfirmed})))
+        SELECT p.held_count, p.held_total, p.unconfirmed_count, p.unconfirmed_total,
+               t.party, t.user_id, t.site_id, t.total, t.shares, t.adjustments
+        FROM pending p LEFT JOIN totals t ON true
+    """
+
+
+def statement_raw_figures(rows: list[tuple]) -> dict:
+    """`statement_raw_sql`'s rows as the figures `statement_figures` reads from a statement."""
+    held_count, held_total, unconfirmed_count, unconfirmed_total = rows[0][:4]
+    return {
+        "parties": {
+            (p, u, s): (Decimal(t), Decimal(sh), Decimal(adj)) for *_, p, u, s, t, sh, adj in rows if p is not None
+        },
+        "held": (held_count, Decimal(held_total)),
+        "unconfirmed": (unconfirmed_count, Decimal(unconfirmed_total)),
+    }
+
+
+def statement_figures(statement) -> dict:
+    """The figures a built statement shows: every row's total, shares and adjustments, the deals on hold and those
+    not confirmed yet (count and total)."""
+    rows = (*statement.salespeople, *statement.referrers, *statement.pool)
+    return {
+        "parties": {(r.party, r.user_id, r.site_id): (r.total, r.shares, r.adjustments) for r in rows},
+        "held": (statement.held_count, statement.held_total),
+        "unconfirmed": (statement.unconfirmed_count, statement.unconfirmed_total),
+    }
 
 
 def raw_totals(month: dt.date) -> list[tuple]:

@@ -36,7 +36,6 @@ import urllib.parse
 import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -206,6 +205,19 @@ def last_full_month(zone) -> tuple[int, int]:
     return previous.year, previous.month
 
 
+def same(value):
+    return value
+
+
+def figures_detail(figures) -> str:
+    if isinstance(figures, dict) and "parties" in figures:  # the commission statement's
+        return (
+            f"{len(figures['parties'])} rows, held {figures['held'][0]} / ¥{figures['held'][1]:,}, "
+            f"unconfirmed {figures['unconfirmed'][0]} / ¥{figures['unconfirmed'][1]:,}"
+        )
+    return f"{len(figures)} rows" if isinstance(figures, dict) else "figures equal"
+
+
 def compare_reports(args: argparse.Namespace) -> list[ReportResult]:
     """Each report by the product's code and as one raw SQL query over psycopg, interleaved, for last month."""
     import commission_bench
@@ -214,6 +226,7 @@ def compare_reports(args: argparse.Namespace) -> list[ReportResult]:
     from django.utils import timezone
 
     from commission import selectors as commission_selectors
+    from commission.models import HELD_STATUSES
     from reception import reports as reception_reports
     from salesoffice.models import Site
     from salesoffice.timeutil import month_bounds
@@ -263,34 +276,37 @@ def compare_reports(args: argparse.Namespace) -> list[ReportResult]:
         return (kinds, tuple(row[1:5]), tuple(row[5:11]), tuple(row[11:17]))
 
     statement_month = dt.date(year, month, 1)
+    _start, statement_end = month_bounds(year, month, commission_selectors.company_zone())
+    statement_params = {"month": statement_month, "end": statement_end, "held": [str(s) for s in HELD_STATUSES]}
 
     def commission_orm():  # what the statement page builds for a director
         return commission_selectors.monthly_statement(month=statement_month, site_ids=None)
 
-    def commission_totals(_statement):  # its figures, as statement_totals gives them (the raw query's shape)
-        rows = commission_selectors.statement_totals(month=statement_month, site_ids=None)
-        return {(r.party, r.user_id, r.site_id): (r.total, r.shares, r.adjustments) for r in rows}
-
-    def commission_raw():
-        rows = raw_conn.execute(commission_bench.raw_sql(), [statement_month]).fetchall()
-        return {(p, u, s): (Decimal(t), Decimal(sh), Decimal(adj)) for p, u, s, t, sh, adj in rows}
+    def commission_raw():  # every figure it shows, in one query
+        return raw_conn.execute(commission_bench.statement_raw_sql(), statement_params).fetchall()
 
     label = f"{year}-{month:02d}"
     cases = [
-        (f"reception monthly report ({desk.SITE_CODE}, {label})", reception_orm, reception_raw, lambda v: v),
-        (f"service-desk monthly report (svc-01, {label})", service_orm, service_raw, lambda v: v),
-        (f"commission statement (company, {label})", commission_orm, commission_raw, commission_totals),
+        (f"reception monthly report ({desk.SITE_CODE}, {label})", reception_orm, reception_raw, same, same),
+        (f"service-desk monthly report (svc-01, {label})", service_orm, service_raw, same, same),
+        (
+            f"commission statement (company, {label})",
+            commission_orm,
+            commission_raw,
+            commission_bench.statement_figures,
+            commission_bench.statement_raw_figures,
+        ),
     ]
     results = []
-    for name, orm, raw, key in cases:
+    for name, orm, raw, orm_figures, raw_figures in cases:
         result = ReportResult(name)
-        orm_value = key(orm())  # warm: the first build reads the catalog and fills caches
-        raw_value = raw()
+        orm_value = orm_figures(orm())  # warm: the first build reads the catalog and fills caches
+        raw_value = raw_figures(raw())
         result.equal = orm_value == raw_value
         if not result.equal:
             result.detail = f"product {str(orm_value)[:300]} / raw {str(raw_value)[:300]}"
         else:
-            result.detail = f"{len(raw_value)} rows" if isinstance(raw_value, dict) else "figures equal"
+            result.detail = figures_detail(raw_value)
         for _ in range(args.report_repeat):
             for fn, bucket in random.sample([(orm, result.orm_ms), (raw, result.raw_ms)], 2):
                 started = time.perf_counter()

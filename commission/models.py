@@ -35,6 +35,13 @@ class SplitStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled (COM-5)")
 
 
+# Deals whose commission is in no statement for now: held by a dispute, without an owner, or awaiting the register.
+HELD_STATUSES = (SplitStatus.ON_HOLD, SplitStatus.NO_OWNER, SplitStatus.AWAITING)
+# The deals each statement counts and lists besides its lines: held now (ATT-DISP-1), or not confirmed yet (COM-5).
+HELD = Q(split_status__in=HELD_STATUSES)
+UNCONFIRMED = Q(confirmed_at__isnull=True, cancelled_at__isnull=True)
+
+
 class CommissionSettings(models.Model):
     """A sales site's deal checks (COM-5's *(setting)* decisions), audited."""
 
@@ -136,8 +143,16 @@ class Deal(PermanentModel):
         indexes = [
             models.Index(fields=["site", "signed_at"], name="deal_site_signed_idx"),
             models.Index(fields=["salesperson", "signed_at"], name="deal_salesperson_signed_idx"),
-            # The statements list the few deals not split (on hold, no owner) among all of them.
-            models.Index(fields=["signed_at"], condition=~Q(split_status="split"), name="deal_unsplit_signed_idx"),
+            # Each statement counts, totals and lists the few deals held or not confirmed yet, signed by its month's
+            # end, among all of them: only those are in this index, with what the counts read (an index-only scan).
+            models.Index(
+                fields=["signed_at"],
+                include=["id", "commission", "split_status", "confirmed_at", "cancelled_at", "site"],
+                condition=HELD | UNCONFIRMED,
+                name="deal_pending_signed_idx",
+            ),
+            # The latest unconfirmed deals without walking past the held ones.
+            models.Index(fields=["signed_at"], condition=UNCONFIRMED, name="deal_unconfirmed_signed_idx"),
         ]
         constraints = [
             # Two managers saving the same contract at once: the database keeps one. A cancelled deal's unit can be

@@ -60,9 +60,9 @@ def statement_xlsx(statement: Statement, lines: Iterable[tuple] = ()) -> bytes:
     for deal in statement.held:
         held.append(
             [
-                deal.site.name,
+                deal.site_name,
                 deal.unit,
-                deal.client.name,
+                deal.client_name,
                 deal.signed_at.date(),
                 deal.commission,
                 deal.get_split_status_display(),
@@ -74,7 +74,7 @@ def statement_xlsx(statement: Statement, lines: Iterable[tuple] = ()) -> bytes:
     unconfirmed = book.create_sheet(_("Not confirmed")[:31])
     unconfirmed.append([_("Site"), _("Unit"), _("Client"), _("Signed"), _("Commission (yuan)")])
     for deal in statement.unconfirmed:
-        unconfirmed.append([deal.site.name, deal.unit, deal.client.name, deal.signed_at.date(), deal.commission])
+        unconfirmed.append([deal.site_name, deal.unit, deal.client_name, deal.signed_at.date(), deal.commission])
     unconfirmed.append([_("Total not confirmed"), None, None, None, statement.unconfirmed_total])
     buffer = BytesIO()
     book.save(buffer)

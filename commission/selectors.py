@@ -7,17 +7,26 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Func, IntegerField, Q, QuerySet, Subquery, Sum, When
 
 from salesoffice.models import NAME_FIELDS, display_name_of
 from salesoffice.money import summed
 from salesoffice.timeutil import month_bounds
 
-from .models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split, SplitShare, SplitStatus, StatementMonth
+from .models import (
+    HELD,
+    UNCONFIRMED,
+    CommissionSettings,
+    Deal,
+    LedgerEntry,
+    PartyKind,
+    Split,
+    SplitShare,
+    SplitStatus,
+    StatementMonth,
+)
 
 HELD_SHOWN = 100
-# Deals whose commission is in no statement for now: held by a dispute, without an owner, or awaiting the register.
-HELD_STATUSES = (SplitStatus.ON_HOLD, SplitStatus.NO_OWNER, SplitStatus.AWAITING)
 
 
 def commission_settings(site) -> CommissionSettings:
@@ -29,7 +38,7 @@ def commission_settings(site) -> CommissionSettings:
 def unconfirmed_deals(*, site_ids: Iterable[int] | None = None, signed_before: dt.datetime | None = None) -> QuerySet:
     """Deals recorded by a salesperson that the project manager has not confirmed yet: they count in no statement
     (COM-5)."""
-    deals = Deal.objects.filter(confirmed_at__isnull=True, cancelled_at__isnull=True)
+    deals = Deal.objects.filter(UNCONFIRMED)
     if signed_before is not None:
         deals = deals.filter(signed_at__lt=signed_before)
     if site_ids is not None:
@@ -55,16 +64,34 @@ class StatementRow:
 
 
 @dataclass
+class ListedDeal:
+    """A deal as the statement lists it among those on hold or not confirmed yet."""
+
+    pk: int
+    unit: str
+    signed_at: dt.datetime
+    commission: Decimal
+    split_status: str
+    site_name: str
+    site_code: str
+    client_name: str
+    salesperson_name: str = ""  # none for a deal the company arranged (ATT-CO-5)
+
+    def get_split_status_display(self) -> str:
+        return str(SplitStatus(self.split_status).label)
+
+
+@dataclass
 class Statement:
     month: dt.date
-    closed: StatementMonth | None
+    closed_at: dt.datetime | None  # None while the month is open (COM-4)
     salespeople: list[StatementRow] = field(default_factory=list)
     referrers: list[StatementRow] = field(default_factory=list)
     pool: list[StatementRow] = field(default_factory=list)
-    held: list[Deal] = field(default_factory=list)  # the first HELD_SHOWN of them
+    held: list[ListedDeal] = field(default_factory=list)  # the first HELD_SHOWN of them
     held_count: int = 0
     held_total: Decimal = Decimal(0)
-    unconfirmed: list[Deal] = field(default_factory=list)  # the first HELD_SHOWN of them (COM-5)
+    unconfirmed: list[ListedDeal] = field(default_factory=list)  # the first HELD_SHOWN of them (COM-5)
     unconfirmed_count: int = 0
     unconfirmed_total: Decimal = Decimal(0)
 
@@ -77,73 +104,119 @@ class Statement:
         return self.held_count - len(self.held)
 
 
-def statement_totals(*, month: dt.date, site_ids: Iterable[int] | None = None) -> list[StatementRow]:
-    """Each party's total for the month: one aggregate over the month's ledger entries (COM-4). A person's
-    entries across sites make one row; the public pool has a row per site."""
+def _totals(month: dt.date, site_ids: list[int] | None) -> QuerySet:
+    """Each party's total, shares and adjustments for the month with its name: one aggregate over the month's ledger
+    entries (COM-4). A person's entries across sites make one row; the public pool has a row per site."""
     entries = LedgerEntry.objects.filter(month__month=month)
     if site_ids is not None:
-        entries = entries.filter(site_id__in=list(site_ids))
-    rows = entries.values("party", "user_id", "site_id").annotate(
+        entries = entries.filter(site_id__in=site_ids)
+    pool = Q(party=PartyKind.PUBLIC_POOL)
+    return entries.values(
+        "party",
+        "user_id",
+        *(f"user__{f}" for f in NAME_FIELDS),
+        pool_site_id=Case(When(pool, then="site_id")),
+        pool_site_name=Case(When(pool, then="site__name")),
+    ).annotate(
         total=Sum("amount"),
         shares=Sum("amount", filter=Q(entry_kind=LedgerEntry.Kind.SHARE)),
         adjustments=Sum("amount", filter=Q(entry_kind=LedgerEntry.Kind.ADJUSTMENT)),
     )
-    merged: dict[tuple, StatementRow] = {}
-    for r in rows:
-        site_id = r["site_id"] if r["party"] == PartyKind.PUBLIC_POOL else None
-        row = merged.setdefault(
-            (r["party"], r["user_id"], site_id), StatementRow(r["party"], r["user_id"], site_id, Decimal(0))
-        )
-        row.total += summed(r["total"])
-        row.shares += summed(r["shares"])
-        row.adjustments += summed(r["adjustments"])
-    return list(merged.values())
+
+
+def _statement_row(r: dict) -> StatementRow:
+    return StatementRow(
+        r["party"],
+        r["user_id"],
+        r["pool_site_id"],
+        summed(r["total"]),
+        name=display_name_of(*(r[f"user__{f}"] for f in NAME_FIELDS)) if r["user_id"] else "",
+        site_name=r["pool_site_name"] or "",
+        shares=summed(r["shares"]),
+        adjustments=summed(r["adjustments"]),
+    )
+
+
+def statement_totals(*, month: dt.date, site_ids: Iterable[int] | None = None) -> list[StatementRow]:
+    """Each party's total for the month with its name (COM-4): a person's entries across sites make one row; the
+    public pool has a row per site."""
+    return [_statement_row(r) for r in _totals(month, None if site_ids is None else list(site_ids))]
+
+
+def _figure(deals: QuerySet[Deal], function: str, column: str) -> Subquery:
+    """COUNT or SUM of a column of `deals` as a scalar subquery, read in the same round trip as the totals."""
+    output = Deal._meta.get_field("commission") if function == "SUM" else IntegerField()
+    return Subquery(deals.order_by().values(figure=Func(column, function=function, output_field=output)))
 
 
 def monthly_statement(*, month: dt.date, site_ids: Iterable[int] | None = None) -> Statement:
-    """The statement of a month: totals per salesperson, referrer and site pool, and the deals on hold."""
-    from django.contrib.auth import get_user_model
-
-    from salesoffice.models import Site
-
+    """The statement of a month: totals per salesperson, referrer and site pool, whether the month is closed, and the
+    deals on hold and not confirmed yet (their counts and totals, and the first of each). Three queries whatever the
+    history: the totals with their names and every other figure, then the two lists."""
     site_ids = None if site_ids is None else list(site_ids)
-    rows = statement_totals(month=month, site_ids=site_ids)
-    user_ids = {r.user_id for r in rows if r.user_id}
-    names = {
-        u["pk"]: display_name_of(*(u[f] for f in NAME_FIELDS))
-        for u in get_user_model().objects.filter(pk__in=user_ids).values("pk", *NAME_FIELDS)
+    # Deals signed by the month's end whose commission is in no statement yet: on hold now (ATT-DISP-1), or not
+    # confirmed by the project manager yet (COM-5). deal_pending_signed_idx holds both, with what the figures read.
+    _start, end = month_bounds(month.year, month.month, company_zone())
+    pending = Deal.objects.filter(signed_at__lt=end)
+    if site_ids is not None:
+        pending = pending.filter(site_id__in=site_ids)
+    held, unconfirmed = pending.filter(HELD), pending.filter(UNCONFIRMED)
+    figures = {
+        "closed_at": Subquery(StatementMonth.objects.filter(month=month).values("closed_at")),
+        "held_count": _figure(held, "COUNT", "pk"),
+        "held_total": _figure(held, "SUM", "commission"),
+        "unconfirmed_count": _figure(unconfirmed, "COUNT", "pk"),
+        "unconfirmed_total": _figure(unconfirmed, "SUM", "commission"),
     }
-    site_names = dict(Site.objects.filter(pk__in={r.site_id for r in rows if r.site_id}).values_list("pk", "name"))
+    rows = list(_totals(month, site_ids).annotate(**figures))  # every row carries the same figures
+    found = rows[0] if rows else _figures_without_lines(month, held, unconfirmed)
     statement = Statement(
-        month=month, closed=StatementMonth.objects.filter(month=month, closed_at__isnull=False).first()
+        month=month,
+        closed_at=found["closed_at"],
+        held_count=found["held_count"],
+        held_total=summed(found["held_total"]),
+        unconfirmed_count=found["unconfirmed_count"],
+        unconfirmed_total=summed(found["unconfirmed_total"]),
+        held=_latest_listed(held),
+        unconfirmed=_latest_listed(unconfirmed),
     )
-    for row in rows:
-        row.name = names.get(row.user_id, "")
-        row.site_name = site_names.get(row.site_id, "")
-        {
-            PartyKind.SALESPERSON: statement.salespeople,
-            PartyKind.REFERRER: statement.referrers,
-            PartyKind.PUBLIC_POOL: statement.pool,
-        }[row.party].append(row)
+    groups = {
+        PartyKind.SALESPERSON: statement.salespeople,
+        PartyKind.REFERRER: statement.referrers,
+        PartyKind.PUBLIC_POOL: statement.pool,
+    }
+    for r in rows:
+        groups[r["party"]].append(_statement_row(r))
     for group in (statement.salespeople, statement.referrers):
         group.sort(key=lambda r: r.name)
     statement.pool.sort(key=lambda r: r.site_name)
-    # Deals signed by the month's end whose commission is not in any statement yet: on hold now (ATT-DISP-1).
-    _start, end = month_bounds(month.year, month.month, company_zone())
-    held = Deal.objects.filter(signed_at__lt=end, split_status__in=HELD_STATUSES)
-    if site_ids is not None:
-        held = held.filter(site_id__in=site_ids)
-    summary = held.aggregate(count=Count("pk"), total=Sum("commission"))
-    statement.held_count, statement.held_total = summary["count"], summed(summary["total"])
-    statement.held = list(held.select_related("site", "client").order_by("-signed_at")[:HELD_SHOWN])
-    # Deals signed by the month's end that the project manager has not confirmed yet (COM-5).
-    waiting = unconfirmed_deals(site_ids=site_ids, signed_before=end)
-    summary = waiting.aggregate(count=Count("pk"), total=Sum("commission"))
-    statement.unconfirmed_count, statement.unconfirmed_total = summary["count"], summed(summary["total"])
-    statement.unconfirmed = list(
-        waiting.select_related("site", "client", "salesperson").order_by("-signed_at")[:HELD_SHOWN]
-    )
     return statement
+
+
+def _figures_without_lines(month: dt.date, held: QuerySet[Deal], unconfirmed: QuerySet[Deal]) -> dict:
+    """A month with no lines (not begun, or closed empty) has no totals' rows to carry its figures: read them alone,
+    in two queries."""
+    found = (held | unconfirmed).aggregate(
+        held_count=Count("pk", filter=HELD),
+        held_total=Sum("commission", filter=HELD),
+        unconfirmed_count=Count("pk", filter=UNCONFIRMED),
+        unconfirmed_total=Sum("commission", filter=UNCONFIRMED),
+    )
+    found["closed_at"] = StatementMonth.objects.filter(month=month).values_list("closed_at", flat=True).first()
+    return found
+
+
+def _latest_listed(deals: QuerySet[Deal]) -> list[ListedDeal]:
+    """The first HELD_SHOWN deals, latest signed first, as the statement shows them (page and workbook): plain rows
+    read with their site's and client's names, not a hundred model instances on every view."""
+    columns = ("pk", "unit", "signed_at", "commission", "split_status", "site__name", "site__code", "client__name")
+    rows = deals.order_by("-signed_at").values_list(*columns, *(f"salesperson__{f}" for f in NAME_FIELDS))
+    listed = []
+    for row in rows[:HELD_SHOWN]:
+        salesperson = row[len(columns) :]  # all None for a deal with no salesperson (ATT-CO-5)
+        name = display_name_of(*salesperson) if salesperson[-1] is not None else ""
+        listed.append(ListedDeal(*row[: len(columns)], salesperson_name=name))
+    return listed
 
 
 def party_entries(*, month: dt.date, party: str, user_id: int | None, site_id: int | None = None) -> QuerySet:
@@ -179,7 +252,14 @@ def month_lines(*, month: dt.date, site_ids: Iterable[int] | None, language: str
     entries = LedgerEntry.objects.filter(month__month=month)
     if site_ids is not None:
         entries = entries.filter(site_id__in=list(site_ids))
-    entries = entries.select_related("deal__client", "deal__site", "user", "split").order_by("deal__site_id", "pk")
+    # Only what the workbook shows: a split's explanation (the ownership timeline in every language) is not parsed
+    # for each of thousands of lines, nor a client's or a deal's other columns.
+    shown = ("amount", "entry_kind", "party", "split__rule_ids", "deal__unit", "deal__client__name", "deal__site__name")
+    entries = (
+        entries.select_related("deal__client", "deal__site", "user", "split")
+        .only(*shown, *(f"user__{f}" for f in NAME_FIELDS))
+        .order_by("deal__site_id", "pk")
+    )
     chunk: list[LedgerEntry] = []
     for entry in entries.iterator(chunk_size=batch):
         chunk.append(entry)

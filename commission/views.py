@@ -30,7 +30,7 @@ from salesoffice.timeutil import add_months, local_day, month_bounds
 from . import reports, rules, selectors, services
 from .access import deal_for_user_or_404, deal_site_or_403, statement_site_ids, visible_deals
 from .forms import CompanyArrangedForm, DealCancelForm, DealChangeForm, DealCorrectForm, DealForm, MonthForm
-from .models import Deal, PartyKind, Split, SplitStatus
+from .models import HELD_STATUSES, Deal, PartyKind, Split, SplitStatus
 from .services import CommissionError, DealInput, company_zone
 
 DEALS_PER_PAGE = 25
@@ -391,7 +391,7 @@ def my_commission(request: HttpRequest) -> HttpResponse:
         "next": add_months(month, 1),
         "entries": entries,
         "deals": my_deals,
-        "held": [d for d in my_deals if d.split_status in selectors.HELD_STATUSES],
+        "held": [d for d in my_deals if d.split_status in HELD_STATUSES],
         "unconfirmed": [d for d in my_deals if not d.is_confirmed and not d.is_cancelled],
         "month_total": sum((e.amount for e in entries), Decimal(0)),
         "year_total": selectors.person_year_total(user_id=user_id, month=month),
