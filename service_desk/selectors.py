@@ -555,6 +555,8 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
             site=site, closed_at__isnull=True, reply_due_at__lt=cutoff, replied_at__isnull=True
         )
         .select_related("owner")
+        # What the list shows: the request and its first-contact owner's names, not the whole rows.
+        .only("id", "kind", "requester_name", "reply_due_at", "owner", *(f"owner__{name}" for name in NAME_FIELDS))
         .order_by("reply_due_at")[:overdue_limit]
     )
     return MonthlyReport(
