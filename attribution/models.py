@@ -489,7 +489,7 @@ class WeeklyReportPart(models.Model):
         verbose_name=_("weekly client report"),
     )
     sites = models.CharField(_("readers' sites"), max_length=64)  # a digest of the reader's site ids
-    name = models.CharField(_("part"), max_length=40)  # "<layout>:summary", "<layout>:clients:3", ...
+    name = models.CharField(_("part"), max_length=80)  # "<layout>:summary", "<layout>:project:<site code>", ...
     data = models.JSONField(_("figures"), null=True)
     content = models.BinaryField(_("file"), null=True)
 

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sites', models.CharField(max_length=64, verbose_name="readers' sites")),
-                ('name', models.CharField(max_length=40, verbose_name='part')),
+                ('name', models.CharField(max_length=80, verbose_name='part')),
                 ('data', models.JSONField(null=True, verbose_name='figures')),
                 ('content', models.BinaryField(null=True, verbose_name='file')),
                 ('report', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='parts', to='attribution.weeklyclientreport', verbose_name='weekly client report')),
