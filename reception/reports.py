@@ -71,7 +71,7 @@ WITH rec AS (
     count(*) FILTER (WHERE status <> '{status.BYE}') AS receptions,
     count(*) FILTER (WHERE consumed_turn) AS rota,
     count(*) FILTER (WHERE kind = '{kinds.PRIORITY}') AS priority,
-    count(*) FILTER (WHERE kind = '{kinds.RETURNING}') AS returning,
+    count(*) FILTER (WHERE kind = '{kinds.RETURNING}') AS ret,
     count(*) FILTER (WHERE kind = '{kinds.DUTY}') AS duty,
     count(*) FILTER (WHERE kind = '{kinds.DESIGNATED}') AS designated,
     count(*) FILTER (WHERE status = '{status.BYE}') AS byes
@@ -106,7 +106,7 @@ vi AS (
   GROUP BY salesperson_id),
 people AS (SELECT sp FROM rec UNION SELECT sp FROM fo UNION SELECT sp FROM sl UNION SELECT sp FROM vi)
 SELECT u.id, u.first_name, u.last_name, u.username,
-  coalesce(rec.receptions, 0), coalesce(rec.rota, 0), coalesce(rec.priority, 0), coalesce(rec.returning, 0),
+  coalesce(rec.receptions, 0), coalesce(rec.rota, 0), coalesce(rec.priority, 0), coalesce(rec.ret, 0),
   coalesce(rec.duty, 0), coalesce(rec.designated, 0), coalesce(rec.byes, 0),
   coalesce(fo.n, 0), coalesce(sl.n, 0), coalesce(vi.n, 0)
 FROM people JOIN {user} u ON u.id = people.sp
