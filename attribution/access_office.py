@@ -39,9 +39,10 @@ def follow_up_for_site_or_404(site: Site, follow_up_id: int) -> FollowUp:
 
 
 def weekly_report_or_404(week: str) -> WeeklyClientReport:
-    """The stored report of the week starting on `week` (YYYY-MM-DD); anything else names no report."""
+    """The stored report of the week starting on `week` (YYYY-MM-DD), without its figures (the pages read the parts
+    a reader sees, reports.weekly_report_view); anything else names no report."""
     try:
         week_start = dt.date.fromisoformat(week)
     except ValueError as exc:
         raise Http404("No such week") from exc
-    return get_object_or_404(WeeklyClientReport, week_start=week_start)
+    return get_object_or_404(WeeklyClientReport.objects.defer("data"), week_start=week_start)

@@ -473,3 +473,32 @@ class WeeklyClientReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week_start:%Y-%m-%d}"
+
+
+class WeeklyReportPart(models.Model):
+    """A part of a stored weekly report (ATT-FU-3) as the readers of one set of sites see it, kept once built: the
+    report never changes, and building the reader's view on each request decoded the whole week (3 MB of JSON at
+    the bench's ten sites, 180 ms) and wrote the xlsx (2 s). Derived, like a cache that survives Redis: deleting
+    parts only makes the next reader build them again (reports.weekly_report_parts)."""
+
+    report = models.ForeignKey(
+        WeeklyClientReport,
+        on_delete=models.CASCADE,
+        related_name="parts",
+        db_index=False,  # the unique constraint's index leads with the report
+        verbose_name=_("weekly client report"),
+    )
+    sites = models.CharField(_("readers' sites"), max_length=64)  # a digest of the reader's site ids
+    name = models.CharField(_("part"), max_length=80)  # "<layout>:summary", "<layout>:project:<site code>", ...
+    data = models.JSONField(_("figures"), null=True)
+    content = models.BinaryField(_("file"), null=True)
+
+    class Meta:
+        verbose_name = _("weekly report part")
+        verbose_name_plural = _("weekly report parts")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "sites", "name"], name="weekly_report_part_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.sites[:8]} {self.name}"

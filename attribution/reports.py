@@ -6,7 +6,9 @@ A week runs Monday to Sunday in each site's own zone. The figures are grouped by
 client), a few queries whatever the size of the register; Python only merges the week's groups."""
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -25,7 +27,7 @@ from salesoffice.phones import normalise_phone
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
 
-from .models import Client, ClientPhone, VisitApproval, VisitEntry, WeeklyClientReport
+from .models import Client, ClientPhone, VisitApproval, VisitEntry, WeeklyClientReport, WeeklyReportPart
 from .selectors import user_names
 
 WEEK = dt.timedelta(days=7)
@@ -274,6 +276,122 @@ def visible_part(data: dict, site_ids: set[int]) -> dict:
             totals = {kind: sum(p.get(kind, 0) for p in touched) for kind in KINDS}
             clients.append({**row, **totals, "projects": touched})
     return {**data, "projects": projects, "clients": clients, "totals": _totals(projects, clients)}
+
+
+# The reader's view of a stored report is kept in parts (WeeklyReportPart) once built, per set of the reader's
+# sites: the summary (the projects' figures and the totals), the consolidated list a page at a time, each project's
+# lists, and the workbook per language. A page reads two or three small parts instead of decoding the whole week.
+# Bump LAYOUT when a part's shape, the page size or the workbook's layout changes: older parts are then never read.
+LAYOUT = "1"
+CLIENTS_PER_PAGE = 100
+
+
+def readers_key(site_ids: set[int]) -> str:
+    """The parts' key for readers of these sites (a digest: an admin's list of sites has no bound)."""
+    return hashlib.sha256(",".join(map(str, sorted(site_ids))).encode()).hexdigest()
+
+
+def _part(name: str) -> str:
+    return f"{LAYOUT}:{name}"
+
+
+def _page_parts(visible: dict) -> dict[str, dict | list]:
+    """The reader's view cut into the parts a page reads: the summary, the client list's pages, each project."""
+    clients = visible["clients"]
+    summary = {
+        **{key: value for key, value in visible.items() if key not in ("projects", "clients")},
+        "projects": [{key: value for key, value in p.items() if key not in KINDS} for p in visible["projects"]],
+        "clients_count": len(clients),
+    }
+    parts: dict[str, dict | list] = {_part("summary"): summary}
+    for number, start in enumerate(range(0, len(clients), CLIENTS_PER_PAGE), start=1):
+        parts[_part(f"clients:{number}")] = clients[start : start + CLIENTS_PER_PAGE]
+    for project in visible["projects"]:
+        parts[_part(f"project:{project['code']}")] = project
+    return parts
+
+
+def _store_parts(report: WeeklyClientReport, key: str, parts: dict[str, object], *, binary: bool = False) -> None:
+    """Keep what was built; a reader who built the same parts at the same moment wins the race harmlessly."""
+    WeeklyReportPart.objects.bulk_create(
+        [
+            WeeklyReportPart(report=report, sites=key, name=name, **({"content": value} if binary else {"data": value}))
+            for name, value in parts.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+class StoredClients(Sequence):
+    """A reader's consolidated client list, stored a page at a time: its length is the summary's, a slice reads the
+    pages it spans (the asked page comes preloaded with the summary), a walk through it reads every page."""
+
+    def __init__(self, report: WeeklyClientReport, key: str, length: int, loaded: dict[int, list]):
+        self.report, self.key, self.length, self.loaded = report, key, length, loaded
+
+    def __len__(self) -> int:
+        return self.length
+
+    def _pages(self, first: int, last: int) -> list[dict]:
+        names = {_part(f"clients:{n}"): n for n in range(first, last + 1) if n not in self.loaded}
+        if names:
+            stored = WeeklyReportPart.objects.filter(report=self.report, sites=self.key, name__in=names)
+            for name, rows in stored.values_list("name", "data"):
+                self.loaded[names[name]] = rows
+        return [row for n in range(first, last + 1) for row in self.loaded.get(n, [])]
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return list(self)[index]
+        start, stop, step = index.indices(self.length)
+        if step != 1:
+            return list(self)[index]
+        if start >= stop:
+            return []
+        first, last = start // CLIENTS_PER_PAGE + 1, (stop - 1) // CLIENTS_PER_PAGE + 1
+        offset = (first - 1) * CLIENTS_PER_PAGE
+        return self._pages(first, last)[start - offset : stop - offset]
+
+    def __iter__(self):
+        return iter(self._pages(1, (self.length - 1) // CLIENTS_PER_PAGE + 1) if self.length else [])
+
+
+def weekly_report_view(*, report: WeeklyClientReport, site_ids: set[int], page: str | None, project: str | None):
+    """The report as readers of `site_ids` see it, for the page: the summary with its client list (stored pages,
+    `StoredClients`) and, when `project` names one of theirs, that project's lists (None otherwise). Reads the
+    summary, the asked page and the project in one query; the first reader of a set of sites builds the parts."""
+    key = readers_key(site_ids)
+    try:
+        number = max(1, int(page or 1))
+    except ValueError:
+        number = 1
+    wanted = [_part("summary"), _part(f"clients:{number}")] + ([_part(f"project:{project}")] if project else [])
+    parts = dict(WeeklyReportPart.objects.filter(report=report, sites=key, name__in=wanted).values_list("name", "data"))
+    if _part("summary") not in parts:
+        built = _page_parts(visible_part(_report_data(report), site_ids))
+        _store_parts(report, key, built)
+        parts = {name: built[name] for name in wanted if name in built}
+    summary = parts[_part("summary")]
+    loaded = {number: parts[_part(f"clients:{number}")]} if _part(f"clients:{number}") in parts else {}
+    data = {**summary, "clients": StoredClients(report, key, summary["clients_count"], loaded)}
+    return data, parts.get(_part(f"project:{project}"))
+
+
+def weekly_report_download(*, report: WeeklyClientReport, site_ids: set[int], language: str) -> bytes:
+    """The workbook as readers of `site_ids` see it, in `language`: built by the first such reader, then read."""
+    key, name = readers_key(site_ids), _part(f"xlsx:{language}")
+    content = WeeklyReportPart.objects.filter(report=report, sites=key, name=name).values_list("content", flat=True)
+    stored = content.first()
+    if stored is not None:
+        return bytes(stored)
+    built = weekly_report_xlsx(visible_part(_report_data(report), site_ids))
+    _store_parts(report, key, {name: built}, binary=True)
+    return built
+
+
+def _report_data(report: WeeklyClientReport) -> dict:
+    """The stored figures, read only when a part is built (the views load the report without them)."""
+    return WeeklyClientReport.objects.values_list("data", flat=True).get(pk=report.pk)
 
 
 def _sheet_title(text: str, used: set[str]) -> str:

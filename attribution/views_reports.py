@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from salesoffice.access import site_with_perm_or_403, sites_for
@@ -35,11 +36,10 @@ def _require_report_reader(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _visible_report(request: HttpRequest, week: str) -> tuple[WeeklyClientReport, dict]:
+def _report_and_readers_sites(request: HttpRequest, week: str) -> tuple[WeeklyClientReport, set[int]]:
     _require_report_reader(request)
     report = weekly_report_or_404(week)
-    site_ids = set(sites_for(request.user, SALES).values_list("pk", flat=True))
-    return report, reports.visible_part(report.data, site_ids)
+    return report, set(sites_for(request.user, SALES).values_list("pk", flat=True))
 
 
 @login_required
@@ -55,20 +55,24 @@ def weekly_reports(request: HttpRequest) -> HttpResponse:
 @require_GET
 def weekly_report(request: HttpRequest, week: str) -> HttpResponse:
     """One week: each project's figures, one project's client lists (`?project=code`), and the consolidated list
-    of clients across projects, a page at a time."""
-    report, data = _visible_report(request, week)
-    project = next((p for p in data["projects"] if p["code"] == request.GET.get("project")), None)
+    of clients across projects, a page at a time; only the reader's projects, read from the parts stored for
+    readers of their sites."""
+    report, site_ids = _report_and_readers_sites(request, week)
+    data, project = reports.weekly_report_view(
+        report=report, site_ids=site_ids, page=request.GET.get("page"), project=request.GET.get("project")
+    )
     context = {"report": report, "data": data, "project": project}
     if project is None:
-        context["page"] = Paginator(data["clients"], 100).get_page(request.GET.get("page"))
+        context["page"] = Paginator(data["clients"], reports.CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "attribution/office/weekly_report.html", context)
 
 
 @login_required
 @require_GET
 def weekly_report_xlsx(request: HttpRequest, week: str) -> HttpResponse:
-    report, data = _visible_report(request, week)
-    response = HttpResponse(reports.weekly_report_xlsx(data), content_type=XLSX)
+    report, site_ids = _report_and_readers_sites(request, week)
+    content = reports.weekly_report_download(report=report, site_ids=site_ids, language=get_language())
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="weekly-client-report-{report.week_start}.xlsx"'
     return response
 

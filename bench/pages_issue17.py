@@ -65,16 +65,23 @@ def measure(label: str, client, paths: list[str], n: int, explain: bool) -> None
         with CaptureQueriesContext(connection) as queries:
             client.get(paths[0])
         print(f"  EXPLAIN ANALYZE of {paths[0]}:")
-        with connection.cursor() as cursor:
-            for query in queries.captured_queries:
-                sql = query["sql"]
-                if not sql.lstrip().upper().startswith("SELECT"):
-                    continue
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF) " + sql)
-                plan = [row[0] for row in cursor.fetchall()]
-                print(f"  -- {sql[:160]}")
-                for row in plan:
-                    print(f"     {row}")
+        print_plans(queries.captured_queries)
+
+
+def print_plans(queries: list[dict]) -> None:
+    """Each read's EXPLAIN ANALYZE plan, in full (writes are left out: explaining them would run them again)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF) " + sql)
+            plan = [row[0] for row in cursor.fetchall()]
+            print(f"  -- {' '.join(sql.split())[:160]}")
+            for row in plan:
+                print(f"     {row}")
 
 
 def svc(args: argparse.Namespace) -> None:

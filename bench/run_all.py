@@ -180,7 +180,16 @@ SELECT
   (SELECT count(*) FROM comp WHERE NOT EXISTS (SELECT 1 FROM cb WHERE cb.completion_id = comp.id)
      AND callback_due_at < %(cutoff)s),
   (SELECT count(*) FROM cb), (SELECT count(*) FROM cb WHERE made_at <= callback_due_at),
-  (SELECT count(*) FROM cb WHERE satisfied)
+  (SELECT count(*) FROM cb WHERE satisfied),
+  (SELECT coalesce(json_object_agg(category, n), '{}') FROM (SELECT category, count(*) AS n FROM c GROUP BY 1) k),
+  (SELECT coalesce(json_object_agg(category, n), '{}') FROM (
+     SELECT p.category, count(*) AS n FROM m JOIN service_desk_repair p ON p.request_id = m.id
+     WHERE m.kind = 'repair' GROUP BY 1) k),
+  (SELECT coalesce(json_object_agg(role, n), '{}') FROM (SELECT role, count(*) AS n FROM cb GROUP BY 1) k),
+  (SELECT coalesce(json_agg(json_build_array(role, first_name, last_name, username, n)
+                            ORDER BY role, n DESC, made_by_id), '[]')
+     FROM (SELECT role, made_by_id, u.first_name, u.last_name, u.username, count(*) AS n
+           FROM cb JOIN auth_user u ON u.id = cb.made_by_id GROUP BY 1, 2, 3, 4, 5) k)
 """
 
 
@@ -228,9 +237,10 @@ def compare_reports(args: argparse.Namespace) -> list[ReportResult]:
     from commission import selectors as commission_selectors
     from commission.models import HELD_STATUSES
     from reception import reports as reception_reports
-    from salesoffice.models import Site
+    from salesoffice.models import Site, display_name_of
     from salesoffice.timeutil import month_bounds
     from service_desk import selectors as service_selectors
+    from service_desk.models import Complaint, Repair
 
     raw_conn = psycopg.connect(args.database_url, autocommit=True)
     desk_site = Site.objects.get(code=desk.SITE_CODE)
@@ -257,7 +267,10 @@ def compare_reports(args: argparse.Namespace) -> list[ReportResult]:
         ).fetchall()
         return {r[0]: tuple(r[1:]) for r in rows}
 
-    def service_orm():
+    complaint_category = {str(label): value for value, label in Complaint.Category.choices}
+    repair_category = {str(label): value for value, label in Repair.Category.choices}
+
+    def service_orm():  # every figure the report shows (the rates are the roles' counts against the settings)
         r = service_selectors.monthly_report(site=office, year=year, month=month, now=now)
         kinds = {k: n for k, _label, n in r.by_kind if n}
         c, b, p = r.complaints, r.callbacks, r.replies
@@ -266,14 +279,21 @@ def compare_reports(args: argparse.Namespace) -> list[ReportResult]:
             (p["total"], p["on_time"], p["late"], p["overdue"]),
             (c["total"], c["major"], c["on_time"], c["overdue"], c["called"], c["satisfied"]),
             (b["completed"], b["called"], b["overdue"], b["made"], b["on_time"], b["satisfied"]),
+            {complaint_category[label]: n for label, n in r.complaints_by_category},
+            {repair_category[label]: n for label, n in r.repairs_by_category},
+            {rate.role.value: rate.callbacks for rate in r.rates if rate.callbacks},
+            r.per_person,
         )
 
     def service_raw():
         row = raw_conn.execute(
             SERVICE_SQL, {"site": office.pk, "start": start, "end": end, "cutoff": min(now, end)}
         ).fetchone()
-        kinds = row[0] if isinstance(row[0], dict) else json.loads(row[0])
-        return (kinds, tuple(row[1:5]), tuple(row[5:11]), tuple(row[11:17]))
+        kinds, complaints, repairs, roles, people = (
+            value if isinstance(value, (dict, list)) else json.loads(value) for value in (row[0], *row[17:21])
+        )
+        per_person = [(role, display_name_of(first, last, username), n) for role, first, last, username, n in people]
+        return (kinds, tuple(row[1:5]), tuple(row[5:11]), tuple(row[11:17]), complaints, repairs, roles, per_person)
 
     statement_month = dt.date(year, month, 1)
     _start, statement_end = month_bounds(year, month, commission_selectors.company_zone())

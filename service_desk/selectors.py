@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
@@ -398,51 +399,129 @@ def _rate(part: int, whole: int) -> float:
     return money.percent_of(part, whole)
 
 
-def _counts_by(key: str, field: str, choices, path: str) -> dict:
-    """One conditional count per choice of `field` (a to-one path), as `<key>_<value>` aggregates."""
-    return {f"{key}_{value}": Count(path, filter=Q(**{field: value})) for value, _label in choices}
-
-
 def _choice_rows(figures: dict, key: str, choices) -> list[tuple[str, int]]:
     """(label, count) of the choices that occur, in the order of their values (as the report always listed them)."""
     return [(str(label), figures[f"{key}_{value}"]) for value, label in sorted(choices) if figures[f"{key}_{value}"]]
+
+
+def _filtered_counts(key: str, column: str, values) -> list[str]:
+    """One conditional count per value of `column`, named `<key>_<value>` (the values are the code's choices)."""
+    for value in values:
+        if not value.isidentifier():  # written into the statement: only the code's own plain choice values
+            raise ValueError(f"not a plain choice value: {value!r}")
+    return [f"count(*) FILTER (WHERE {column} = '{value}') AS {key}_{value}" for value in values]
+
+
+def _month_statement() -> tuple[str, list[str]]:
+    """The monthly report's figures as one statement, and the names of its columns (see monthly_report)."""
+    kinds = [k for k, _l in ServiceRequest.Kind.choices]
+    complaint_categories = [c for c, _l in Complaint.Category.choices]
+    repair_categories = [c for c, _l in Repair.Category.choices]
+    roles = [r.value for r in rules.CALLBACK_ROLES]
+    parts = {
+        "requests": [
+            "count(*) AS total",
+            "count(*) FILTER (WHERE replied_at <= reply_due_at) AS on_time",
+            "count(*) FILTER (WHERE replied_at > reply_due_at) AS late",
+            "count(*) FILTER (WHERE replied_at IS NULL AND reply_due_at < %(cutoff)s) AS overdue",
+            *_filtered_counts("kind", "kind", kinds),
+        ],
+        "complaints": [
+            "count(*) AS complaints",
+            "count(*) FILTER (WHERE severity = 'major') AS major",
+            "count(*) FILTER (WHERE signed_off_at <= due_at) AS complaints_on_time",
+            "count(*) FILTER (WHERE signed_off_at IS NULL AND due_at < %(cutoff)s) AS complaints_overdue",
+            *_filtered_counts("ccat", "category", complaint_categories),
+        ],
+        "complaint_callbacks": [
+            "count(*) AS complaints_called",
+            "count(*) FILTER (WHERE x.satisfied) AS complaints_satisfied",
+        ],
+        "repairs": _filtered_counts("rcat", "p.category", repair_categories),
+        "completions": [
+            "count(*) AS completed",
+            "count(*) FILTER (WHERE comp.id IN (SELECT completion_id FROM cb)) AS called",
+            "count(*) FILTER (WHERE comp.id NOT IN (SELECT completion_id FROM cb)"
+            " AND callback_due_at < %(cutoff)s) AS callbacks_overdue",
+        ],
+        "callbacks": [
+            "count(*) AS made",
+            "count(*) FILTER (WHERE made_at <= callback_due_at) AS callbacks_on_time",
+            "count(*) FILTER (WHERE satisfied) AS callbacks_satisfied",
+            *_filtered_counts("role", "role", roles),
+        ],
+    }
+    names = [part.rsplit(" AS ", 1)[1] for columns in parts.values() for part in columns]
+    names += ["person_role", "person_id", *NAME_FIELDS, "n"]
+    request, complaint, repair = ServiceRequest._meta.db_table, Complaint._meta.db_table, Repair._meta.db_table
+    completion, callback = Completion._meta.db_table, Callback._meta.db_table
+    user = get_user_model()._meta.db_table
+    statement = f"""
+WITH m AS (
+  SELECT id, kind, replied_at, reply_due_at FROM {request}
+  WHERE site_id = %(site)s AND registered_at >= %(start)s AND registered_at < %(end)s),
+c AS (SELECT c.id, c.category, c.severity, c.signed_off_at, c.due_at FROM {complaint} c JOIN m ON m.id = c.request_id),
+comp AS (
+  SELECT id, callback_due_at FROM {completion}
+  WHERE site_id = %(site)s AND completed_at >= %(start)s AND completed_at < %(end)s),
+cb AS (
+  SELECT b.completion_id, b.role, b.made_by_id, b.made_at, b.satisfied, comp.callback_due_at
+  FROM {callback} b JOIN comp ON comp.id = b.completion_id),
+figures AS (
+  SELECT * FROM
+    (SELECT {", ".join(parts["requests"])} FROM m) AS requests,
+    (SELECT {", ".join(parts["complaints"])} FROM c) AS complaints,
+    (SELECT {", ".join(parts["complaint_callbacks"])}
+       FROM {ComplaintCallback._meta.db_table} x JOIN c ON c.id = x.complaint_id) AS complaint_callbacks,
+    (SELECT {", ".join(parts["repairs"])}
+       FROM m JOIN {repair} p ON p.request_id = m.id WHERE m.kind = 'repair') AS repairs,
+    (SELECT {", ".join(parts["completions"])} FROM comp) AS completions,
+    (SELECT {", ".join(parts["callbacks"])} FROM cb) AS callbacks),
+people AS (
+  SELECT cb.role, cb.made_by_id, u.first_name, u.last_name, u.username, count(*) AS n
+  FROM cb JOIN {user} u ON u.id = cb.made_by_id
+  GROUP BY cb.role, cb.made_by_id, u.first_name, u.last_name, u.username)
+SELECT figures.*, people.* FROM figures LEFT JOIN people ON 1 = 1
+ORDER BY people.role, people.n DESC, people.made_by_id"""
+    return statement, names
+
+
+# Built once: composing it is pure string work, and the ORM spent several times the statement's own time compiling
+# the ~45 conditional counts on every report (issue 17).
+MONTH_STATEMENT, MONTH_COLUMNS = _month_statement()
+
+
+def _month_figures(site: Site, start: dt.datetime, end: dt.datetime, cutoff: dt.datetime) -> tuple[dict, list]:
+    """The month's figures (a dict by column name) and the callbacks per person, (role, user id, names..., n), most
+    first within each role: one statement."""
+    ops = connection.ops
+    params = {
+        "site": site.pk,
+        "start": ops.adapt_datetimefield_value(start),
+        "end": ops.adapt_datetimefield_value(end),
+        "cutoff": ops.adapt_datetimefield_value(cutoff),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(MONTH_STATEMENT, params)
+        rows = cursor.fetchall()
+    person_at = MONTH_COLUMNS.index("person_role")
+    figures = dict(zip(MONTH_COLUMNS[:person_at], rows[0][:person_at], strict=True))
+    people = [row[person_at:] for row in rows if row[person_at] is not None]
+    return figures, people
 
 
 def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overdue_limit: int = 50) -> MonthlyReport:
     """Requests by kind and category, on-time rates, overdue items, callbacks and satisfaction, and callback-rate
     compliance per role (SVC-CB-1/2), for the requests registered and repairs completed in the month.
 
-    The month is read once per table it counts, each time one pass of conditional counts over the month's rows
-    (by the office-and-month indexes): the requests with their complaint and repair (one-to-one), the complaints'
-    callbacks, the completions with their callbacks (SVC-CB-2/3: also each role's count for the rates), the
-    callbacks per person, and the overdue list; six queries with the office's settings, whatever the history."""
+    The figures are one statement (`MONTH_STATEMENT`): the month's requests, their complaints and the complaints'
+    callbacks, the repairs' categories, the month's completions and their callbacks (SVC-CB-2/3: also each role's
+    count for the rates, and each person's), each counted once by conditional counts over the office-and-month
+    indexes; Python only names and formats them. Then the overdue list: two queries whatever the history (and the
+    office's settings, for the minimum rates, unless the office was read with them)."""
     start, end = month_bounds(year, month, site.zone)
     cutoff = min(now, end)  # a month still running is judged as of now
-    month_items = ServiceRequest.objects.filter(site=site, registered_at__gte=start, registered_at__lt=end)
-    figures = month_items.aggregate(
-        **_counts_by("kind", "kind", ServiceRequest.Kind.choices, "pk"),
-        total=Count("pk"),
-        on_time=Count("pk", filter=Q(replied_at__lte=F("reply_due_at"))),
-        late=Count("pk", filter=Q(replied_at__gt=F("reply_due_at"))),
-        overdue=Count("pk", filter=Q(replied_at__isnull=True, reply_due_at__lt=cutoff)),
-        **_counts_by("ccat", "complaint__category", Complaint.Category.choices, "complaint"),
-        complaints=Count("complaint"),
-        major=Count("complaint", filter=Q(complaint__severity=Complaint.Severity.MAJOR)),
-        complaints_on_time=Count("complaint", filter=Q(complaint__signed_off_at__lte=F("complaint__due_at"))),
-        complaints_overdue=Count(
-            "complaint", filter=Q(complaint__signed_off_at__isnull=True, complaint__due_at__lt=cutoff)
-        ),
-        # A repair's category by an index probe per repair of the month: joining the repairs let the planner
-        # hash the whole table (every repair in history) for a month's few hundred requests.
-        **{
-            f"rcat_{value}": Count(
-                "pk",
-                filter=Q(kind=ServiceRequest.Kind.REPAIR)
-                & Q(Exists(Repair.objects.filter(request=OuterRef("pk"), category=value))),
-            )
-            for value, _label in Repair.Category.choices
-        },
-    )
+    figures, people = _month_figures(site, start, end, cutoff)
     by_kind = [(k, str(label), figures[f"kind_{k}"]) for k, label in ServiceRequest.Kind.choices]
     replies = {key: figures[key] for key in ("total", "on_time", "late", "overdue")}
     replies["rate"] = _rate(replies["on_time"], replies["total"])
@@ -451,43 +530,33 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
         "major": figures["major"],
         "on_time": figures["complaints_on_time"],
         "overdue": figures["complaints_overdue"],
+        "called": figures["complaints_called"],
+        "satisfied": figures["complaints_satisfied"],
     }
-    complaints.update(
-        ComplaintCallback.objects.filter(
-            complaint__request__site=site,
-            complaint__request__registered_at__gte=start,
-            complaint__request__registered_at__lt=end,
-        ).aggregate(called=Count("pk"), satisfied=Count("pk", filter=Q(satisfied=True)))
-    )
     complaints["rate"] = _rate(complaints["on_time"], complaints["total"])
     complaints["satisfaction"] = _rate(complaints["satisfied"], complaints["called"])
-    completions = Completion.objects.filter(site=site, completed_at__gte=start, completed_at__lt=end)
     # SVC-CB-2: a repair may be called back by each callback role: "called" counts repairs called back at least
-    # once; "callbacks" every callback, each on time or late against the completion's deadline (SVC-CB-3).
-    callbacks = completions.aggregate(  # one query: each completion joined to its callbacks (one to-many join)
-        completed=Count("pk", distinct=True),
-        called=Count("pk", filter=Q(callbacks__isnull=False), distinct=True),
-        overdue=Count("pk", filter=Q(callbacks__isnull=True, callback_due_at__lt=cutoff), distinct=True),
-        made=Count("callbacks"),
-        on_time=Count("callbacks", filter=Q(callbacks__made_at__lte=F("callback_due_at"))),
-        satisfied=Count("callbacks", filter=Q(callbacks__satisfied=True)),
-        **_by_role("callbacks"),
-    )
-    rates = _rates(site, callbacks)
+    # once; "made" every callback, each on time or late against the completion's deadline (SVC-CB-3).
+    callbacks = {
+        "completed": figures["completed"],
+        "called": figures["called"],
+        "overdue": figures["callbacks_overdue"],
+        "made": figures["made"],
+        "on_time": figures["callbacks_on_time"],
+        "satisfied": figures["callbacks_satisfied"],
+        **{f"role_{r.value}": figures[f"role_{r.value}"] for r in rules.CALLBACK_ROLES},
+    }
+    rates = _rates(site, callbacks)  # the office's settings come with the office (access.office_or_403)
     callbacks["rate"] = _rate(callbacks["called"], callbacks["completed"])
     callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["made"])
     callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["made"])
-    per_person_rows = (
-        Callback.objects.filter(completion__in=completions)
-        .values_list("role", "made_by", *(f"made_by__{name}" for name in NAME_FIELDS))
-        .annotate(n=Count("pk"))
-        .order_by("role", "-n", "made_by")
-    )
     overdue = list(
         ServiceRequest.objects.filter(
             site=site, closed_at__isnull=True, reply_due_at__lt=cutoff, replied_at__isnull=True
         )
         .select_related("owner")
+        # What the list shows: the request and its first-contact owner's names, not the whole rows.
+        .only("id", "kind", "requester_name", "reply_due_at", "owner", *(f"owner__{name}" for name in NAME_FIELDS))
         .order_by("reply_due_at")[:overdue_limit]
     )
     return MonthlyReport(
@@ -502,5 +571,5 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
         callbacks=callbacks,
         overdue=overdue,
         rates=rates,
-        per_person=[(role, display_name_of(*names), n) for role, _uid, *names, n in per_person_rows],
+        per_person=[(role, display_name_of(*names), n) for role, _uid, *names, n in people],
     )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -275,7 +276,9 @@ def test_the_page_shows_the_figures_and_the_consolidated_list(
 ):
     web = browser_as(sales_assistant)
     web.get(url("weekly_reports"))
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # the first reader of these sites builds their parts (issue 17)
+        web.get(url("weekly_report", week="2026-03-02"))
+    with django_assert_max_num_queries(8):
         page = web.get(url("weekly_report", week="2026-03-02"))
     data = page.context["data"]
     # Riverside's sales_assistant sees Riverside only, and each client with their Riverside figures.
@@ -363,3 +366,92 @@ def test_the_report_job_runs_on_a_redis_worker_once_att_fu_3(site, sales_assista
     assert first == second != ""
     assert WeeklyClientReport.objects.get().week_start.isoformat() == first
     assert Notification.objects.filter(recipient=sales_assistant, kind="weekly_report_ready").count() == 1
+
+
+# --- the reader's view, stored in parts (issue 17) -------------------------------------------------------------
+
+NEXT_WEEK = dt.date(2026, 3, 9)
+
+
+@pytest.fixture
+def busy_week(week, site, salespeople):
+    """The week after the hand-made one, with 250 callers (three pages of the consolidated list)."""
+    PhoneInquiry.objects.bulk_create(
+        PhoneInquiry(
+            site=site,
+            taken_by=salespeople[n % 3],
+            taken_at=at(10 + n // 60, 9, n % 60),
+            caller_name=f"Caller {n:03d}",
+            caller_phone=f"1370000{n:04d}",
+            new_to_project=True,
+        )
+        for n in range(250)
+    )
+    return reports.weekly_report_generate(now=london(16, 1), week_start=NEXT_WEEK)
+
+
+def page_queries(web, week: dt.date, query: str, django_assert_num_queries, expected: int) -> str:
+    with django_assert_num_queries(expected):
+        response = web.get(url("weekly_report", week=week.isoformat()) + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_pages_cost_the_same_queries_for_a_small_and_a_busy_week(
+    stored, busy_week, sales_assistant, browser_as, django_assert_num_queries
+):
+    web = browser_as(sales_assistant)
+    for week, last_page in ((WEEK, 1), (NEXT_WEEK, 3)):
+        # The first reader of these sites builds the parts: the report's figures read once, the parts written once.
+        page_queries(web, week, "", django_assert_num_queries, 10)
+        # Then the summary and the asked page (or project) are one read, whatever the week holds.
+        page_queries(web, week, "", django_assert_num_queries, 8)
+        assert (
+            f"Page {last_page} of {last_page}"
+            in page_queries(web, week, f"?page={last_page}", django_assert_num_queries, 8)
+            or last_page == 1
+        )
+        page_queries(web, week, "?project=riverside", django_assert_num_queries, 8)
+        for expected in (8, 6):  # the workbook: built and kept by the first download, then read
+            with django_assert_num_queries(expected):
+                assert web.get(url("weekly_report_xlsx", week=week.isoformat())).status_code == 200
+
+
+def test_the_stored_pages_list_every_client_once_in_order(busy_week, sales_assistant, browser_as):
+    web = browser_as(sales_assistant)
+    expected = reports.visible_part(busy_week.data, {busy_week.data["projects"][1]["site_id"]})["clients"]
+    assert len(expected) == 252  # the callers, Mr Ma's visit and the late caller, on Monday 9 March
+    shown = []
+    for number in (1, 2, 3):
+        page = web.get(url("weekly_report", week=NEXT_WEEK.isoformat()), {"page": number})
+        shown += list(page.context["page"])
+        assert f"Page {number} of 3" in page.content.decode()
+    assert shown == expected
+    last = web.get(url("weekly_report", week=NEXT_WEEK.isoformat()), {"page": 9})  # past the end: the last page
+    assert list(last.context["page"]) == expected[200:]
+    data = last.context["data"]
+    assert len(data["clients"]) == 252 and list(data["clients"]) == expected and data["clients"][-1] == expected[-1]
+    assert data["clients"][95:105] == expected[95:105]
+
+
+def test_the_workbook_is_kept_per_readers_sites_and_language(stored, sales_assistant, hill_assistant, browser_as):
+    from attribution.models import WeeklyReportPart
+
+    web = browser_as(sales_assistant)
+    first = web.get(url("weekly_report_xlsx", week="2026-03-02")).content
+    again = web.get(url("weekly_report_xlsx", week="2026-03-02")).content
+    assert again == first
+    riverside = reports.visible_part(stored.data, {stored.data["projects"][1]["site_id"]})
+    book = load_workbook(BytesIO(first))
+    fresh = load_workbook(BytesIO(reports.weekly_report_xlsx(riverside)))
+    assert book.sheetnames == fresh.sheetnames == ["All projects", "Riverside"]
+    for name in book.sheetnames:
+        assert rows_of(book[name]) == rows_of(fresh[name])
+    assert rows_of(book["All projects"])[4] == ["Mr Chen", CHEN, None, "yes", "Riverside", 2, 2, 1]
+    # The same reader in Chinese, another workbook; another reader's sites, another again.
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = load_workbook(BytesIO(web.get(url("weekly_report_xlsx", week="2026-03-02")).content))
+    assert chinese.sheetnames[1] == "Riverside" and chinese.sheetnames[0] != "All projects"
+    hill = load_workbook(BytesIO(browser_as(hill_assistant).get(url("weekly_report_xlsx", week="2026-03-02")).content))
+    assert hill.sheetnames == ["All projects", "Hillside"]
+    assert WeeklyReportPart.objects.filter(report=stored, content__isnull=False).count() == 3
