@@ -9,6 +9,16 @@ class CommissionConfig(AppConfig):
 
     def ready(self) -> None:
         from attribution.signals import client_facts_changed
+        from salesoffice.context_processors import register_nav_provider
+        from salesoffice.demo import register_demo_seeder
+        from salesoffice.roles import register_role_permissions
+
+        from . import demo, navigation, roles
+
+        # Explicit imports: a missing module stops the start-up instead of leaving a role without its rights.
+        register_role_permissions(self.label, roles.ROLE_PERMISSIONS)
+        register_nav_provider(navigation.nav_groups)
+        register_demo_seeder(demo.seed)
 
         client_facts_changed.connect(_resplit_client_deals, dispatch_uid="commission-resplit-client-deals")
 
