@@ -184,7 +184,9 @@ def register_role_permissions(app_label: str, table: Mapping[Role, tuple[str, ..
 
 
 def sync_role_groups(apps) -> None:
-    """Give every role's group exactly the permissions of ROLE_PERMISSIONS (idempotent)."""
+    """Give every role's group exactly the permissions of ROLE_PERMISSIONS (idempotent). The one definition: the data
+    migrations (salesoffice 0002, run again by later ones) and the post_migrate receiver (salesoffice.apps) call it,
+    with the migration state's `apps` or the installed ones."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
