@@ -16,8 +16,8 @@ class AttributionConfig(AppConfig):
         from salesoffice.notifications import register
 
         from . import demo
+        from .receivers import change_request_recorded
         from .schedule import BEAT_SCHEDULE
-        from .signals import change_request_recorded
 
         # Explicit imports: a missing module stops the start-up instead of leaving a job unscheduled.
         register_beat_schedule(BEAT_SCHEDULE)

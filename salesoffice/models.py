@@ -6,7 +6,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .permanent import Guarded
+from .permanence import Guarded
 
 
 def validate_time_zone(value: str) -> None:

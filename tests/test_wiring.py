@@ -15,9 +15,11 @@ import reception.schedule
 import service_desk.schedule
 import vip.schedule
 from attribution import demo as attribution_demo
+from attribution.selectors import signed_deals
 from commission import demo as commission_demo
 from commission import navigation as commission_navigation
 from commission import roles as commission_roles
+from commission.models import Deal
 from salesoffice import context_processors
 from salesoffice.celery import app, register_beat_schedule
 from salesoffice.demo import demo_seeders
@@ -92,3 +94,8 @@ def test_registering_again_is_harmless_but_a_conflict_fails_loudly():
     with pytest.raises(ImproperlyConfigured, match="scheduled twice"):
         register_beat_schedule({"vip-send-sms-outbox": {"task": "vip.tasks.something_else", "schedule": 5.0}})
     assert app.conf.beat_schedule["vip-send-sms-outbox"] == vip.schedule.BEAT_SCHEDULE["vip-send-sms-outbox"]
+
+
+def test_the_register_reads_commissions_deals_as_commission_hands_them_in():
+    # attribution lies below commission, so it names no commission module; commission registers its deals at start-up.
+    assert signed_deals().model is Deal
