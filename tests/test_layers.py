@@ -20,11 +20,19 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
+def rules_files(app: str) -> list[Path]:
+    """An app's rules: rules.py, or the modules of a rules/ package."""
+    single = ROOT / app / "rules.py"
+    return [single] if single.exists() else sorted((ROOT / app / "rules").glob("*.py"))
+
+
 @pytest.mark.parametrize("app", APPS)
 def test_the_rules_use_no_orm(app):
+    assert rules_files(app)
     orm = {
-        name
-        for name in imported_modules(ROOT / app / "rules.py")
+        f"{path.name}: {name}"
+        for path in rules_files(app)
+        for name in imported_modules(path)
         if name == "django.db" or name.startswith("django.db.")
     }
     assert orm == set()
