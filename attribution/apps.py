@@ -11,9 +11,18 @@ class AttributionConfig(AppConfig):
         from django.utils.translation import gettext
 
         from reception.models import ChangeRequest
+        from salesoffice.celery import register_beat_schedule
+        from salesoffice.demo import register_demo_seeder
         from salesoffice.notifications import register
 
-        from .signals import change_request_recorded
+        from . import demo
+        from .receivers import change_request_recorded
+        from .schedule import BEAT_SCHEDULE
+
+        # Explicit imports: a missing module stops the start-up instead of leaving a job unscheduled.
+        register_beat_schedule(BEAT_SCHEDULE)
+        # The sales desk's demo (reception's and the register's together) runs before the other apps' seeders.
+        register_demo_seeder(demo.seed)
 
         # A switch to a named salesperson (REC-DES-2/3) gives shares without a register entry of its own: list the
         # client for them (attribution reads reception's facts; reception never calls attribution's services).

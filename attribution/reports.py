@@ -28,7 +28,7 @@ from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
 
 from .models import Client, ClientPhone, VisitApproval, VisitEntry, WeeklyClientReport, WeeklyReportPart
-from .selectors import user_names
+from .selectors import signed_deals, user_names
 
 WEEK = dt.timedelta(days=7)
 KINDS = ("calls", "visits", "deals")
@@ -113,8 +113,6 @@ def _visit_and_deal_groups(sites: list[Site], week_start: dt.date, now: dt.datet
     entries for a visit that week, less rejected ones and those an approved correction replaced (ATT-REG-1);
     `registered_at >= start` holds for all of them (nobody registers a visit before it happens) and lets the
     (site, registered_at) index find them."""
-    from commission.models import Deal
-
     rejected = VisitApproval.objects.filter(entry=OuterRef("pk"), approved=False)
     replaced = VisitApproval.objects.filter(entry__corrects=OuterRef("pk"), approved=True, approved_at__lte=now)
     visits = (
@@ -126,7 +124,8 @@ def _visit_and_deal_groups(sites: list[Site], week_start: dt.date, now: dt.datet
         .order_by()
     )
     deals = (
-        Deal.objects.filter(_in_week("signed_at", sites, week_start))
+        signed_deals()
+        .filter(_in_week("signed_at", sites, week_start))
         .values_list("site_id", "client_id", "salesperson_id")
         .annotate(n=Count("pk"))
         .order_by()

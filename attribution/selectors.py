@@ -2,11 +2,11 @@
 `attribution.rules`, and the lists the pages show."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from salesoffice.models import Site, display_name
@@ -28,6 +28,27 @@ from .models import (
     VisitApproval,
     VisitEntry,
 )
+
+# A signed deal is a fact of ownership (who closed the client), but deals are commission's, the layer above the
+# register: commission hands its deals in (CommissionConfig.ready), so the register reads them without importing it.
+_signed_deals_source: Callable[[], QuerySet] | None = None
+
+
+def register_signed_deals(source: Callable[[], QuerySet]) -> None:
+    global _signed_deals_source
+    _signed_deals_source = source
+
+
+def signed_deals() -> QuerySet:
+    """Every deal, as a queryset the register filters (site, client, salesperson_id, signed_at)."""
+    if _signed_deals_source is None:
+        raise ImproperlyConfigured("No app registered the signed deals (commission's AppConfig.ready does).")
+    return _signed_deals_source()
+
+
+def client_with_phones(*, client_id: int) -> Client | None:
+    """The client with their phones (two queries), or None."""
+    return Client.objects.filter(pk=client_id).prefetch_related("phones").first()
 
 
 def client_by_phone(*, normalised_phone: str) -> Client | None:
@@ -140,7 +161,6 @@ def _owners_of(client_ids: list[int], site: Site, now: dt.datetime) -> dict[int,
 
 def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.ClientFacts:
     """Everything recorded about the client on this site up to `now`, as the rules engine's facts."""
-    from commission.models import Deal
     from reception.models import ChangeRequest, Reception
 
     receptions = _receptions_of(client)
@@ -165,9 +185,9 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
             now,
             "reception__client_id",
         ),
-        deals=Deal.objects.filter(site=site, client=client, signed_at__lte=now).only(
-            "pk", "salesperson_id", "signed_at"
-        ),
+        deals=signed_deals()
+        .filter(site=site, client=client, signed_at__lte=now)
+        .only("pk", "salesperson_id", "signed_at"),
         disputes=DisputeOpinion.objects.filter(site=site, client=client, written_at__lte=now).prefetch_related(
             "shares"
         ),

@@ -127,7 +127,7 @@ def seed_all(scale: str) -> dict[str, float]:
 
 def persona_roles() -> list[str]:
     """The roles the demo seeds a persona for (seed_demo's salespeople, staff and admin), in its order."""
-    from salesoffice.management.commands.seed_demo import STAFF
+    from attribution.demo import STAFF
     from salesoffice.roles import Role
 
     return [Role.SALESPERSON.value, *(role.value for _username, _name, role in STAFF), Role.ADMIN.value]

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from attribution.models import Client
 from salesoffice.models import AppendOnlyModel, PermanentModel, Site
-from salesoffice.permanent import Follows, Guarded
+from salesoffice.permanence import Follows, Guarded
 
 User = settings.AUTH_USER_MODEL
 

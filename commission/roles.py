@@ -1,4 +1,5 @@
-"""Who may do what with deals and commission (merged into salesoffice.roles.ROLE_PERMISSIONS)."""
+"""Who may do what with deals and commission (CommissionConfig.ready registers it into
+salesoffice.roles.ROLE_PERMISSIONS)."""
 
 from salesoffice.roles import Role
 

@@ -21,8 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attribution import services as register_services
-from attribution.models import Client
-from attribution.selectors import client_by_phone, client_known_on_site, site_salespeople, site_staff, user_names
+from attribution.selectors import (
+    client_by_phone,
+    client_known_on_site,
+    client_with_phones,
+    site_salespeople,
+    site_staff,
+    user_names,
+)
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.timeutil import add_months, local_day, month_bounds
@@ -130,7 +136,7 @@ def deal_new(request: HttpRequest, site: str) -> HttpResponse:
         initial = {"signed_at": now, "salesperson": request.user.pk}
         client_id = request.GET.get("client", "")
         if client_id.isdigit():
-            client = Client.objects.filter(pk=int(client_id)).prefetch_related("phones").first()
+            client = client_with_phones(client_id=int(client_id))
             if client is not None and client_known_on_site(client=client, site=site_obj):
                 phone = next(iter(client.phones.all()), None)
                 initial.update(client_phone=phone.phone if phone else "", buyer_names=client.name)

@@ -22,6 +22,11 @@ class ReceptionConfig(AppConfig):
     verbose_name = _("Reception desk")
 
     def ready(self) -> None:
+        # Explicit imports: a missing module stops the start-up instead of leaving a job unscheduled.
+        from salesoffice.celery import register_beat_schedule
         from salesoffice.notifications import register
 
+        from .schedule import BEAT_SCHEDULE
+
+        register_beat_schedule(BEAT_SCHEDULE)
         register("absence_pending", _absence_pending_sentence)

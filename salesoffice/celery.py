@@ -1,8 +1,8 @@
-import importlib
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesoffice.settings")
 
@@ -18,25 +18,17 @@ app.conf.beat_schedule = {
         "task": "salesoffice.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
-    "remind-pending-absence-approvals": {
-        "task": "reception.tasks.remind_pending_absence_approvals",
-        "schedule": 300.0,
-    },
-    "notify-lapsed-referrals": {  # ATT-EMP-2
-        "task": "attribution.tasks.notify_lapsed_referrals",
-        "schedule": 900.0,
-    },
-    # ATT-FU-3: hourly, so each project's Monday morning comes in its own zone; a report is made once per week.
-    "generate-weekly-client-report": {
-        "task": "attribution.tasks.generate_weekly_client_report",
-        "schedule": crontab(minute=7),
-    },
 }
 
-# The other apps keep their jobs in `<app>/schedule.py` (BEAT_SCHEDULE, same shape; plain data, no models).
-for _module_name in ("commission.schedule", "vip.schedule", "service_desk.schedule"):
-    try:
-        app.conf.beat_schedule.update(importlib.import_module(_module_name).BEAT_SCHEDULE)
-    except ModuleNotFoundError as _missing:
-        if _missing.name != _module_name:
-            raise
+
+def register_beat_schedule(schedule: dict[str, dict]) -> None:
+    """Add an app's jobs (`<app>/schedule.py`'s BEAT_SCHEDULE, plain data, no models) to the beat schedule.
+
+    Each app calls this from its AppConfig.ready(); `celery beat` runs django.setup() (Celery's Django fixup) before
+    it reads the schedule, so every app's jobs are in it. A job name taken by another job is an error, not a silent
+    replacement."""
+    beat_schedule = app.conf.beat_schedule
+    for name, entry in schedule.items():
+        if name in beat_schedule and beat_schedule[name] != entry:
+            raise ImproperlyConfigured(f"beat job {name!r} is scheduled twice")
+        beat_schedule[name] = entry

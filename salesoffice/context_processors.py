@@ -1,4 +1,4 @@
-import importlib
+from collections.abc import Callable
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -93,7 +93,7 @@ def _nav_items(request, user) -> list[dict]:
                 [link(name, label) for perm, name, label in PERSONAL_LINKS if allowed(perm)],
             )
         )
-    for provider in _app_nav_providers():
+    for provider in _nav_providers:
         groups.extend(provider(user=user, site_code=site_code, namespace=match.namespace if match else "", link=link))
     items: list[dict] = []
     for label, children in groups:
@@ -135,16 +135,12 @@ MAX_DESK_SITES = 8
 
 # Apps outside the sales desk add their menus through `<app>/navigation.py`: a function
 # `nav_groups(*, user, site_code, namespace, link) -> list[(label, [link(...), ...])]` (empty when the user has no
-# page there), so each app's menu lives beside its views.
-APP_NAVIGATION_MODULES = ("commission.navigation", "vip.navigation", "service_desk.navigation")
+# page there), so each app's menu lives beside its views. Each app's AppConfig.ready() registers it here.
+NavProvider = Callable[..., list[tuple[str, list[dict]]]]
+_nav_providers: list[NavProvider] = []
 
 
-def _app_nav_providers():
-    providers = []
-    for module_name in APP_NAVIGATION_MODULES:
-        try:
-            providers.append(importlib.import_module(module_name).nav_groups)
-        except ModuleNotFoundError as missing:
-            if missing.name != module_name:
-                raise
-    return providers
+def register_nav_provider(provider: NavProvider) -> None:
+    """Add an app's menu groups after the sales desk's, in the order the apps are installed."""
+    if provider not in _nav_providers:
+        _nav_providers.append(provider)

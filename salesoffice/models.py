@@ -1,12 +1,12 @@
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .permanent import Guarded
+from .permanence import Guarded
 
 
 def validate_time_zone(value: str) -> None:
@@ -69,6 +69,26 @@ class Site(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def settings_row(self, related_name: str) -> models.Model:
+        """An app's one-to-one settings row of this site (`site.<related_name>`), made with the defaults on first use.
+
+        Django keeps the row on this object, which lives for the request, and a row made here is kept the same way:
+        nothing to forget or clear by hand. One query when the row exists, the same as get_or_create otherwise."""
+        try:
+            row = getattr(self, related_name)
+        except ObjectDoesNotExist:
+            row = None
+        if row is not None and row.pk is not None:  # not an unsaved row of defaults a page showed
+            return row
+        relation = self._meta.get_field(related_name)
+        try:
+            with transaction.atomic():
+                row = relation.related_model.objects.create(**{relation.field.name: self})
+        except IntegrityError:  # another request made it between the read and the insert
+            row = relation.related_model.objects.get(**{relation.field.name: self})
+        setattr(self, related_name, row)
+        return row
 
 
 class SiteMembership(models.Model):

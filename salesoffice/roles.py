@@ -1,8 +1,9 @@
 """The roles of RULES.md as Django groups, with the permissions each is given by the data migration."""
 
-import importlib
+from collections.abc import Mapping
 from enum import StrEnum
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -160,30 +161,32 @@ _SALES_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 }
 
 
-# The other apps keep their own table in `<app>/roles.py` (ROLE_PERMISSIONS, same shape), so each app's rights
-# are read beside its code; they are merged here into the one table the groups are synced from.
-APP_ROLE_TABLES = ("commission.roles", "vip.roles", "service_desk.roles")
+# The other apps keep their own table in `<app>/roles.py` (ROLE_PERMISSIONS, same shape), so each app's rights are
+# read beside its code; each app's AppConfig.ready() hands it to `register_role_permissions`, which merges it into
+# the one table the groups are synced from. Every reader runs after the apps are ready (migrations, requests, tests).
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = dict(_SALES_ROLE_PERMISSIONS)
+_registered: dict[str, dict[Role, tuple[str, ...]]] = {}
 
 
-def _merged_role_permissions() -> dict[Role, tuple[str, ...]]:
-    merged = {role: list(perms) for role, perms in _SALES_ROLE_PERMISSIONS.items()}
-    for module_name in APP_ROLE_TABLES:
-        try:
-            table = importlib.import_module(module_name).ROLE_PERMISSIONS
-        except ModuleNotFoundError as missing:
-            if missing.name != module_name:
-                raise
-            continue
-        for role, perms in table.items():
-            merged.setdefault(role, []).extend(p for p in perms if p not in merged[role])
-    return {role: tuple(perms) for role, perms in merged.items()}
-
-
-ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = _merged_role_permissions()
+def register_role_permissions(app_label: str, table: Mapping[Role, tuple[str, ...]]) -> None:
+    """Add an app's role table to ROLE_PERMISSIONS (again the same table: nothing; a different one: an error)."""
+    if app_label in _registered:
+        if _registered[app_label] != dict(table):
+            raise ImproperlyConfigured(f"{app_label} registered two different role tables")
+        return
+    strangers = [role for role in table if not isinstance(role, Role)]
+    if strangers:
+        raise ImproperlyConfigured(f"{app_label}'s role table names unknown roles: {strangers}")
+    _registered[app_label] = dict(table)
+    for role, perms in table.items():
+        # dict.fromkeys keeps the first of each permission, in order, however many tables name it.
+        ROLE_PERMISSIONS[role] = tuple(dict.fromkeys((*ROLE_PERMISSIONS.get(role, ()), *perms)))
 
 
 def sync_role_groups(apps) -> None:
-    """Give every role's group exactly the permissions of ROLE_PERMISSIONS (idempotent)."""
+    """Give every role's group exactly the permissions of ROLE_PERMISSIONS (idempotent). The one definition: the data
+    migrations (salesoffice 0002, run again by later ones) and the post_migrate receiver (salesoffice.apps) call it,
+    with the migration state's `apps` or the installed ones."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 

@@ -10,7 +10,20 @@ class ServiceDeskConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext
 
+        from salesoffice.celery import register_beat_schedule
+        from salesoffice.context_processors import register_nav_provider
+        from salesoffice.demo import register_demo_seeder
         from salesoffice.notifications import register
+        from salesoffice.roles import register_role_permissions
+
+        from . import demo, navigation, roles
+        from .schedule import BEAT_SCHEDULE
+
+        # Explicit imports: a missing module stops the start-up instead of leaving a role without its rights.
+        register_role_permissions(self.label, roles.ROLE_PERMISSIONS)
+        register_beat_schedule(BEAT_SCHEDULE)
+        register_nav_provider(navigation.nav_groups)
+        register_demo_seeder(demo.seed)
 
         def about(template):
             return lambda p: gettext(template) % {"item": p.get("item", "?"), "name": p.get("name", "?")}

@@ -1,4 +1,5 @@
-"""Which role holds which service-desk permission (merged into salesoffice.roles.ROLE_PERMISSIONS)."""
+"""Which role holds which service-desk permission (ServiceDeskConfig.ready registers it into
+salesoffice.roles.ROLE_PERMISSIONS)."""
 
 from salesoffice.roles import Role
 

@@ -1,4 +1,5 @@
-"""The service desk's beat jobs (merged into salesoffice.celery). They only notify; every state is computed."""
+"""The service desk's beat jobs (registered in salesoffice.celery by ServiceDeskConfig.ready). They only notify;
+every state is computed."""
 
 from celery.schedules import crontab
 

@@ -54,12 +54,8 @@ def refuse(refusals: list[rules.Refusal]) -> None:
 
 
 def office_settings(site: Site) -> OfficeSettings:
-    """The office's settings row, made with the defaults on first use."""
-    found = getattr(site, "_service_settings", None)
-    if found is None:
-        found, _created = OfficeSettings.objects.get_or_create(site=site)
-        site._service_settings = found
-    return found
+    """The office's settings row, made with the defaults on first use (kept on the site object for the request)."""
+    return site.settings_row("service_settings")
 
 
 def people_with_role(site: Site, *roles: Role) -> list[int]:
@@ -710,5 +706,5 @@ def settings_update(*, site: Site, actor, values: dict, now) -> OfficeSettings:
     if changed:
         settings._history_user = actor
         settings.save(update_fields=changed)
-    site._service_settings = settings
+    site.service_settings = settings
     return settings

@@ -2,12 +2,14 @@
 on PostgreSQL its table refuses UPDATE, DELETE and TRUNCATE by trigger, so neither the admin, a queryset, raw SQL
 nor a stray TRUNCATE rewrites it. The audit history is permanent too: deleting a user only clears who made it."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from commission.models import Deal, StatementMonth
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 PERMANENT = permanent.permanent_models()
 TABLES = sorted(model._meta.db_table for model in PERMANENT)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_registry_holds_every_kind_of_permanent_model():
@@ -98,6 +101,54 @@ def test_a_model_that_calls_itself_permanent_is_declared_permanent():
     assert said and said <= set(PERMANENT)
     # A guarded declaration anywhere but on a permanent model would protect nothing.
     assert all(issubclass(m, PermanentModel) for m in apps.get_models() if getattr(m, "permanence", None))
+
+
+# The migrations written before salesoffice.permanent pasted their own trigger SQL; 0007_permanent_records made every
+# one of those triggers again from the one place. They are history: no migration may join this list.
+HISTORIC_TRIGGER_SQL = {
+    "commission/migrations/0002_splits_ledger_statement_months.py",
+    "commission/migrations/0004_deal_checks_confirmation_cancellation.py",
+    "reception/migrations/0005_instigation_finding.py",
+    "salesoffice/migrations/0003_append_only_triggers.py",
+    "salesoffice/migrations/0006_register_permissions_and_append_only.py",
+    "service_desk/migrations/0002_permanent_records_and_fixed_owner.py",
+    "service_desk/migrations/0003_complaint_callbacks.py",
+    "vip/migrations/0002_append_only_triggers.py",
+}
+
+
+def test_trigger_sql_is_written_only_by_salesoffice_permanent():
+    writing = {
+        str(path.relative_to(ROOT))
+        for app in apps.get_app_configs()
+        if Path(app.path).parent == ROOT  # the project's own apps
+        for path in Path(app.path).glob("migrations/*.py")
+        if "CREATE TRIGGER" in path.read_text().upper()
+    }
+    assert writing == HISTORIC_TRIGGER_SQL
+
+
+def test_every_permanent_model_is_protected_by_the_migrations_with_its_declaration():
+    """What the migrations install (the last AppendOnly or GuardedUpdates of each table, in migration order) is what
+    each model declares, so a database built from the migrations alone protects every permanent model."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    installed: dict[str, permanent.Guarded | None] = {}
+    for app_label, name in _migration_order(loader):
+        for operation in loader.graph.nodes[(app_label, name)].operations:
+            if isinstance(operation, permanent.AppendOnly):
+                installed[operation.table] = None
+            elif isinstance(operation, permanent.GuardedUpdates):
+                installed[operation.table] = operation.guarded
+    declared = {model._meta.db_table: guarded for model, guarded in PERMANENT.items()}
+    assert {table: installed.get(table, "unprotected") for table in declared} == declared
+    assert set(installed) == set(declared)
+
+
+def _migration_order(loader: MigrationLoader) -> list[tuple[str, str]]:
+    plan: list[tuple[str, str]] = []
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        plan += [node for node in loader.graph.forwards_plan(leaf) if node not in plan]
+    return plan
 
 
 @pytest.mark.parametrize("table", TABLES)

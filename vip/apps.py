@@ -11,11 +11,22 @@ class VipConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from django.utils.translation import gettext
 
+        from salesoffice.celery import register_beat_schedule
+        from salesoffice.context_processors import register_nav_provider
+        from salesoffice.demo import register_demo_seeder
         from salesoffice.models import Site
         from salesoffice.notifications import register
+        from salesoffice.roles import register_role_permissions
 
-        from . import api_auth
+        from . import api_auth, demo, navigation, roles
         from .models import ApiToken, StoreSettings
+        from .schedule import BEAT_SCHEDULE
+
+        # Explicit imports: a missing module stops the start-up instead of leaving a role without its rights.
+        register_role_permissions(self.label, roles.ROLE_PERMISSIONS)
+        register_beat_schedule(BEAT_SCHEDULE)
+        register_nav_provider(navigation.nav_groups)
+        register_demo_seeder(demo.seed)
 
         # The till's cached token carries its store and settings (api_auth.token_for_key).
         for signal, name in ((post_save, "save"), (post_delete, "delete")):

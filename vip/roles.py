@@ -1,4 +1,4 @@
-"""The store roles' rights in the VIP app, merged into salesoffice.roles.ROLE_PERMISSIONS."""
+"""The store roles' rights in the VIP app, registered into salesoffice.roles.ROLE_PERMISSIONS by VipConfig.ready."""
 
 from salesoffice.roles import Role
 

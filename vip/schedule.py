@@ -1,5 +1,5 @@
-"""The VIP app's beat jobs (merged into salesoffice.celery). They only send or notify, idempotently; every expiry
-and deadline is computed from timestamps."""
+"""The VIP app's beat jobs (registered in salesoffice.celery by VipConfig.ready). They only send or notify,
+idempotently; every expiry and deadline is computed from timestamps."""
 
 from celery.schedules import crontab
 

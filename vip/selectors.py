@@ -14,15 +14,8 @@ from .models import Card, Customer, FormHandIn, Membership, Purchase, Return, Sm
 
 
 def store_settings(store: Site) -> StoreSettings:
-    """The store's settings, made with the defaults on first use; kept on the store object for the request."""
-    cached = store.__dict__.get("_vip_settings")
-    if cached is None:
-        try:
-            cached = store.vip_settings
-        except StoreSettings.DoesNotExist:
-            cached, _created = StoreSettings.objects.get_or_create(site=store)
-        store.__dict__["_vip_settings"] = cached
-    return cached
+    """The store's settings, made with the defaults on first use (kept on the store object for the request)."""
+    return store.settings_row("vip_settings")
 
 
 def paid_history(customer: Customer) -> list[rules.PaidPurchase]:

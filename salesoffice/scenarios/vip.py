@@ -90,10 +90,9 @@ def store_settings(world: World, *, share_members: bool = False, points: str = r
         raise ScenarioError(f"store: points is carry_over or per_purchase, not {points!r}")
     if world.site.kind != Site.Kind.STORE:
         raise ScenarioError("store: the site is a store (site: {kind: store})")
-    Settings.objects.update_or_create(
+    world.site.vip_settings, _created = Settings.objects.update_or_create(
         site=world.site, defaults={"share_members": bool(share_members), "points_mode": points}
     )
-    world.site.__dict__.pop("_vip_settings", None)
 
 
 @setup("other_stores", shorthand="stores")
