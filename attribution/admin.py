@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from salesoffice.admin import ReadOnlyAdmin
+from salesoffice.admin import BoundedAdmin, ReadOnlyAdmin
 
 from .models import (
     Client,
@@ -63,10 +63,11 @@ class RegisterFactAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Referral, DisputeOpinion, FollowUp)
-class RegisterWorkflowAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class RegisterWorkflowAdmin(BoundedAdmin, SimpleHistoryAdmin, ReadOnlyAdmin):
     """Changed only through their pages, which apply the rules (ATT-EMP, ATT-DISP-1, ATT-FU); history kept."""
 
     list_filter = ["site"]
+    label_joins = {Referral: ("client", "referrer"), DisputeOpinion: ("client",), FollowUp: ("client",)}
 
 
 @admin.register(WeeklyClientReport)

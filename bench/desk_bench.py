@@ -242,7 +242,9 @@ class Generator:
             end = min(end, until)
         if end <= start:
             return
-        on_duty_set = set(rng.sample(p.salespeople, len(p.salespeople) - rng.randint(2, 6)))
+        # Two to six off each day; on a small rota (a test's demo site) at most a third of it.
+        off = min(rng.randint(2, 6), len(p.salespeople) // 3)
+        on_duty_set = set(rng.sample(p.salespeople, len(p.salespeople) - off))
         on_duty = [sp for sp in p.salespeople if sp in on_duty_set]
         ready_at: dict[int, dt.datetime] = {}
         roster_at = start - dt.timedelta(minutes=30)

@@ -699,7 +699,7 @@ def main() -> int:
     connections.close_all()
 
     sys.path.insert(0, str(desk.BASE_DIR))
-    from tests.portable.test_pages import named_patterns
+    from tests.page_walk import named_patterns
 
     patterns = named_patterns()
     samples_params = sampled_parameters()

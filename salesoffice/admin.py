@@ -9,6 +9,31 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import Notification, QueuedTask, Site, SiteMembership, StaffProfile
 
 
+class BoundedAdmin(admin.ModelAdmin):
+    """Admin pages that cost the same queries however much history there is (issue 17; tests/test_query_counts.py).
+    A foreign key to a table that grows with history is typed as an id: a select would list every row and read each
+    option's label. The list joins what each row's label reads (`label_joins`, by model, for an admin registered for
+    several)."""
+
+    label_joins: dict[type, tuple[str, ...]] = {}
+    # Few rows, and not more with history: a select of them is bounded.
+    SMALL_TABLES = ("auth.user", "salesoffice.site")
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        growing = [
+            field.name
+            for field in model._meta.fields
+            if (field.many_to_one or field.one_to_one)
+            and field.related_model._meta.label_lower not in self.SMALL_TABLES
+            and field.name not in (*self.raw_id_fields, *self.autocomplete_fields)
+        ]
+        self.raw_id_fields = (*self.raw_id_fields, *growing)
+
+    def get_list_select_related(self, request):
+        return self.label_joins.get(self.model, self.list_select_related)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Permanent or engine-made records: readable in the admin, changed only through the app's services."""
 

@@ -32,14 +32,55 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
     fixer = make_user("repair", "朱维修", [Role.REPAIR_STAFF], [office])
     zone = office.zone
     today = start_of_day(local_day(now, zone), zone)
-    callers = itertools.cycle([lead, lead, administrator, lead, director, administrator])
-    owners = itertools.cycle([desk, desk2])
-
     # Six weeks of requests, two a day, every kind.
-    for day in range(42, 0, -1):
+    callers = [lead, lead, administrator, lead, director, administrator]
+    requests_on_days(office, days=range(42, 0, -1), today=today, owners=[desk, desk2], fixer=fixer, callers=callers)
+
+    # Today's duty: noon and night; the noon duty went out with the phone forwarded.
+    noon = services.duty_shift_add(
+        site=office,
+        actor=director,
+        person=desk,
+        kind="noon",
+        starts_at=today + dt.timedelta(hours=12),
+        ends_at=today + dt.timedelta(hours=14),
+        duty_phone="02583218001",
+        now=today,
+    )
+    services.duty_shift_add(
+        site=office,
+        actor=director,
+        person=desk2,
+        kind="night",
+        starts_at=today + dt.timedelta(hours=20),
+        ends_at=today + dt.timedelta(hours=32),
+        duty_phone="02583218002",
+        now=today,
+    )
+    if noon.starts_at <= now < noon.ends_at:
+        services.duty_go_out(
+            shift=noon, actor=desk, reason="3栋漏水现场", forwarded_to="13900000001", radio=True, now=now
+        )
+    return {
+        "desk": ["service desk staff (Garden Court)"],
+        "desk2": ["service desk staff"],
+        "officedir": ["office director"],
+        "officeadmin": ["administrator"],
+        "repairlead": ["repair lead"],
+        "repair": ["repair staff"],
+    }
+
+
+def requests_on_days(office: Site, *, days, today: dt.datetime, owners: list, fixer, callers: list) -> None:
+    """A morning's request on each of `days` (days before `today`, its local midnight), its kind chosen by the day:
+    repairs with their completion and callbacks, complaints signed off and called back, questions, visits and
+    letters, most closed. The demo's six weeks, and more history for tests that need a larger office."""
+    callers_cycle = itertools.cycle(callers)
+    owners_cycle = itertools.cycle(owners)
+    for day in days:
         morning = today - dt.timedelta(days=day) + dt.timedelta(hours=9, minutes=day % 50)
         name = NAMES[day % len(NAMES)]
-        owner = next(owners)
+        owner = next(owners_cycle)
         if day % 3 == 0:
             category, content = REPAIRS[day % len(REPAIRS)]
             item = services.request_register(
@@ -76,7 +117,7 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
                 if day > 5 and day % 5:
                     services.callback_record(
                         completion=done,
-                        actor=next(callers),
+                        actor=next(callers_cycle),
                         inspected_on_site=True,
                         service_opinion="师傅态度好",
                         suggestions="",
@@ -142,37 +183,3 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
                 services.request_close(
                     item=item, actor=owner, reply="已当面答复", solved=True, now=morning + dt.timedelta(hours=3)
                 )
-
-    # Today's duty: noon and night; the noon duty went out with the phone forwarded.
-    noon = services.duty_shift_add(
-        site=office,
-        actor=director,
-        person=desk,
-        kind="noon",
-        starts_at=today + dt.timedelta(hours=12),
-        ends_at=today + dt.timedelta(hours=14),
-        duty_phone="02583218001",
-        now=today,
-    )
-    services.duty_shift_add(
-        site=office,
-        actor=director,
-        person=desk2,
-        kind="night",
-        starts_at=today + dt.timedelta(hours=20),
-        ends_at=today + dt.timedelta(hours=32),
-        duty_phone="02583218002",
-        now=today,
-    )
-    if noon.starts_at <= now < noon.ends_at:
-        services.duty_go_out(
-            shift=noon, actor=desk, reason="3栋漏水现场", forwarded_to="13900000001", radio=True, now=now
-        )
-    return {
-        "desk": ["service desk staff (Garden Court)"],
-        "desk2": ["service desk staff"],
-        "officedir": ["office director"],
-        "officeadmin": ["administrator"],
-        "repairlead": ["repair lead"],
-        "repair": ["repair staff"],
-    }

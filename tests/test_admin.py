@@ -4,12 +4,18 @@ import pytest
 import time_machine
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attribution.models import Client, VisitApproval, VisitEntry
 from reception import services
+from salesoffice.models import Site
+from salesoffice.roles import Role
+from service_desk import services as service
 
-from .conftest import at, key, open_desk
+from .conftest import at, key, make_user, open_desk
+from .service_desk.conftest import register_repair
 
 
 @pytest.fixture
@@ -77,3 +83,39 @@ def test_ownership_facts_are_read_only_in_the_admin_and_a_client_page_opens(clie
     assert client.get(reverse("admin:attribution_client_change", args=[person.pk])).status_code == 200
     for model in ("recognition", "spouselink", "companyclientmark", "oldclientintroduction", "referral"):
         assert client.get(reverse(f"admin:attribution_{model}_add")).status_code == 403, model
+
+
+def test_history_tables_admin_pages_cost_the_same_queries_with_more_rows(client, superuser):
+    """Issue 17: a list whose rows' labels read their foreign keys (an appointment is named by its repair's
+    request) joins them, and a form types a key to a table that grows with history as an id instead of listing
+    every row in a select (each option's label read with a query of its own)."""
+    office = Site.objects.create(name="Garden Court", code="garden", kind=Site.Kind.PROPERTY_OFFICE)
+    desk = make_user("desk", Role.SERVICE_DESK_STAFF, [office])
+    fixer = make_user("fixer", Role.REPAIR_STAFF, [office])
+
+    def repairs(count: int, day: int) -> None:
+        for n in range(count):
+            item = register_repair(office, desk, at(day, 9, n), staff=fixer, phone=f"1380013{day:02d}{n:02d}")
+            service.repair_complete(repair=item.repair, actor=fixer, work_done="done", charges=0, now=at(day, 16, n))
+
+    pages = [
+        reverse(f"admin:service_desk_{name}")
+        for name in ("appointment_changelist", "completion_changelist", "repair_changelist", "appointment_add")
+    ]
+    client.force_login(superuser)
+
+    def queries() -> list[int]:
+        counts = []
+        for url in pages:
+            client.get(url)  # the content types and permissions read once
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200, url
+            counts.append(len(captured))
+        return counts
+
+    repairs(1, 2)
+    one = queries()
+    repairs(5, 3)
+
+    assert queries() == one
+    assert 'class="vForeignKeyRawIdAdminField"' in client.get(pages[-1]).content.decode()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from salesoffice.admin import ReadOnlyAdmin
+from salesoffice.admin import BoundedAdmin, ReadOnlyAdmin
 
 from .models import (
     ApiToken,
@@ -47,12 +47,14 @@ class CustomerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership, Card, ApiToken, Campaign)
-class ServiceMadeAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class ServiceMadeAdmin(BoundedAdmin, SimpleHistoryAdmin, ReadOnlyAdmin):
     """Made and changed through the app's services (card issue, replacement, tokens by manage.py vip_till_token)."""
+
+    label_joins = {Membership: ("customer", "store"), Campaign: ()}
 
 
 @admin.register(Purchase, Redemption, Return, PointMovement, PrivacyLog, FormHandIn, SmsMessage)
-class PermanentAdmin(ReadOnlyAdmin):
+class PermanentAdmin(BoundedAdmin, ReadOnlyAdmin):
     """Append-only records: readable, never changed."""
 
 
