@@ -231,7 +231,7 @@ def _holder_note(client: Client, site: Site, now: dt.datetime, salesperson_id: i
     attribution = selectors.client_attribution(client=client, site=site, now=now)
     if attribution.owner_id is not None:
         names = selectors.user_names([attribution.owner_id])
-        refused = services.holder_refusal(attribution, salesperson_id=salesperson_id, names=names, zone=site.zone)
+        refused = rules.holder_refusal(attribution, salesperson_id=salesperson_id, names=names, zone=site.zone)
         text = _("%(client)s is registered to %(owner)s, valid until %(until)s (ATT-REG-2, ATT-REG-3).") % {
             "client": client.name,
             "owner": names.get(attribution.owner_id, ""),

@@ -141,6 +141,7 @@ def callback_record(
 ) -> Callback:
     """The callback evaluation form (SVC-CB-4) by a callback role (SVC-CB-2); a failed one sends a written
     rectification notice (SVC-CB-5), a dissatisfied one reopens the work (SVC-CB-1)."""
+    # Long only by the form's fields; the notice is _issue_rectification, the reopening reopen_request.
     site = completion.repair.request.site
     role = _callback_role_for(actor, site)
     repair = _repair_locked(completion.repair)

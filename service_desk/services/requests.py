@@ -39,6 +39,7 @@ def request_register(
     repair_staff: AbstractBaseUser | None = None,
 ) -> ServiceRequest:
     """Register any request; the actor is its first-contact owner for good (SVC-FIRST-1)."""
+    # Long only by its keyword arguments (one form for every kind of request): check, ask the rules, write.
     require_site_perm(actor, site, "service_desk.register_request", _("Only the office's staff register requests."))
     if site.kind != Site.Kind.PROPERTY_OFFICE:
         raise PermissionDenied(_("Requests are registered at a property-service office."))
