@@ -324,8 +324,13 @@ def tier(earned_points: int) -> Decision:
     )
 
 
-def redemption_problem(*, balance: int, points: int, stock: int) -> str | None:
-    """VIP-PTS-2: enough points on this one card, and the reward in stock."""
+def redemption_problem(*, balance: int, points: int, stock: int, active: bool = True) -> str | None:
+    """VIP-PTS-2: a reward still offered, in stock, and enough points on this one card.
+
+    Decides: VIP-PTS-2.
+    """
+    if not active:
+        return _("VIP-PTS-2: this reward is no longer offered.")
     if stock <= 0:
         return _("VIP-PTS-2: this reward is out of stock.")
     if points > balance:
@@ -343,6 +348,70 @@ def refund_problem(*, amount: Decimal, kept: Decimal) -> str | None:
         return _("VIP-RET-1: the refund is an amount above zero, to the cent.")
     if amount > kept:
         return _("VIP-RET-1: at most %(kept)s of this purchase can still be refunded.") % {"kept": yuan(kept)}
+    return None
+
+
+def reward_catalog_problem(*, in_store_catalog: bool) -> str | None:
+    """VIP-PTS-2: points are redeemed for a reward of this store's catalog.
+
+    Decides: VIP-PTS-2.
+    """
+    return None if in_store_catalog else _("VIP-PTS-2: this reward is not in this store's catalog.")
+
+
+# --- what the desk's actions need (VIP-CARD-1..4, VIP-SVC-1, VIP-DATA-1) --------------------------------------------
+
+
+def signature_problem(*, card_used: bool, signature_confirmed: bool) -> str | None:
+    """VIP-CARD-2: a purchase on a VIP card is signed for by the member.
+
+    Decides: VIP-CARD-2.
+    """
+    if card_used and not signature_confirmed:
+        return _("VIP-CARD-2: the member signs the receipt of a VIP purchase.")
+    return None
+
+
+def surname_problem(surname: str) -> str | None:
+    """VIP-SVC-1: the member is addressed by surname, so a card is issued with one.
+
+    Decides: VIP-SVC-1.
+    """
+    return None if surname.strip() else _("VIP-SVC-1: the surname is needed to address the member.")
+
+
+def issue_problem(*, valid_until: dt.datetime | None, zone: ZoneInfo) -> str | None:
+    """VIP-CARD-1: one valid card at a time; `valid_until` is the customer's latest membership's end, if any.
+
+    Decides: VIP-CARD-1.
+    """
+    if valid_until is None:
+        return None
+    return _("VIP-CARD-1: this customer already holds a valid card (until %(day)s).") % {
+        "day": local_day(valid_until, zone).isoformat()
+    }
+
+
+def replacement_problem(*, number: str, blocked: bool, membership_valid: bool) -> str | None:
+    """VIP-CARD-4: a card not blocked yet is replaced; VIP-CARD-3: an expired membership is renewed instead.
+
+    Decides: VIP-CARD-4, VIP-CARD-3.
+    """
+    if blocked:
+        return _("VIP-CARD-4: card %(number)s is already blocked.") % {"number": number}
+    if not membership_valid:
+        return _("VIP-CARD-3: the membership has expired: issue a new card (renewal) instead.")
+    return None
+
+
+def hand_in_problem(*, today: dt.date, year: int, month: int) -> str | None:
+    """VIP-DATA-1: a month's forms are handed in once the month is over (the forms are summarised monthly: a hand-in
+    before the month ends would leave its later cards uncovered).
+
+    Decides: VIP-DATA-1.
+    """
+    if today < add_months(dt.date(year, month, 1), 1):
+        return _("VIP-DATA-1: a month's forms are handed in once the month is over.")
     return None
 
 
