@@ -473,6 +473,7 @@ ARCHIVE_FIELDS = (
 def register_archive_xlsx(*, site: Site, date_from: dt.date, date_to: dt.date, salesperson=None) -> tuple[bytes, int]:
     """The site's register entries of a date range (the caller bounds it) as one sheet, and how many there are:
     plain rows streamed from two queries and a lookup of names, whatever the range holds."""
+    # Long on purpose: the sheet's columns in the order the archive prints them, one place to read the layout.
     from .selectors_office import archive_entries
 
     entries = archive_entries(site, date_from=date_from, date_to=date_to, salesperson=salesperson)

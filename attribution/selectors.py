@@ -160,11 +160,30 @@ def _owners_of(client_ids: list[int], site: Site, now: dt.datetime) -> dict[int,
 
 
 def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.ClientFacts:
-    """Everything recorded about the client on this site up to `now`, as the rules engine's facts."""
+    """Everything recorded about the client on this site up to `now`, as the rules engine's facts: the rows (a
+    bounded number of queries), the visits of the client and of the clients its facts name, and the names."""
+    found = _fact_rows(client, site, now)
+    recognitions, spouses = found["recognitions"], found["spouses"]
+    reassignments = [_reassignment_fact(row) for row in found["reassignments"]]
+    original_reassignments: dict[int, tuple[rules.ReassignmentFact, ...]] = {}
+    for row in found["original_reassignments"]:
+        moves = original_reassignments.get(row["reception__client_id"], ())
+        original_reassignments[row["reception__client_id"]] = (*moves, _reassignment_fact(row))
+    spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
+    related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
+    visits = _visits_of(related, site, now)
+    names = user_names(_people_named(found, visits, reassignments, original_reassignments))
+    return _client_facts_of(
+        client, now, found, visits=visits, reassignments=reassignments, original=original_reassignments, names=names
+    )
+
+
+def _fact_rows(client: Client, site: Site, now: dt.datetime) -> dict:
+    """The rows of every kind of fact about the client, each kind read only when the client has any."""
     from reception.models import ChangeRequest, Reception
 
     receptions = _receptions_of(client)
-    found = _rows_of_those_with_any(
+    return _rows_of_those_with_any(
         client,
         recognitions=Recognition.objects.filter(site=site, client=client, recorded_at__lte=now),
         spouses=SpouseLink.objects.filter(Q(client=client) | Q(spouse=client), site=site, marked_at__lte=now).only(
@@ -195,34 +214,46 @@ def client_facts(*, client: Client, site: Site, now: dt.datetime) -> rules.Clien
         company=CompanyClientMark.objects.filter(site=site, client=client, marked_at__lte=now),
         introductions=OldClientIntroduction.objects.filter(site=site, client=client, marked_at__lte=now),
     )
-    recognitions, spouses, switches = found["recognitions"], found["spouses"], found["switches"]
-    deals, disputes, referrals = found["deals"], found["disputes"], found["referrals"]
-    company, introductions = found["company"], found["introductions"]
-    reassignments = [_reassignment_fact(row) for row in found["reassignments"]]
-    original_reassignments: dict[int, tuple[rules.ReassignmentFact, ...]] = {}
-    for row in found["original_reassignments"]:
-        moves = original_reassignments.get(row["reception__client_id"], ())
-        original_reassignments[row["reception__client_id"]] = (*moves, _reassignment_fact(row))
-    spouse_ids = {s.spouse_id if s.client_id == client.pk else s.client_id for s in spouses}
-    related = {client.pk, *spouse_ids, *(r.original_client_id for r in recognitions if r.original_client_id)}
-    visits = _visits_of(related, site, now)
 
+
+def _people_named(found: dict, visits: dict, reassignments: list, original_reassignments: dict) -> set[int]:
+    """Every salesperson, referrer or introducer the facts name, so their names are read in one query."""
+    recognitions, switches, disputes = found["recognitions"], found["switches"], found["disputes"]
     user_ids: set[int] = set()
     for group in visits.values():
         user_ids.update(v.salesperson_id for v in group)
     user_ids.update(r.original_salesperson_id for r in recognitions)
-    user_ids.update(r.referrer_id for r in referrals)
-    user_ids.update(i.introducer_salesperson_id for i in introductions)
-    user_ids.update(m.designated_salesperson_id for m in company if m.designated_salesperson_id)
-    user_ids.update(d.salesperson_id for d in deals)
+    user_ids.update(r.referrer_id for r in found["referrals"])
+    user_ids.update(i.introducer_salesperson_id for i in found["introductions"])
+    user_ids.update(m.designated_salesperson_id for m in found["company"] if m.designated_salesperson_id)
+    user_ids.update(d.salesperson_id for d in found["deals"])
     for switch in switches:
         user_ids.update(u for u in (switch.reception.salesperson_id, switch.requested_salesperson_id) if u)
     for move in (*reassignments, *(m for moves in original_reassignments.values() for m in moves)):
         user_ids.update(u for u in (move.from_salesperson_id, move.to_salesperson_id) if u)
     for dispute in disputes:
         user_ids.update(s.salesperson_id for s in dispute.shares.all() if s.salesperson_id)
-    names = user_names(user_ids)
+    return user_ids
 
+
+def _client_facts_of(
+    client: Client,
+    now: dt.datetime,
+    found: dict,
+    *,
+    visits: dict,
+    reassignments: list,
+    original: dict,
+    names: dict[int, str],
+) -> rules.ClientFacts:
+    """The rows as the rules engine's facts; a decision or ruling after `now` is not known yet."""
+    # Long on purpose: one constructor of the rules' facts, one field per kind of fact; split, a kind could be left out.
+    from reception.models import Reception
+
+    recognitions, spouses, switches = found["recognitions"], found["spouses"], found["switches"]
+    deals, disputes, referrals = found["deals"], found["disputes"], found["referrals"]
+    company, introductions = found["company"], found["introductions"]
+    original_reassignments = original  # the original salesperson's client records' moves, by client (REC-NEW-2)
     return rules.ClientFacts(
         client_id=client.pk,
         visits=visits.get(client.pk, ()),

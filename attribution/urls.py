@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_followups, views_referrals, views_reports
+from . import views, views_client_actions, views_disputes, views_followups, views_referrals, views_reports
 
 app_name = "attribution"
 
@@ -12,16 +12,32 @@ urlpatterns = [
     path("<slug:site>/approvals/<int:entry_id>/", views.approval_review, name="approval_review"),
     path("<slug:site>/clients/", views.client_list, name="clients"),
     path("<slug:site>/clients/<int:client_id>/", views.client_page, name="client"),
-    path("<slug:site>/clients/<int:client_id>/recognition/", views.client_recognition, name="client_recognition"),
-    path("<slug:site>/clients/<int:client_id>/spouse/", views.client_spouse, name="client_spouse"),
-    path("<slug:site>/clients/<int:client_id>/company/", views.client_company, name="client_company"),
-    path("<slug:site>/clients/<int:client_id>/introduction/", views.client_introduction, name="client_introduction"),
-    path("<slug:site>/clients/<int:client_id>/correction/", views.client_correction, name="client_correction"),
-    path("<slug:site>/clients/<int:client_id>/dispute/", views.client_dispute, name="client_dispute"),
-    path("<slug:site>/clients/<int:client_id>/instigation/", views.client_instigation, name="client_instigation"),
-    path("<slug:site>/disputes/", views.disputes, name="disputes"),
-    path("<slug:site>/disputes/<int:opinion_id>/", views.dispute_page, name="dispute"),
-    path("<slug:site>/disputes/<int:opinion_id>/decide/", views.dispute_decide, name="dispute_decide"),
+    path(
+        "<slug:site>/clients/<int:client_id>/recognition/",
+        views_client_actions.client_recognition,
+        name="client_recognition",
+    ),
+    path("<slug:site>/clients/<int:client_id>/spouse/", views_client_actions.client_spouse, name="client_spouse"),
+    path("<slug:site>/clients/<int:client_id>/company/", views_client_actions.client_company, name="client_company"),
+    path(
+        "<slug:site>/clients/<int:client_id>/introduction/",
+        views_client_actions.client_introduction,
+        name="client_introduction",
+    ),
+    path(
+        "<slug:site>/clients/<int:client_id>/correction/",
+        views_client_actions.client_correction,
+        name="client_correction",
+    ),
+    path("<slug:site>/clients/<int:client_id>/dispute/", views_client_actions.client_dispute, name="client_dispute"),
+    path(
+        "<slug:site>/clients/<int:client_id>/instigation/",
+        views_client_actions.client_instigation,
+        name="client_instigation",
+    ),
+    path("<slug:site>/disputes/", views_disputes.disputes, name="disputes"),
+    path("<slug:site>/disputes/<int:opinion_id>/", views_disputes.dispute_page, name="dispute"),
+    path("<slug:site>/disputes/<int:opinion_id>/decide/", views_disputes.dispute_decide, name="dispute_decide"),
     # Employee referrals (ATT-EMP-1..5): any staff member, any project.
     path("referrals/new/", views_referrals.referral_new, name="referral_new"),
     path("referrals/mine/", views_referrals.my_referrals, name="my_referrals"),

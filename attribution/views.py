@@ -6,7 +6,6 @@ director's dispute queue."""
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -22,12 +21,10 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.http import require_GET, require_POST
 
 from reception.access import reception_for_site_or_404
 from reception.models import Reception
-from salesoffice import money
 from salesoffice.access import site_with_perm_or_403
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
@@ -36,14 +33,12 @@ from salesoffice.phones import normalise_phone
 from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
-from .access import client_for_user_or_404, client_site_or_403, entry_for_site_or_404, opinion_for_site_or_404
+from .access import client_for_user_or_404, client_site_or_403, entry_for_site_or_404
 from .forms import (
-    PUBLIC_POOL,
     ClientFilterForm,
     CompanyForm,
     CorrectionForm,
     DayForm,
-    DecideForm,
     DisputeForm,
     InstigationForm,
     IntroductionForm,
@@ -231,7 +226,7 @@ def _holder_note(client: Client, site: Site, now: dt.datetime, salesperson_id: i
     attribution = selectors.client_attribution(client=client, site=site, now=now)
     if attribution.owner_id is not None:
         names = selectors.user_names([attribution.owner_id])
-        refused = services.holder_refusal(attribution, salesperson_id=salesperson_id, names=names, zone=site.zone)
+        refused = rules.holder_refusal(attribution, salesperson_id=salesperson_id, names=names, zone=site.zone)
         text = _("%(client)s is registered to %(owner)s, valid until %(until)s (ATT-REG-2, ATT-REG-3).") % {
             "client": client.name,
             "owner": names.get(attribution.owner_id, ""),
@@ -541,40 +536,6 @@ def _client_view(client: Client, site: Site, now: dt.datetime, *, every_entry: b
     return ClientView(client, phones, entries, dict(corrections), facts, attribution, shares, earlier)
 
 
-def _action_form(
-    name: str,
-    data,
-    site: Site,
-    salespeople: list,
-    now: dt.datetime,
-    *,
-    entries: list[VisitEntry] = (),
-    attribution: rules.Attribution | None = None,
-    switches: list = (),
-):
-    kwargs: dict = {"prefix": name, "zone": site.zone, "salespeople": salespeople}
-    if name == "recognition":
-        kwargs["initial"] = {"recognised_at": now}
-    elif name == "correction":
-        kwargs["entries"] = entries
-    elif name == "instigation":
-        kwargs["switches"] = switches
-    elif name == "dispute" and attribution is not None:
-        kwargs["initial"] = _dispute_initial(attribution, salespeople)
-    return ACTIONS[name].form_class(data, **kwargs)
-
-
-def _dispute_initial(attribution: rules.Attribution, salespeople: list) -> dict:
-    """The opinion starts from the shares the rules give now; the project manager changes what they must."""
-    known = {p.pk for p in salespeople}
-    initial = {}
-    rows = [s for s in attribution.shares if s.kind == rules.PUBLIC_POOL or s.user_id in known]
-    for row, share in enumerate(rows[:4], start=1):
-        initial[f"share_{row}_who"] = PUBLIC_POOL if share.user_id is None else share.user_id
-        initial[f"share_{row}_percent"] = money.rounded(share.percent, money.SHARE_PERCENT)
-    return initial
-
-
 def _client_page(
     request: HttpRequest, site: Site, client: Client, now: dt.datetime, *, bound: dict | None = None
 ) -> HttpResponse:
@@ -607,227 +568,3 @@ def client_page(request: HttpRequest, site: str, client_id: int) -> HttpResponse
     now = timezone.now()
     client = client_for_user_or_404(request.user, site_obj, client_id, now=now)
     return _client_page(request, site_obj, client, now)
-
-
-def _client_action(
-    request: HttpRequest, site: str, client_id: int, name: str, perform: Callable[..., str]
-) -> HttpResponse:
-    """One manager action: its empty form when its panel opens (GET), its service (POST); errors come back next to
-    the fields (the form alone to htmx)."""
-    action = ACTIONS[name]
-    site_obj = site_with_perm_or_403(request.user, site, action.perm, SALES)
-    now = timezone.now()
-    client = client_for_user_or_404(request.user, site_obj, client_id, now=now)
-    entries = selectors.client_entries(client=client, site=site_obj) if name == "correction" else []
-    switches = selectors.instigation_candidates(client=client, site=site_obj) if name == "instigation" else []
-    salespeople = selectors.site_salespeople(site_obj)
-    if request.method == "GET":
-        attribution = selectors.client_attribution(client=client, site=site_obj, now=now) if name == "dispute" else None
-        form = _action_form(
-            name, None, site_obj, salespeople, now, entries=entries, attribution=attribution, switches=switches
-        )
-        context = {"site": site_obj, "client": client, "name": name, "action": action, "form": form}
-        return render(request, "attribution/partials/action_form.html", context)
-    form = _action_form(name, request.POST, site_obj, salespeople, now, entries=entries, switches=switches)
-    if form.is_valid():
-        try:
-            message = perform(form.cleaned_data, site=site_obj, client=client, actor=request.user, now=now)
-        except RegisterError as exc:
-            add_service_errors(form, exc, getattr(form, "SERVICE_FIELDS", None))
-        else:
-            messages.success(request, message)
-            target = reverse("attribution:client", kwargs={"site": site_obj.code, "client_id": client.pk})
-            return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
-    if request.htmx:
-        context = {"site": site_obj, "client": client, "name": name, "action": action, "form": form}
-        return render(request, "attribution/partials/action_form.html", context)
-    return _client_page(request, site_obj, client, now, bound={name: form})
-
-
-def _typed_minute(value: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """A time typed to the minute happened somewhere in that minute: take its end, but never after `now`, so
-    "recognised now" is not placed seconds before the visit it recognises (REC-NEW-2)."""
-    if value > now:
-        return value  # the service refuses a recognition in the future
-    return min(value.replace(second=59, microsecond=999_999), now)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_recognition(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
-    def perform(data, *, site, client, actor, now) -> str:
-        _recognition, verdict = services.recognition_record(
-            site=site,
-            client=client,
-            original_client=data["original_phone"],
-            original_salesperson=data["original_salesperson"],
-            recognised_at=_typed_minute(data["recognised_at"], now),
-            actor=actor,
-            now=now,
-            note=data["note"],
-        )
-        return f"{verdict.text} ({', '.join(verdict.rule_ids)})"
-
-    return _client_action(request, site, client_id, "recognition", perform)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_spouse(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
-    def perform(data, *, site, client, actor, now) -> str:
-        spouse = data["spouse_phone"]
-        services.spouse_link(site=site, client=client, spouse=spouse, actor=actor, now=now)
-        return _(
-            "%(client)s and %(spouse)s are marked as a couple: their salespeople serve them jointly (ATT-SPOUSE)."
-        ) % {
-            "client": client.name,
-            "spouse": spouse.name,
-        }
-
-    return _client_action(request, site, client_id, "spouse", perform)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_company(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
-    def perform(data, *, site, client, actor, now) -> str:
-        mark = services.company_mark(
-            site=site,
-            client=client,
-            kind=data["kind"],
-            contacted_at=data["contacted_at"],
-            designated_salesperson=data["designated_salesperson"],
-            actor=actor,
-            now=now,
-        )
-        return _("Marked as a company client: %(kind)s") % {"kind": mark.get_kind_display()}
-
-    return _client_action(request, site, client_id, "company", perform)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_introduction(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
-    def perform(data, *, site, client, actor, now) -> str:
-        intro = services.introduction_record(
-            site=site,
-            client=client,
-            introducer=data["introducer"],
-            mode=data["mode"],
-            declared_at=data["declared_at"],
-            appointment_at=data["appointment_at"],
-            actor=actor,
-            now=now,
-        )
-        return _("Introduction recorded: %(mode)s") % {"mode": intro.get_mode_display()}
-
-    return _client_action(request, site, client_id, "introduction", perform)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_correction(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
-    def perform(data, *, site, client, actor, now) -> str:
-        entry = data["entry"]
-        entry.site = site
-        correction = services.visit_correct(
-            entry=entry,
-            actor=actor,
-            now=now,
-            note=data["note"],
-            salesperson=data["salesperson"],
-            visited_at=data["visited_at"],
-            needs=data["needs"] or None,
-        )
-        return _(
-            "Correction of entry #%(old)d recorded as entry #%(new)d; it counts once the project manager approves "
-            "it (ATT-REG-1)."
-        ) % {"old": entry.pk, "new": correction.pk}
-
-    return _client_action(request, site, client_id, "correction", perform)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_instigation(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
-    def perform(data, *, site, client, actor, now) -> str:
-        finding = services.instigation_record(
-            change_request=data["switch"], actor=actor, reason=data["reason"], now=now
-        )
-        return _(
-            "Recorded: %(named)s instigated the switch; the whole commission goes to the first receiver, and the "
-            "client's deals are split again (REC-DES-2, COM-4)."
-        ) % {"named": display_name(finding.change_request.requested_salesperson)}
-
-    return _client_action(request, site, client_id, "instigation", perform)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_dispute(request: HttpRequest, site: str, client_id: int) -> HttpResponse:
-    def perform(data, *, site, client, actor, now) -> str:
-        services.dispute_open(
-            site=site, client=client, actor=actor, reasoning=data["reasoning"], shares=data["shares"], now=now
-        )
-        return _("Opinion sent to the sales director; the commission is on hold until the ruling (ATT-DISP-1).")
-
-    return _client_action(request, site, client_id, "dispute", perform)
-
-
-# --- the sales director's dispute queue (ATT-DISP-1) -------------------------------------------------------
-
-
-@dataclass
-class DisputeRow:
-    opinion: object
-    holder: rules.Ownership
-    holder_name: str
-
-
-@login_required
-@require_GET
-def disputes(request: HttpRequest, site: str) -> HttpResponse:
-    site_obj = site_with_perm_or_403(request.user, site, "attribution.rule_dispute", SALES)
-    now = timezone.now()
-    page = Paginator(selectors.open_disputes(site=site_obj), OPINIONS_PER_PAGE).get_page(request.GET.get("page"))
-    opinions = list(page.object_list)
-    holders = selectors.registered_owners(client_ids={o.client_id for o in opinions}, site=site_obj, now=now)
-    names = selectors.user_names(h.owner_id for h in holders.values())
-    rows = [DisputeRow(o, holders[o.client_id], names.get(holders[o.client_id].owner_id, "")) for o in opinions]
-    return render(request, "attribution/disputes.html", {"site": site_obj, "page": page, "rows": rows})
-
-
-def _dispute_page(request: HttpRequest, site: Site, opinion, now: dt.datetime, form: DecideForm) -> HttpResponse:
-    view = _client_view(opinion.client, site, now)
-    context = {"site": site, "opinion": opinion, "view": view, "client": opinion.client, "form": form}
-    return render(request, "attribution/dispute.html", context)
-
-
-@login_required
-@require_GET
-def dispute_page(request: HttpRequest, site: str, opinion_id: int) -> HttpResponse:
-    site_obj = site_with_perm_or_403(request.user, site, "attribution.rule_dispute", SALES)
-    opinion = opinion_for_site_or_404(site_obj, opinion_id)
-    return _dispute_page(request, site_obj, opinion, timezone.now(), DecideForm())
-
-
-@login_required
-@require_POST
-def dispute_decide(request: HttpRequest, site: str, opinion_id: int) -> HttpResponse:
-    site_obj = site_with_perm_or_403(request.user, site, "attribution.rule_dispute", SALES)
-    opinion = opinion_for_site_or_404(site_obj, opinion_id)
-    now = timezone.now()
-    form = DecideForm(request.POST)
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            services.dispute_decide(
-                opinion=opinion, actor=request.user, approve=approve, now=now, note=form.cleaned_data["note"]
-            )
-        except RegisterError as exc:
-            add_service_errors(form, exc)
-        else:
-            message = _("%(client)s: opinion approved.") if approve else _("%(client)s: opinion rejected.")
-            messages.success(request, message % {"client": opinion.client.name})
-            return redirect("attribution:disputes", site=site_obj.code)
-    return _dispute_page(request, site_obj, opinion, now, form)

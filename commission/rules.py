@@ -99,12 +99,16 @@ def deal_split(
 ) -> DealSplit:
     """The deal's shares in money as the facts known at `now` decide them (COM-1..4).
 
+    Decides: COM-1, COM-2, COM-3, COM-4, COM-5.
+
     Ownership is taken at the deal's instant (a lapse of the registration afterwards changes nothing, ATT-CHANGE),
     except that a recognition within REC-NEW-2c's month after a later-day deal supersedes it. An opinion under
     ATT-DISP-1 holds the commission until the sales director rules; an approved ruling replaces the split. A split
     that depends on a register entry not reviewed yet is held until the project manager decides (ATT-REG-1); a
     cancelled deal owes nothing (COM-5).
     """
+    # Long on purpose: the basis at the deal, then each later finding or recognition that supersedes it, then the
+    # hold, in the order COM-4 reads them.
     if commission <= 0:
         raise ValueError("commission must be more than zero")
     if cancelled_at is not None and cancelled_at <= now:
@@ -203,7 +207,10 @@ def _depends_on_pending_entries(
     """Whether the deal's split waits for the evening approval (ATT-REG-1): some entry written by the deal's instant
     is neither approved nor rejected yet, and approving it would give other shares than the register gives without it
     (an earlier registration wins once approved, ATT-REG-3). A pending revisit by the owner changes nothing, so it holds
-    nothing."""
+    nothing.
+
+    Decides: ATT-REG-1.
+    """
     pending = {
         v.entry_id
         for v in facts.visits
@@ -252,7 +259,10 @@ def _approved_as_known(facts: ClientFacts, instant: dt.datetime) -> ClientFacts:
 
 
 def _money(shares: Sequence[Share], commission: Decimal, steps: Sequence[Step]) -> tuple[ShareLine, ...]:
-    """Merge a party named twice (e.g. owner and spouse's owner are one person), then COM-2."""
+    """Merge a party named twice (e.g. owner and spouse's owner are one person), then COM-2.
+
+    Decides: COM-2.
+    """
     merged: dict[tuple[str, int | None], list] = {}
     for share in shares:
         if share.percent <= 0:
@@ -303,7 +313,10 @@ PARTY_KINDS = (SALESPERSON, REFERRER, PUBLIC_POOL)
 def closer_refusal(split: DealSplit, *, salesperson_id: int | None) -> str:
     """Why a deal may not be recorded with this closer, or '' when it may. Only a deal the company arranged directly,
     its after-sales done by other staff (ATT-CO-5), is recorded with no salesperson: nobody pretends to have closed
-    it. Every other deal names the salesperson who closed it (COM-1)."""
+    it. Every other deal names the salesperson who closed it (COM-1).
+
+    Decides: COM-1, ATT-CO-5.
+    """
     if salesperson_id is not None or "ATT-CO-5" in split.rule_ids:
         return ""
     return str(
@@ -322,7 +335,10 @@ def deal_amount_problems(
     *, price: Decimal | None, commission: Decimal | None, max_commission_percent: Decimal
 ) -> dict[str, list[str]]:
     """COM-5: the price above zero, the commission above zero in whole cents and at most the site's largest share of
-    the price. Returns the problems by form field (empty when the amounts may be recorded)."""
+    the price. Returns the problems by form field (empty when the amounts may be recorded).
+
+    Decides: COM-5.
+    """
     problems: dict[str, list[str]] = {}
     if price is None or price <= 0:
         problems["price"] = [str(_("The price must be more than zero (COM-5)."))]
@@ -356,7 +372,10 @@ def month_close_decision(
     *, month: dt.date, now: dt.datetime, zone: ZoneInfo, closed: Sequence[dt.date], first_month: dt.date | None
 ) -> MonthCloseDecision:
     """COM-4: a month closes once it has ended, once, and only when every month before it (from the first month with
-    anything in the statements) is closed."""
+    anything in the statements) is closed.
+
+    Decides: COM-4.
+    """
     month = month.replace(day=1)
     if month in closed:
         return MonthCloseDecision(
@@ -374,3 +393,80 @@ def month_close_decision(
             )
         earlier = add_months(earlier, 1)
     return MonthCloseDecision(True, ("COM-4",), str(_("The month may be closed (COM-4).")))
+
+
+# --- what recording, confirming, cancelling and correcting a deal need (COM-1, COM-5, ATT-CHANGE) ----------------
+
+
+def owner_refusal(split: DealSplit) -> str:
+    """A deal is recorded on a split the rules can make: when no one validly owns the client at the deal's instant,
+    the client goes to the dispute queue first. '' when there is an owner.
+
+    Decides: COM-1, ATT-DISP-1.
+    """
+    if split.status != NO_OWNER:
+        return ""
+    return str(
+        _(
+            "No one validly owns this client at the deal's instant, so the commission cannot be split by the "
+            "rules. The client is in the dispute queue: the project manager writes an opinion and the sales "
+            "director rules; then record the deal (ATT-DISP-1)."
+        )
+    )
+
+
+def confirm_refusal(*, own_deal: bool, cancelled: bool, confirmed: bool) -> str:
+    """The project manager confirms a deal once, not one they closed or recorded, and not a cancelled one; ''
+    when they may.
+
+    Decides: COM-5.
+    """
+    if own_deal:
+        return str(_("Nobody confirms a deal they closed or recorded themselves (COM-5)."))
+    if cancelled:
+        return str(_("This deal was cancelled; there is nothing to confirm (COM-5)."))
+    if confirmed:
+        return str(_("This deal is already confirmed (COM-5)."))
+    return ""
+
+
+def change_reason_refusal(reason: str) -> str:
+    """A cancellation or correction says why; the reason is kept with the deal. '' when it does.
+
+    Decides: COM-5.
+    """
+    return "" if reason.strip() else str(_("Say why (COM-5): the reason is kept with the deal."))
+
+
+def cancel_refusal(*, cancelled: bool) -> str:
+    """A deal is cancelled once.
+
+    Decides: COM-5.
+    """
+    return str(_("This deal is already cancelled.")) if cancelled else ""
+
+
+def correction_problems(
+    *,
+    price: Decimal,
+    commission: Decimal,
+    max_commission_percent: Decimal,
+    price_before: Decimal,
+    commission_before: Decimal,
+) -> dict[str, list[str]]:
+    """A correction gives valid amounts (COM-5) that differ from the deal's; per form field, empty when it may.
+
+    Decides: COM-5.
+    """
+    errors = deal_amount_problems(price=price, commission=commission, max_commission_percent=max_commission_percent)
+    if not errors and price == price_before and commission == commission_before:
+        errors = {"commission": [str(_("Nothing changed: give the corrected price or commission."))]}
+    return errors
+
+
+def correction_refusal(*, cancelled: bool) -> str:
+    """A cancelled deal's amounts are no longer corrected.
+
+    Decides: COM-5.
+    """
+    return str(_("This deal was cancelled; its amounts are no longer corrected (COM-5).")) if cancelled else ""

@@ -118,14 +118,9 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
     refusal = rules.closer_refusal(preview, salesperson_id=closer_id)
     if refusal:
         raise CommissionError({"salesperson": [refusal]})
-    if preview.status == rules.NO_OWNER:
-        raise CommissionError(
-            _(
-                "No one validly owns this client at the deal's instant, so the commission cannot be split by the "
-                "rules. The client is in the dispute queue: the project manager writes an opinion and the sales "
-                "director rules; then record the deal (ATT-DISP-1)."
-            )
-        )
+    refusal = rules.owner_refusal(preview)
+    if refusal:
+        raise CommissionError(refusal)
     confirmed = manager or not settings.confirm_salesperson_deals
     try:
         with transaction.atomic():
@@ -160,14 +155,15 @@ def deal_confirm(*, deal: Deal, actor: AbstractBaseUser, now: dt.datetime) -> De
     )
     if not is_site_project_manager(actor, deal.site):
         raise PermissionDenied(_("Only this site's project manager confirms its deals (COM-5)."))
-    if actor.pk in (deal.salesperson_id, deal.recorded_by_id):
-        raise CommissionError(_("Nobody confirms a deal they closed or recorded themselves (COM-5)."))
     with transaction.atomic():
         locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
-        if locked.is_cancelled:
-            raise CommissionError(_("This deal was cancelled; there is nothing to confirm (COM-5)."))
-        if locked.is_confirmed:
-            raise CommissionError(_("This deal is already confirmed (COM-5)."))
+        refusal = rules.confirm_refusal(
+            own_deal=actor.pk in (deal.salesperson_id, deal.recorded_by_id),
+            cancelled=locked.is_cancelled,
+            confirmed=locked.is_confirmed,
+        )
+        if refusal:
+            raise CommissionError(refusal)
         locked.confirmed_at, locked.confirmed_by = now, actor
         locked.save(update_fields=["confirmed_at", "confirmed_by"])
         _resplit_locked(locked, now=now, reason=Split.Reason.FACTS_CHANGED, actor=actor)
@@ -182,10 +178,10 @@ def _require_cancel_or_correct(actor: AbstractBaseUser, deal: Deal, reason: str)
         "commission.cancel_or_correct_deal",
         _("Only the project manager or the sales manager cancels or corrects a deal (COM-5)."),
     )
-    reason = reason.strip()
-    if not reason:
-        raise CommissionError({"reason": [_("Say why (COM-5): the reason is kept with the deal.")]})
-    return reason
+    refusal = rules.change_reason_refusal(reason)
+    if refusal:
+        raise CommissionError({"reason": [refusal]})
+    return reason.strip()
 
 
 def _correction_record(
@@ -211,8 +207,9 @@ def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.dat
     reason = _require_cancel_or_correct(actor, deal, reason)
     with transaction.atomic():
         locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
-        if locked.is_cancelled:
-            raise CommissionError(_("This deal is already cancelled."))
+        refusal = rules.cancel_refusal(cancelled=locked.is_cancelled)
+        if refusal:
+            raise CommissionError(refusal)
         correction = _correction_record(
             locked, DealCorrection.Kind.CANCEL, locked.price, locked.commission, reason=reason, actor=actor, now=now
         )
@@ -229,17 +226,20 @@ def deal_correct_amounts(
     """COM-5: correct a deal's price or commission. The split is made again from the same facts; the difference is
     posted in the open month, and a closed month stays as it was (COM-4)."""
     reason = _require_cancel_or_correct(actor, deal, reason)
-    errors = rules.deal_amount_problems(
-        price=price, commission=commission, max_commission_percent=commission_settings(deal.site).max_commission_percent
+    errors = rules.correction_problems(
+        price=price,
+        commission=commission,
+        max_commission_percent=commission_settings(deal.site).max_commission_percent,
+        price_before=deal.price,
+        commission_before=deal.commission,
     )
-    if not errors and price == deal.price and commission == deal.commission:
-        errors = {"commission": [_("Nothing changed: give the corrected price or commission.")]}
     if errors:
         raise CommissionError(errors)
     with transaction.atomic():
         locked = Deal.objects.select_for_update().select_related("site", "client").get(pk=deal.pk)
-        if locked.is_cancelled:
-            raise CommissionError(_("This deal was cancelled; its amounts are no longer corrected (COM-5)."))
+        refusal = rules.correction_refusal(cancelled=locked.is_cancelled)
+        if refusal:
+            raise CommissionError(refusal)
         correction = _correction_record(
             locked, DealCorrection.Kind.AMOUNTS, price, commission, reason=reason, actor=actor, now=now
         )

@@ -1,5 +1,6 @@
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +20,20 @@ def add_service_errors(form: forms.Form, exc: ValidationError, fields: Mapping[s
             renew_request_key(form, name)
             name = None  # the key is a hidden field: the refusal goes at the top of the form
         form.add_error(name if name in form.fields else None, errors)
+
+
+def submit(form: forms.Form, service: Callable[..., Any], /, **arguments: Any) -> Any:
+    """Call one service for a valid form; its refusal (a ValidationError) is put next to the form's fields.
+
+    The one way a view performs a POST action (one view per action, each with its own URL): the view checks access,
+    validates its form, and writes `made = submit(form, services.x, ...)`; `made` is what the service returned, or
+    None when it refused (then the form, with the refusal at its field, is shown again).
+    """
+    try:
+        return service(**arguments)
+    except ValidationError as exc:
+        add_service_errors(form, exc, getattr(form, "SERVICE_FIELDS", None))
+        return None
 
 
 def renew_request_key(form: forms.Form, name: str) -> None:

@@ -19,6 +19,7 @@ REPAIRS = [("water", "厨房水管漏水"), ("safety", "楼道应急灯不亮"),
 
 
 def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
+    # Long on purpose: the demo office's story told in order, one request after another.
     office, _created = Site.objects.get_or_create(
         code="garden", defaults={"name": "花园物业管理处 Garden Court", "kind": Site.Kind.PROPERTY_OFFICE}
     )

@@ -50,6 +50,11 @@ class RequestForm(forms.Form):
     def category_field(self) -> str:
         return "repair_category" if self.cleaned_data.get("kind") == "repair" else "complaint_category"
 
+    @property
+    def SERVICE_FIELDS(self) -> dict[str, str]:  # noqa: N802 - the name `salesoffice.forms.submit` reads on a form
+        """The service's `category` refusal belongs next to the category field of the kind chosen."""
+        return {"category": self.category_field()}
+
 
 class RouteForm(forms.Form):
     department = forms.CharField(label=_("Responsible department"), max_length=80, required=False)

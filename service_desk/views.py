@@ -1,21 +1,18 @@
 """The desk's pages: thin — access check, form, service, render or redirect."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesoffice.access import sites_for, user_roles
-from salesoffice.forms import add_service_errors
+from salesoffice.forms import submit
 from salesoffice.keyset import keyset_page
 from salesoffice.models import Site
 from salesoffice.timeutil import add_months, local_day, start_of_day
@@ -23,28 +20,17 @@ from salesoffice.timeutil import add_months, local_day, start_of_day
 from . import rules, selectors, services
 from .access import (
     completion_for_site_or_404,
-    item_for_user_or_404,
     notice_for_site_or_404,
     office_or_403,
     shift_for_site_or_404,
 )
 from .forms import (
-    ActionForm,
     CallbackForm,
-    CloseForm,
-    ComplaintCallbackForm,
-    CompleteForm,
-    InspectionForm,
-    LiaisonForm,
     OutingForm,
-    OwnerForm,
     RectifyForm,
     RequestForm,
-    RescheduleForm,
-    RouteForm,
     SettingsForm,
     ShiftForm,
-    SignOffForm,
     yes_no,
 )
 from .models import ServiceRequest
@@ -91,27 +77,26 @@ def register(request: HttpRequest, site: str) -> HttpResponse:
     form = RequestForm(request.POST or None, site=office, initial={"kind": request.GET.get("kind", "question")})
     if request.method == "POST" and _valid(form, office):
         data = form.cleaned_data
-        try:
-            item = services.request_register(
-                site=office,
-                actor=request.user,
-                kind=data["kind"],
-                channel=data["channel"],
-                requester_name=data["requester_name"],
-                phone=data["phone"],
-                address=data["address"],
-                content=data["content"],
-                important=data["important"],
-                category=data[form.category_field()],
-                severity=data["severity"] or "minor",
-                other_organisation=data["other_organisation"],
-                appointment=data["appointment"],
-                repair_staff=data["repair_staff"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, {"category": form.category_field()})
-        else:
+        item = submit(
+            form,
+            services.request_register,
+            site=office,
+            actor=request.user,
+            kind=data["kind"],
+            channel=data["channel"],
+            requester_name=data["requester_name"],
+            phone=data["phone"],
+            address=data["address"],
+            content=data["content"],
+            important=data["important"],
+            category=data[form.category_field()],
+            severity=data["severity"] or "minor",
+            other_organisation=data["other_organisation"],
+            appointment=data["appointment"],
+            repair_staff=data["repair_staff"],
+            now=timezone.now(),
+        )
+        if item:
             messages.success(request, _("Registered; you are its first-contact owner (SVC-FIRST-1)."))
             return redirect("service_desk:item", site=office.code, item_id=item.pk)
     return render(request, "service_desk/register.html", {"site": office, "form": form})
@@ -135,187 +120,6 @@ def items(request: HttpRequest, site: str) -> HttpResponse:
         "now": timezone.now(),
     }
     return render(request, "service_desk/items.html", context)
-
-
-@dataclass(frozen=True)
-class Action:
-    form: type
-    call: Callable
-    done: str
-    needs_site: bool = False
-
-
-def _complaint(item):
-    if item.kind != ServiceRequest.Kind.COMPLAINT:
-        raise Http404("Not a complaint")
-    return item.complaint
-
-
-def _repair(item):
-    if item.kind != ServiceRequest.Kind.REPAIR:
-        raise Http404("Not a repair")
-    return item.repair
-
-
-ACTIONS: dict[str, Action] = {
-    "route": Action(
-        RouteForm,
-        lambda item, user, d, now: services.request_route(
-            item=item, actor=user, department=d["department"], assignee=d["assignee"], now=now
-        ),
-        gettext_lazy("Routed; you remain the first-contact owner (SVC-FIRST-1)."),
-        needs_site=True,
-    ),
-    "owner": Action(
-        OwnerForm,
-        lambda item, user, d, now: services.request_change_owner(item=item, actor=user, new_owner=d["owner"], now=now),
-        gettext_lazy("The owner was changed."),
-        needs_site=True,
-    ),
-    "close": Action(
-        CloseForm,
-        lambda item, user, d, now: services.request_close(
-            item=item,
-            actor=user,
-            reply=d["reply"],
-            solved=yes_no(d["solved"]),
-            not_ours=d["solved"] == "not_ours",
-            now=now,
-        ),
-        gettext_lazy("Replied and closed."),
-    ),
-    "corrective_action": Action(
-        ActionForm,
-        lambda item, user, d, now: services.complaint_set_action(
-            complaint=_complaint(item),
-            actor=user,
-            corrective_action=d["corrective_action"],
-            responsible=d["responsible"],
-            due_at=d["due_at"],
-            now=now,
-        ),
-        gettext_lazy("Corrective action recorded (SVC-COMP-1)."),
-        needs_site=True,
-    ),
-    "inspection": Action(
-        InspectionForm,
-        lambda item, user, d, now: services.complaint_inspect(
-            complaint=_complaint(item),
-            actor=user,
-            findings=d["findings"],
-            corrective_report=d["corrective_report"],
-            now=now,
-        ),
-        gettext_lazy("Inspection recorded (SVC-COMP-1)."),
-    ),
-    "liaison": Action(
-        LiaisonForm,
-        lambda item, user, d, now: services.complaint_liaise(
-            complaint=_complaint(item), actor=user, liaison=d["liaison"], now=now
-        ),
-        gettext_lazy("Liaison recorded (SVC-COMP-1)."),
-    ),
-    "sign_off": Action(
-        SignOffForm,
-        lambda item, user, d, now: services.complaint_sign_off(
-            complaint=_complaint(item),
-            actor=user,
-            resolution=d["resolution"],
-            resolved=yes_no(d["resolved"]),
-            now=now,
-        ),
-        gettext_lazy("Result signed off (SVC-COMP-1)."),
-    ),
-    "complaint_callback": Action(
-        ComplaintCallbackForm,
-        lambda item, user, d, now: services.complaint_callback_record(
-            complaint=_complaint(item),
-            actor=user,
-            suggestions=d["suggestions"],
-            satisfied=yes_no(d["satisfied"]) is True,
-            reopen=d["reopen"],
-            explanation=d["explanation"],
-            now=now,
-        ),
-        gettext_lazy("Callback recorded (SVC-CB-1)."),
-    ),
-    "reschedule": Action(
-        RescheduleForm,
-        lambda item, user, d, now: services.repair_reschedule(
-            repair=_repair(item),
-            actor=user,
-            reason=d["reason"],
-            notice_method=d["notice_method"],
-            notice_text=d["notice_text"],
-            new_at=d["new_appointment"],
-            now=now,
-        ),
-        gettext_lazy("New appointment made; the missed one is kept (SVC-REP-2)."),
-    ),
-    "complete": Action(
-        CompleteForm,
-        lambda item, user, d, now: services.repair_complete(
-            repair=_repair(item),
-            actor=user,
-            work_done=d["work_done"],
-            charges=d["charges"],
-            reason=d["confirm_reason"],
-            now=now,
-        ),
-        gettext_lazy("Repair completed; its callback is due (SVC-CB-3)."),
-    ),
-}
-
-
-def _item_page(request, office, item, bound: dict | None = None, status: int = 200) -> HttpResponse:
-    now = timezone.now()
-    forms = {
-        name: (action.form(site=office) if action.needs_site else action.form())
-        for name, action in ACTIONS.items()
-        if name != "owner"
-    }
-    forms.update(bound or {})
-    settings = selectors.settings_of(office)
-    item.state = rules.deadline_state(
-        due_at=item.reply_due_at, done_at=item.replied_at, now=now, remind_hours=settings.reminder_hours
-    )
-    context = {
-        "site": office,
-        "item": item,
-        "forms": forms,
-        "now": now,
-        "may_head": request.user.has_perm("service_desk.handle_complaints"),
-        "may_repair": request.user.has_perm("service_desk.work_repairs"),
-        "my_callback_role": getattr(rules.callback_role(user_roles(request.user)), "value", ""),
-    }
-    return render(request, "service_desk/item.html", context, status=status)
-
-
-@login_required
-def item(request: HttpRequest, site: str, item_id: int) -> HttpResponse:
-    office = office_or_403(request.user, site)
-    return _item_page(request, office, item_for_user_or_404(request.user, office, item_id))
-
-
-@login_required
-@require_POST
-def item_action(request: HttpRequest, site: str, item_id: int, action: str) -> HttpResponse:
-    """Every action on a request: the form, the service; a refusal is shown next to its field, nothing saved."""
-    office = office_or_403(request.user, site)
-    spec = ACTIONS.get(action)
-    if spec is None:
-        raise Http404("No such action")
-    found = item_for_user_or_404(request.user, office, item_id)
-    form = spec.form(request.POST, site=office) if spec.needs_site else spec.form(request.POST)
-    if _valid(form, office):
-        try:
-            spec.call(found, request.user, form.cleaned_data, timezone.now())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, str(spec.done))
-            return redirect("service_desk:item", site=office.code, item_id=found.pk)
-    return _item_page(request, office, found, {action: form}, status=422)
 
 
 @login_required
@@ -360,23 +164,22 @@ def callback_form(request: HttpRequest, site: str, completion_id: int) -> HttpRe
     form = CallbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            callback = services.callback_record(
-                completion=completion,
-                actor=request.user,
-                inspected_on_site=d["inspected_on_site"],
-                service_opinion=d["service_opinion"],
-                suggestions=d["suggestions"],
-                charges_checked=form.charges_check()[0],
-                charges_correct=form.charges_check()[1],
-                satisfied=yes_no(d["satisfied"]) is True,
-                problem=d["problem"],
-                signature=d["signature"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        callback = submit(
+            form,
+            services.callback_record,
+            completion=completion,
+            actor=request.user,
+            inspected_on_site=d["inspected_on_site"],
+            service_opinion=d["service_opinion"],
+            suggestions=d["suggestions"],
+            charges_checked=form.charges_check()[0],
+            charges_correct=form.charges_check()[1],
+            satisfied=yes_no(d["satisfied"]) is True,
+            problem=d["problem"],
+            signature=d["signature"],
+            now=timezone.now(),
+        )
+        if callback:
             outcome = rules.callback_outcome(
                 satisfied=callback.satisfied, charges_correct=callback.charges_correct, problem=callback.problem
             )
@@ -430,20 +233,19 @@ def duty(request: HttpRequest, site: str) -> HttpResponse:
             raise PermissionDenied
         if _valid(form, office):
             d = form.cleaned_data
-            try:
-                services.duty_shift_add(
-                    site=office,
-                    actor=request.user,
-                    person=d["person"],
-                    kind=d["kind"],
-                    starts_at=d["starts_at"],
-                    ends_at=d["ends_at"],
-                    duty_phone=d["duty_phone"],
-                    now=timezone.now(),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            shift = submit(
+                form,
+                services.duty_shift_add,
+                site=office,
+                actor=request.user,
+                person=d["person"],
+                kind=d["kind"],
+                starts_at=d["starts_at"],
+                ends_at=d["ends_at"],
+                duty_phone=d["duty_phone"],
+                now=timezone.now(),
+            )
+            if shift:
                 messages.success(request, _("Shift scheduled (SVC-DUTY-1)."))
                 return redirect("service_desk:duty", site=office.code)
     context = {
@@ -455,43 +257,54 @@ def duty(request: HttpRequest, site: str) -> HttpResponse:
     return render(request, "service_desk/duty.html", context, status=422 if form.errors else 200)
 
 
+def _duty_page(request: HttpRequest, office, shift, outing_form) -> HttpResponse:
+    """The duty page again with the going-out form's refusal next to its field, at that shift."""
+    context = {
+        "site": office,
+        "board": selectors.duty_board(site=office, now=timezone.now()),
+        "form": ShiftForm(site=office) if request.user.has_perm("service_desk.manage_duty") else None,
+        "outing_form": outing_form,
+        "outing_shift": shift.pk,
+    }
+    return render(request, "service_desk/duty.html", context, status=422)
+
+
 @login_required
 @require_POST
-def duty_action(request: HttpRequest, site: str, shift_id: int, action: str) -> HttpResponse:
+def duty_out(request: HttpRequest, site: str, shift_id: int) -> HttpResponse:
+    """The person on duty goes out: the duty phone forwarded, a radio carried (SVC-DUTY-1)."""
     office = office_or_403(request.user, site)
     shift = shift_for_site_or_404(office, shift_id)
-    now = timezone.now()
     form = OutingForm(request.POST)
-    try:
-        if action == "out":
-            if form.is_valid():  # else a typed phone that is not one: shown at its field, nothing logged
-                d = form.cleaned_data
-                services.duty_go_out(
-                    shift=shift,
-                    actor=request.user,
-                    reason=d["reason"],
-                    forwarded_to=d["forwarded_to"],
-                    radio=d["radio"],
-                    now=now,
-                )
-                messages.success(request, _("Going out logged: the duty phone is forwarded (SVC-DUTY-1)."))
-        elif action == "back":
-            services.duty_back(shift=shift, actor=request.user, now=now)
-            messages.success(request, _("Back at the post (SVC-DUTY-1)."))
-        else:
-            raise Http404("No such action")
-    except ValidationError as exc:
-        form.is_valid()
-        add_service_errors(form, exc)
-    if form.errors:
-        context = {
-            "site": office,
-            "board": selectors.duty_board(site=office, now=now),
-            "form": ShiftForm(site=office) if request.user.has_perm("service_desk.manage_duty") else None,
-            "outing_form": form,
-            "outing_shift": shift.pk,
-        }
-        return render(request, "service_desk/duty.html", context, status=422)
+    if form.is_valid():  # else a typed phone that is not one: shown at its field, nothing logged
+        d = form.cleaned_data
+        made = submit(
+            form,
+            services.duty_go_out,
+            shift=shift,
+            actor=request.user,
+            reason=d["reason"],
+            forwarded_to=d["forwarded_to"],
+            radio=d["radio"],
+            now=timezone.now(),
+        )
+        if made:
+            messages.success(request, _("Going out logged: the duty phone is forwarded (SVC-DUTY-1)."))
+            return redirect("service_desk:duty", site=office.code)
+    return _duty_page(request, office, shift, form)
+
+
+@login_required
+@require_POST
+def duty_back(request: HttpRequest, site: str, shift_id: int) -> HttpResponse:
+    """The person on duty is back at the post (SVC-DUTY-1)."""
+    office = office_or_403(request.user, site)
+    shift = shift_for_site_or_404(office, shift_id)
+    form = OutingForm(request.POST)
+    if submit(form, services.duty_back, shift=shift, actor=request.user, now=timezone.now()):
+        messages.success(request, _("Back at the post (SVC-DUTY-1)."))
+    if form.errors:  # the refusal is shown on the going-out form
+        return _duty_page(request, office, shift, form)
     return redirect("service_desk:duty", site=office.code)
 
 
@@ -502,11 +315,15 @@ def office_settings(request: HttpRequest, site: str) -> HttpResponse:
     current = selectors.settings_of(office)
     form = SettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.settings_update(site=office, actor=request.user, values=form.cleaned_data, now=timezone.now())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        saved = submit(
+            form,
+            services.settings_update,
+            site=office,
+            actor=request.user,
+            values=form.cleaned_data,
+            now=timezone.now(),
+        )
+        if saved:
             messages.success(request, _("Settings saved; deadlines already set are unchanged."))
             return redirect("service_desk:settings", site=office.code)
     history = current.history.select_related("history_user").order_by("-history_date")[:20] if current.pk else []

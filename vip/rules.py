@@ -71,13 +71,19 @@ class PaidPurchase:
 
 
 def window_start(purchase_at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """Six months before the purchase's day, from the start of that day (RULES.md: "within the N months before")."""
+    """Six months before the purchase's day, from the start of that day (RULES.md: "within the N months before").
+
+    Decides: VIP-ELIG-1.
+    """
     return start_of_day(add_months(local_day(purchase_at, zone), -WINDOW_MONTHS), zone)
 
 
 def eligibility(purchases: Sequence[PaidPurchase], *, zone: ZoneInfo, now: dt.datetime) -> Decision:
     """Has this customer qualified at this store by `now`: one purchase of ¥1000 paid, or ¥2000 within six months
-    ending at a purchase (VIP-ELIG-1)."""
+    ending at a purchase (VIP-ELIG-1).
+
+    Decides: VIP-ELIG-1.
+    """
     history = sorted((p for p in purchases if p.at <= now), key=lambda p: p.at)
     for index, purchase in enumerate(history):
         if purchase.paid >= SINGLE_PURCHASE:
@@ -119,7 +125,10 @@ def eligibility(purchases: Sequence[PaidPurchase], *, zone: ZoneInfo, now: dt.da
 
 
 def card_valid_until(issued_at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """Two years from issue, to the end of that day (issued 15 March 2026: valid to the end of 15 March 2028)."""
+    """Two years from issue, to the end of that day (issued 15 March 2026: valid to the end of 15 March 2028).
+
+    Decides: VIP-CARD-1.
+    """
     return end_of_day(add_months(local_day(issued_at, zone), CARD_MONTHS), zone)
 
 
@@ -134,7 +143,10 @@ class CardFacts:
 
 def card_usable(card: CardFacts, *, at_store_id: int, at_store_shares: bool, now: dt.datetime) -> Decision:
     """May this card be used at this store now: not blocked (VIP-CARD-4), not expired (VIP-CARD-3), this store's
-    or shared (VIP-ELIG-1)."""
+    or shared (VIP-ELIG-1).
+
+    Decides: VIP-CARD-4, VIP-CARD-3, VIP-ELIG-1.
+    """
     if card.blocked_at is not None and card.blocked_at <= now:
         return Decision(False, "VIP-CARD-4", _("card %(number)s is blocked") % {"number": card.number})
     if now > card.valid_until:
@@ -205,7 +217,10 @@ def _leap(year: int) -> bool:
 
 
 def card_and_phone_problem(*, card_number: str, phone: str) -> str | None:
-    """A member's purchase goes on the card (VIP-CARD-2); a phone is for a non-member's purchase (VIP-ELIG-1)."""
+    """A member's purchase goes on the card (VIP-CARD-2); a phone is for a non-member's purchase (VIP-ELIG-1).
+
+    Decides: VIP-CARD-2, VIP-ELIG-1.
+    """
     if card_number.strip() and phone.strip():
         return _("A member's purchase goes on the card; leave the phone empty.")
     return None
@@ -228,7 +243,10 @@ def lines_problem(lines: Sequence[Line]) -> str | None:
 
 
 def birthday_claim_problem(member: MemberFacts | None, *, claimed: bool, id_checked: bool, day: dt.date) -> str | None:
-    """A birthday discount needs the member's birthday today and the original ID checked (VIP-DISC-3)."""
+    """A birthday discount needs the member's birthday today and the original ID checked (VIP-DISC-3).
+
+    Decides: VIP-DISC-3.
+    """
     if not claimed:
         return None
     if member is None:
@@ -242,7 +260,10 @@ def birthday_claim_problem(member: MemberFacts | None, *, claimed: bool, id_chec
 
 def quote(lines: Sequence[Line], member: MemberFacts | None, *, birthday_claimed: bool, day: dt.date) -> Quote:
     """The best single VIP discount for this purchase, on the lines it may apply to (VIP-DISC-1..3).
-    `birthday_claimed` is only true once birthday_claim_problem passed."""
+    `birthday_claimed` is only true once birthday_claim_problem passed.
+
+    Decides: VIP-DISC-1, VIP-DISC-2, VIP-DISC-3.
+    """
     gross = money(sum((line.amount for line in lines), Decimal(0)))  # "1200" as typed reads ¥1200.00
     if member is None:
         return Quote(gross, Decimal(1), "", tuple(Decimal(0) for _ in lines), Decimal(0), gross)
@@ -284,14 +305,20 @@ def _points(amount: Decimal) -> int:
 
 
 def points_earned(*, mode: str, paid_total_before: Decimal, paid: Decimal) -> int:
-    """The points a purchase earns: the increase of ⌊total ÷ 100⌋ (carry-over) or ⌊paid ÷ 100⌋ (per purchase)."""
+    """The points a purchase earns: the increase of ⌊total ÷ 100⌋ (carry-over) or ⌊paid ÷ 100⌋ (per purchase).
+
+    Decides: VIP-PTS-1.
+    """
     if mode == PER_PURCHASE:
         return _points(paid)
     return _points(paid_total_before + paid) - _points(paid_total_before)
 
 
 def points_reversed(*, mode: str, paid_total_before: Decimal, kept_before: Decimal, refund: Decimal) -> int:
-    """The points a refund takes back (VIP-RET-1): the decrease it causes in the earned points."""
+    """The points a refund takes back (VIP-RET-1): the decrease it causes in the earned points.
+
+    Decides: VIP-RET-1.
+    """
     if mode == PER_PURCHASE:
         return _points(kept_before) - _points(kept_before - refund)
     return _points(paid_total_before) - _points(paid_total_before - refund)
@@ -305,12 +332,19 @@ class Reversal:
 
 
 def reverse(points: int, *, balance: int) -> Reversal:
-    """A reversal never takes the balance below zero; what it cannot take is the shortfall (VIP-RET-1)."""
+    """A reversal never takes the balance below zero; what it cannot take is the shortfall (VIP-RET-1).
+
+    Decides: VIP-RET-1.
+    """
     taken = min(points, balance)
     return Reversal(points, taken, points - taken)
 
 
 def tier(earned_points: int) -> Decision:
+    """VIP-DISC-2: the tier a member has reached by earned points (8.5折 from 30 points).
+
+    Decides: VIP-DISC-2.
+    """
     if earned_points >= TIER_POINTS:
         return Decision(
             True,
@@ -324,8 +358,13 @@ def tier(earned_points: int) -> Decision:
     )
 
 
-def redemption_problem(*, balance: int, points: int, stock: int) -> str | None:
-    """VIP-PTS-2: enough points on this one card, and the reward in stock."""
+def redemption_problem(*, balance: int, points: int, stock: int, active: bool = True) -> str | None:
+    """VIP-PTS-2: a reward still offered, in stock, and enough points on this one card.
+
+    Decides: VIP-PTS-2.
+    """
+    if not active:
+        return _("VIP-PTS-2: this reward is no longer offered.")
     if stock <= 0:
         return _("VIP-PTS-2: this reward is out of stock.")
     if points > balance:
@@ -339,10 +378,78 @@ def redemption_problem(*, balance: int, points: int, stock: int) -> str | None:
 
 
 def refund_problem(*, amount: Decimal, kept: Decimal) -> str | None:
+    """VIP-RET-1: a refund is an amount above zero, to the cent, no more than is still kept.
+
+    Decides: VIP-RET-1.
+    """
     if amount <= 0 or amount != money(amount):
         return _("VIP-RET-1: the refund is an amount above zero, to the cent.")
     if amount > kept:
         return _("VIP-RET-1: at most %(kept)s of this purchase can still be refunded.") % {"kept": yuan(kept)}
+    return None
+
+
+def reward_catalog_problem(*, in_store_catalog: bool) -> str | None:
+    """VIP-PTS-2: points are redeemed for a reward of this store's catalog.
+
+    Decides: VIP-PTS-2.
+    """
+    return None if in_store_catalog else _("VIP-PTS-2: this reward is not in this store's catalog.")
+
+
+# --- what the desk's actions need (VIP-CARD-1..4, VIP-SVC-1, VIP-DATA-1) --------------------------------------------
+
+
+def signature_problem(*, card_used: bool, signature_confirmed: bool) -> str | None:
+    """VIP-CARD-2: a purchase on a VIP card is signed for by the member.
+
+    Decides: VIP-CARD-2.
+    """
+    if card_used and not signature_confirmed:
+        return _("VIP-CARD-2: the member signs the receipt of a VIP purchase.")
+    return None
+
+
+def surname_problem(surname: str) -> str | None:
+    """VIP-SVC-1: the member is addressed by surname, so a card is issued with one.
+
+    Decides: VIP-SVC-1.
+    """
+    return None if surname.strip() else _("VIP-SVC-1: the surname is needed to address the member.")
+
+
+def issue_problem(*, valid_until: dt.datetime | None, zone: ZoneInfo) -> str | None:
+    """VIP-CARD-1: one valid card at a time; `valid_until` is the customer's latest membership's end, if any.
+
+    Decides: VIP-CARD-1.
+    """
+    if valid_until is None:
+        return None
+    return _("VIP-CARD-1: this customer already holds a valid card (until %(day)s).") % {
+        "day": local_day(valid_until, zone).isoformat()
+    }
+
+
+def replacement_problem(*, number: str, blocked: bool, membership_valid: bool) -> str | None:
+    """VIP-CARD-4: a card not blocked yet is replaced; VIP-CARD-3: an expired membership is renewed instead.
+
+    Decides: VIP-CARD-4, VIP-CARD-3.
+    """
+    if blocked:
+        return _("VIP-CARD-4: card %(number)s is already blocked.") % {"number": number}
+    if not membership_valid:
+        return _("VIP-CARD-3: the membership has expired: issue a new card (renewal) instead.")
+    return None
+
+
+def hand_in_problem(*, today: dt.date, year: int, month: int) -> str | None:
+    """VIP-DATA-1: a month's forms are handed in once the month is over (the forms are summarised monthly: a hand-in
+    before the month ends would leave its later cards uncovered).
+
+    Decides: VIP-DATA-1.
+    """
+    if today < add_months(dt.date(year, month, 1), 1):
+        return _("VIP-DATA-1: a month's forms are handed in once the month is over.")
     return None
 
 
@@ -359,7 +466,10 @@ def next_birthday(birthday: dt.date, today: dt.date) -> dt.date:
 
 
 def birthday_reminder_due(birthday: dt.date | None, today: dt.date) -> dt.date | None:
-    """The birthday a reminder is due for today (within the days before it, VIP-SVC-1), or None."""
+    """The birthday a reminder is due for today (within the days before it, VIP-SVC-1), or None.
+
+    Decides: VIP-SVC-1.
+    """
     if birthday is None:
         return None
     upcoming = next_birthday(birthday, today)
@@ -367,7 +477,10 @@ def birthday_reminder_due(birthday: dt.date | None, today: dt.date) -> dt.date |
 
 
 def hand_in_due(year: int, month: int, zone: ZoneInfo) -> dt.datetime:
-    """The month's registration forms reach operations by the end of the 2nd of the next month (VIP-DATA-1)."""
+    """The month's registration forms reach operations by the end of the 2nd of the next month (VIP-DATA-1).
+
+    Decides: VIP-DATA-1.
+    """
     first_next = add_months(dt.date(year, month, 1), 1)
     return end_of_day(first_next.replace(day=HAND_IN_DAY), zone)
 

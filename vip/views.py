@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salesoffice.forms import add_service_errors
+from salesoffice.forms import add_service_errors, submit
 from salesoffice.keyset import keyset_page
 from salesoffice.timeutil import local_day
 
@@ -410,75 +410,75 @@ def member_sms(request: HttpRequest, site: str, membership_id: int) -> HttpRespo
     return redirect("vip:member", site=store.code, membership_id=membership.pk)
 
 
-def _member_card_action(request, site: str, membership_id: int, *, make_form, form_name: str, act) -> HttpResponse:
-    """A POST on the member's current card: the form, then `act(store, card, data, now)` -> the success message;
-    a refusal is shown next to its field on the member page."""
+def _member_card(request: HttpRequest, site: str, membership_id: int):
+    """The store, the membership and its current (unblocked) card, or None when every card is blocked."""
     store = store_or_403(request.user, site)
-    now = timezone.now()
     membership = membership_or_404(store, membership_id)
-    form = make_form(store)
     card = membership.cards.filter(blocked_at__isnull=True).first()
-    if form.is_valid():
-        if card is None:
-            form.add_error(None, _("VIP-CARD-4: this membership has no unblocked card."))
-        else:
-            card.membership = membership
-            try:
-                text = act(store, card, form.cleaned_data, now)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, text)
-                return redirect("vip:member", site=store.code, membership_id=membership.pk)
-    context = _member_context(request, store, membership, now=now, **{form_name: form})
-    return render(request, "vip/member.html", context, status=400)
+    if card is not None:
+        card.membership = membership
+    return store, membership, card
+
+
+def _member_refused(request: HttpRequest, store, membership, now, **forms) -> HttpResponse:
+    """The member page again, the refused form with its refusal next to its field."""
+    return render(request, "vip/member.html", _member_context(request, store, membership, now=now, **forms), status=400)
+
+
+def _no_card(form) -> None:
+    form.add_error(None, _("VIP-CARD-4: this membership has no unblocked card."))
 
 
 @login_required
 @require_POST
 def member_redeem(request: HttpRequest, site: str, membership_id: int) -> HttpResponse:
     """Points of this card for a reward (VIP-PTS-2)."""
-
-    def redeem(store, card, data, now) -> str:
-        redemption = services.redemption_make(
-            store=store, card=card, reward=data["reward"], actor=request.user, key=data["key"], now=now
+    store, membership, card = _member_card(request, site, membership_id)
+    now = timezone.now()
+    form = RedeemForm(request.POST, rewards=Reward.objects.filter(store=store, active=True, stock__gt=0))
+    if form.is_valid() and card is None:
+        _no_card(form)
+    elif form.is_valid():
+        d = form.cleaned_data
+        redemption = submit(
+            form,
+            services.redemption_make,
+            store=store,
+            card=card,
+            reward=d["reward"],
+            actor=request.user,
+            key=d["key"],
+            now=now,
         )
-        return _("VIP-PTS-2: %(reward)s redeemed for %(points)s points; this cannot be cancelled.") % {
-            "reward": redemption.reward.name,
-            "points": redemption.points,
-        }
-
-    return _member_card_action(
-        request,
-        site,
-        membership_id,
-        make_form=lambda store: RedeemForm(
-            request.POST, rewards=Reward.objects.filter(store=store, active=True, stock__gt=0)
-        ),
-        form_name="redeem_form",
-        act=redeem,
-    )
+        if redemption:
+            messages.success(
+                request,
+                _("VIP-PTS-2: %(reward)s redeemed for %(points)s points; this cannot be cancelled.")
+                % {"reward": redemption.reward.name, "points": redemption.points},
+            )
+            return redirect("vip:member", site=store.code, membership_id=membership.pk)
+    return _member_refused(request, store, membership, now, redeem_form=form)
 
 
 @login_required
 @require_POST
 def member_replace(request: HttpRequest, site: str, membership_id: int) -> HttpResponse:
     """A lost or damaged card: blocked at once, the replacement carries everything (VIP-CARD-4)."""
-
-    def replace(store, card, data, now) -> str:
-        new = services.card_replace(
-            card=card, actor=request.user, reason=data["reason"], number=data["number"], now=now
+    store, membership, card = _member_card(request, site, membership_id)
+    now = timezone.now()
+    form = ReplaceForm(request.POST)
+    if form.is_valid() and card is None:
+        _no_card(form)
+    elif form.is_valid():
+        d = form.cleaned_data
+        new = submit(
+            form, services.card_replace, card=card, actor=request.user, reason=d["reason"], number=d["number"], now=now
         )
-        return _("VIP-CARD-4: card %(old)s is blocked; replacement %(new)s carries the points and expiry.") % {
-            "old": card.number,
-            "new": new.number,
-        }
-
-    return _member_card_action(
-        request,
-        site,
-        membership_id,
-        make_form=lambda store: ReplaceForm(request.POST),
-        form_name="replace_form",
-        act=replace,
-    )
+        if new:
+            messages.success(
+                request,
+                _("VIP-CARD-4: card %(old)s is blocked; replacement %(new)s carries the points and expiry.")
+                % {"old": card.number, "new": new.number},
+            )
+            return redirect("vip:member", site=store.code, membership_id=membership.pk)
+    return _member_refused(request, store, membership, now, replace_form=form)

@@ -163,7 +163,7 @@ def test_going_out_shows_the_error_at_the_forwarded_phone(
     c = browser_as(desk_staff)
     with django_assert_num_queries(8):
         response = c.post(
-            url("duty_action", office, shift_id=shift.pk, action="out"),
+            url("duty_out", office, shift_id=shift.pk),
             {"reason": "Leak", "forwarded_to": phone, "radio": "on"},
         )
     assert response.status_code == 422

@@ -161,9 +161,7 @@ def test_item_page_of_a_repair_with_its_history(
 
 def test_changing_the_owner_on_the_page_is_refused(browser_as, office, desk_staff, desk_staff2, director):
     item = register_question(office, desk_staff, at(2, 9))
-    response = browser_as(director).post(
-        url("item_action", office, item_id=item.pk, action="owner"), {"owner": desk_staff2.pk}
-    )
+    response = browser_as(director).post(url("item_owner", office, item_id=item.pk), {"owner": desk_staff2.pk})
     assert response.status_code == 422
     assert "SVC-FIRST-1: the first-contact owner cannot be changed" in response.content.decode()
     item.refresh_from_db()
@@ -173,7 +171,7 @@ def test_changing_the_owner_on_the_page_is_refused(browser_as, office, desk_staf
 def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead):
     item = register_question(office, desk_staff, at(2, 9))
     response = browser_as(desk_staff).post(
-        url("item_action", office, item_id=item.pk, action="route"),
+        url("item_route", office, item_id=item.pk),
         {"department": "Engineering", "assignee": repair_lead.pk},
     )
     assert response.status_code == 302
@@ -184,7 +182,7 @@ def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead):
 def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, desk_staff):
     item = register_complaint(office, desk_staff, at(2, 9), category="neighbours")
     response = browser_as(desk_staff).post(
-        url("item_action", office, item_id=item.pk, action="close"), {"reply": "Done", "solved": "yes"}
+        url("item_close", office, item_id=item.pk), {"reply": "Done", "solved": "yes"}
     )
     assert response.status_code == 422
     assert (
@@ -196,7 +194,7 @@ def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, des
 
 def test_reschedule_into_the_past_is_refused_next_to_the_field(browser_as, office, repair_staff, repair_item):
     response = browser_as(repair_staff).post(
-        url("item_action", office, item_id=repair_item.pk, action="reschedule"),
+        url("item_reschedule", office, item_id=repair_item.pk),
         {"reason": "No part", "notice_method": "phone", "notice_text": "Called", "new_appointment": "2026-03-01T09:00"},
     )
     assert response.status_code == 422
@@ -279,11 +277,11 @@ def test_duty_page_schedules_and_logs_going_out(browser_as, office, director, de
     with django_assert_num_queries(8):
         assert c.get(url("duty", office)).status_code == 200
     staff = browser_as(desk_staff)
-    refused = staff.post(url("duty_action", office, shift_id=shift.pk, action="out"), {"reason": "Leak"})
+    refused = staff.post(url("duty_out", office, shift_id=shift.pk), {"reason": "Leak"})
     assert refused.status_code == 422
     assert "SVC-DUTY-1: forward the duty phone before going out." in refused.content.decode()
     ok = staff.post(
-        url("duty_action", office, shift_id=shift.pk, action="out"),
+        url("duty_out", office, shift_id=shift.pk),
         {"reason": "Leak", "forwarded_to": "13900000000", "radio": "on"},
     )
     assert ok.status_code == 302
@@ -368,10 +366,10 @@ def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk
     page = c.get(url("item", office, item_id=item.pk)).content.decode()
     assert "SVC-CB-1: call the resident back by the end of 2026-03-04." in page
     assert 'data-testid="form-complaint_callback"' in page
-    refused = c.post(url("item_action", office, item_id=item.pk, action="complaint_callback"), {"satisfied": "no"})
+    refused = c.post(url("item_complaint_callback", office, item_id=item.pk), {"satisfied": "no"})
     assert refused.status_code == 422
     assert refused.context["forms"]["complaint_callback"].errors["explanation"]
-    ok = c.post(url("item_action", office, item_id=item.pk, action="complaint_callback"), {"satisfied": "yes"})
+    ok = c.post(url("item_complaint_callback", office, item_id=item.pk), {"satisfied": "yes"})
     assert ok.status_code == 302
     assert 'data-testid="form-complaint_callback"' not in c.get(url("item", office, item_id=item.pk)).content.decode()
 
@@ -454,7 +452,7 @@ def test_not_our_department_on_the_page_says_route_it(browser_as, office, desk_s
     c = browser_as(desk_staff)
     with django_assert_num_queries(12):  # the page re-rendered with the refusal
         response = c.post(
-            url("item_action", office, item_id=item.pk, action="close"),
+            url("item_close", office, item_id=item.pk),
             {"reply": "Not our department", "solved": "not_ours"},
         )
     assert response.status_code == 422
@@ -469,18 +467,14 @@ def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_sta
     c = browser_as(desk_staff)
     with django_assert_num_queries(15):  # a complaint's page re-rendered: inspections, callbacks, its history
         response = c.post(
-            url("item_action", office, item_id=item.pk, action="sign_off"),
+            url("item_sign_off", office, item_id=item.pk),
             {"resolution": "Not ours", "resolved": "no"},
         )
     assert response.status_code == 422
     assert "SVC-COMP-1: only a result is signed off" in response.context["forms"]["sign_off"].errors["resolved"][0]
-    response = c.post(
-        url("item_action", office, item_id=item.pk, action="sign_off"), {"resolution": "Cleaned", "resolved": "yes"}
-    )
+    response = c.post(url("item_sign_off", office, item_id=item.pk), {"resolution": "Cleaned", "resolved": "yes"})
     assert response.status_code == 302
-    response = c.post(
-        url("item_action", office, item_id=item.pk, action="close"), {"reply": "Cleaned", "solved": "yes"}
-    )
+    response = c.post(url("item_close", office, item_id=item.pk), {"reply": "Cleaned", "solved": "yes"})
     assert response.status_code == 302
     with django_assert_num_queries(10):
         text = c.get(url("item", office, item_id=item.pk)).content.decode()
@@ -490,7 +484,7 @@ def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_sta
 def test_another_offices_staff_cannot_close_here(browser_as, office, outsider, desk_staff):
     item = register_question(office, desk_staff, at(2, 9))
     response = browser_as(outsider).post(
-        url("item_action", office, item_id=item.pk, action="close"), {"reply": "x", "solved": "not_ours"}
+        url("item_close", office, item_id=item.pk), {"reply": "x", "solved": "not_ours"}
     )
     assert response.status_code == 404
 
@@ -620,7 +614,7 @@ def test_completing_before_the_appointment_asks_for_a_reason(
 ):
     c = browser_as(repair_staff)
     with django_assert_num_queries(15):  # the page re-rendered with the question
-        response = c.post(url("item_action", office, item_id=repair_item.pk, action="complete"), {"charges": "0"})
+        response = c.post(url("item_complete", office, item_id=repair_item.pk), {"charges": "0"})
     assert response.status_code == 422
     assert response.context["forms"]["complete"].errors["confirm_reason"] == [
         "SVC-REP-1: this repair is marked complete before its appointment (2026-03-02 15:00). "
@@ -628,7 +622,7 @@ def test_completing_before_the_appointment_asks_for_a_reason(
     ]
     assert not Completion.objects.exists()
     response = c.post(
-        url("item_action", office, item_id=repair_item.pk, action="complete"),
+        url("item_complete", office, item_id=repair_item.pk),
         {"charges": "0", "confirm_reason": "Resident was home early; fixed then"},
     )
     assert response.status_code == 302
@@ -638,9 +632,7 @@ def test_completing_before_the_appointment_asks_for_a_reason(
 
 def test_completing_by_desk_staff_asks_for_a_reason(browser_as, office, desk_staff, repair_item):
     with time_machine.travel(at(2, 16), tick=False):
-        response = browser_as(desk_staff).post(
-            url("item_action", office, item_id=repair_item.pk, action="complete"), {"charges": "0"}
-        )
+        response = browser_as(desk_staff).post(url("item_complete", office, item_id=repair_item.pk), {"charges": "0"})
     assert response.status_code == 422
     assert (
         response.context["forms"]["complete"]

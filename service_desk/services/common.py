@@ -1,0 +1,112 @@
+"""What every desk service shares: the refusal error, the office's settings, who is told, and the history stamp."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from salesoffice.access import require_site_perm
+from salesoffice.models import Site
+from salesoffice.notifications import notify
+from salesoffice.roles import Role
+
+from .. import rules
+from ..models import SETTING_FIELDS, OfficeSettings, ServiceRequest
+
+
+class ServiceDeskError(ValidationError):
+    """A desk action the rules refuse; a dict message names the form field it belongs next to."""
+
+
+def refuse(refusals: list[rules.Refusal]) -> None:
+    """Raise the rules' refusals, each next to its field (or above the form)."""
+    if not refusals:
+        return
+    errors: dict[str, list[str]] = {}
+    for refusal in refusals:
+        errors.setdefault(refusal.field or "__all__", []).append(refusal.message)
+    raise ServiceDeskError(errors)
+
+
+def deny(refusal: rules.Refusal | None) -> None:
+    """A rule that says who may act: its refusal is a 403, not a form error."""
+    if refusal is not None:
+        raise PermissionDenied(refusal.message)
+
+
+def office_settings(site: Site) -> OfficeSettings:
+    """The office's settings row, made with the defaults on first use (kept on the site object for the request)."""
+    return site.settings_row("service_settings")
+
+
+def people_with_role(site: Site, *roles: Role) -> list[int]:
+    """Members of the office holding one of `roles` (who gets escalations and reminders)."""
+    return list(
+        get_user_model()
+        .objects.filter(memberships__site=site, groups__name__in=[r.value for r in roles], is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def works_elsewhere(site: Site, person) -> bool:
+    """A person named on a form is not a member of this office (None: nobody named)."""
+    return person is not None and not site.memberships.filter(user=person).exists()
+
+
+def stamp(record, actor, now: dt.datetime) -> None:
+    """The history row this save writes says who made the change and when (the service's `now`, not the clock), so
+    the item's timeline is derived from it."""
+    record._history_user = actor
+    record._history_date = now
+
+
+def item_link(item: ServiceRequest) -> str:
+    return reverse("service_desk:item", kwargs={"site": item.site.code, "item_id": item.pk})
+
+
+def tell(site, role, item, kind, rule_id, key, now, params=None) -> None:
+    """Notify everyone of the office holding `role` about `item`, once per person (the key)."""
+    for user_id in people_with_role(site, role):
+        notify(
+            recipient_id=user_id,
+            key=f"{key}:{user_id}",
+            kind=kind,
+            now=now,
+            site=site,
+            rule_id=rule_id,
+            params={"item": item.pk, "name": item.requester_name, **(params or {})},
+            link=item_link(item),
+        )
+
+
+def reopen_request(request_id: int, *, actor, now: dt.datetime) -> None:
+    """Reopened work is open again on its owner's desk, in its history (SVC-CB-1)."""
+    request = ServiceRequest.objects.select_for_update().get(pk=request_id)
+    if request.closed_at is not None:
+        request.closed_at = request.replied_at = None
+        request.closed_by = None
+        stamp(request, actor, now)  # reopened: the timeline says by whom
+        request.save(update_fields=["closed_at", "replied_at", "closed_by"])
+
+
+@transaction.atomic
+def settings_update(*, site: Site, actor, values: dict, now) -> OfficeSettings:
+    """Change the office's settings: items registered later get the new deadlines; past deadlines stay."""
+    require_site_perm(
+        actor, site, "service_desk.change_office_settings", _("Only the office director changes settings.")
+    )
+    settings = OfficeSettings.objects.select_for_update().get(pk=office_settings(site).pk)
+    changed = [name for name in SETTING_FIELDS if name in values and getattr(settings, name) != values[name]]
+    for name in changed:
+        setattr(settings, name, values[name])
+    settings.full_clean()
+    if changed:
+        settings._history_user = actor
+        settings.save(update_fields=changed)
+    site.service_settings = settings
+    return settings
