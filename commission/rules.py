@@ -99,7 +99,7 @@ def deal_split(
 ) -> DealSplit:
     """The deal's shares in money as the facts known at `now` decide them (COM-1..4).
 
-    Decides: COM-1, COM-2, COM-3, COM-4, COM-5.
+    Decides: COM-1, COM-2, COM-3, COM-4, COM-5, ATT-CHANGE.
 
     Ownership is taken at the deal's instant (a lapse of the registration afterwards changes nothing, ATT-CHANGE),
     except that a recognition within REC-NEW-2c's month after a later-day deal supersedes it. An opinion under
@@ -209,7 +209,7 @@ def _depends_on_pending_entries(
     (an earlier registration wins once approved, ATT-REG-3). A pending revisit by the owner changes nothing, so it holds
     nothing.
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     pending = {
         v.entry_id
@@ -261,7 +261,7 @@ def _approved_as_known(facts: ClientFacts, instant: dt.datetime) -> ClientFacts:
 def _money(shares: Sequence[Share], commission: Decimal, steps: Sequence[Step]) -> tuple[ShareLine, ...]:
     """Merge a party named twice (e.g. owner and spouse's owner are one person), then COM-2.
 
-    Decides: COM-2.
+    Applies: COM-2.
     """
     merged: dict[tuple[str, int | None], list] = {}
     for share in shares:
@@ -315,7 +315,7 @@ def closer_refusal(split: DealSplit, *, salesperson_id: int | None) -> str:
     its after-sales done by other staff (ATT-CO-5), is recorded with no salesperson: nobody pretends to have closed
     it. Every other deal names the salesperson who closed it (COM-1).
 
-    Decides: COM-1, ATT-CO-5.
+    Applies: COM-1, ATT-CO-5.
     """
     if salesperson_id is not None or "ATT-CO-5" in split.rule_ids:
         return ""
@@ -337,7 +337,7 @@ def deal_amount_problems(
     """COM-5: the price above zero, the commission above zero in whole cents and at most the site's largest share of
     the price. Returns the problems by form field (empty when the amounts may be recorded).
 
-    Decides: COM-5.
+    Applies: COM-5.
     """
     problems: dict[str, list[str]] = {}
     if price is None or price <= 0:
@@ -374,7 +374,7 @@ def month_close_decision(
     """COM-4: a month closes once it has ended, once, and only when every month before it (from the first month with
     anything in the statements) is closed.
 
-    Decides: COM-4.
+    Applies: COM-4.
     """
     month = month.replace(day=1)
     if month in closed:
@@ -402,7 +402,7 @@ def owner_refusal(split: DealSplit) -> str:
     """A deal is recorded on a split the rules can make: when no one validly owns the client at the deal's instant,
     the client goes to the dispute queue first. '' when there is an owner.
 
-    Decides: COM-1, ATT-DISP-1.
+    Applies: COM-1, ATT-DISP-1.
     """
     if split.status != NO_OWNER:
         return ""
@@ -419,7 +419,7 @@ def confirm_refusal(*, own_deal: bool, cancelled: bool, confirmed: bool) -> str:
     """The project manager confirms a deal once, not one they closed or recorded, and not a cancelled one; ''
     when they may.
 
-    Decides: COM-5.
+    Applies: COM-5.
     """
     if own_deal:
         return str(_("Nobody confirms a deal they closed or recorded themselves (COM-5)."))
@@ -433,7 +433,7 @@ def confirm_refusal(*, own_deal: bool, cancelled: bool, confirmed: bool) -> str:
 def change_reason_refusal(reason: str) -> str:
     """A cancellation or correction says why; the reason is kept with the deal. '' when it does.
 
-    Decides: COM-5.
+    Applies: COM-5.
     """
     return "" if reason.strip() else str(_("Say why (COM-5): the reason is kept with the deal."))
 
@@ -441,7 +441,7 @@ def change_reason_refusal(reason: str) -> str:
 def cancel_refusal(*, cancelled: bool) -> str:
     """A deal is cancelled once.
 
-    Decides: COM-5.
+    Applies: COM-5.
     """
     return str(_("This deal is already cancelled.")) if cancelled else ""
 
@@ -456,7 +456,7 @@ def correction_problems(
 ) -> dict[str, list[str]]:
     """A correction gives valid amounts (COM-5) that differ from the deal's; per form field, empty when it may.
 
-    Decides: COM-5.
+    Applies: COM-5.
     """
     errors = deal_amount_problems(price=price, commission=commission, max_commission_percent=max_commission_percent)
     if not errors and price == price_before and commission == commission_before:
@@ -467,6 +467,6 @@ def correction_problems(
 def correction_refusal(*, cancelled: bool) -> str:
     """A cancelled deal's amounts are no longer corrected.
 
-    Decides: COM-5.
+    Applies: COM-5.
     """
     return str(_("This deal was cancelled; its amounts are no longer corrected (COM-5).")) if cancelled else ""

@@ -16,12 +16,6 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 EXTENSIONS = {"py", "md", "yml", "yaml", "toml", "txt", "html", "js", "css", "po", "cfg", "ini", "sh", "json"}
 # Made at run time, not kept in the repository: bin/run's database, bin/setup's virtualenv.
 GENERATED = ("var/", ".venv/")
-# Paths the docs already describe and other issue-18 branches bring (the reception services split by concern, the
-# scenario runner out of the apps, the generated rules index). Empty this set as they are merged: a path listed
-# here that exists fails test_pending_paths_are_still_pending.
-PENDING = {
-    "service_desk/rules/deadlines.py",
-}
 
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 BACKTICKED = re.compile(r"`([^`\n]+)`")
@@ -58,10 +52,5 @@ def test_quoted_paths_are_recognised():
 @pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
 def test_every_quoted_path_exists(doc: Path):
     quoted = quoted_paths(doc.read_text(encoding="utf-8"), _top_level())
-    missing = sorted(p for p in quoted - PENDING if not (ROOT / p).exists())
+    missing = sorted(p for p in quoted if not (ROOT / p).exists())
     assert not missing, f"{doc.relative_to(ROOT)} names paths that do not exist: {missing}"
-
-
-def test_pending_paths_are_still_pending():
-    arrived = sorted(p for p in PENDING if (ROOT / p).exists())
-    assert not arrived, f"these exist now: take them out of PENDING in tests/test_docs.py: {arrived}"

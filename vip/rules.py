@@ -73,7 +73,7 @@ class PaidPurchase:
 def window_start(purchase_at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """Six months before the purchase's day, from the start of that day (RULES.md: "within the N months before").
 
-    Decides: VIP-ELIG-1.
+    Applies: VIP-ELIG-1.
     """
     return start_of_day(add_months(local_day(purchase_at, zone), -WINDOW_MONTHS), zone)
 
@@ -145,7 +145,8 @@ def card_usable(card: CardFacts, *, at_store_id: int, at_store_shares: bool, now
     """May this card be used at this store now: not blocked (VIP-CARD-4), not expired (VIP-CARD-3), this store's
     or shared (VIP-ELIG-1).
 
-    Decides: VIP-CARD-4, VIP-CARD-3, VIP-ELIG-1.
+    Decides: VIP-CARD-3, VIP-CARD-4.
+    Applies: VIP-ELIG-1.
     """
     if card.blocked_at is not None and card.blocked_at <= now:
         return Decision(False, "VIP-CARD-4", _("card %(number)s is blocked") % {"number": card.number})
@@ -219,7 +220,8 @@ def _leap(year: int) -> bool:
 def card_and_phone_problem(*, card_number: str, phone: str) -> str | None:
     """A member's purchase goes on the card (VIP-CARD-2); a phone is for a non-member's purchase (VIP-ELIG-1).
 
-    Decides: VIP-CARD-2, VIP-ELIG-1.
+    Decides: VIP-CARD-2.
+    Applies: VIP-ELIG-1.
     """
     if card_number.strip() and phone.strip():
         return _("A member's purchase goes on the card; leave the phone empty.")
@@ -245,7 +247,7 @@ def lines_problem(lines: Sequence[Line]) -> str | None:
 def birthday_claim_problem(member: MemberFacts | None, *, claimed: bool, id_checked: bool, day: dt.date) -> str | None:
     """A birthday discount needs the member's birthday today and the original ID checked (VIP-DISC-3).
 
-    Decides: VIP-DISC-3.
+    Applies: VIP-DISC-3.
     """
     if not claimed:
         return None
@@ -262,7 +264,8 @@ def quote(lines: Sequence[Line], member: MemberFacts | None, *, birthday_claimed
     """The best single VIP discount for this purchase, on the lines it may apply to (VIP-DISC-1..3).
     `birthday_claimed` is only true once birthday_claim_problem passed.
 
-    Decides: VIP-DISC-1, VIP-DISC-2, VIP-DISC-3.
+    Decides: VIP-DISC-1, VIP-DISC-3.
+    Applies: VIP-DISC-2.
     """
     gross = money(sum((line.amount for line in lines), Decimal(0)))  # "1200" as typed reads ¥1200.00
     if member is None:
@@ -334,7 +337,7 @@ class Reversal:
 def reverse(points: int, *, balance: int) -> Reversal:
     """A reversal never takes the balance below zero; what it cannot take is the shortfall (VIP-RET-1).
 
-    Decides: VIP-RET-1.
+    Applies: VIP-RET-1.
     """
     taken = min(points, balance)
     return Reversal(points, taken, points - taken)
@@ -356,6 +359,15 @@ def tier(earned_points: int) -> Decision:
         "VIP-DISC-2",
         _("%(points)s points earned; 8.5折 from %(tier)s") % {"points": earned_points, "tier": TIER_POINTS},
     )
+
+
+def points_lapsing(*, card_valid: bool, balance: int) -> int:
+    """The points that lapse now: all of them once the card is no longer valid, none while it is (points are valid
+    as long as the card, a store setting's default).
+
+    Decides: VIP-PTS-3.
+    """
+    return 0 if card_valid or balance <= 0 else balance
 
 
 def redemption_problem(*, balance: int, points: int, stock: int, active: bool = True) -> str | None:
@@ -380,7 +392,7 @@ def redemption_problem(*, balance: int, points: int, stock: int, active: bool = 
 def refund_problem(*, amount: Decimal, kept: Decimal) -> str | None:
     """VIP-RET-1: a refund is an amount above zero, to the cent, no more than is still kept.
 
-    Decides: VIP-RET-1.
+    Applies: VIP-RET-1.
     """
     if amount <= 0 or amount != money(amount):
         return _("VIP-RET-1: the refund is an amount above zero, to the cent.")
@@ -392,7 +404,7 @@ def refund_problem(*, amount: Decimal, kept: Decimal) -> str | None:
 def reward_catalog_problem(*, in_store_catalog: bool) -> str | None:
     """VIP-PTS-2: points are redeemed for a reward of this store's catalog.
 
-    Decides: VIP-PTS-2.
+    Applies: VIP-PTS-2.
     """
     return None if in_store_catalog else _("VIP-PTS-2: this reward is not in this store's catalog.")
 
@@ -403,7 +415,7 @@ def reward_catalog_problem(*, in_store_catalog: bool) -> str | None:
 def signature_problem(*, card_used: bool, signature_confirmed: bool) -> str | None:
     """VIP-CARD-2: a purchase on a VIP card is signed for by the member.
 
-    Decides: VIP-CARD-2.
+    Applies: VIP-CARD-2.
     """
     if card_used and not signature_confirmed:
         return _("VIP-CARD-2: the member signs the receipt of a VIP purchase.")
@@ -413,7 +425,7 @@ def signature_problem(*, card_used: bool, signature_confirmed: bool) -> str | No
 def surname_problem(surname: str) -> str | None:
     """VIP-SVC-1: the member is addressed by surname, so a card is issued with one.
 
-    Decides: VIP-SVC-1.
+    Applies: VIP-SVC-1.
     """
     return None if surname.strip() else _("VIP-SVC-1: the surname is needed to address the member.")
 
@@ -421,7 +433,7 @@ def surname_problem(surname: str) -> str | None:
 def issue_problem(*, valid_until: dt.datetime | None, zone: ZoneInfo) -> str | None:
     """VIP-CARD-1: one valid card at a time; `valid_until` is the customer's latest membership's end, if any.
 
-    Decides: VIP-CARD-1.
+    Applies: VIP-CARD-1.
     """
     if valid_until is None:
         return None
@@ -433,7 +445,7 @@ def issue_problem(*, valid_until: dt.datetime | None, zone: ZoneInfo) -> str | N
 def replacement_problem(*, number: str, blocked: bool, membership_valid: bool) -> str | None:
     """VIP-CARD-4: a card not blocked yet is replaced; VIP-CARD-3: an expired membership is renewed instead.
 
-    Decides: VIP-CARD-4, VIP-CARD-3.
+    Applies: VIP-CARD-4, VIP-CARD-3.
     """
     if blocked:
         return _("VIP-CARD-4: card %(number)s is already blocked.") % {"number": number}
@@ -446,7 +458,7 @@ def hand_in_problem(*, today: dt.date, year: int, month: int) -> str | None:
     """VIP-DATA-1: a month's forms are handed in once the month is over (the forms are summarised monthly: a hand-in
     before the month ends would leave its later cards uncovered).
 
-    Decides: VIP-DATA-1.
+    Applies: VIP-DATA-1.
     """
     if today < add_months(dt.date(year, month, 1), 1):
         return _("VIP-DATA-1: a month's forms are handed in once the month is over.")

@@ -44,7 +44,7 @@ def _first(*refusals: Refusal | None) -> Refusal | None:
 def salesperson_refusal(*, is_salesperson: bool, name: str) -> Refusal | None:
     """A visit is registered for a salesperson of this site.
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     if is_salesperson:
         return None
@@ -54,7 +54,7 @@ def salesperson_refusal(*, is_salesperson: bool, name: str) -> Refusal | None:
 def name_refusal(name: str) -> Refusal | None:
     """A client on the register has a name.
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     return None if name.strip() else Refusal(_("Enter the client's name."), ("ATT-REG-1",), "name")
 
@@ -63,7 +63,7 @@ def holder_refusal(attribution: Attribution, *, salesperson_id: int, names: dict
     """Why a salesperson may not register a client someone else holds, or '' if they may: the first valid
     registration wins; the client's own salespeople (owner, follow-up, a share) may register it again.
 
-    Decides: ATT-REG-2, ATT-REG-3.
+    Applies: ATT-REG-2, ATT-REG-3.
     """
     if attribution.owner_id is None or salesperson_id in (attribution.owner_id, attribution.follow_up_id):
         return ""
@@ -81,7 +81,7 @@ def holder_refusal(attribution: Attribution, *, salesperson_id: int, names: dict
 def project_manager_refusal(*, is_site_project_manager: bool) -> Refusal | None:
     """Only this site's project manager approves its register.
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     if is_site_project_manager:
         return None
@@ -94,7 +94,7 @@ def review_refusal(
     """The project manager reviews an entry once, never their own, and says why a rejected one is rejected; a
     correction is a new entry.
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     return _first(
         project_manager_refusal(is_site_project_manager=is_site_project_manager),
@@ -111,7 +111,7 @@ def review_refusal(
 def correction_refusal(*, note: str) -> Refusal | None:
     """A correction says what it fixes.
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     return None if note.strip() else Refusal(_("Say what the correction fixes."), ("ATT-REG-1",), "note")
 
@@ -122,7 +122,7 @@ def correction_refusal(*, note: str) -> Refusal | None:
 def recognition_refusal(*, recognised_at: dt.datetime, same_client: bool, now: dt.datetime) -> Refusal | None:
     """A recognition is recorded after it happened, against the original salesperson's own client record.
 
-    Decides: REC-NEW-2.
+    Applies: REC-NEW-2.
     """
     return _first(
         Refusal(_("A recognition cannot be recorded before it happens."), ("REC-NEW-2",), "recognised_at")
@@ -147,7 +147,7 @@ def recognised_period(
     evening's approvals (ATT-REG-1): the visit served as new is found among the entries not rejected, approved or
     not yet.
 
-    Decides: REC-NEW-2.
+    Applies: REC-NEW-2.
     """
     provisional = [
         v if v.approved_at is not None else dataclasses.replace(v, approved_at=v.registered_at)
@@ -165,7 +165,7 @@ def recognised_period(
 def no_registration_to_recognise() -> Refusal:
     """REC-NEW-2: a recognition is about a registration of the client.
 
-    Decides: REC-NEW-2.
+    Applies: REC-NEW-2.
     """
     return Refusal(_("The client has no approved registration to recognise (REC-NEW-2)."), ("REC-NEW-2",))
 
@@ -173,7 +173,7 @@ def no_registration_to_recognise() -> Refusal:
 def spouse_refusal(*, same_client: bool, both_held: bool, already_linked: bool) -> Refusal | None:
     """Two different clients, each holding a valid registration on the site, are marked a couple once.
 
-    Decides: ATT-SPOUSE.
+    Applies: ATT-SPOUSE.
     """
     return _first(
         Refusal(_("A client cannot be their own spouse."), ("ATT-SPOUSE",), "spouse") if same_client else None,
@@ -187,7 +187,7 @@ def spouse_refusal(*, same_client: bool, both_held: bool, already_linked: bool) 
 def contact_refusal(*, contacted_at: dt.datetime, now: dt.datetime) -> Refusal | None:
     """The company's contact is in the past.
 
-    Decides: ATT-CO-1.
+    Applies: ATT-CO-1.
     """
     if contacted_at > now:
         return Refusal(_("The contact cannot be in the future."), ("ATT-CO-1",), "contacted_at")
@@ -197,7 +197,7 @@ def contact_refusal(*, contacted_at: dt.datetime, now: dt.datetime) -> Refusal |
 def company_mark_refusal(mark: CompanyFact, visits: Sequence[RegisteredVisit], *, zone: ZoneInfo) -> Refusal | None:
     """A client already registered before the company's contact is not a company client.
 
-    Decides: ATT-CO-1.
+    Applies: ATT-CO-1.
     """
     if company_mark_valid(mark, visits, zone=zone):
         return None
@@ -214,7 +214,7 @@ def company_mark_refusal(mark: CompanyFact, visits: Sequence[RegisteredVisit], *
 def arrangement_refusal(*, kind: str, arranged_kinds: Sequence[str], name: str) -> Refusal | None:
     """A deal the company arranged directly says how (ATT-CO-4 or ATT-CO-5), for a named client.
 
-    Decides: ATT-CO-4, ATT-CO-5.
+    Applies: ATT-CO-4, ATT-CO-5.
     """
     return _first(
         Refusal(_("Choose how the company arranged the deal (ATT-CO-4 or ATT-CO-5)."), ("ATT-CO-4", "ATT-CO-5"), "kind")
@@ -227,7 +227,7 @@ def arrangement_refusal(*, kind: str, arranged_kinds: Sequence[str], name: str) 
 def introduction_refusal(*, declared: bool, declared_at: dt.datetime | None, now: dt.datetime) -> Refusal | None:
     """A declared introduction says when it was declared, and not in the future.
 
-    Decides: ATT-REF-OLD.
+    Applies: ATT-REF-OLD.
     """
     if declared and declared_at is None:
         return Refusal(
@@ -241,7 +241,7 @@ def introduction_refusal(*, declared: bool, declared_at: dt.datetime | None, now
 def instigation_reason_refusal(*, reason: str) -> Refusal | None:
     """A finding that the named salesperson instigated a switch says why.
 
-    Decides: REC-DES-2.
+    Applies: REC-DES-2.
     """
     if reason.strip():
         return None
@@ -258,7 +258,7 @@ def referral_refusal(
 ) -> Refusal | None:
     """A referral is for a sales office's project, with an appointment that is not past, for a named client.
 
-    Decides: ATT-EMP-1.
+    Applies: ATT-EMP-1.
     """
     return _first(
         Refusal(_("Referrals are for a sales office's project."), ("ATT-EMP-1",), "site") if not sales_office else None,
@@ -272,7 +272,7 @@ def referral_refusal(
 def referral_client_refusal(*, visited: bool, open_referral: bool) -> Refusal | None:
     """A referral comes before the client's first visit to the project, and one at a time.
 
-    Decides: ATT-EMP-1.
+    Applies: ATT-EMP-1.
     """
     if visited:
         return Refusal(
@@ -288,7 +288,7 @@ def referral_client_refusal(*, visited: bool, open_referral: bool) -> Refusal | 
 def referral_confirmer_refusal(*, is_site_project_manager: bool, own_referral: bool) -> Refusal | None:
     """This site's project manager confirms a referral, never their own.
 
-    Decides: ATT-EMP-3.
+    Applies: ATT-EMP-3.
     """
     if not is_site_project_manager:
         return Refusal(_("Only this site's project manager confirms its referrals (ATT-EMP-3)."), ("ATT-EMP-3",))
@@ -304,7 +304,7 @@ def referral_confirm_refusal(
     (rejected, ATT-EMP-3) or already served as new without a prior confirmation (void: a signature now changes
     nothing, ATT-EMP-4 Decision). After the day, a referral whose client never came lapsed (ATT-EMP-2).
 
-    Decides: ATT-EMP-2, ATT-EMP-3, ATT-EMP-4.
+    Applies: ATT-EMP-2, ATT-EMP-3, ATT-EMP-4.
     """
     if confirmed:
         return Refusal(_("This referral is already confirmed."), ("ATT-EMP-3",))
@@ -326,7 +326,7 @@ def referral_confirm_refusal(
 def opinion_refusal(*, reasoning: str, percents: Sequence[Decimal]) -> Refusal | None:
     """The project manager's opinion weighs each party and proposes shares above zero that add up to 100%.
 
-    Decides: ATT-DISP-1.
+    Applies: ATT-DISP-1.
     """
     return _first(
         Refusal(_("Weigh each party's fault and contribution to the deal."), ("ATT-DISP-1",), "reasoning")
@@ -345,7 +345,7 @@ def opinion_refusal(*, reasoning: str, percents: Sequence[Decimal]) -> Refusal |
 def ruling_refusal(*, author: bool, decided: bool) -> Refusal | None:
     """The sales director rules once on an opinion someone else wrote.
 
-    Decides: ATT-DISP-1.
+    Applies: ATT-DISP-1.
     """
     if author:
         return Refusal(_("The author of an opinion cannot rule on it (ATT-DISP-1)."), ("ATT-DISP-1",))
@@ -367,7 +367,7 @@ def follow_up_plan_refusal(*, serves_client: bool, reviews_follow_ups: bool) -> 
 def follow_up_done_refusal(*, planner: bool, reviews_follow_ups: bool, outcome: str, done: bool) -> Refusal | None:
     """The salesperson who planned a follow-up (or a reviewer) records what came of it, once.
 
-    Decides: ATT-FU-1.
+    Applies: ATT-FU-1.
     """
     return _first(
         Refusal(_("Only the salesperson who planned it records this follow-up."), ("ATT-FU-1",))

@@ -132,7 +132,7 @@ def _takeover(facts, periods, now, zone) -> tuple[dt.datetime, int] | None:
 def _narrate_reassignments(facts, voided, now, steps, zone) -> None:
     """REC-NEW-4c: each reassignment, and each entry it made count for nothing.
 
-    Decides: REC-NEW-4.
+    Applies: REC-NEW-4.
     """
     for move in sorted(facts.reassignments, key=lambda r: r.at):
         if move.at > now:
@@ -282,7 +282,7 @@ def _apply_introductions(facts, period, since, now, steps, owner_id, parties):
 def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id, parties):
     """REC-NEW-2: a recognition in time takes the client over (a) or shares it 50/50 (c).
 
-    Decides: REC-NEW-2.
+    Applies: REC-NEW-2.
     """
     new_salesperson = period.owner_id
     for recognition in sorted(facts.recognitions, key=lambda r: r.recognised_at):
@@ -329,7 +329,7 @@ def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id,
 def _apply_switches(facts, period, now, findings_until, zone, steps, owner_id, follow_up_id, parties):
     """REC-DES-2/3: a switch to the salesperson a client insisted on, and what an instigation finding does to it.
 
-    Decides: REC-DES-2, REC-DES-3.
+    Applies: REC-DES-2, REC-DES-3.
     """
     for switch in sorted(facts.switches, key=lambda s: s.at):
         if switch.at > now or switch.at < period.first.visit_instant - dt.timedelta(days=1):
@@ -391,7 +391,7 @@ def instigation_finding_refusal(switch: SwitchFact | None, *, already_found: boo
     """REC-DES-2's Decision: the sales manager may find, at any time after a named switch of a new client, that the
     named salesperson instigated it. Why such a finding cannot be recorded, or None when it can.
 
-    Decides: REC-DES-2, REC-DES-3.
+    Applies: REC-DES-2, REC-DES-3.
     """
     if switch is None:
         return Step(
@@ -452,7 +452,8 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
     """COM-3: company and referral splits apply to the client first; the salesperson part is then divided
     among the salesperson parties.
 
-    Decides: COM-3, ATT-EMP-5, ATT-CO-2.
+    Decides: ATT-CO-2, ATT-EMP-5.
+    Applies: COM-3.
     """
     salesperson_part = HUNDRED
     client_rule: tuple[str, ...] = ()  # the client-level rule that sized the salespeople's part (COM-3)
@@ -514,7 +515,7 @@ ARRANGED_KINDS = ("direct_sales", "direct_other")  # ATT-CO-4, ATT-CO-5: arrange
 def _valid_company_mark(facts, now, zone, steps, *, arranged_only: bool = False) -> CompanyFact | None:
     """ATT-CO-1: the company mark that counts, if any (a client registered before the contact is not a company client).
 
-    Decides: ATT-CO-1.
+    Applies: ATT-CO-1.
     """
     for mark in sorted(facts.company, key=lambda m: m.marked_at):
         # A deal the company arranged is marked when it is entered, often after it was signed: the mark says how that
@@ -538,7 +539,8 @@ def _valid_company_mark(facts, now, zone, steps, *, arranged_only: bool = False)
 def _company_split(mark: CompanyFact) -> tuple[str, Decimal, bool]:
     """ATT-CO-2..5: the company's part and whether the designated salesperson is paid, by kind of company client.
 
-    Decides: ATT-CO-2, ATT-CO-3, ATT-CO-4, ATT-CO-5.
+    Decides: ATT-CO-3, ATT-CO-4, ATT-CO-5.
+    Applies: ATT-CO-2.
     """
     if mark.designated_salesperson_id is not None:
         return "ATT-CO-2", Decimal(0), True

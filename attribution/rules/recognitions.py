@@ -34,7 +34,7 @@ class RecognitionVerdict:
 def recognition_window_end(new_visit_at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """One month after the visit served as new, to the end of that day (REC-NEW-2c).
 
-    Decides: REC-NEW-2.
+    Applies: REC-NEW-2.
     """
     return end_of_day(add_months(local_day(new_visit_at, zone), RECOGNITION_WINDOW_MONTHS), zone)
 

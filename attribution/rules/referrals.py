@@ -103,7 +103,7 @@ def served_as_new_first(referral: ReferralFact, visits: Sequence[RegisteredVisit
     counts; an entry written at the very instant of an accepted confirmation came after it (the confirmation was
     accepted, so the entry was not yet on the register).
 
-    Decides: ATT-EMP-4.
+    Applies: ATT-EMP-4.
     """
     day_start = start_of_day(referral.appointment_date, zone)
     day_end = end_of_day(referral.appointment_date, zone)

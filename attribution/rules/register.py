@@ -40,7 +40,7 @@ class Period:
 def counted_visits(visits: Iterable[RegisteredVisit], now: dt.datetime) -> list[RegisteredVisit]:
     """Entries that count at `now`: approved by then (ATT-REG-1), in the order they were registered (ATT-REG-3).
 
-    Decides: ATT-REG-1, ATT-REG-3.
+    Applies: ATT-REG-1, ATT-REG-3.
     """
     return sorted(
         (v for v in visits if v.approved_at is not None and v.approved_at <= now and v.registered_at <= now),
@@ -61,7 +61,7 @@ def registration_periods(
     revisits from then on renew it (ATT-REG-2). A reassignment (REC-NEW-4c) ends the original salesperson's
     registration at its instant, and the new salesperson's registration is the one that counts.
 
-    Decides: ATT-REG-2, ATT-REG-3.
+    Applies: ATT-REG-2, ATT-REG-3.
     """
     return _periods(visits, now=now, zone=zone, takeovers=takeovers, reassignments=reassignments)[0]
 
@@ -177,7 +177,8 @@ def registered_owner(
     approved revisits renew it, and when it lapses the client is free (ATT-REG-2, ATT-REG-3); a reassignment ends
     the original salesperson's registration (REC-NEW-4c).
 
-    Decides: ATT-REG-2, ATT-REG-3.
+    Decides: ATT-REG-3.
+    Applies: ATT-REG-2.
     """
     period = current_period(visits, now=now, zone=zone, reassignments=reassignments)
     if period is None:
@@ -269,7 +270,7 @@ def review_overdue_before(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """ATT-REG-1 Decision: an entry registered before this instant (the start of today, site zone) and still not
     reviewed is overdue: its day has ended.
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     return start_of_day(local_day(now, zone), zone)
 
@@ -278,7 +279,7 @@ def entry_overdue(registered_at: dt.datetime, *, reviewed: bool, now: dt.datetim
     """ATT-REG-1 Decision: an entry not reviewed by the end of the day it was registered on (site zone) is shown
     to the project manager as overdue. It blocks nothing (ATT-REG-3).
 
-    Decides: ATT-REG-1.
+    Applies: ATT-REG-1.
     """
     return not reviewed and registered_at < review_overdue_before(now, zone)
 
@@ -295,7 +296,7 @@ def day_approval_decision(
     (site zone); never a likely duplicate, nor a visit recorded out of its day with a reason: those are reviewed one
     by one.
 
-    Decides: ATT-REG-1, ATT-REG-3.
+    Applies: ATT-REG-1, ATT-REG-3.
     """
     if local_day(registered_at, zone) != day:
         return Decision(

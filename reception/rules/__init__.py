@@ -9,11 +9,9 @@ lock, asks these functions, and records what they decided. One module per concer
 - changes: a client asking for another salesperson
 
 Every decision names its clauses of RULES.md: a decision's `rule_ids`, a refusal's `rule_id`, and each function's
-docstring, which names the rule IDs it decides. `DECIDED_BY` below maps each rule ID to those functions, the main
-one first (tests/reception/test_rules_decisions.py keeps it true to the docstrings).
+docstring, whose `Decides:` line names the rules it is the one function to decide (`docs/rules-index.md`, generated
+by `manage.py rules_index`, maps every rule ID to its function and is checked by tests/test_rules_index.py).
 """
-
-from collections.abc import Callable
 
 from .changes import (
     CHANGE_EVENT,
@@ -94,41 +92,7 @@ from .turns import (
     serve_waiting_client,
 )
 
-# Rule ID -> the functions of reception.rules that decide it, the main one first.
-DECIDED_BY: dict[str, tuple[Callable[..., object], ...]] = {
-    "REC-ROT-1": (
-        next_walk_in,
-        roster_refusals,
-        roster_members_refusal,
-        self_designation_refusal,
-        void_refusal,
-        later_turn_taken,
-    ),
-    "REC-ROT-2": (rolling_order, cursor_position),
-    "REC-ROT-3": (order_change_refusal, swap_refusal, move_refusal),
-    "REC-ROT-4": (next_walk_in, member_availability, presence_change_refusal, absence_start, absence_decision),
-    "REC-ROT-5": (next_walk_in, member_availability, absence_start, absence_decide_refusal, absence_decision),
-    "REC-ROT-6": (next_walk_in, serve_waiting_client, leave_refusal, absence_start_refusal, roster_refusals),
-    "REC-ROT-7": (lunch_duty,),
-    "REC-ROT-8": (last_in_rota, route_returning_client, designated_arrival, duty_reception_slot),
-    "REC-ROT-9": (party_noted,),
-    "REC-NEW-1": (returning_client_refusal,),
-    "REC-NEW-2": (returning_client_refusal,),
-    "REC-NEW-3": (phone_inquiry_problems,),
-    "REC-NEW-4": (change_request_refusal, change_record, reassignment_turn, void_refusal),
-    "REC-NEW-5": (violation_rule_id, violation_refusal),
-    "REC-READY-1": (member_availability, readiness_grid_refusal, readiness_shown),
-    "REC-READY-2": (violation_refusal,),
-    "REC-RET-1": (route_returning_client, serve_waiting_client),
-    "REC-RET-2": (route_returning_client, serve_waiting_client, designated_arrival),
-    "REC-DES-1": (designated_arrival, self_designation_refusal, serve_waiting_client),
-    "REC-DES-2": (named_switch, change_request_refusal, named_salesperson_refusal, change_record),
-    "REC-DES-3": (named_switch, change_request_refusal),
-    "REC-DES-4": (introduction_noted,),
-}
-
 __all__ = [
-    "DECIDED_BY",
     "AT_POST",
     "CHANGE_EVENT",
     "DECISIONS",

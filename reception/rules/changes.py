@@ -40,7 +40,10 @@ def change_request_refusal(
     returning client stays their owner's, so the request is refused or the named salesperson gives a duty reception
     (REC-DES-3); only the sales manager gives a new client the salesperson they insist on (REC-DES-2).
 
-    `actor_is_sales_manager` is read only for a new client's named decision (None otherwise: it is not needed)."""
+    `actor_is_sales_manager` is read only for a new client's named decision (None otherwise: it is not needed).
+
+    Decides: REC-NEW-4.
+    """
     if status != "active":
         return Refusal("REC-NEW-4", str(_("Only an ongoing reception can be changed.")))
     if returning and decision in (GENERAL_FAULT, REASSIGN):
@@ -124,7 +127,10 @@ def named_switch(
 ) -> NamedSwitch:
     """The manager gives in to a client who insists on a named salesperson. A returning client stays their owner's,
     the named one gives a duty reception (REC-DES-3); a new client is switched and the first receiver keeps the claim
-    the commission rules give them (REC-DES-2). A busy named salesperson is waited for (REC-ROT-6)."""
+    the commission rules give them (REC-DES-2). A busy named salesperson is waited for (REC-ROT-6).
+
+    Decides: REC-DES-2, REC-DES-3.
+    """
     waits = named_availability == Availability.BUSY
     if returning:
         return NamedSwitch("duty", waits, owner_id or first_salesperson_id, "switched_to_named_duty", ("REC-DES-3",))

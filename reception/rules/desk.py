@@ -14,7 +14,10 @@ from .turns import AT_POST, Availability
 
 def phone_inquiry_problems(*, caller_name: str, caller_phone: str) -> dict[str, str]:
     """REC-NEW-3: a call is logged with the caller's data as far as possible: a valid phone or at least a name.
-    Field name -> message; empty when the inquiry may be logged."""
+    Field name -> message; empty when the inquiry may be logged.
+
+    Decides: REC-NEW-3.
+    """
     problems: dict[str, str] = {}
     if caller_phone.strip() and not is_valid_phone(caller_phone):
         problems["caller_phone"] = str(INVALID_MESSAGE)
@@ -138,7 +141,10 @@ def designated_arrival(
     with a client the new one waits for them. Away from the post, the client may wait or go by the rota — unless an
     old client of theirs introduced the new one (ATT-REF-OLD a/b): then the last in the rota gives a duty reception
     and the client stays theirs, as for a returning client (REC-RET-2, REC-ROT-8). `availability` is None when the
-    person is not in this site's rota."""
+    person is not in this site's rota.
+
+    Decides: REC-DES-1.
+    """
     if availability is None:
         return DesignatedArrival(
             None, ("REC-DES-1",), Refusal("REC-DES-1", str(_("%(name)s is not in this site's rota.")) % {"name": name})
@@ -162,7 +168,10 @@ def designated_arrival(
 
 def returning_client_refusal(*, owner_id: int | None) -> Refusal | None:
     """A client goes to an owner only with a valid registration on this site; without one they are new and received
-    by the rota (REC-NEW-1, REC-NEW-2)."""
+    by the rota (REC-NEW-1, REC-NEW-2).
+
+    Decides: REC-NEW-1.
+    """
     if owner_id is not None:
         return None
     return Refusal(
@@ -173,11 +182,17 @@ def returning_client_refusal(*, owner_id: int | None) -> Refusal | None:
 
 def introduction_noted(*, introduced_by_old_client: bool) -> str | None:
     """REC-DES-4: a new client an old client introduced, naming nobody, is received by the rota as any new client;
-    the introduction is noted under REC-DES-4 (it matters to ATT-REF-OLD). None: nothing to note."""
+    the introduction is noted under REC-DES-4 (it matters to ATT-REF-OLD). None: nothing to note.
+
+    Decides: REC-DES-4.
+    """
     return "REC-DES-4" if introduced_by_old_client else None
 
 
 def party_noted(*, party_new_clients: int) -> str | None:
     """REC-ROT-9: an old client arriving with new clients is one reception; the new ones take no turn of their own,
-    and the party is noted on that reception. None: the client came alone."""
+    and the party is noted on that reception. None: the client came alone.
+
+    Decides: REC-ROT-9.
+    """
     return "REC-ROT-9" if party_new_clients else None

@@ -136,7 +136,10 @@ def readiness_grid_refusal(*, rows: int, off_duty_names: Sequence[str] = ()) -> 
 
 
 def violation_refusal(*, occurred_at: dt.datetime, now: dt.datetime) -> Refusal | None:
-    """A violation is recorded for something that happened (REC-READY-2, REC-NEW-5), not for a time to come."""
+    """A violation is recorded for something that happened (REC-READY-2, REC-NEW-5), not for a time to come.
+
+    Decides: REC-READY-2.
+    """
     if occurred_at <= now:
         return None
     return Refusal(
@@ -145,12 +148,18 @@ def violation_refusal(*, occurred_at: dt.datetime, now: dt.datetime) -> Refusal 
 
 
 def violation_rule_id(clause: str) -> str:
-    """The rule a violation's clause belongs to: "REC-NEW-5/see-out" is under REC-NEW-5."""
+    """The rule a violation's clause belongs to: "REC-NEW-5/see-out" is under REC-NEW-5.
+
+    Decides: REC-NEW-5.
+    """
     return clause.split("/")[0]
 
 
 def order_change_refusal(*, reason: str) -> Refusal | None:
-    """The site supervisor changes the order only with a reason, which is kept (REC-ROT-3)."""
+    """The site supervisor changes the order only with a reason, which is kept (REC-ROT-3).
+
+    Decides: REC-ROT-3.
+    """
     if reason.strip():
         return None
     return Refusal("REC-ROT-3", str(_("Say why the order changes (REC-ROT-3).")), field="reason")

@@ -99,7 +99,10 @@ def member_availability(
     on extra work approved or awaiting approval (REC-ROT-5) or without a valid reason (REC-ROT-4); not through
     today's readiness check, or not checked yet (REC-READY-1); else available.
 
-    `readiness_passed`: the result of today's latest check, None when nobody has checked them yet."""
+    `readiness_passed`: the result of today's latest check, None when nobody has checked them yet.
+
+    Decides: REC-READY-1.
+    """
     if not on_duty:
         return Availability.OFF_DUTY
     if busy:
@@ -140,6 +143,8 @@ def rolling_order(
     """Today's on-duty members from the one after the last normal turn, wrapping round (REC-ROT-2).
 
     `last_turn_position` places the cursor when the last taker is not on duty today; None starts at the top.
+
+    Decides: REC-ROT-2.
     """
     duty = on_duty(members)
     if not duty or last_turn_position is None:
@@ -178,7 +183,10 @@ def next_walk_in(
     honour_priority: bool = True,
 ) -> TurnDecision:
     """Who receives the next new walk-in: the order (REC-ROT-1), passing over whoever is away or not ready (REC-ROT-4,
-    REC-READY-1), a priority slot first (REC-ROT-5); nobody free, the client waits (REC-ROT-6)."""
+    REC-READY-1), a priority slot first (REC-ROT-5); nobody free, the client waits (REC-ROT-6).
+
+    Decides: REC-ROT-1, REC-ROT-4, REC-ROT-5, REC-ROT-6.
+    """
     duty = on_duty(members)
     if not duty:
         raise NobodyOnDuty
@@ -244,7 +252,10 @@ def last_in_rota(
     last_turn_position: int | None,
     exclude_salesperson_id: int | None = None,
 ) -> MemberState | None:
-    """Who gives a duty reception (REC-ROT-8): the last normal-turn taker, else the one before, and so on."""
+    """Who gives a duty reception (REC-ROT-8): the last normal-turn taker, else the one before, and so on.
+
+    Decides: REC-ROT-8.
+    """
     order = rolling_order(members, last_turn_member_id=last_turn_member_id, last_turn_position=last_turn_position)
     for member in reversed(order):
         if member.salesperson_id != exclude_salesperson_id and member.availability == Availability.AVAILABLE:
@@ -261,6 +272,8 @@ def lunch_duty(
     """The first two in the current order keep the desk at lunch (REC-ROT-7).
 
     Someone away from the post cannot keep the desk, so the duty passes to the next at the post.
+
+    Decides: REC-ROT-7.
     """
     order = rolling_order(members, last_turn_member_id=last_turn_member_id, last_turn_position=last_turn_position)
     return [m for m in order if m.availability in AT_POST][:2]
@@ -294,7 +307,10 @@ def route_returning_client(
 ) -> OwnerRouting:
     """A returning client goes to their owner, or waits for them while they are with a client (REC-RET-1); when the
     owner is away, the last in the rota gives a duty reception, or the client waits until someone is free
-    (REC-RET-2, REC-ROT-8)."""
+    (REC-RET-2, REC-ROT-8).
+
+    Decides: REC-RET-1, REC-RET-2.
+    """
     owner = next((m for m in members if m.salesperson_id == owner_id), None)
     owner_availability = owner.availability if owner else Availability.OFF_DUTY
     # REC-READY-1 withholds rotation turns only; an owner at the post serves their own client even before

@@ -21,7 +21,7 @@ def corrective_action_refusals(
     """The office head sets a major complaint's corrective action, a responsible person of this office and a
     deadline that is not past.
 
-    Decides: SVC-COMP-1.
+    Applies: SVC-COMP-1.
     """
     refusals = []
     if not major:
@@ -42,7 +42,7 @@ def corrective_action_refusals(
 def inspection_refusals(*, findings: str, corrective_report: str) -> list[Refusal]:
     """An on-site inspection records what was found and its corrective-action report.
 
-    Decides: SVC-COMP-1.
+    Applies: SVC-COMP-1.
     """
     refusals = []
     if not findings.strip():
@@ -55,7 +55,7 @@ def inspection_refusals(*, findings: str, corrective_report: str) -> list[Refusa
 def liaison_refusals(*, liaison: str) -> list[Refusal]:
     """A complaint involving another organisation records the explanation, apology and liaison.
 
-    Decides: SVC-COMP-1.
+    Applies: SVC-COMP-1.
     """
     if not liaison.strip():
         return [Refusal("SVC-COMP-1", _("Record the explanation and the liaison."), "liaison")]
@@ -71,7 +71,7 @@ def sign_off_refusals(*, resolution: str, resolved: bool | None) -> list[Refusal
     """SVC-COMP-1 (Decision): the result is recorded and signed off by the person who resolved it; a non-result
     ("not ours", "could not be done") is never signed off: the complaint stays open with its department.
 
-    Decides: SVC-COMP-1.
+    Applies: SVC-COMP-1.
     """
     refusals = []
     if not resolution.strip():
@@ -98,7 +98,7 @@ def complaint_sign_off_refusals(
     """Whether the result may be signed off: once, a result (not a non-result), and after the liaison with another
     organisation involved.
 
-    Decides: SVC-COMP-1.
+    Applies: SVC-COMP-1.
     """
     refusals = []
     if signed_off_already:
@@ -120,7 +120,7 @@ def complaint_callback_refusals(
     """The resident is called back once per signed-off result; a dissatisfied one's complaint is reopened or the
     reason explained.
 
-    Decides: SVC-CB-1.
+    Applies: SVC-CB-1.
     """
     refusals = []
     if not signed_off:
@@ -136,7 +136,7 @@ def complaint_callback_refusals(
 def complaint_callback_reopens(*, satisfied: bool, reopen: bool) -> bool:
     """A dissatisfied resident's complaint is reopened when the caller chose to (its result signed off again later).
 
-    Decides: SVC-CB-1.
+    Applies: SVC-CB-1.
     """
     return reopen and not satisfied
 
@@ -145,7 +145,7 @@ def complaint_callback_refusal(*, satisfied: bool, reopen: bool, explanation: st
     """SVC-CB-1: dissatisfaction leads to rectification (the work reopened) or an explanation when it cannot be
     fixed at once.
 
-    Decides: SVC-CB-1.
+    Applies: SVC-CB-1.
     """
     if not satisfied and not reopen and len(explanation.strip()) < 10:
         return Refusal(

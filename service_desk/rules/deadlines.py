@@ -50,7 +50,7 @@ def callback_days(category: str, *, safety: int, water: int, other: int) -> int:
 def callback_deadline(*, completed_at: dt.datetime, category: str, days: int, zone: ZoneInfo) -> Deadline:
     """SVC-CB-3: "within N days" ends with the N-th calendar day after the day of completion (site zone).
 
-    Decides: SVC-CB-3.
+    Applies: SVC-CB-3.
     """
     day = local_day(completed_at, zone) + dt.timedelta(days=days)
     labels = {"safety": _("safety facility"), "water": _("water leak"), "other": _("other repair")}
@@ -80,7 +80,7 @@ def complaint_callback_deadline(*, signed_off_at: dt.datetime, major: bool, days
 def complaint_hours(*, major: bool, major_hours: int, minor_hours: int) -> int:
     """SVC-COMP-1: the office's limit for the complaint's severity (a major one has its own, shorter limit).
 
-    Decides: SVC-COMP-1.
+    Applies: SVC-COMP-1.
     """
     return major_hours if major else minor_hours
 
@@ -88,7 +88,7 @@ def complaint_hours(*, major: bool, major_hours: int, minor_hours: int) -> int:
 def complaint_callback_days(*, major: bool, major_days: int, minor_days: int) -> int:
     """SVC-CB-1: the office's callback limit for the complaint's severity (sooner for a major one).
 
-    Decides: SVC-CB-1.
+    Applies: SVC-CB-1.
     """
     return major_days if major else minor_days
 
@@ -111,7 +111,7 @@ def callback_timeliness(*, made_at: dt.datetime, due_at: dt.datetime) -> str:
     """SVC-CB-3: a callback made by its deadline's last instant is on time, after it late, as the monthly report
     counts it (the repair page shows the same).
 
-    Decides: SVC-CB-3.
+    Applies: SVC-CB-3.
     """
     return State.ON_TIME if made_at <= due_at else State.LATE
 

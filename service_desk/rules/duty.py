@@ -14,7 +14,7 @@ def shift_refusals(
 ) -> list[Refusal]:
     """A shift puts someone of this office on duty for a time that is not over, reachable on a duty phone.
 
-    Decides: SVC-DUTY-1.
+    Applies: SVC-DUTY-1.
     """
     refusals = []
     if person_elsewhere:
@@ -31,7 +31,7 @@ def shift_refusals(
 def duty_person_refusal(*, is_duty_person: bool, going_out: bool) -> Refusal | None:
     """Only the person on duty logs going out and being back.
 
-    Decides: SVC-DUTY-1.
+    Applies: SVC-DUTY-1.
     """
     if is_duty_person:
         return None
@@ -52,7 +52,7 @@ def go_out_refusals(
 ) -> list[Refusal]:
     """Going out: the outing's own needs, during the shift, and not while out already.
 
-    Decides: SVC-DUTY-1.
+    Applies: SVC-DUTY-1.
     """
     refusals = outing_refusals(forwarded_to=forwarded_to, radio=radio, reason=reason)
     if not starts_at <= now < ends_at:
@@ -65,7 +65,7 @@ def go_out_refusals(
 def back_refusals(*, out: bool) -> list[Refusal]:
     """Back at the post ends an outing; someone at the post has none to end.
 
-    Decides: SVC-DUTY-1.
+    Applies: SVC-DUTY-1.
     """
     return [] if out else [Refusal("SVC-DUTY-1", _("SVC-DUTY-1: you are at the post."))]
 
@@ -73,7 +73,7 @@ def back_refusals(*, out: bool) -> list[Refusal]:
 def outing_refusals(*, forwarded_to: str, radio: bool, reason: str) -> list[Refusal]:
     """SVC-DUTY-1: duty staff who must go out forward the duty phone and carry a radio.
 
-    Decides: SVC-DUTY-1.
+    Applies: SVC-DUTY-1.
     """
     refusals = []
     if not reason.strip():

@@ -64,7 +64,7 @@ def completion_doubts(
     """SVC-REP-1/2: what makes a completion implausible — recorded before the (current) appointment, or by someone
     who holds no repairing role. Each doubt is a sentence; none means nothing to confirm.
 
-    Decides: SVC-REP-1.
+    Applies: SVC-REP-1.
     """
     doubts = []
     if appointment_at is not None and completed_at < appointment_at:
@@ -80,7 +80,7 @@ def completion_doubts(
 def completion_confirmation_refusal(*, doubts: list[str], reason: str) -> Refusal | None:
     """A doubtful completion is recorded only when confirmed with its reason (at least 10 characters).
 
-    Decides: SVC-REP-1.
+    Applies: SVC-REP-1.
     """
     if doubts and len(reason.strip()) < 10:
         ask = _("Confirm it with the reason (at least 10 characters).")
@@ -91,7 +91,7 @@ def completion_confirmation_refusal(*, doubts: list[str], reason: str) -> Refusa
 def completed_already_refusal() -> Refusal:
     """One completion per round (SVC-REP-1): a second one, or one racing the first, is refused.
 
-    Decides: SVC-REP-1.
+    Applies: SVC-REP-1.
     """
     return Refusal("SVC-REP-1", _("This repair is completed already."))
 
@@ -100,7 +100,7 @@ def completion_refusals(*, repair_open: bool, charges: Decimal | None, doubts: l
     """Whether a completion may be recorded: an open repair, charges that are not negative, and a doubtful
     completion confirmed with its reason.
 
-    Decides: SVC-REP-1, SVC-CB-4.
+    Applies: SVC-REP-1, SVC-CB-4.
     """
     unconfirmed = completion_confirmation_refusal(doubts=doubts, reason=reason)
     return first_only(
@@ -124,7 +124,7 @@ def callback_role(roles: frozenset[str]) -> Role | None:
 def callback_role_refusal() -> Refusal:
     """SVC-CB-2: who may make a repair callback.
 
-    Decides: SVC-CB-2.
+    Applies: SVC-CB-2.
     """
     return Refusal(
         "SVC-CB-2",
@@ -136,7 +136,7 @@ def callback_repeat_refusal(*, role: Role, roles_called: set[str]) -> Refusal | 
     """SVC-CB-2: the office director, an administrator and the repair lead may each call the same repair back, each
     counting for their role; a role calls a completed repair back once (a second one would count it twice).
 
-    Decides: SVC-CB-2.
+    Applies: SVC-CB-2.
     """
     if role.value in roles_called:
         return Refusal(
@@ -154,7 +154,7 @@ def callback_reopens_round(*, reopens: bool, repair_round: int, completion_round
     """SVC-CB-1: a dissatisfied callback reopens the work of the round it called back, once: a second role's
     dissatisfied callback of a round already reopened adds its notice, not another round.
 
-    Decides: SVC-CB-1.
+    Applies: SVC-CB-1.
     """
     return reopens and repair_completed and repair_round == completion_round
 
@@ -170,7 +170,7 @@ def callback_form_refusals(
     """SVC-CB-4: inspection on site, the resident's opinion of the service, the charges check and a signature. The
     charges check is three-way — correct, wrong, not checked — so that a box left empty never reads as "wrong".
 
-    Decides: SVC-CB-4.
+    Applies: SVC-CB-4.
     """
     refusals = []
     if not inspected_on_site:
@@ -214,7 +214,7 @@ def callback_outcome(*, satisfied: bool, charges_correct: bool, problem: str) ->
     """SVC-CB-5: any problem found (the resident dissatisfied, wrong charges, a problem noted) sends a written
     rectification notice; SVC-CB-1: a dissatisfied resident reopens the work.
 
-    Decides: SVC-CB-5, SVC-CB-1.
+    Applies: SVC-CB-5, SVC-CB-1.
     """
     failed = not satisfied or not charges_correct or bool(problem.strip())
     if not failed:
@@ -238,7 +238,7 @@ def callback_refusals(
 ) -> list[Refusal]:
     """Whether a callback may be recorded: its form complete (SVC-CB-4), and not a second one for the same role.
 
-    Decides: SVC-CB-4, SVC-CB-2.
+    Applies: SVC-CB-4, SVC-CB-2.
     """
     refusals = callback_form_refusals(
         inspected_on_site=inspected_on_site,
@@ -254,7 +254,7 @@ def callback_refusals(
 def rectification_addressee(*, repair_staff_id: int | None, completed_by_id: int) -> int:
     """The written notice goes to the repair staff assigned, else to whoever recorded the completion.
 
-    Decides: SVC-CB-5.
+    Applies: SVC-CB-5.
     """
     return repair_staff_id or completed_by_id
 
@@ -274,7 +274,7 @@ def rectification_text(
 def rectification_refusals(*, rectified_already: bool, note: str) -> list[Refusal]:
     """The repair staff record what they did about a notice, once.
 
-    Decides: SVC-CB-5.
+    Applies: SVC-CB-5.
     """
     return first_only(
         [Refusal("SVC-CB-5", _("This notice is rectified already."))] if rectified_already else [],
@@ -297,7 +297,7 @@ def callback_rates(*, completed: int, callbacks_by_role: dict[str, int], minimum
     """SVC-CB-2: each callback role's callbacks as a share of the month's completed repairs, against its minimum.
     A month with no completed repair asks nothing of anyone.
 
-    Decides: SVC-CB-2.
+    Applies: SVC-CB-2.
     """
     rates = []
     for role in CALLBACK_ROLES:

@@ -17,7 +17,8 @@ def registration_refusals(
     """SVC-REP-1: a repair needs the resident's phone, address and an appointment that is not in the past. A
     phone given with any request must be a phone (salesoffice.phones).
 
-    Decides: SVC-REP-1, SVC-FIRST-1.
+    Decides: SVC-REP-1.
+    Applies: SVC-FIRST-1.
     """
     refusals = phone_refusals(phone, rule_id="SVC-REP-1" if kind == "repair" else "SVC-FIRST-1", field="phone")
     if kind != "repair":
@@ -41,7 +42,7 @@ def _appointment_refusals(scheduled_for: dt.datetime | None, *, now: dt.datetime
 def appointment_refusal(scheduled_for: dt.datetime, *, now: dt.datetime, field: str) -> Refusal | None:
     """SVC-REP-1: an appointment is not made in the past.
 
-    Decides: SVC-REP-1.
+    Applies: SVC-REP-1.
     """
     if scheduled_for < now:
         return Refusal("SVC-REP-1", _("SVC-REP-1: an appointment cannot be in the past."), field)
@@ -51,7 +52,7 @@ def appointment_refusal(scheduled_for: dt.datetime, *, now: dt.datetime, field: 
 def owner_change_refusal() -> Refusal:
     """SVC-FIRST-1: the first person who received the request owns it until it is closed; nobody deflects it.
 
-    Decides: SVC-FIRST-1.
+    Applies: SVC-FIRST-1.
     """
     return Refusal(
         "SVC-FIRST-1",
@@ -78,7 +79,7 @@ def request_refusals(
     """Everything registering a request needs: who asked and what, a category for a complaint or a repair, and a
     repair's phone, address, appointment and staff of this office.
 
-    Decides: SVC-FIRST-1, SVC-REP-1, SVC-COMP-1.
+    Applies: SVC-FIRST-1, SVC-REP-1, SVC-COMP-1.
     """
     refusals = registration_refusals(kind=kind, phone=phone, address=address, appointment=appointment, now=now)
     if not requester_name.strip():
@@ -96,7 +97,7 @@ def registration_notices(*, kind: str, major: bool, important: bool) -> list[tup
     """Who hears of a new request at once, as (notification kind, rule ID, key): a major complaint goes to the
     office head at once (SVC-COMP-1); an important visit or letter is reported to leadership (SVC-VIS-1).
 
-    Decides: SVC-COMP-1, SVC-VIS-1.
+    Applies: SVC-COMP-1, SVC-VIS-1.
     """
     notices = []
     if kind == "complaint" and major:
@@ -109,7 +110,7 @@ def registration_notices(*, kind: str, major: bool, important: bool) -> list[tup
 def handler_refusal(*, owner_or_assignee: bool, sees_all: bool) -> Refusal | None:
     """A request is handled by its first-contact owner, the department it was routed to, or a manager who sees all.
 
-    Decides: SVC-FIRST-1.
+    Applies: SVC-FIRST-1.
     """
     if owner_or_assignee or sees_all:
         return None
@@ -119,7 +120,7 @@ def handler_refusal(*, owner_or_assignee: bool, sees_all: bool) -> Refusal | Non
 def route_refusals(*, closed: bool, department: str, assignee_elsewhere: bool) -> list[Refusal]:
     """Routing sends an open request to a named department (and an assignee of this office); the owner stays.
 
-    Decides: SVC-FIRST-1.
+    Applies: SVC-FIRST-1.
     """
     return first_only(
         [Refusal("SVC-FIRST-1", _("This request is closed."))] if closed else [],
@@ -142,7 +143,7 @@ def closing_refusals(
     """Whether a request may close now: not twice; a deflection is refused first, with the way to route it; then
     the reply, whether it was solved (and why not), a complaint's sign-off and a repair's completion.
 
-    Decides: SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1, SVC-REP-1.
+    Applies: SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1, SVC-REP-1.
     """
     if closed:
         return [Refusal("SVC-FIRST-1", _("This request is closed already."))]
@@ -162,7 +163,7 @@ def close_refusals(*, kind: str, reply: str, solved: bool | None, signed_off: bo
     """What closing needs: a reply to the resident (SVC-FIRST-1), the reason when a request cannot be solved
     (SVC-VIS-1), the resolver's sign-off for a complaint (SVC-COMP-1).
 
-    Decides: SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1.
+    Applies: SVC-FIRST-1, SVC-VIS-1, SVC-COMP-1.
     """
     refusals = []
     if not reply.strip():
@@ -182,7 +183,7 @@ def deflection_refusals(*, kind: str, solved: bool | None, not_ours: bool, close
     and when it cannot be solved, the first-contact owner (who keeps following it up) tells the resident why, not an
     assignee handing it back. SVC-COMP-1: a complaint closes on its result, never on "not solved".
 
-    Decides: SVC-FIRST-1, SVC-COMP-1.
+    Applies: SVC-FIRST-1, SVC-COMP-1.
     """
     if not_ours:
         return [

@@ -1,8 +1,6 @@
 """The desk's decisions moved out of the services (reception/rules/): pure functions, no database."""
 
 import datetime as dt
-import inspect
-import re
 
 import pytest
 
@@ -330,24 +328,3 @@ def test_rec_des_2_and_3_the_switch_to_the_named_salesperson():
     assert (
         rules.named_switch(returning=True, named_availability=A.BUSY, owner_id=9, first_salesperson_id=1).owner_id == 9
     )
-
-
-# --- the index of rule IDs ------------------------------------------------------------------------------------
-
-RULE_ID = re.compile(r"\bREC-[A-Z]+-[0-9]+")
-
-
-def test_every_function_decided_by_a_rule_names_it_in_its_docstring():
-    for rule_id, functions in rules.DECIDED_BY.items():
-        for function in functions:
-            assert rule_id in (inspect.getdoc(function) or ""), (rule_id, function.__name__)
-
-
-def test_every_rule_id_a_rule_function_names_is_in_the_index():
-    named = {
-        rule_id
-        for name in rules.__all__
-        if inspect.isfunction(getattr(rules, name))
-        for rule_id in RULE_ID.findall(inspect.getdoc(getattr(rules, name)) or "")
-    }
-    assert named <= set(rules.DECIDED_BY)

@@ -232,3 +232,10 @@ def test_the_forms_of_a_month_are_due_by_the_end_of_the_2nd_of_the_next_VIP_DATA
 def test_phone_and_id_are_masked_VIP_DATA_1():
     assert rules.mask_phone("13800138001") == "138****8001"
     assert rules.mask_id("310101199003150012") == "31************0012"
+
+
+def test_points_lapse_with_the_card_and_only_then():
+    """VIP-PTS-3: points are valid as long as the card."""
+    assert rules.points_lapsing(card_valid=True, balance=120) == 0
+    assert rules.points_lapsing(card_valid=False, balance=120) == 120
+    assert rules.points_lapsing(card_valid=False, balance=0) == 0

@@ -119,9 +119,9 @@ def membership_expire_points(*, membership: Membership, now: dt.datetime) -> int
     """An expired card's points lapse with it (VIP-PTS-3, VIP-CARD-3): the ledger records it once."""
     with transaction.atomic():
         membership = _locked_membership(membership.pk)
-        if membership.is_valid(now) or membership.balance == 0:
+        lapsed = rules.points_lapsing(card_valid=membership.is_valid(now), balance=membership.balance)
+        if not lapsed:
             return 0
-        lapsed = membership.balance
         movement_key = f"expiry:{membership.pk}"
         if PointMovement.objects.filter(key=movement_key).exists():
             return 0
