@@ -6,9 +6,10 @@ the ATT-DISP-1 ruling over it, and turns percentages into cents that add up exac
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
@@ -83,7 +84,7 @@ class DealSplit:
             seen.update(dict.fromkeys(line.rule_ids))
         return tuple(seen)
 
-    def signature(self) -> tuple:
+    def signature(self) -> tuple[str, tuple[tuple[str, int | None, Decimal], ...]]:
         """What a re-split compares: the status and each party's money, in order."""
         return (self.status, tuple((line.kind, line.user_id, line.amount) for line in self.lines))
 
@@ -232,7 +233,7 @@ def _depends_on_pending_entries(
     return _percentages(hypothetical.shares) != _percentages(basis.shares)
 
 
-def _percentages(shares: Sequence[Share]) -> tuple:
+def _percentages(shares: Sequence[Share]) -> tuple[tuple[str, int | None, Decimal], ...]:
     return tuple((s.kind, s.user_id, s.percent) for s in shares)
 
 
@@ -263,7 +264,7 @@ def _money(shares: Sequence[Share], commission: Decimal, steps: Sequence[Step]) 
 
     Applies: COM-2.
     """
-    merged: dict[tuple[str, int | None], list] = {}
+    merged: dict[tuple[str, int | None], list[Any]] = {}  # [percent, rule ids]
     for share in shares:
         if share.percent <= 0:
             continue
@@ -283,7 +284,7 @@ def _money(shares: Sequence[Share], commission: Decimal, steps: Sequence[Step]) 
     )
 
 
-def _shaping_rules(rule_ids) -> set[str]:
+def _shaping_rules(rule_ids: Iterable[str]) -> set[str]:
     return {r for r in rule_ids if r not in _REGISTER_RULES and not r.startswith("COM-")}
 
 
@@ -348,7 +349,7 @@ def deal_amount_problems(
         problems["commission"] = [str(_("The commission must be more than zero (COM-1, COM-5)."))]
     elif commission > MAX_COMMISSION or commission != to_cents(commission):
         problems["commission"] = [str(_("Enter the commission in yuan with at most two decimal places (COM-5)."))]
-    elif "price" not in problems and commission * 100 > price * max_commission_percent:
+    elif price is not None and "price" not in problems and commission * 100 > price * max_commission_percent:
         problems["commission"] = [
             str(
                 _(

@@ -34,7 +34,7 @@ CARRY_OVER = "carry_over"
 PER_PURCHASE = "per_purchase"
 
 
-def money(value) -> Decimal:
+def money(value: Decimal | int | str) -> Decimal:
     """Yuan to the cent, half up (salesoffice.money.VIP_AMOUNT)."""
     return money_policy.to_cents(value, money_policy.VIP_AMOUNT)
 

@@ -69,6 +69,8 @@ def holder_refusal(attribution: Attribution, *, salesperson_id: int, names: dict
         return ""
     if salesperson_id in attribution.salesperson_ids:
         return ""
+    # attribute() names an owner only from a running registration period, which always has its end.
+    assert attribution.valid_until is not None
     return _(
         "This client is registered to %(owner)s, valid until %(until)s: the first valid registration wins "
         "(ATT-REG-2, ATT-REG-3)."

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from salesoffice.timeutil import end_of_day
@@ -17,7 +18,9 @@ from .facts import (
     Attribution,
     ClientFacts,
     CompanyFact,
+    ReassignmentFact,
     ReferralFact,
+    RegisteredVisit,
     Share,
     Step,
     SwitchFact,
@@ -32,6 +35,9 @@ from .referrals import (
     referral_status,
 )
 from .register import Period, _day, _periods, current_period, registration_valid_until
+
+# A salesperson party to the salespeople's part: who, their percent of it, and the rules that gave it.
+_Party = tuple[int, Decimal, tuple[str, ...]]
 
 # --- the whole picture -------------------------------------------------------------------------------------
 
@@ -58,8 +64,8 @@ def attribute(
         takeover = _takeover(facts, periods, now, zone)
         if takeover is not None:
             periods, voided = _periods(facts.visits, now=now, zone=zone, takeovers=(takeover,), reassignments=moves)
-    for period in periods:
-        _narrate_period(period, facts, steps, zone)
+    for stretch in periods:
+        _narrate_period(stretch, facts, steps, zone)
     _narrate_reassignments(facts, voided, now, steps, zone)
     _narrate_uncounted(facts, now, steps, zone)
     period = periods[-1] if periods and now <= periods[-1].valid_until else None
@@ -76,7 +82,7 @@ def attribute(
     owner_id = period.owner_id if period else None
     follow_up_id = owner_id
     valid_until = period.valid_until if period else None
-    parties: list[tuple[int, Decimal, tuple[str, ...]]] = []
+    parties: list[_Party] = []
     if owner_id is not None:
         parties = [(owner_id, HUNDRED, ("ATT-REG-3",))]
 
@@ -105,7 +111,14 @@ def attribute(
     return Attribution(owner_id, follow_up_id, valid_until, tuple(shares), on_hold, tuple(steps))
 
 
-def _ownership_changes(facts, periods, now, zone, steps, parties):
+def _ownership_changes(
+    facts: ClientFacts,
+    periods: list[Period],
+    now: dt.datetime,
+    zone: ZoneInfo,
+    steps: list[Step],
+    parties: list[_Party],
+) -> tuple[int, int, list[_Party], dt.datetime | None]:
     """Introductions, then recognitions, on the latest registration; returns who holds the client, who follows
     it up, the salesperson parties, and when a takeover happened (None if nobody took over)."""
     period = periods[-1]
@@ -121,7 +134,9 @@ def _ownership_changes(facts, periods, now, zone, steps, parties):
     return owner_id, follow_up_id, parties, recognised_at or intro_at
 
 
-def _takeover(facts, periods, now, zone) -> tuple[dt.datetime, int] | None:
+def _takeover(
+    facts: ClientFacts, periods: list[Period], now: dt.datetime, zone: ZoneInfo
+) -> tuple[dt.datetime, int] | None:
     scratch: list[Step] = []
     owner_id, _follow_up, _parties, at = _ownership_changes(facts, periods, now, zone, scratch, [])
     if at is None or owner_id == periods[-1].owner_id:
@@ -129,7 +144,13 @@ def _takeover(facts, periods, now, zone) -> tuple[dt.datetime, int] | None:
     return at, owner_id
 
 
-def _narrate_reassignments(facts, voided, now, steps, zone) -> None:
+def _narrate_reassignments(
+    facts: ClientFacts,
+    voided: list[tuple[RegisteredVisit, ReassignmentFact]],
+    now: dt.datetime,
+    steps: list[Step],
+    zone: ZoneInfo,
+) -> None:
     """REC-NEW-4c: each reassignment, and each entry it made count for nothing.
 
     Applies: REC-NEW-4.
@@ -165,7 +186,7 @@ def _narrate_reassignments(facts, voided, now, steps, zone) -> None:
         steps.append(Step(visit.registered_at, ("REC-NEW-4c",), message, params, outcome="rejected"))
 
 
-def _narrate_uncounted(facts, now, steps, zone) -> None:
+def _narrate_uncounted(facts: ClientFacts, now: dt.datetime, steps: list[Step], zone: ZoneInfo) -> None:
     for visit in facts.visits:
         if visit.registered_at > now or (visit.approved_at is not None and visit.approved_at <= now):
             continue
@@ -232,7 +253,15 @@ def _narrate_period(period: Period, facts: ClientFacts, steps: list[Step], zone:
         )
 
 
-def _apply_introductions(facts, period, since, now, steps, owner_id, parties):
+def _apply_introductions(
+    facts: ClientFacts,
+    period: Period,
+    since: dt.datetime | None,
+    now: dt.datetime,
+    steps: list[Step],
+    owner_id: int,
+    parties: list[_Party],
+) -> tuple[int, int, list[_Party], dt.datetime | None]:
     """ATT-REF-OLD a/b/c: an old client's introduction hands the new client to the introducer.
 
     Decides: ATT-REF-OLD.
@@ -279,7 +308,16 @@ def _apply_introductions(facts, period, since, now, steps, owner_id, parties):
     return owner_id, follow_up_id, parties, taken_at
 
 
-def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id, parties):
+def _apply_recognitions(
+    facts: ClientFacts,
+    period: Period,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    steps: list[Step],
+    owner_id: int,
+    follow_up_id: int,
+    parties: list[_Party],
+) -> tuple[int, int, list[_Party], dt.datetime | None]:
     """REC-NEW-2: a recognition in time takes the client over (a) or shares it 50/50 (c).
 
     Applies: REC-NEW-2.
@@ -326,7 +364,17 @@ def _apply_recognitions(facts, period, now, zone, steps, owner_id, follow_up_id,
     return owner_id, follow_up_id, parties, None
 
 
-def _apply_switches(facts, period, now, findings_until, zone, steps, owner_id, follow_up_id, parties):
+def _apply_switches(
+    facts: ClientFacts,
+    period: Period,
+    now: dt.datetime,
+    findings_until: dt.datetime,
+    zone: ZoneInfo,
+    steps: list[Step],
+    owner_id: int,
+    follow_up_id: int,
+    parties: list[_Party],
+) -> tuple[int, list[_Party]]:
     """REC-DES-2/3: a switch to the salesperson a client insisted on, and what an instigation finding does to it.
 
     Applies: REC-DES-2, REC-DES-3.
@@ -419,7 +467,9 @@ def instigation_finding_refusal(switch: SwitchFact | None, *, already_found: boo
     return None
 
 
-def _apply_spouses(facts, period, now, zone, steps, parties):
+def _apply_spouses(
+    facts: ClientFacts, period: Period, now: dt.datetime, zone: ZoneInfo, steps: list[Step], parties: list[_Party]
+) -> list[_Party]:
     """ATT-SPOUSE: a couple's owners serve them jointly.
 
     Decides: ATT-SPOUSE.
@@ -448,7 +498,14 @@ def _apply_spouses(facts, period, now, zone, steps, parties):
     return parties
 
 
-def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]:
+def _client_level_split(
+    facts: ClientFacts,
+    period: Period | None,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    steps: list[Step],
+    parties: list[_Party],
+) -> list[Share]:
     """COM-3: company and referral splits apply to the client first; the salesperson part is then divided
     among the salesperson parties.
 
@@ -512,7 +569,9 @@ def _client_level_split(facts, period, now, zone, steps, parties) -> list[Share]
 ARRANGED_KINDS = ("direct_sales", "direct_other")  # ATT-CO-4, ATT-CO-5: arranged directly, no reception
 
 
-def _valid_company_mark(facts, now, zone, steps, *, arranged_only: bool = False) -> CompanyFact | None:
+def _valid_company_mark(
+    facts: ClientFacts, now: dt.datetime, zone: ZoneInfo, steps: list[Step], *, arranged_only: bool = False
+) -> CompanyFact | None:
     """ATT-CO-1: the company mark that counts, if any (a client registered before the contact is not a company client).
 
     Applies: ATT-CO-1.
@@ -551,7 +610,7 @@ def _company_split(mark: CompanyFact) -> tuple[str, Decimal, bool]:
     }[mark.kind]
 
 
-def _company_sentence(rule: str):
+def _company_sentence(rule: str) -> Promise:
     return {
         "ATT-CO-3": _("Company client followed up by the salesperson: 70% salesperson, 30% public pool."),
         "ATT-CO-4": _("Deal arranged by the company, after-sales by the salesperson: 30% salesperson, 70% pool."),
@@ -559,7 +618,7 @@ def _company_sentence(rule: str):
     }[rule]
 
 
-def _valid_referral(facts, now, zone, steps) -> ReferralFact | None:
+def _valid_referral(facts: ClientFacts, now: dt.datetime, zone: ZoneInfo, steps: list[Step]) -> ReferralFact | None:
     for referral in sorted(facts.referrals, key=lambda r: r.registered_at):
         if referral.registered_at > now:
             continue
@@ -580,7 +639,9 @@ def _valid_referral(facts, now, zone, steps) -> ReferralFact | None:
     return None
 
 
-def apply_disputes(facts, now, steps, shares: list[Share]) -> tuple[list[Share], bool]:
+def apply_disputes(
+    facts: ClientFacts, now: dt.datetime, steps: list[Step], shares: list[Share]
+) -> tuple[list[Share], bool]:
     """ATT-DISP-1 over `shares`: an opinion not yet ruled on holds them; an approved ruling replaces them.
 
     Decides: ATT-DISP-1.
@@ -589,8 +650,8 @@ def apply_disputes(facts, now, steps, shares: list[Share]) -> tuple[list[Share],
     for dispute in sorted(facts.disputes, key=lambda d: d.written_at):
         if dispute.written_at > now:
             continue
-        decided = dispute.decided_at is not None and dispute.decided_at <= now
-        if not decided:
+        decided_at = dispute.decided_at
+        if decided_at is None or decided_at > now:  # not ruled on (yet, at `now`)
             on_hold = True
             steps.append(
                 Step(
@@ -610,7 +671,7 @@ def apply_disputes(facts, now, steps, shares: list[Share]) -> tuple[list[Share],
             ]
             steps.append(
                 Step(
-                    dispute.decided_at,
+                    decided_at,
                     ("ATT-DISP-1",),
                     _("The sales director approved the opinion: %(split)s."),
                     {"split": ", ".join(f"{facts.name(u)} {Decimal(p).normalize():f}%" for u, p in dispute.shares)},
@@ -619,7 +680,7 @@ def apply_disputes(facts, now, steps, shares: list[Share]) -> tuple[list[Share],
         else:
             steps.append(
                 Step(
-                    dispute.decided_at,
+                    decided_at,
                     ("ATT-DISP-1",),
                     _("The sales director rejected the opinion; the rules above stand."),
                     outcome="rejected",

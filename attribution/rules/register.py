@@ -128,7 +128,9 @@ def _void_by_reassignment(
     return None
 
 
-def _reassign(periods: list[Period], move: ReassignmentFact, takeovers, zone: ZoneInfo) -> None:
+def _reassign(
+    periods: list[Period], move: ReassignmentFact, takeovers: Sequence[tuple[dt.datetime, int]], zone: ZoneInfo
+) -> None:
     """End the original salesperson's running registration at the reassignment; the new salesperson's entries
     written while it ran (ignored then, ATT-REG-3) now count (REC-NEW-4c)."""
     if not periods or move.at > periods[-1].valid_until:
@@ -137,12 +139,13 @@ def _reassign(periods: list[Period], move: ReassignmentFact, takeovers, zone: Zo
     if _holder_at(current, takeovers, move.at) != move.from_salesperson_id:
         return
     periods[-1] = dataclasses.replace(current, valid_until=move.at - _JUST_BEFORE, ended_by=move)
-    theirs = [v for v in current.ignored if v.salesperson_id == move.to_salesperson_id]
-    if not theirs:
+    new_owner = move.to_salesperson_id
+    theirs = [v for v in current.ignored if v.salesperson_id == new_owner]
+    if new_owner is None or not theirs:  # no entry matches None: a client left waiting has nothing handed over
         return
     until = max(registration_valid_until(v.visit_instant, zone) for v in theirs)
     if until >= move.at:
-        periods.append(Period(move.to_salesperson_id, theirs[0], until, tuple(theirs[1:]), (), handed_over_by=move))
+        periods.append(Period(new_owner, theirs[0], until, tuple(theirs[1:]), (), handed_over_by=move))
 
 
 def _holder_at(period: Period, takeovers: Sequence[tuple[dt.datetime, int]], at: dt.datetime) -> int:

@@ -3,6 +3,7 @@ back, and who to call now."""
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -98,7 +99,7 @@ class OnDuty:
     explanation: str
 
 
-def who_to_call(*, shifts: list[dict], now: dt.datetime) -> list[OnDuty]:
+def who_to_call(*, shifts: list[dict[str, Any]], now: dt.datetime) -> list[OnDuty]:
     """SVC-DUTY-1: who is on duty at `now` and the number that reaches them (the forwarded one while out).
     `shifts`: dicts with person_id, name, kind, starts_at, ends_at, duty_phone and `outing` (or None).
 

@@ -39,7 +39,7 @@ def _appointment_refusals(scheduled_for: dt.datetime | None, *, now: dt.datetime
     return [refusal] if refusal else []
 
 
-def appointment_refusal(scheduled_for: dt.datetime, *, now: dt.datetime, field: str) -> Refusal | None:
+def appointment_refusal(scheduled_for: dt.datetime, *, now: dt.datetime, field: str | None) -> Refusal | None:
     """SVC-REP-1: an appointment is not made in the past.
 
     Applies: SVC-REP-1.
