@@ -5,18 +5,22 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from salesoffice.models import display_name
+from .selectors import Statement, StatementLine
 
-from .selectors import Statement
+BOLD = Font(bold=True)
+AMOUNT_FORMAT = "#,##0.00"
 
 
-def statement_xlsx(statement: Statement, lines: Iterable[tuple] = ()) -> bytes:
+def statement_xlsx(statement: Statement, lines: Iterable[StatementLine] = ()) -> bytes:
     """One sheet per party kind, every line with the rules that shaped it (COM-1..3), the deals on hold and those not
-    confirmed yet (COM-5); amounts are numbers with two places."""
-    book = Workbook()
-    book.remove(book.active)
+    confirmed yet (COM-5); amounts are numbers with two places.
+
+    Written in openpyxl's write-only mode, each row as it comes: a month's thousands of lines are most of the
+    download's time (issue 17), and a workbook held in memory cell by cell took twice as long."""
+    book = Workbook(write_only=True)
     headers = [_("Name"), _("Shares (yuan)"), _("Adjustments (yuan)"), _("Total (yuan)")]
     for title, rows, name_of in (
         (_("Salespeople"), statement.salespeople, lambda r: r.name),
@@ -24,37 +28,32 @@ def statement_xlsx(statement: Statement, lines: Iterable[tuple] = ()) -> bytes:
         (_("Public pool"), statement.pool, lambda r: r.site_name),
     ):
         sheet = book.create_sheet(title[:31])
-        sheet.append([_("Commission statement %(month)s") % {"month": f"{statement.month:%Y-%m}"}])
-        sheet.append(headers)
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([name_of(row), row.shares, row.adjustments, row.total])
-        sheet.append([_("Total"), None, None, sum((r.total for r in rows), 0)])
-        for column in ("B", "C", "D"):
-            for cell in sheet[column][2:]:
-                cell.number_format = "#,##0.00"
         sheet.column_dimensions["A"].width = 24
+        sheet.append([_("Commission statement %(month)s") % {"month": f"{statement.month:%Y-%m}"}])
+        sheet.append(_bold(sheet, headers))
+        for row in rows:
+            sheet.append([name_of(row), *_amounts(sheet, row.shares, row.adjustments, row.total)])
+        sheet.append([_("Total"), None, None, *_amounts(sheet, sum((r.total for r in rows), 0))])
     detail = book.create_sheet(_("Lines")[:31])
-    detail.append([_("Site"), _("Unit"), _("Client"), _("Party"), _("Kind"), _("Amount (yuan)"), _("Rules"), _("Why")])
-    for cell in detail[1]:
-        cell.font = Font(bold=True)
-    for entry, rule_ids, reason in lines:
-        party = display_name(entry.user) if entry.user else _("Public pool")
+    detail.append(
+        _bold(
+            detail,
+            [_("Site"), _("Unit"), _("Client"), _("Party"), _("Kind"), _("Amount (yuan)"), _("Rules"), _("Why")],
+        )
+    )
+    for line in lines:
         detail.append(
             [
-                entry.deal.site.name,
-                entry.deal.unit,
-                entry.deal.client.name,
-                party,
-                entry.get_entry_kind_display(),
-                entry.amount,
-                ", ".join(rule_ids),
-                reason,
+                line.site_name,
+                line.unit,
+                line.client_name,
+                line.user_name or _("Public pool"),
+                line.entry_kind,
+                *_amounts(detail, line.amount),
+                ", ".join(line.rule_ids),
+                line.reason,
             ]
         )
-    for cell in detail["F"][1:]:
-        cell.number_format = "#,##0.00"
     held = book.create_sheet(_("On hold")[:31])
     held.append([_("Site"), _("Unit"), _("Client"), _("Signed"), _("Commission (yuan)"), _("Status")])
     for deal in statement.held:
@@ -79,3 +78,17 @@ def statement_xlsx(statement: Statement, lines: Iterable[tuple] = ()) -> bytes:
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _bold(sheet, values: list) -> list[WriteOnlyCell]:
+    cells = [WriteOnlyCell(sheet, value=value) for value in values]
+    for cell in cells:
+        cell.font = BOLD
+    return cells
+
+
+def _amounts(sheet, *values) -> list[WriteOnlyCell]:
+    cells = [WriteOnlyCell(sheet, value=value) for value in values]
+    for cell in cells:
+        cell.number_format = AMOUNT_FORMAT
+    return cells
