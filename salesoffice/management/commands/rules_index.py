@@ -1,10 +1,12 @@
 """Writes (or checks) docs/rules-index.md: every rule ID of docs/RULES.md, the one rules.py function that decides
 it, and the scenario files that show it.
 
-A rule function names what it decides on a docstring line of its own, `Decides: REC-ROT-1, REC-ROT-4.`. The
-index is generated, never edited: `--check` (run by the tests) fails when a rule has no deciding function, when
-two functions claim the same rule, when a function claims an ID RULES.md does not have, or when the committed
-file differs from what the code says.
+A rule function names what it decides on a docstring line of its own, `Decides: REC-ROT-1, REC-ROT-4.`: exactly one
+function decides each rule; the rules' other functions that apply it name it too (an `Applies:` line, or in their
+text) and are listed beside it. A rule that is not a decision on facts (a permission, a report) is in NOT_DECISIONS
+with what enforces it. The index is generated, never edited: `--check` (run by the tests) fails when a rule has no
+deciding function, when two functions claim the same rule, when a function claims an ID RULES.md does not have, or
+when the committed file differs from what the code says.
 """
 
 import ast
