@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
@@ -124,7 +125,7 @@ def till_quote(
 def purchase_record(
     *,
     store: Site,
-    actor,
+    actor: User | Actor,
     key: str,
     lines: Sequence[rules.Line],
     card_number: str = "",
@@ -192,25 +193,26 @@ def _replay(purchase: Purchase, *, request_fingerprint: str) -> PurchaseResult:
 
 def _purchase_record(
     *,
-    store,
+    store: Site,
     actor: Actor,
-    key,
-    request_fingerprint,
-    lines,
-    card,
-    phone,
-    birthday_claimed,
-    id_checked,
-    signature_confirmed,
-    now,
+    key: str,
+    request_fingerprint: str,
+    lines: Sequence[rules.Line],
+    card: Card | None,
+    phone: str,
+    birthday_claimed: bool,
+    id_checked: bool,
+    signature_confirmed: bool,
+    now: dt.datetime,
 ) -> PurchaseResult:
     # Long only by the purchase row's columns and its explanation in each language; the customer and the
     # points are _customer_of_phone and _earn.
     existing = Purchase.objects.filter(store=store, key=key).first()
     if existing is not None:
         return _replay(existing, request_fingerprint=request_fingerprint)
-    membership = _locked_membership(card.membership_id) if card else None
+    membership: Membership | None = None
     if card is not None:
+        membership = _locked_membership(card.membership_id)
         card.membership = membership
     problem = rules.signature_problem(card_used=card is not None, signature_confirmed=signature_confirmed)
     if problem:
@@ -278,7 +280,7 @@ def _purchase_record(
     return PurchaseResult(purchase=purchase, quote=quote, eligibility=eligibility, membership=membership)
 
 
-def _customer_of_phone(store, phone: str, *, now: dt.datetime) -> Customer | None:
+def _customer_of_phone(store: Site, phone: str, *, now: dt.datetime) -> Customer | None:
     """A purchase without a card, with the customer's phone: the store's customer of that phone (made on first use),
     so the purchase counts towards their eligibility (VIP-ELIG-1)."""
     if not phone:

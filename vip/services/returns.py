@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from salesoffice.roles import Role
 from .. import rules
 from ..models import Membership, PointMovement, Purchase, Return
 from ..selectors import store_settings
-from .common import VipError, _as_actor, _ledger, _locked_membership, _same_request
+from .common import Actor, VipError, _as_actor, _ledger, _locked_membership, _same_request
 
 # --- returns (VIP-RET-1) ---------------------------------------------------------------------------------------------
 
@@ -26,7 +27,7 @@ def refunded(purchase: Purchase) -> Decimal:
 
 
 def return_record(
-    *, purchase: Purchase, amount: Decimal, actor, key: str, reason: str = "", now: dt.datetime
+    *, purchase: Purchase, amount: Decimal, actor: User | Actor, key: str, reason: str = "", now: dt.datetime
 ) -> Return:
     """A refund lowers the paid total and the earned points follow; what was already redeemed is a shortfall for
     the store manager (VIP-RET-1)."""
