@@ -3,7 +3,10 @@ staff, and a month and a half of requests, complaints, repairs, callbacks and du
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from decimal import Decimal
+
+from django.contrib.auth.models import User
 
 from salesoffice.models import Site
 from salesoffice.roles import Role
@@ -83,104 +86,123 @@ def requests_on_days(office: Site, *, days, today: dt.datetime, owners: list, fi
         name = NAMES[day % len(NAMES)]
         owner = next(owners_cycle)
         if day % 3 == 0:
-            category, content = REPAIRS[day % len(REPAIRS)]
-            item = services.request_register(
-                site=office,
-                actor=owner,
-                kind="repair",
-                requester_name=name,
-                content=content,
-                phone="1380013" + f"{day:04d}",
-                address=f"{day % 9 + 1}栋{day % 20 + 1}01",
-                category=category,
-                appointment=morning + dt.timedelta(hours=5),
-                repair_staff=fixer,
-                now=morning,
-            )
-            if day % 4 == 0:
-                services.repair_reschedule(
-                    repair=item.repair,
-                    actor=fixer,
-                    reason="配件缺货",
-                    notice_method="phone",
-                    notice_text="已电话告知业主",
-                    new_at=morning + dt.timedelta(days=1, hours=1),
-                    now=morning + dt.timedelta(hours=6),
-                )
-            if day > 2:
-                done = services.repair_complete(
-                    repair=item.repair,
-                    actor=fixer,
-                    work_done="已维修",
-                    charges=Decimal(day % 4 * 20),
-                    now=morning + dt.timedelta(days=1, hours=3),
-                )
-                if day > 5 and day % 5:
-                    services.callback_record(
-                        completion=done,
-                        actor=next(callers_cycle),
-                        inspected_on_site=True,
-                        service_opinion="师傅态度好",
-                        suggestions="",
-                        charges_checked=True,
-                        charges_correct=True,
-                        satisfied=day % 7 != 0,
-                        problem="" if day % 7 else "仍有渗水",
-                        signature=SIGNATURE,
-                        now=morning + dt.timedelta(days=2, hours=1),
-                    )
-                    if day % 7:  # a dissatisfied resident's repair stays open
-                        services.request_close(
-                            item=item,
-                            actor=owner,
-                            reply="已修复并回访",
-                            solved=True,
-                            now=morning + dt.timedelta(days=2, hours=2),
-                        )
+            _repair_on(office, day=day, morning=morning, name=name, owner=owner, fixer=fixer, callers=callers_cycle)
         elif day % 3 == 1:
-            item = services.request_register(
-                site=office,
-                actor=owner,
-                kind="complaint",
-                requester_name=name,
-                content="夜间噪音扰民",
-                category="neighbours" if day % 2 else "cleaning",
-                severity="major" if day % 8 == 1 else "minor",
-                now=morning,
-            )
-            if day > 3:
-                services.complaint_sign_off(
-                    complaint=item.complaint,
-                    actor=owner,
-                    resolution="已协调处理",
-                    resolved=True,
-                    now=morning + dt.timedelta(hours=20),
-                )
-                services.request_close(
-                    item=item, actor=owner, reply="已处理", solved=True, now=morning + dt.timedelta(hours=21)
-                )
-                if day > 6:  # the resident called back (SVC-CB-1); now and then not satisfied, with the reason
-                    services.complaint_callback_record(
-                        complaint=item.complaint,
-                        actor=owner,
-                        suggestions="希望加强夜间巡查",
-                        satisfied=day % 5 != 0,
-                        reopen=False,
-                        explanation="" if day % 5 else "需业主委员会表决，已说明原因",
-                        now=morning + dt.timedelta(days=1),
-                    )
+            _complaint_on(office, day=day, morning=morning, name=name, owner=owner)
         else:
-            kind = ["question", "visit", "letter"][day // 3 % 3]
-            item = services.request_register(
-                site=office,
-                actor=owner,
-                kind=kind,
-                requester_name=name,
-                content=QUESTIONS[day % len(QUESTIONS)],
-                important=kind == "letter" and day % 5 == 0,
-                now=morning,
+            _question_on(office, day=day, morning=morning, name=name, owner=owner)
+
+
+def _repair_on(
+    office: Site, *, day: int, morning: dt.datetime, name: str, owner: User, fixer: User, callers: Iterator[User]
+) -> None:
+    """A repair `day` days ago, now and then rescheduled; completed when older than two days, most called back when
+    older than five, and closed unless the resident was not satisfied."""
+    category, content = REPAIRS[day % len(REPAIRS)]
+    item = services.request_register(
+        site=office,
+        actor=owner,
+        kind="repair",
+        requester_name=name,
+        content=content,
+        phone="1380013" + f"{day:04d}",
+        address=f"{day % 9 + 1}栋{day % 20 + 1}01",
+        category=category,
+        appointment=morning + dt.timedelta(hours=5),
+        repair_staff=fixer,
+        now=morning,
+    )
+    if day % 4 == 0:
+        services.repair_reschedule(
+            repair=item.repair,
+            actor=fixer,
+            reason="配件缺货",
+            notice_method="phone",
+            notice_text="已电话告知业主",
+            new_at=morning + dt.timedelta(days=1, hours=1),
+            now=morning + dt.timedelta(hours=6),
+        )
+    if day > 2:
+        done = services.repair_complete(
+            repair=item.repair,
+            actor=fixer,
+            work_done="已维修",
+            charges=Decimal(day % 4 * 20),
+            now=morning + dt.timedelta(days=1, hours=3),
+        )
+        if day > 5 and day % 5:
+            services.callback_record(
+                completion=done,
+                actor=next(callers),
+                inspected_on_site=True,
+                service_opinion="师傅态度好",
+                suggestions="",
+                charges_checked=True,
+                charges_correct=True,
+                satisfied=day % 7 != 0,
+                problem="" if day % 7 else "仍有渗水",
+                signature=SIGNATURE,
+                now=morning + dt.timedelta(days=2, hours=1),
             )
-            if day > 1 and day % 4:
+            if day % 7:  # a dissatisfied resident's repair stays open
                 services.request_close(
-                    item=item, actor=owner, reply="已当面答复", solved=True, now=morning + dt.timedelta(hours=3)
+                    item=item,
+                    actor=owner,
+                    reply="已修复并回访",
+                    solved=True,
+                    now=morning + dt.timedelta(days=2, hours=2),
                 )
+
+
+def _complaint_on(office: Site, *, day: int, morning: dt.datetime, name: str, owner: User) -> None:
+    """A complaint `day` days ago, now and then a major one; signed off and closed when older than three days, called
+    back when older than six."""
+    item = services.request_register(
+        site=office,
+        actor=owner,
+        kind="complaint",
+        requester_name=name,
+        content="夜间噪音扰民",
+        category="neighbours" if day % 2 else "cleaning",
+        severity="major" if day % 8 == 1 else "minor",
+        now=morning,
+    )
+    if day > 3:
+        services.complaint_sign_off(
+            complaint=item.complaint,
+            actor=owner,
+            resolution="已协调处理",
+            resolved=True,
+            now=morning + dt.timedelta(hours=20),
+        )
+        services.request_close(
+            item=item, actor=owner, reply="已处理", solved=True, now=morning + dt.timedelta(hours=21)
+        )
+        if day > 6:  # the resident called back (SVC-CB-1); now and then not satisfied, with the reason
+            services.complaint_callback_record(
+                complaint=item.complaint,
+                actor=owner,
+                suggestions="希望加强夜间巡查",
+                satisfied=day % 5 != 0,
+                reopen=False,
+                explanation="" if day % 5 else "需业主委员会表决，已说明原因",
+                now=morning + dt.timedelta(days=1),
+            )
+
+
+def _question_on(office: Site, *, day: int, morning: dt.datetime, name: str, owner: User) -> None:
+    """A question, visit or letter `day` days ago (now and then an important letter), most answered and closed."""
+    kind = ["question", "visit", "letter"][day // 3 % 3]
+    item = services.request_register(
+        site=office,
+        actor=owner,
+        kind=kind,
+        requester_name=name,
+        content=QUESTIONS[day % len(QUESTIONS)],
+        important=kind == "letter" and day % 5 == 0,
+        now=morning,
+    )
+    if day > 1 and day % 4:
+        services.request_close(
+            item=item, actor=owner, reply="已当面答复", solved=True, now=morning + dt.timedelta(hours=3)
+        )

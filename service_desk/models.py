@@ -4,10 +4,13 @@ their appointments, completions and callbacks, rectification notices, and the du
 Every deadline is computed by `service_desk.rules` when the event happens, from the setting then in force, and
 stored with the item: changing a setting later never rewrites a past deadline (the settings keep their history)."""
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -140,6 +143,18 @@ class ServiceRequest(models.Model):
         verbose_name=_("answer or result signed by"),
     )
     history = HistoricalRecords()
+
+    # Not columns: what selectors.item_detail attaches for the item's page (the permanent records already loaded,
+    # the deadlines' explanations and the timeline, a list of selectors.TimelineEntry).
+    inspections: list["ComplaintInspection"]
+    complaint_callbacks: list["ComplaintCallback"]
+    complaint_callback_pending: bool
+    appointments: list["Appointment"]
+    completions: list["Completion"]
+    timeline: Sequence[object]
+    reply_explanation: str
+    complaint_explanation: str
+    complaint_callback_explanation: str
 
     class Meta:
         verbose_name = _("service request")
@@ -338,6 +353,11 @@ class Completion(AppendOnlyModel):
         _("reason given to confirm an unusual completion (before the appointment, or not by repair staff)"), blank=True
     )
 
+    # Not columns: what selectors.item_detail attaches for the item's page.
+    cbs: list["Callback"]
+    roles_called: set[str]
+    explanation: str
+
     class Meta:
         verbose_name = _("completion")
         verbose_name_plural = _("completions")
@@ -372,6 +392,11 @@ class Callback(AppendOnlyModel):
     problem = models.TextField(_("problem found"), blank=True)
     signature = models.TextField(_("resident's signature (PNG)"))
 
+    # Not columns: what selectors.item_detail attaches for the item's page (SVC-CB-3's on time or late).
+    notice: "RectificationNotice | None"
+    state: str
+    role_label: "Promise | str"
+
     class Meta:
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
@@ -400,6 +425,9 @@ class RectificationNotice(models.Model):
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
     rectified_note = models.TextField(_("what was done"), blank=True)
     history = HistoricalRecords()
+
+    # Not a column: the notice in the reader's language, attached by selectors.item_detail.
+    shown_text: str
 
     class Meta:
         verbose_name = _("rectification notice")

@@ -1,13 +1,17 @@
 """Reads for the desk's pages and the monthly report: bounded queries (annotate, aggregate), no per-row reads."""
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 
 from salesoffice import money
@@ -39,7 +43,7 @@ def settings_of(site: Site) -> OfficeSettings:
         return OfficeSettings(site=site)
 
 
-def my_open_items(*, site: Site, user) -> QuerySet[ServiceRequest]:
+def my_open_items(*, site: Site, user: User) -> QuerySet[ServiceRequest]:
     """SVC-FIRST-1: the open requests the user owns or was routed, soonest reply deadline first."""
     return (
         ServiceRequest.objects.filter(site=site, closed_at__isnull=True)
@@ -113,11 +117,11 @@ def item_detail(*, site: Site, item_id: int) -> ServiceRequest | None:
             # as the monthly report counts it.
             completion.cbs = list(completion.callbacks.all())
             for cb in completion.cbs:
-                cb.notice = _related(cb, "rectification")
+                cb.notice = _notice_of(cb)
                 if cb.notice:
                     cb.notice.shown_text = cb.notice.text_in(get_language())
                 cb.state = rules.callback_timeliness(made_at=cb.made_at, due_at=completion.callback_due_at)
-                cb.role_label = ROLE_LABELS.get(cb.role, cb.role)
+                cb.role_label = _ROLE_LABELS.get(cb.role, cb.role)
             completion.roles_called = {cb.role for cb in completion.cbs}
             completion.explanation = rules.explain_callback(item.repair.category, completion.callback_due_at, site.zone)
     item.timeline = item_timeline(item)
@@ -244,14 +248,18 @@ def _complaint_timeline(item: ServiceRequest) -> list[TimelineEntry]:
     return entries
 
 
-def _names(user) -> tuple:
+def _names(user: User) -> tuple[str, ...]:
     return tuple(getattr(user, name) for name in NAME_FIELDS)
 
 
-def _related(obj, name: str):
-    """A reverse one-to-one read with select_related, or None when there is none."""
+# The labels by the role's value, as a callback row stores it.
+_ROLE_LABELS: dict[str, Promise | str] = {role.value: label for role, label in ROLE_LABELS.items()}
+
+
+def _notice_of(callback: Callback) -> RectificationNotice | None:
+    """A callback's rectification notice (a reverse one-to-one read with select_related), or None when none."""
     try:
-        return getattr(obj, name)
+        return callback.rectification
     except ObjectDoesNotExist:
         return None
 
@@ -270,7 +278,7 @@ def duty_board(*, site: Site, now: dt.datetime, upcoming: int = 20) -> DutyBoard
         .prefetch_related(Prefetch("outings", queryset=DutyOuting.objects.order_by("-left_at")))
         .order_by("starts_at", "pk")[: upcoming + 20]
     )
-    facts = []
+    facts: list[dict[str, Any]] = []
     for shift in shifts:
         latest = shift.outings.all()[0] if shift.outings.all() else None
         facts.append(
@@ -321,7 +329,7 @@ def pending_callbacks(*, site: Site, role: Role | None, since: dt.datetime) -> Q
     return pending.select_related("repair__request", "completed_by").order_by("callback_due_at", "pk")
 
 
-def rectification_notices(*, site: Site, user, everyone: bool) -> QuerySet[RectificationNotice]:
+def rectification_notices(*, site: Site, user: User, everyone: bool) -> QuerySet[RectificationNotice]:
     notices = RectificationNotice.objects.filter(site=site).select_related(
         "addressed_to", "callback__completion__repair__request"
     )
@@ -330,7 +338,7 @@ def rectification_notices(*, site: Site, user, everyone: bool) -> QuerySet[Recti
     return notices.order_by(F("rectified_at").asc(nulls_first=True), "due_at", "pk")
 
 
-def user_names(user_ids) -> dict[int, str]:
+def user_names(user_ids: Iterable[int]) -> dict[int, str]:
     rows = get_user_model().objects.filter(pk__in=set(user_ids)).values_list("pk", *NAME_FIELDS)
     return {pk: display_name_of(*names) for pk, *names in rows}
 
@@ -357,17 +365,17 @@ def callback_rates_for_month(*, site: Site, year: int, month: int) -> list[rules
     return _rates(site, figures)
 
 
-def _by_role(path: str) -> dict:
+def _by_role(path: str) -> dict[str, Count]:
     """SVC-CB-2: one conditional count per callback role, over the callbacks reached by `path`."""
     return {f"role_{r.value}": Count(path, filter=Q(**{f"{path}__role": r.value})) for r in rules.CALLBACK_ROLES}
 
 
-def _rates(site: Site, figures: dict) -> list[rules.RoleRate]:
+def _rates(site: Site, figures: Mapping[str, Any]) -> list[rules.RoleRate]:
     by_role = {r.value: figures[f"role_{r.value}"] for r in rules.CALLBACK_ROLES}
     return rules.callback_rates(completed=figures["completed"], callbacks_by_role=by_role, minimums=_minimums(site))
 
 
-def my_callbacks_in_month(*, site: Site, user, year: int, month: int) -> int:
+def my_callbacks_in_month(*, site: Site, user: User, year: int, month: int) -> int:
     """SVC-CB-2: the person's own callbacks of the repairs completed in the month (shown beside the role's rate)."""
     start, end = month_bounds(year, month, site.zone)
     return Callback.objects.filter(
@@ -383,9 +391,9 @@ class MonthlyReport:
     by_kind: list[tuple[str, str, int]]  # (kind, label, count)
     complaints_by_category: list[tuple[str, int]]
     repairs_by_category: list[tuple[str, int]]
-    replies: dict  # total, on_time, late, open, rate
-    complaints: dict
-    callbacks: dict
+    replies: dict[str, float]  # total, on_time, late, open, rate
+    complaints: dict[str, float]
+    callbacks: dict[str, float]
     overdue: list[ServiceRequest]
     rates: list[rules.RoleRate]
     per_person: list[tuple[str, str, int]] = field(default_factory=list)  # (role, name, callbacks)
@@ -395,16 +403,18 @@ class MonthlyReport:
         return sum(n for _k, _l, n in self.by_kind)
 
 
-def _rate(part: int, whole: int) -> float:
+def _rate(part: float, whole: float) -> float:
     return money.percent_of(part, whole)
 
 
-def _choice_rows(figures: dict, key: str, choices) -> list[tuple[str, int]]:
+def _choice_rows(
+    figures: Mapping[str, int], key: str, choices: Iterable[tuple[str, Promise | str]]
+) -> list[tuple[str, int]]:
     """(label, count) of the choices that occur, in the order of their values (as the report always listed them)."""
     return [(str(label), figures[f"{key}_{value}"]) for value, label in sorted(choices) if figures[f"{key}_{value}"]]
 
 
-def _filtered_counts(key: str, column: str, values) -> list[str]:
+def _filtered_counts(key: str, column: str, values: Iterable[str]) -> list[str]:
     """One conditional count per value of `column`, named `<key>_<value>` (the values are the code's choices)."""
     for value in values:
         if not value.isidentifier():  # written into the statement: only the code's own plain choice values
@@ -412,13 +422,13 @@ def _filtered_counts(key: str, column: str, values) -> list[str]:
     return [f"count(*) FILTER (WHERE {column} = '{value}') AS {key}_{value}" for value in values]
 
 
-def _month_statement() -> tuple[str, list[str]]:
-    """The monthly report's figures as one statement, and the names of its columns (see monthly_report)."""
+def _month_parts() -> dict[str, list[str]]:
+    """The columns of each part of the month's figures (see _month_statement), as SQL: the conditional counts."""
     kinds = [k for k, _l in ServiceRequest.Kind.choices]
     complaint_categories = [c for c, _l in Complaint.Category.choices]
     repair_categories = [c for c, _l in Repair.Category.choices]
     roles = [r.value for r in rules.CALLBACK_ROLES]
-    parts = {
+    return {
         "requests": [
             "count(*) AS total",
             "count(*) FILTER (WHERE replied_at <= reply_due_at) AS on_time",
@@ -451,6 +461,11 @@ def _month_statement() -> tuple[str, list[str]]:
             *_filtered_counts("role", "role", roles),
         ],
     }
+
+
+def _month_statement() -> tuple[str, list[str]]:
+    """The monthly report's figures as one statement, and the names of its columns (see monthly_report)."""
+    parts = _month_parts()
     names = [part.rsplit(" AS ", 1)[1] for columns in parts.values() for part in columns]
     names += ["person_role", "person_id", *NAME_FIELDS, "n"]
     request, complaint, repair = ServiceRequest._meta.db_table, Complaint._meta.db_table, Repair._meta.db_table
@@ -491,7 +506,9 @@ ORDER BY people.role, people.n DESC, people.made_by_id"""
 MONTH_STATEMENT, MONTH_COLUMNS = _month_statement()
 
 
-def _month_figures(site: Site, start: dt.datetime, end: dt.datetime, cutoff: dt.datetime) -> tuple[dict, list]:
+def _month_figures(
+    site: Site, start: dt.datetime, end: dt.datetime, cutoff: dt.datetime
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
     """The month's figures (a dict by column name) and the callbacks per person, (role, user id, names..., n), most
     first within each role: one statement."""
     ops = connection.ops
@@ -535,30 +552,11 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
     }
     complaints["rate"] = _rate(complaints["on_time"], complaints["total"])
     complaints["satisfaction"] = _rate(complaints["satisfied"], complaints["called"])
-    # SVC-CB-2: a repair may be called back by each callback role: "called" counts repairs called back at least
-    # once; "made" every callback, each on time or late against the completion's deadline (SVC-CB-3).
-    callbacks = {
-        "completed": figures["completed"],
-        "called": figures["called"],
-        "overdue": figures["callbacks_overdue"],
-        "made": figures["made"],
-        "on_time": figures["callbacks_on_time"],
-        "satisfied": figures["callbacks_satisfied"],
-        **{f"role_{r.value}": figures[f"role_{r.value}"] for r in rules.CALLBACK_ROLES},
-    }
+    callbacks = _callback_figures(figures)
     rates = _rates(site, callbacks)  # the office's settings come with the office (access.office_or_403)
     callbacks["rate"] = _rate(callbacks["called"], callbacks["completed"])
     callbacks["on_time_rate"] = _rate(callbacks["on_time"], callbacks["made"])
     callbacks["satisfaction"] = _rate(callbacks["satisfied"], callbacks["made"])
-    overdue = list(
-        ServiceRequest.objects.filter(
-            site=site, closed_at__isnull=True, reply_due_at__lt=cutoff, replied_at__isnull=True
-        )
-        .select_related("owner")
-        # What the list shows: the request and its first-contact owner's names, not the whole rows.
-        .only("id", "kind", "requester_name", "reply_due_at", "owner", *(f"owner__{name}" for name in NAME_FIELDS))
-        .order_by("reply_due_at")[:overdue_limit]
-    )
     return MonthlyReport(
         site=site,
         year=year,
@@ -569,7 +567,34 @@ def monthly_report(*, site: Site, year: int, month: int, now: dt.datetime, overd
         replies=replies,
         complaints=complaints,
         callbacks=callbacks,
-        overdue=overdue,
+        overdue=_overdue(site, cutoff, overdue_limit),
         rates=rates,
         per_person=[(role, display_name_of(*names), n) for role, _uid, *names, n in people],
+    )
+
+
+def _callback_figures(figures: Mapping[str, Any]) -> dict[str, float]:
+    """SVC-CB-2: a repair may be called back by each callback role: "called" counts repairs called back at least
+    once; "made" every callback, each on time or late against the completion's deadline (SVC-CB-3)."""
+    return {
+        "completed": figures["completed"],
+        "called": figures["called"],
+        "overdue": figures["callbacks_overdue"],
+        "made": figures["made"],
+        "on_time": figures["callbacks_on_time"],
+        "satisfied": figures["callbacks_satisfied"],
+        **{f"role_{r.value}": figures[f"role_{r.value}"] for r in rules.CALLBACK_ROLES},
+    }
+
+
+def _overdue(site: Site, cutoff: dt.datetime, limit: int) -> list[ServiceRequest]:
+    """The requests still unanswered past their reply deadline (SVC-FIRST-1), most overdue first: one query."""
+    return list(
+        ServiceRequest.objects.filter(
+            site=site, closed_at__isnull=True, reply_due_at__lt=cutoff, replied_at__isnull=True
+        )
+        .select_related("owner")
+        # What the list shows: the request and its first-contact owner's names, not the whole rows.
+        .only("id", "kind", "requester_name", "reply_due_at", "owner", *(f"owner__{name}" for name in NAME_FIELDS))
+        .order_by("reply_due_at")[:limit]
     )

@@ -1,9 +1,12 @@
 """Reads for the till, the store manager's pages and operations' summary: bounded queries, no state changes."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.utils.functional import Promise
 
 from salesoffice.models import Site
 from salesoffice.money import summed
@@ -15,7 +18,8 @@ from .models import Card, Customer, FormHandIn, Membership, Purchase, Return, Sm
 
 def store_settings(store: Site) -> StoreSettings:
     """The store's settings, made with the defaults on first use (kept on the store object for the request)."""
-    return store.settings_row("vip_settings")
+    # settings_row serves every app's settings row, so it is typed as a Model: this related name is StoreSettings.
+    return cast(StoreSettings, store.settings_row("vip_settings"))
 
 
 def paid_history(customer: Customer) -> list[rules.PaidPurchase]:
@@ -145,7 +149,7 @@ def store_members(store: Site, *, search: str = "") -> QuerySet[Membership]:
     return members
 
 
-def members_for_export(store: Site) -> list[tuple]:
+def members_for_export(store: Site) -> list[tuple[Any, ...]]:
     """(card number, surname, title, phone, started, valid until, earned, balance) of every member, one query; the
     card is the membership's current one (a replacement's, after a loss)."""
     current_card = Card.objects.filter(membership=OuterRef("pk"), blocked_at__isnull=True).order_by("-issued_at")
@@ -204,7 +208,9 @@ class SummaryRow:
     status: rules.Decision
 
 
-def registration_summary(*, now: dt.datetime, months: int = 3, stores=None) -> list[SummaryRow]:
+def registration_summary(
+    *, now: dt.datetime, months: int = 3, stores: Iterable[Site] | None = None
+) -> list[SummaryRow]:
     """Cards issued per store and month, and whether the originals reached operations by the 2nd (VIP-DATA-1).
     Three queries whatever the number of stores."""
     stores = list(stores if stores is not None else Site.objects.filter(kind=Site.Kind.STORE).order_by("name"))
@@ -253,7 +259,7 @@ def registration_summary(*, now: dt.datetime, months: int = 3, stores=None) -> l
     return rows
 
 
-def store_counts(store: Site, *, now: dt.datetime) -> dict:
+def store_counts(store: Site, *, now: dt.datetime) -> dict[str, int]:
     return Membership.objects.filter(store=store).aggregate(
         members=Count("pk", filter=Q(valid_until__gte=now)),
         expiring=Count(
@@ -264,7 +270,7 @@ def store_counts(store: Site, *, now: dt.datetime) -> dict:
 
 @dataclass(frozen=True)
 class SmsOutboxOverview:
-    counts: list[tuple[str, int]]  # (status label, how many) for every status
+    counts: list[tuple[Promise | str, int]]  # (status label, how many) for every status
     outstanding: list[SmsDelivery]  # waiting or failed, newest first
 
 

@@ -14,6 +14,7 @@ import os
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -27,6 +28,12 @@ REJECTING_STATUSES = frozenset({400, 413, 422})
 
 class SmsRejected(Exception):
     """The provider refused this message for good; it is marked failed at once."""
+
+
+class SmsBackend(Protocol):
+    """What the outbox needs of a backend (see the module's docstring)."""
+
+    def send(self, *, phone: str, text: str, key: str) -> None: ...
 
 
 class FileSmsBackend:
@@ -78,5 +85,6 @@ class HttpSmsBackend:
             raise
 
 
-def get_backend():
-    return import_string(getattr(settings, "VIP_SMS_BACKEND", "vip.sms.FileSmsBackend"))()
+def get_backend() -> SmsBackend:
+    backend: SmsBackend = import_string(getattr(settings, "VIP_SMS_BACKEND", "vip.sms.FileSmsBackend"))()
+    return backend

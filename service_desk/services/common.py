@@ -1,10 +1,12 @@
 """What every desk service shares: the refusal error, the office's settings, who is told, and the history stamp."""
 
 import datetime as dt
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -39,7 +41,8 @@ def deny(refusal: rules.Refusal | None) -> None:
 
 def office_settings(site: Site) -> OfficeSettings:
     """The office's settings row, made with the defaults on first use (kept on the site object for the request)."""
-    return site.settings_row("service_settings")
+    # settings_row serves every app's settings row, so it is typed as a Model: this related name is OfficeSettings.
+    return cast(OfficeSettings, site.settings_row("service_settings"))
 
 
 def people_with_role(site: Site, *roles: Role) -> list[int]:
@@ -53,23 +56,33 @@ def people_with_role(site: Site, *roles: Role) -> list[int]:
     )
 
 
-def works_elsewhere(site: Site, person) -> bool:
+def works_elsewhere(site: Site, person: User | None) -> bool:
     """A person named on a form is not a member of this office (None: nobody named)."""
     return person is not None and not site.memberships.filter(user=person).exists()
 
 
-def stamp(record, actor, now: dt.datetime) -> None:
+def stamp(record: models.Model, actor: User, now: dt.datetime) -> None:
     """The history row this save writes says who made the change and when (the service's `now`, not the clock), so
     the item's timeline is derived from it."""
-    record._history_user = actor
-    record._history_date = now
+    # simple_history reads these two attributes off the instance at save; they are declared nowhere the stubs see.
+    record._history_user = actor  # type: ignore[attr-defined]
+    record._history_date = now  # type: ignore[attr-defined]
 
 
 def item_link(item: ServiceRequest) -> str:
     return reverse("service_desk:item", kwargs={"site": item.site.code, "item_id": item.pk})
 
 
-def tell(site, role, item, kind, rule_id, key, now, params=None) -> None:
+def tell(
+    site: Site,
+    role: Role,
+    item: ServiceRequest,
+    kind: str,
+    rule_id: str,
+    key: str,
+    now: dt.datetime,
+    params: dict[str, Any] | None = None,
+) -> None:
     """Notify everyone of the office holding `role` about `item`, once per person (the key)."""
     for user_id in people_with_role(site, role):
         notify(
@@ -84,7 +97,7 @@ def tell(site, role, item, kind, rule_id, key, now, params=None) -> None:
         )
 
 
-def reopen_request(request_id: int, *, actor, now: dt.datetime) -> None:
+def reopen_request(request_id: int, *, actor: User, now: dt.datetime) -> None:
     """Reopened work is open again on its owner's desk, in its history (SVC-CB-1)."""
     request = ServiceRequest.objects.select_for_update().get(pk=request_id)
     if request.closed_at is not None:
@@ -95,7 +108,7 @@ def reopen_request(request_id: int, *, actor, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def settings_update(*, site: Site, actor, values: dict, now) -> OfficeSettings:
+def settings_update(*, site: Site, actor: User, values: dict[str, Any], now: dt.datetime) -> OfficeSettings:
     """Change the office's settings: items registered later get the new deadlines; past deadlines stay."""
     require_site_perm(
         actor, site, "service_desk.change_office_settings", _("Only the office director changes settings.")
@@ -106,7 +119,7 @@ def settings_update(*, site: Site, actor, values: dict, now) -> OfficeSettings:
         setattr(settings, name, values[name])
     settings.full_clean()
     if changed:
-        settings._history_user = actor
+        settings._history_user = actor  # type: ignore[attr-defined]  # simple_history's, as in stamp()
         settings.save(update_fields=changed)
     site.service_settings = settings
     return settings

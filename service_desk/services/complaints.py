@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,13 @@ def _complaint_locked(complaint: Complaint) -> Complaint:
 
 @transaction.atomic
 def complaint_set_action(
-    *, complaint: Complaint, actor, corrective_action: str, responsible, due_at: dt.datetime | None, now
+    *,
+    complaint: Complaint,
+    actor: User,
+    corrective_action: str,
+    responsible: User | None,
+    due_at: dt.datetime | None,
+    now: dt.datetime,
 ) -> Complaint:
     """The office head sets a major complaint's corrective action, responsible person and deadline (SVC-COMP-1)."""
     site = complaint.request.site
@@ -49,7 +56,7 @@ def complaint_set_action(
 
 
 def complaint_inspect(
-    *, complaint: Complaint, actor, findings: str, corrective_report: str, now
+    *, complaint: Complaint, actor: User, findings: str, corrective_report: str, now: dt.datetime
 ) -> ComplaintInspection:
     """Record an on-site inspection and its corrective-action report (SVC-COMP-1); permanent."""
     may_handle(actor, complaint.request)
@@ -64,7 +71,7 @@ def complaint_inspect(
 
 
 @transaction.atomic
-def complaint_liaise(*, complaint: Complaint, actor, liaison: str, now) -> Complaint:
+def complaint_liaise(*, complaint: Complaint, actor: User, liaison: str, now: dt.datetime) -> Complaint:
     """A complaint involving another organisation: explanation, apology and liaison recorded (SVC-COMP-1)."""
     may_handle(actor, complaint.request)
     complaint = _complaint_locked(complaint)
@@ -78,7 +85,9 @@ def complaint_liaise(*, complaint: Complaint, actor, liaison: str, now) -> Compl
 
 
 @transaction.atomic
-def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, resolved: bool | None, now) -> Complaint:
+def complaint_sign_off(
+    *, complaint: Complaint, actor: User, resolution: str, resolved: bool | None, now: dt.datetime
+) -> Complaint:
     """The person who resolved the complaint records the result and signs it off (SVC-COMP-1); a non-result is
     refused (the complaint stays open with its department)."""
     may_handle(actor, complaint.request)
@@ -112,7 +121,14 @@ def complaint_sign_off(*, complaint: Complaint, actor, resolution: str, resolved
 
 @transaction.atomic
 def complaint_callback_record(
-    *, complaint: Complaint, actor, suggestions: str, satisfied: bool, reopen: bool, explanation: str, now
+    *,
+    complaint: Complaint,
+    actor: User,
+    suggestions: str,
+    satisfied: bool,
+    reopen: bool,
+    explanation: str,
+    now: dt.datetime,
 ) -> ComplaintCallback:
     """Call the resident back after the complaint was resolved (SVC-CB-1): their suggestions and satisfaction; a
     dissatisfied resident's complaint is reopened, or the reason it cannot be fixed at once explained."""

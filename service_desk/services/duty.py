@@ -1,5 +1,8 @@
 """Holiday, noon and night duty (SVC-DUTY-1): scheduling a shift, going out and being back."""
 
+import datetime as dt
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -11,7 +14,17 @@ from ..models import DutyOuting, DutyShift
 from .common import deny, refuse, works_elsewhere
 
 
-def duty_shift_add(*, site: Site, actor, person, kind: str, starts_at, ends_at, duty_phone: str, now) -> DutyShift:
+def duty_shift_add(
+    *,
+    site: Site,
+    actor: User,
+    person: User,
+    kind: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    duty_phone: str,
+    now: dt.datetime,
+) -> DutyShift:
     """Put someone on holiday, noon or night duty (SVC-DUTY-1)."""
     require_site_perm(actor, site, "service_desk.manage_duty", _("SVC-DUTY-1: the department schedules duty."))
     refuse(
@@ -29,7 +42,9 @@ def duty_shift_add(*, site: Site, actor, person, kind: str, starts_at, ends_at, 
 
 
 @transaction.atomic
-def duty_go_out(*, shift: DutyShift, actor, reason: str, forwarded_to: str, radio: bool, now) -> DutyOuting:
+def duty_go_out(
+    *, shift: DutyShift, actor: User, reason: str, forwarded_to: str, radio: bool, now: dt.datetime
+) -> DutyOuting:
     """The person on duty leaves the post: phone forwarded, radio carried, logged (SVC-DUTY-1)."""
     shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
     deny(rules.duty_person_refusal(is_duty_person=actor.pk == shift.person_id, going_out=True))
@@ -50,11 +65,12 @@ def duty_go_out(*, shift: DutyShift, actor, reason: str, forwarded_to: str, radi
 
 
 @transaction.atomic
-def duty_back(*, shift: DutyShift, actor, now) -> DutyOuting:
+def duty_back(*, shift: DutyShift, actor: User, now: dt.datetime) -> DutyOuting:
     """Back at the post (SVC-DUTY-1)."""
     deny(rules.duty_person_refusal(is_duty_person=actor.pk == shift.person_id, going_out=False))
     outing = shift.outings.select_for_update().filter(returned_at__isnull=True).first()
     refuse(rules.back_refusals(out=outing is not None))
+    assert outing is not None  # refused above when not out (SVC-DUTY-1)
     outing.returned_at = now
     outing.save(update_fields=["returned_at"])
     return outing

@@ -4,6 +4,7 @@ notice a failed callback sends (SVC-CB-5)."""
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from salesoffice import money
 from salesoffice.access import require_site_perm, user_roles
 from salesoffice.languages import in_each_language
+from salesoffice.models import Site
 from salesoffice.notifications import notify
 from salesoffice.roles import Role
 
@@ -27,7 +29,7 @@ def _repair_locked(repair: Repair) -> Repair:
     return locked
 
 
-def _work_repairs(actor, repair: Repair) -> None:
+def _work_repairs(actor: User, repair: Repair) -> None:
     require_site_perm(
         actor, repair.request.site, "service_desk.work_repairs", _("Only the repair team records repair work.")
     )
@@ -39,7 +41,14 @@ def _current_appointment(repair: Repair) -> Appointment | None:
 
 @transaction.atomic
 def repair_reschedule(
-    *, repair: Repair, actor, reason: str, notice_method: str, notice_text: str, new_at: dt.datetime | None, now
+    *,
+    repair: Repair,
+    actor: User,
+    reason: str,
+    notice_method: str,
+    notice_text: str,
+    new_at: dt.datetime | None,
+    now: dt.datetime,
 ) -> Appointment:
     """A missed appointment: its reason, the notice to the resident and the new appointment (SVC-REP-2)."""
     _work_repairs(actor, repair)
@@ -54,6 +63,7 @@ def repair_reschedule(
             repair_open=repair.status == Repair.Status.OPEN,
         )
     )
+    assert new_at is not None  # refused above without a new appointment (SVC-REP-2)
     return Appointment.objects.create(
         repair=repair,
         scheduled_for=new_at,
@@ -68,7 +78,13 @@ def repair_reschedule(
 
 @transaction.atomic
 def repair_complete(
-    *, repair: Repair, actor, work_done: str = "", charges: Decimal = Decimal("0"), now, reason: str = ""
+    *,
+    repair: Repair,
+    actor: User,
+    work_done: str = "",
+    charges: Decimal = Decimal("0"),
+    now: dt.datetime,
+    reason: str = "",
 ) -> Completion:
     """Record the repair completed; its callback falls due by category (SVC-CB-3). One completion per round. A
     completion before its appointment, or by someone who does not repair, needs a confirming reason."""
@@ -116,7 +132,7 @@ def repair_complete(
     return completion
 
 
-def _callback_role_for(actor, site) -> Role:
+def _callback_role_for(actor: User, site: Site) -> Role:
     role = rules.callback_role(user_roles(actor))
     if role is None or not actor.has_perm("service_desk.make_callback"):
         raise PermissionDenied(rules.callback_role_refusal().message)
@@ -128,7 +144,7 @@ def _callback_role_for(actor, site) -> Role:
 def callback_record(
     *,
     completion: Completion,
-    actor,
+    actor: User,
     inspected_on_site: bool,
     service_opinion: str,
     suggestions: str,
@@ -137,11 +153,10 @@ def callback_record(
     satisfied: bool,
     problem: str,
     signature: str,
-    now,
+    now: dt.datetime,
 ) -> Callback:
     """The callback evaluation form (SVC-CB-4) by a callback role (SVC-CB-2); a failed one sends a written
     rectification notice (SVC-CB-5), a dissatisfied one reopens the work (SVC-CB-1)."""
-    # Long only by the form's fields; the notice is _issue_rectification, the reopening reopen_request.
     site = completion.repair.request.site
     role = _callback_role_for(actor, site)
     repair = _repair_locked(completion.repair)
@@ -156,6 +171,7 @@ def callback_record(
             signature=signature,
         )
     )
+    assert charges_correct is not None  # refused above when the charges check is left open (SVC-CB-4)
     try:
         with transaction.atomic():
             callback = Callback.objects.create(
@@ -172,26 +188,34 @@ def callback_record(
                 signature=signature,
             )
     except IntegrityError:  # the unique (completion, role) is the last guard
-        refuse([rules.callback_repeat_refusal(role=role, roles_called={role.value})])
+        repeat = rules.callback_repeat_refusal(role=role, roles_called={role.value})
+        refuse([repeat] if repeat else [])
+        raise  # not reached: the role is named as called, so the rule refuses it
     outcome = rules.callback_outcome(satisfied=satisfied, charges_correct=charges_correct, problem=problem)
     if outcome.rectification:
         _issue_rectification(callback, repair, completion, now=now)
-    reopens = rules.callback_reopens_round(
-        reopens=outcome.reopens,
+    _reopen_round(repair, completion, reopens=outcome.reopens, actor=actor, now=now)
+    return callback
+
+
+def _reopen_round(repair: Repair, completion: Completion, *, reopens: bool, actor: User, now: dt.datetime) -> None:
+    """A dissatisfied callback reopens the work of the round it called back, and its request (SVC-CB-1)."""
+    if rules.callback_reopens_round(
+        reopens=reopens,
         repair_round=repair.round,
         completion_round=completion.round,
         repair_completed=repair.status == Repair.Status.COMPLETED,
-    )
-    if reopens:
+    ):
         repair.status = Repair.Status.OPEN
         repair.round += 1
         stamp(repair, actor, now)
         repair.save(update_fields=["status", "round"])
         reopen_request(repair.request_id, actor=actor, now=now)
-    return callback
 
 
-def _issue_rectification(callback: Callback, repair: Repair, completion: Completion, *, now) -> RectificationNotice:
+def _issue_rectification(
+    callback: Callback, repair: Repair, completion: Completion, *, now: dt.datetime
+) -> RectificationNotice:
     """The written rectification notice of a failed callback, to the repair staff (SVC-CB-5), in each language."""
     site = repair.request.site
     hours = office_settings(site).rectification_hours
@@ -232,7 +256,7 @@ def _issue_rectification(callback: Callback, repair: Repair, completion: Complet
 
 
 @transaction.atomic
-def rectification_done(*, notice: RectificationNotice, actor, note: str, now) -> RectificationNotice:
+def rectification_done(*, notice: RectificationNotice, actor: User, note: str, now: dt.datetime) -> RectificationNotice:
     """The repair staff record what they did about the notice (SVC-CB-5)."""
     require_site_perm(actor, notice.site, "service_desk.work_repairs", _("Only the repair team rectifies."))
     notice = RectificationNotice.objects.select_for_update().get(pk=notice.pk)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from salesoffice.notifications import notify
 from salesoffice.roles import Role
 
 from .. import rules
-from ..models import Appointment, Complaint, Repair, ServiceRequest
+from ..models import Appointment, Complaint, OfficeSettings, Repair, ServiceRequest
 from .common import deny, item_link, office_settings, refuse, stamp, tell, works_elsewhere
 
 Kind = ServiceRequest.Kind
@@ -23,7 +23,7 @@ Kind = ServiceRequest.Kind
 def request_register(
     *,
     site: Site,
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     requester_name: str,
     content: str,
@@ -36,10 +36,12 @@ def request_register(
     severity: str = Complaint.Severity.MINOR,
     other_organisation: str = "",
     appointment: dt.datetime | None = None,
-    repair_staff: AbstractBaseUser | None = None,
+    repair_staff: User | None = None,
 ) -> ServiceRequest:
-    """Register any request; the actor is its first-contact owner for good (SVC-FIRST-1)."""
-    # Long only by its keyword arguments (one form for every kind of request): check, ask the rules, write.
+    """Register any request; the actor is its first-contact owner for good (SVC-FIRST-1).
+
+    Why one function: it is long only by its keyword arguments, one form for every kind of request; the body is
+    check, ask the rules, write the request, then its complaint or repair (`_open_complaint`, `_open_repair`)."""
     require_site_perm(actor, site, "service_desk.register_request", _("Only the office's staff register requests."))
     if site.kind != Site.Kind.PROPERTY_OFFICE:
         raise PermissionDenied(_("Requests are registered at a property-service office."))
@@ -74,24 +76,55 @@ def request_register(
     item.site = site
     major = severity == Complaint.Severity.MAJOR
     if kind == Kind.COMPLAINT:
-        hours = rules.complaint_hours(
-            major=major, major_hours=settings.major_complaint_hours, minor_hours=settings.complaint_hours
-        )
-        deadline = rules.complaint_deadline(registered_at=now, major=major, hours=hours, zone=site.zone)
-        Complaint.objects.create(
-            request=item,
-            category=category,
-            severity=severity,
-            due_at=deadline.due_at,
-            other_organisation=other_organisation.strip(),
-            escalated_at=now if major else None,
+        _open_complaint(
+            item, settings, category=category, severity=severity, other_organisation=other_organisation, now=now
         )
     if kind == Kind.REPAIR:
-        repair = Repair.objects.create(request=item, category=category, repair_staff=repair_staff)
-        Appointment.objects.create(repair=repair, scheduled_for=appointment, made_at=now, made_by=actor)
+        assert appointment is not None  # a repair without one is refused above (SVC-REP-1)
+        _open_repair(item, category=category, repair_staff=repair_staff, appointment=appointment, actor=actor, now=now)
     for notice_kind, rule_id, key in rules.registration_notices(kind=kind, major=major, important=important):
         tell(site, Role.OFFICE_DIRECTOR, item, notice_kind, rule_id, f"{key}:{item.pk}", now)
     return item
+
+
+def _open_complaint(
+    item: ServiceRequest,
+    settings: OfficeSettings,
+    *,
+    category: str,
+    severity: str,
+    other_organisation: str,
+    now: dt.datetime,
+) -> Complaint:
+    """The complaint of a new request, due by its severity's limit; a major one is escalated at once (SVC-COMP-1)."""
+    major = severity == Complaint.Severity.MAJOR
+    hours = rules.complaint_hours(
+        major=major, major_hours=settings.major_complaint_hours, minor_hours=settings.complaint_hours
+    )
+    deadline = rules.complaint_deadline(registered_at=now, major=major, hours=hours, zone=item.site.zone)
+    return Complaint.objects.create(
+        request=item,
+        category=category,
+        severity=severity,
+        due_at=deadline.due_at,
+        other_organisation=other_organisation.strip(),
+        escalated_at=now if major else None,
+    )
+
+
+def _open_repair(
+    item: ServiceRequest,
+    *,
+    category: str,
+    repair_staff: User | None,
+    appointment: dt.datetime,
+    actor: User,
+    now: dt.datetime,
+) -> Repair:
+    """The repair of a new request and its first appointment, made by the registering person (SVC-REP-1)."""
+    repair = Repair.objects.create(request=item, category=category, repair_staff=repair_staff)
+    Appointment.objects.create(repair=repair, scheduled_for=appointment, made_at=now, made_by=actor)
+    return repair
 
 
 def locked_request(item: ServiceRequest) -> ServiceRequest:
@@ -101,7 +134,7 @@ def locked_request(item: ServiceRequest) -> ServiceRequest:
     return locked
 
 
-def may_handle(actor: AbstractBaseUser, item: ServiceRequest) -> None:
+def may_handle(actor: User, item: ServiceRequest) -> None:
     """The office's staff handle requests; this one is its owner's, its assignee's or a manager's (SVC-FIRST-1)."""
     require_site_perm(actor, item.site, "service_desk.register_request", _("Only the office's staff handle requests."))
     deny(
@@ -114,7 +147,7 @@ def may_handle(actor: AbstractBaseUser, item: ServiceRequest) -> None:
 
 @transaction.atomic
 def request_route(
-    *, item: ServiceRequest, actor: AbstractBaseUser, department: str, assignee: AbstractBaseUser | None, now
+    *, item: ServiceRequest, actor: User, department: str, assignee: User | None, now: dt.datetime
 ) -> ServiceRequest:
     """Send the request to the responsible department (SVC-FIRST-1): an assignee is added, the owner stays."""
     may_handle(actor, item)
@@ -145,14 +178,20 @@ def request_route(
     return item
 
 
-def request_change_owner(*, item: ServiceRequest, actor: AbstractBaseUser, new_owner, now) -> None:
+def request_change_owner(*, item: ServiceRequest, actor: User, new_owner: User | None, now: dt.datetime) -> None:
     """Always refused (SVC-FIRST-1): the first person who received a request owns it until it is closed."""
     refuse([rules.owner_change_refusal()])
 
 
 @transaction.atomic
 def request_close(
-    *, item: ServiceRequest, actor: AbstractBaseUser, reply: str, solved: bool | None, now, not_ours: bool = False
+    *,
+    item: ServiceRequest,
+    actor: User,
+    reply: str,
+    solved: bool | None,
+    now: dt.datetime,
+    not_ours: bool = False,
 ) -> ServiceRequest:
     """Reply to the resident and close with the answer or result, signed by the actor (SVC-FIRST-1, SVC-VIS-1; a
     complaint only on its signed-off result, SVC-COMP-1). "Not ours" is refused: it is a routing."""

@@ -3,6 +3,7 @@
 import datetime as dt
 import secrets
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from salesoffice.models import Site
 from .. import rules
 from ..models import Card, Customer, Membership, PointMovement
 from ..selectors import latest_membership, paid_history
-from .common import VipError, _as_actor, _ledger, _locked_membership
+from .common import Actor, VipError, _as_actor, _ledger, _locked_membership
 
 # --- cards (VIP-CARD-1, -3, -4) ------------------------------------------------------------------------------------
 
@@ -21,7 +22,9 @@ def _new_number(store: Site) -> str:
     return f"{store.pk % 1000:03d}{secrets.randbelow(10**9):09d}"
 
 
-def _card_create(*, membership: Membership, kind: str, number: str, now: dt.datetime, replaces: Card | None = None):
+def _card_create(
+    *, membership: Membership, kind: str, number: str, now: dt.datetime, replaces: Card | None = None
+) -> Card:
     number = number.strip() if number else ""
     for _attempt in range(5):
         candidate = number or _new_number(membership.store)
@@ -41,7 +44,7 @@ def _card_create(*, membership: Membership, kind: str, number: str, now: dt.date
 def card_issue(
     *,
     customer: Customer,
-    actor,
+    actor: User | Actor,
     surname: str,
     title: str,
     given_name: str = "",
@@ -52,9 +55,9 @@ def card_issue(
 ) -> Card:
     """Register a qualifying customer and issue the card in one step (VIP-CARD-1); after an expired card, a renewal
     with no points carried over (VIP-CARD-3)."""
-    actor = _as_actor(actor)
+    till = _as_actor(actor)
     store = customer.store
-    actor.check(store)
+    till.check(store)
     problem = rules.surname_problem(surname)
     if problem:
         raise VipError({"surname": problem})
@@ -64,7 +67,9 @@ def card_issue(
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         previous = latest_membership(customer)
         holding = previous is not None and previous.is_valid(now)
-        problem = rules.issue_problem(valid_until=previous.valid_until if holding else None, zone=store.zone)
+        problem = rules.issue_problem(
+            valid_until=previous.valid_until if holding and previous is not None else None, zone=store.zone
+        )
         if problem:
             raise VipError(problem)
         if previous is None:
@@ -85,7 +90,7 @@ def card_issue(
             started_at=now,
             valid_until=rules.card_valid_until(now, store.zone),
             renews=previous,
-            issued_by=actor.user,
+            issued_by=till.user,
         )
         return _card_create(
             membership=membership,
@@ -95,12 +100,11 @@ def card_issue(
         )
 
 
-def card_replace(*, card: Card, actor, reason: str, number: str = "", now: dt.datetime) -> Card:
+def card_replace(*, card: Card, actor: User | Actor, reason: str, number: str = "", now: dt.datetime) -> Card:
     """A lost or damaged card: the old number is blocked at once and a replacement issued, carrying the paid total,
     balance, earned points, tier and expiry (VIP-CARD-4)."""
-    actor = _as_actor(actor)
     store = card.membership.store
-    actor.check(store)
+    _as_actor(actor).check(store)
     with transaction.atomic():
         membership = _locked_membership(card.membership_id)
         card = Card.objects.select_for_update().get(pk=card.pk)

@@ -2,8 +2,9 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -44,7 +45,7 @@ def _same_request(existing: Purchase | Redemption | Return, request_fingerprint:
 class Actor:
     """Who acts at the till: a signed-in clerk, or a point-of-sale system holding the store's token."""
 
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     token: ApiToken | None = None
 
     def check(self, store: Site, perm: str = "vip.use_till") -> None:
@@ -52,14 +53,15 @@ class Actor:
             if self.token.store_id != store.pk or self.token.revoked_at is not None:
                 raise VipError(_("This till token is not for this store."))
             return
+        assert self.user is not None  # an Actor is a clerk or a till's token
         require_site_perm(self.user, store, perm, _("You may not do this at this store."))
 
     @property
-    def fields(self) -> dict:
+    def fields(self) -> dict[str, Any]:
         return {"clerk": self.user, "api_token": self.token}
 
 
-def _as_actor(actor) -> Actor:
+def _as_actor(actor: User | Actor) -> Actor:
     return actor if isinstance(actor, Actor) else Actor(user=actor)
 
 
@@ -103,7 +105,9 @@ def _locked_membership(membership_id: int) -> Membership:
     )
 
 
-def _ledger(membership: Membership, kind: str, points: int, *, now: dt.datetime, key: str, rule_id: str, **source):
+def _ledger(
+    membership: Membership, kind: str, points: int, *, now: dt.datetime, key: str, rule_id: str, **source: Any
+) -> PointMovement:
     """One line of the points ledger, tied to its source document; `key` makes each source count once."""
     return PointMovement.objects.create(
         membership=membership, kind=kind, points=points, at=now, key=key, rule_id=rule_id, **source

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
@@ -109,11 +110,7 @@ def till_quote(
         store=store, lines=lines, card=card, birthday_claimed=birthday_claimed, id_checked=id_checked, now=now
     )
     membership = card.membership if card else None
-    points = 0
-    if membership is not None:
-        points = rules.points_earned(
-            mode=store_settings(store).points_mode, paid_total_before=membership.paid_total, paid=quote.payable
-        )
+    points = _points_earned(store, membership, paid=quote.payable)
     qualifies = ""
     if card is None and not phone.strip() and quote.payable >= rules.SINGLE_PURCHASE:
         # Without the phone the purchase cannot count for the customer: ask before recording.
@@ -124,7 +121,7 @@ def till_quote(
 def purchase_record(
     *,
     store: Site,
-    actor,
+    actor: User | Actor,
     key: str,
     lines: Sequence[rules.Line],
     card_number: str = "",
@@ -192,25 +189,29 @@ def _replay(purchase: Purchase, *, request_fingerprint: str) -> PurchaseResult:
 
 def _purchase_record(
     *,
-    store,
+    store: Site,
     actor: Actor,
-    key,
-    request_fingerprint,
-    lines,
-    card,
-    phone,
-    birthday_claimed,
-    id_checked,
-    signature_confirmed,
-    now,
+    key: str,
+    request_fingerprint: str,
+    lines: Sequence[rules.Line],
+    card: Card | None,
+    phone: str,
+    birthday_claimed: bool,
+    id_checked: bool,
+    signature_confirmed: bool,
+    now: dt.datetime,
 ) -> PurchaseResult:
-    # Long only by the purchase row's columns and its explanation in each language; the customer and the
-    # points are _customer_of_phone and _earn.
+    """The purchase under its membership's lock: its row, lines and explanation in each language, then the points
+    (`_earn`) or, for a customer without a card, whether they now qualify.
+
+    Why one function: what is left is long only by the request's fields and the purchase row's columns; the steps
+    read in the order they happen under the lock, and each one that is more than a line is its own function."""
     existing = Purchase.objects.filter(store=store, key=key).first()
     if existing is not None:
         return _replay(existing, request_fingerprint=request_fingerprint)
-    membership = _locked_membership(card.membership_id) if card else None
+    membership: Membership | None = None
     if card is not None:
+        membership = _locked_membership(card.membership_id)
         card.membership = membership
     problem = rules.signature_problem(card_used=card is not None, signature_confirmed=signature_confirmed)
     if problem:
@@ -219,21 +220,17 @@ def _purchase_record(
         store=store, lines=lines, card=card, birthday_claimed=birthday_claimed, id_checked=id_checked, now=now
     )
     customer = membership.customer if membership else _customer_of_phone(store, phone, now=now)
-    points = 0
-    if membership is not None:
-        mode = store_settings(store).points_mode
-        points = rules.points_earned(mode=mode, paid_total_before=membership.paid_total, paid=quote.payable)
-    member = member_facts(membership)
-    day = local_day(now, store.zone)
+    points = _points_earned(store, membership, paid=quote.payable)
 
     def explain() -> list[str]:
-        lines_said = list(rules.quote(lines, member, birthday_claimed=birthday_claimed, day=day).explanations)
-        if membership is not None:
-            lines_said.append(
-                _("VIP-PTS-1: %(paid)s paid earns %(points)s point(s)")
-                % {"paid": rules.yuan(quote.payable), "points": points}
-            )
-        return lines_said
+        return _explanation(
+            lines,
+            membership,
+            birthday_claimed=birthday_claimed,
+            day=local_day(now, store.zone),
+            quote=quote,
+            points=points,
+        )
 
     said = in_each_language(explain)
     explanations = said.get(translation.get_language()) or explain()
@@ -257,6 +254,47 @@ def _purchase_record(
         explanations=said,
         **actor.fields,
     )
+    _lines_create(purchase, lines, quote)
+    eligibility = None
+    if membership is not None:
+        _earn(membership, purchase, paid=quote.payable, points=points, now=now)
+    elif customer is not None and not customer_has_valid_membership(customer, now=now):
+        eligibility = rules.eligibility(paid_history(customer), zone=store.zone, now=now)
+    quote = dataclasses.replace(quote, explanations=tuple(explanations))
+    return PurchaseResult(purchase=purchase, quote=quote, eligibility=eligibility, membership=membership)
+
+
+def _points_earned(store: Site, membership: Membership | None, *, paid: Decimal) -> int:
+    """The points a member's purchase earns by the store's points mode (VIP-PTS-1); none without a card."""
+    if membership is None:
+        return 0
+    return rules.points_earned(
+        mode=store_settings(store).points_mode, paid_total_before=membership.paid_total, paid=paid
+    )
+
+
+def _explanation(
+    lines: Sequence[rules.Line],
+    membership: Membership | None,
+    *,
+    birthday_claimed: bool,
+    day: dt.date,
+    quote: rules.Quote,
+    points: int,
+) -> list[str]:
+    """Why the purchase costs what it does, and a member's points (VIP-PTS-1), in the active language."""
+    lines_said = list(
+        rules.quote(lines, member_facts(membership), birthday_claimed=birthday_claimed, day=day).explanations
+    )
+    if membership is not None:
+        lines_said.append(
+            _("VIP-PTS-1: %(paid)s paid earns %(points)s point(s)")
+            % {"paid": rules.yuan(quote.payable), "points": points}
+        )
+    return lines_said
+
+
+def _lines_create(purchase: Purchase, lines: Sequence[rules.Line], quote: rules.Quote) -> None:
     PurchaseLine.objects.bulk_create(
         PurchaseLine(
             purchase=purchase,
@@ -269,16 +307,9 @@ def _purchase_record(
         )
         for line, discount in zip(lines, quote.line_discounts, strict=True)
     )
-    eligibility = None
-    if membership is not None:
-        _earn(membership, purchase, paid=quote.payable, points=points, now=now)
-    elif customer is not None and not customer_has_valid_membership(customer, now=now):
-        eligibility = rules.eligibility(paid_history(customer), zone=store.zone, now=now)
-    quote = dataclasses.replace(quote, explanations=tuple(explanations))
-    return PurchaseResult(purchase=purchase, quote=quote, eligibility=eligibility, membership=membership)
 
 
-def _customer_of_phone(store, phone: str, *, now: dt.datetime) -> Customer | None:
+def _customer_of_phone(store: Site, phone: str, *, now: dt.datetime) -> Customer | None:
     """A purchase without a card, with the customer's phone: the store's customer of that phone (made on first use),
     so the purchase counts towards their eligibility (VIP-ELIG-1)."""
     if not phone:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -11,13 +12,13 @@ from salesoffice.timeutil import local_day
 from .. import rules
 from ..models import Campaign, Customer, FormHandIn, PrivacyLog, Reward, StoreSettings
 from ..selectors import store_settings
-from .common import VipError, _as_actor
+from .common import Actor, VipError, _as_actor
 
 # --- the manager's and operations' records --------------------------------------------------------------------------
 
 
 def reward_save(
-    *, store: Site, actor, reward: Reward | None, name: str, points: int, stock: int, active: bool
+    *, store: Site, actor: User | Actor, reward: Reward | None, name: str, points: int, stock: int, active: bool
 ) -> Reward:
     """Add or change an item of the store's reward catalog (VIP-PTS-2)."""
     _as_actor(actor).check(store, "vip.manage_store")
@@ -33,7 +34,7 @@ def reward_save(
         raise VipError({"name": _("The catalog has a reward of this name already: change that one instead.")}) from None
 
 
-def settings_save(*, store: Site, actor, share_members: bool, points_mode: str) -> StoreSettings:
+def settings_save(*, store: Site, actor: User | Actor, share_members: bool, points_mode: str) -> StoreSettings:
     _as_actor(actor).check(store, "vip.manage_store")
     current = store_settings(store)
     current.share_members, current.points_mode = share_members, points_mode
@@ -42,7 +43,7 @@ def settings_save(*, store: Site, actor, share_members: bool, points_mode: str) 
 
 
 def campaign_create(
-    *, store: Site, actor, occasion: str, text: str, send_at: dt.datetime, now: dt.datetime
+    *, store: Site, actor: User, occasion: str, text: str, send_at: dt.datetime, now: dt.datetime
 ) -> Campaign:
     """A reminder before new products or a promotion, sent by the beat job at `send_at` (VIP-SVC-1)."""
     _as_actor(actor).check(store, "vip.manage_store")
@@ -53,16 +54,15 @@ def campaign_create(
     )
 
 
-def customer_unmask(*, customer: Customer, actor, now: dt.datetime) -> PrivacyLog:
+def customer_unmask(*, customer: Customer, actor: User, now: dt.datetime) -> PrivacyLog:
     """Show a member's full phone and ID number to this clerk, logged with who and when (VIP-DATA-1)."""
-    actor = _as_actor(actor)
-    actor.check(customer.store, "vip.unmask_customer")
+    _as_actor(actor).check(customer.store, "vip.unmask_customer")
     return PrivacyLog.objects.create(
-        store=customer.store, user=actor.user, action=PrivacyLog.Action.UNMASK, customer=customer, at=now
+        store=customer.store, user=actor, action=PrivacyLog.Action.UNMASK, customer=customer, at=now
     )
 
 
-def customer_sms_preference(*, customer: Customer, actor, opt_out: bool) -> Customer:
+def customer_sms_preference(*, customer: Customer, actor: User | Actor, opt_out: bool) -> Customer:
     """The member asks for no SMS reminders, or for them again (VIP-SVC-1); the audit history keeps who and when."""
     _as_actor(actor).check(customer.store)
     customer.sms_opt_out = opt_out
@@ -70,7 +70,7 @@ def customer_sms_preference(*, customer: Customer, actor, opt_out: bool) -> Cust
     return customer
 
 
-def members_export_log(*, store: Site, actor, rows: int, now: dt.datetime) -> PrivacyLog:
+def members_export_log(*, store: Site, actor: User, rows: int, now: dt.datetime) -> PrivacyLog:
     """Every export of members is logged (VIP-DATA-1)."""
     _as_actor(actor).check(store, "vip.export_members")
     return PrivacyLog.objects.create(
@@ -78,7 +78,7 @@ def members_export_log(*, store: Site, actor, rows: int, now: dt.datetime) -> Pr
     )
 
 
-def hand_in_record(*, store: Site, year: int, month: int, forms: int, actor, now: dt.datetime) -> FormHandIn:
+def hand_in_record(*, store: Site, year: int, month: int, forms: int, actor: User, now: dt.datetime) -> FormHandIn:
     """Operations received the month's original registration forms (VIP-DATA-1)."""
     if not actor.has_perm("vip.view_registration_summary"):
         raise VipError(_("VIP-DATA-1: only operations records the hand-in of registration forms."))

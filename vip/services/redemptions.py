@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -11,12 +12,14 @@ from salesoffice.models import Site
 
 from .. import rules
 from ..models import Card, Membership, PointMovement, Redemption, Reward
-from .common import VipError, _as_actor, _ledger, _locked_membership, _same_request, usable_card_or_error
+from .common import Actor, VipError, _as_actor, _ledger, _locked_membership, _same_request, usable_card_or_error
 
 # --- redemption (VIP-PTS-2) ------------------------------------------------------------------------------------------
 
 
-def redemption_make(*, store: Site, card: Card, reward: Reward, actor, key: str, now: dt.datetime) -> Redemption:
+def redemption_make(
+    *, store: Site, card: Card, reward: Reward, actor: User | Actor, key: str, now: dt.datetime
+) -> Redemption:
     """Points of this one card for a reward of this store's catalog; final (VIP-PTS-2)."""
     actor = _as_actor(actor)
     actor.check(store)

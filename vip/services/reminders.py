@@ -70,7 +70,7 @@ def sms_outbox_drain(*, now: dt.datetime, limit: int = 500) -> int:
     return sent
 
 
-def _sms_deliver(delivery: SmsDelivery, *, backend, now: dt.datetime) -> None:
+def _sms_deliver(delivery: SmsDelivery, *, backend: sms.SmsBackend, now: dt.datetime) -> None:
     """One attempt at one message, under its row lock; the outcome is saved on the delivery."""
     message = delivery.message
     if message.customer.sms_opt_out:  # opted out after the reminder was recorded: members who opted out get none

@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from salesoffice.roles import Role
 from .. import rules
 from ..models import Membership, PointMovement, Purchase, Return
 from ..selectors import store_settings
-from .common import VipError, _as_actor, _ledger, _locked_membership, _same_request
+from .common import Actor, VipError, _as_actor, _ledger, _locked_membership, _same_request
 
 # --- returns (VIP-RET-1) ---------------------------------------------------------------------------------------------
 
@@ -26,12 +27,11 @@ def refunded(purchase: Purchase) -> Decimal:
 
 
 def return_record(
-    *, purchase: Purchase, amount: Decimal, actor, key: str, reason: str = "", now: dt.datetime
+    *, purchase: Purchase, amount: Decimal, actor: User | Actor, key: str, reason: str = "", now: dt.datetime
 ) -> Return:
     """A refund lowers the paid total and the earned points follow; what was already redeemed is a shortfall for
     the store manager (VIP-RET-1)."""
-    # Long on purpose: the refund, its points reversal and the shortfall notice are written under one lock,
-    # in this order.
+    # The refund, its points reversal and the shortfall notice are written under one lock, in this order.
     actor = _as_actor(actor)
     actor.check(purchase.store)
     if not key or len(key) > 80:
@@ -50,16 +50,7 @@ def return_record(
         problem = rules.refund_problem(amount=amount, kept=kept)
         if problem:
             raise VipError({"amount": problem})
-        reversal = rules.Reversal(0, 0, 0)
-        if membership is not None:
-            points = rules.points_reversed(
-                mode=store_settings(purchase.store).points_mode,
-                paid_total_before=membership.paid_total,
-                kept_before=kept,
-                refund=amount,
-            )
-            points = min(points, membership.earned_points)
-            reversal = rules.reverse(points, balance=membership.balance)
+        reversal = _reversal(purchase, membership, kept=kept, amount=amount)
         refund = Return.objects.create(
             purchase=purchase,
             amount=amount,
@@ -72,24 +63,47 @@ def return_record(
             **actor.fields,
         )
         if membership is not None:
-            Membership.objects.filter(pk=membership.pk).update(
-                paid_total=F("paid_total") - min(amount, membership.paid_total),
-                earned_points=F("earned_points") - reversal.points,
-                balance=F("balance") - reversal.from_balance,
-            )
-            if reversal.from_balance:
-                _ledger(
-                    membership,
-                    PointMovement.Kind.RETURN,
-                    -reversal.from_balance,
-                    now=now,
-                    key=f"return:{refund.pk}",
-                    rule_id="VIP-RET-1",
-                    refund=refund,
-                )
-            if reversal.shortfall:
-                _notify_shortfall(refund, membership, now=now)
+            _take_back(membership, refund, reversal, amount=amount, now=now)
         return refund
+
+
+def _reversal(purchase: Purchase, membership: Membership | None, *, kept: Decimal, amount: Decimal) -> rules.Reversal:
+    """The points the refund takes back, from the balance first, the rest a shortfall (VIP-RET-1); none without a
+    membership."""
+    if membership is None:
+        return rules.Reversal(0, 0, 0)
+    points = rules.points_reversed(
+        mode=store_settings(purchase.store).points_mode,
+        paid_total_before=membership.paid_total,
+        kept_before=kept,
+        refund=amount,
+    )
+    points = min(points, membership.earned_points)
+    return rules.reverse(points, balance=membership.balance)
+
+
+def _take_back(
+    membership: Membership, refund: Return, reversal: rules.Reversal, *, amount: Decimal, now: dt.datetime
+) -> None:
+    """The member's totals and balance shrink by the refund, the ledger records the points, the store manager hears
+    of a shortfall (VIP-RET-1). The membership row is locked by the caller."""
+    Membership.objects.filter(pk=membership.pk).update(
+        paid_total=F("paid_total") - min(amount, membership.paid_total),
+        earned_points=F("earned_points") - reversal.points,
+        balance=F("balance") - reversal.from_balance,
+    )
+    if reversal.from_balance:
+        _ledger(
+            membership,
+            PointMovement.Kind.RETURN,
+            -reversal.from_balance,
+            now=now,
+            key=f"return:{refund.pk}",
+            rule_id="VIP-RET-1",
+            refund=refund,
+        )
+    if reversal.shortfall:
+        _notify_shortfall(refund, membership, now=now)
 
 
 def _notify_shortfall(refund: Return, membership: Membership, *, now: dt.datetime) -> None:
