@@ -131,7 +131,7 @@ def test_recording_a_non_member_purchase_shows_the_receipt_with_eligibility(
     assert response.status_code == 302 and response.url == url("receipt", purchase_id=purchase.pk)
     with django_assert_num_queries(10):
         page = text(c.get(response.url))
-    assert "Paid: ¥1200.00" in page
+    assert "Paid: ¥1,200.00" in page
     assert "VIP-ELIG-1: one purchase of ¥1,200.00 paid (at least ¥1,000.00) qualifies" in page
     assert "Fill in the registration form" in page
 
@@ -230,7 +230,7 @@ def test_a_qualifying_purchase_without_a_phone_asks_for_it_VIP_ELIG_1(logged_in,
     c = logged_in(clerk)
     anonymous = text(c.post(url("till_quote"), purchase_post("1000"), HTTP_HX_REQUEST="true"))
     assert "qualifies for a VIP card: enter the customer&#x27;s phone to offer it" in anonymous
-    assert "To pay: ¥1000.00" in anonymous  # amounts in yuan and fen, however they were typed
+    assert "To pay: ¥1,000.00" in anonymous  # amounts in yuan and fen, however they were typed
     with_phone = text(c.post(url("till_quote"), purchase_post("1000", phone="13800138007"), HTTP_HX_REQUEST="true"))
     small = text(c.post(url("till_quote"), purchase_post("999.99"), HTTP_HX_REQUEST="true"))
     assert "offer it" not in with_phone and "offer it" not in small
