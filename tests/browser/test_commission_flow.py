@@ -78,6 +78,9 @@ def test_record_deal_preview_hold_ruling_statement(site, salespeople, project_ma
     director = terminals(site, "director", next_path=f"/register/{site.code}/disputes/")
     director.page.get_by_role("link", name="Review the timeline and decide").click()
     director.page.get_by_role("button", name="Approve the opinion").click()
+    # A ruling is final: the page says what it does (whose share) before it is given.
+    expect(director.page.get_by_test_id("will-happen")).to_contain_text("Bob 60%, Ann 40%")
+    director.page.get_by_test_id("confirm").click()
     director.page.wait_for_url("**/disputes/")
     deal.refresh_from_db()
     assert deal.split_status == "split"
@@ -135,6 +138,8 @@ def test_a_wrong_deal_is_corrected_then_cancelled_on_its_page(site, salespeople,
     form = page.locator("#deal-cancel-form")
     form.locator("#id_cancel-reason").fill("退房: the buyer withdrew")
     form.get_by_role("button", name="Cancel the deal").click()
+    expect(page.get_by_test_id("will-happen")).to_contain_text("is cancelled for good")
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("deal-cancelled")).to_be_visible()
     expect(page.locator("#deal-cancel-form")).to_have_count(0)
     assert sum(e.amount for e in LedgerEntry.objects.filter(deal=deal)) == 0

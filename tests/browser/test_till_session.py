@@ -66,8 +66,11 @@ def test_purchase_eligible_card_discounted_purchase_redemption(terminals):
     # Redeem the tote bag for 10 of the 18 points.
     page.get_by_role("link", name="Member page").click()
     page.locator("#redeem-form select").select_option(label="Tote bag · 10 points · 3 left")
-    page.locator("#id_confirmed").check()
     page.get_by_role("button", name="Redeem").click()
+    # The confirmation the clerk reads out: what is exchanged and the balance after; nothing happened yet.
+    expect(page.get_by_test_id("will-happen")).to_contain_text("18 now, 8 after")
+    assert not Redemption.objects.exists()
+    page.get_by_test_id("confirm").click()
     expect(page.locator("#page-messages")).to_contain_text("VIP-PTS-2: Tote bag redeemed for 10 points")
     expect(page.get_by_test_id("balance")).to_have_text("8")
     assert Redemption.objects.count() == 1
