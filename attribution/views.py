@@ -26,11 +26,12 @@ from django.views.decorators.http import require_GET, require_POST
 from reception.access import reception_for_site_or_404
 from reception.models import Reception
 from salesoffice.access import site_with_perm_or_403
+from salesoffice.confirm import Consequence, confirmation_page, is_confirmed
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.paging import UncountedPage
 from salesoffice.phones import normalise_phone
-from salesoffice.timeutil import local_day
+from salesoffice.timeutil import day_bounds, local_day
 
 from . import rules, selectors, services
 from .access import client_for_user_or_404, client_site_or_403, entry_for_site_or_404
@@ -342,6 +343,31 @@ def approval_review(request: HttpRequest, site: str, entry_id: int) -> HttpRespo
     return _approvals_page(request, site_obj, now, bound=form, bound_id=entry.pk)
 
 
+def _day_approval_consequence(site: Site, day: dt.date, now: dt.datetime) -> Consequence:
+    start, end = day_bounds(day, site.zone)
+    waiting = selectors.unreviewed_entries(site=site, now=now).filter(
+        pending_review__registered_at__gte=start, pending_review__registered_at__lt=end
+    )
+    count = waiting.count()
+    return Consequence(
+        title=_("Approve the entries of %(day)s?") % {"day": day.isoformat()},
+        will_happen=[
+            ngettext(
+                "Up to %(count)d entry registered on %(day)s is approved; an approved entry counts for its "
+                "salesperson from its visit on (ATT-REG-1, ATT-REG-3).",
+                "Up to %(count)d entries registered on %(day)s are approved; an approved entry counts for its "
+                "salesperson from its visit on (ATT-REG-1, ATT-REG-3).",
+                count,
+            )
+            % {"count": count, "day": day.isoformat()},
+            _("Likely duplicates and visits recorded out of their time are left for a review of their own."),
+        ],
+        confirm_label=_("Approve the day's entries"),
+        rule_ids=("ATT-REG-1", "ATT-REG-3"),
+        danger=False,
+    )
+
+
 @login_required
 @require_POST
 def approval_day(request: HttpRequest, site: str) -> HttpResponse:
@@ -353,6 +379,9 @@ def approval_day(request: HttpRequest, site: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a day."))
         return redirect(_approvals_url(request, site_obj))
+    if not is_confirmed(request):
+        consequence = _day_approval_consequence(site_obj, form.cleaned_data["day"], now)
+        return confirmation_page(request, consequence, back_url=_approvals_url(request, site_obj))
     try:
         done = services.visit_review_day(site=site_obj, actor=request.user, day=form.cleaned_data["day"], now=now)
     except RegisterError as exc:

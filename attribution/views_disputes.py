@@ -9,13 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.access import site_with_perm_or_403
+from salesoffice.confirm import Consequence, confirmation_page, is_confirmed
 from salesoffice.forms import submit
-from salesoffice.models import Site
+from salesoffice.models import Site, display_name
 
 from . import rules, selectors, services
 from .access import opinion_for_site_or_404
@@ -57,6 +59,30 @@ def dispute_page(request: HttpRequest, site: str, opinion_id: int) -> HttpRespon
     return _dispute_page(request, site_obj, opinion, timezone.now(), DecideForm())
 
 
+def _ruling_consequence(opinion, approve: bool) -> Consequence:
+    client = opinion.client.name
+    if approve:
+        pool = _("the public pool")
+        shares = ", ".join(
+            f"{display_name(share.salesperson) if share.salesperson else pool} {share.percent.normalize():f}%"
+            for share in opinion.shares.select_related("salesperson")
+        )
+        will_happen = [
+            _("%(client)s's commission is shared as the opinion proposes: %(shares)s.")
+            % {"client": client, "shares": shares},
+            _("Deals held for this dispute are split so and paid in the open month; the ruling is final (ATT-DISP-1)."),
+        ]
+        title, label = _("Approve the opinion on %(client)s?") % {"client": client}, _("Approve the opinion")
+    else:
+        will_happen = [
+            _("The opinion on %(client)s is rejected; ownership stays as the register decides it (ATT-DISP-1).")
+            % {"client": client},
+            _("Deals held for this dispute stay on hold until an opinion on them is approved (ATT-DISP-1)."),
+        ]
+        title, label = _("Reject the opinion on %(client)s?") % {"client": client}, _("Reject the opinion")
+    return Consequence(title=title, will_happen=will_happen, confirm_label=label, rule_ids=("ATT-DISP-1",))
+
+
 @login_required
 @require_POST
 def dispute_decide(request: HttpRequest, site: str, opinion_id: int) -> HttpResponse:
@@ -67,6 +93,13 @@ def dispute_decide(request: HttpRequest, site: str, opinion_id: int) -> HttpResp
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         note = form.cleaned_data["note"]
+        # A ruling the rules refuse anyway (its author, a second ruling) is refused at once, not confirmed first.
+        refused = rules.ruling_refusal(
+            author=request.user.pk == opinion.written_by_id, decided=opinion.decided_at is not None
+        )
+        if not refused and not is_confirmed(request):
+            back = reverse("attribution:dispute", kwargs={"site": site_obj.code, "opinion_id": opinion.pk})
+            return confirmation_page(request, _ruling_consequence(opinion, approve), back_url=back)
         if submit(
             form, services.dispute_decide, opinion=opinion, actor=request.user, approve=approve, now=now, note=note
         ):

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attribution import services as register_services
@@ -29,8 +30,10 @@ from attribution.selectors import (
     site_staff,
     user_names,
 )
+from salesoffice.confirm import Consequence, confirmation_page, is_confirmed
 from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
+from salesoffice.money import money_text
 from salesoffice.timeutil import add_months, local_day, month_bounds
 
 from . import reports, rules, selectors, services
@@ -296,6 +299,24 @@ def deal_confirm(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
     return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
 
 
+def _deal_cancel_consequence(deal) -> Consequence:
+    return Consequence(
+        title=_("Cancel the deal of %(unit)s?") % {"unit": deal.unit},
+        will_happen=[
+            _("The deal of %(unit)s for %(client)s (price %(price)s, commission %(commission)s) is cancelled for good.")
+            % {
+                "unit": deal.unit,
+                "client": deal.client.name,
+                "price": money_text(deal.price),
+                "commission": money_text(deal.commission),
+            },
+            _("Every share already posted is reversed in the open month; nobody is paid for it from then on (COM-5)."),
+        ],
+        confirm_label=_("Cancel the deal"),
+        rule_ids=("COM-5",),
+    )
+
+
 @login_required
 @require_POST
 def deal_cancel(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
@@ -305,6 +326,12 @@ def deal_cancel(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
         raise PermissionDenied
     form = DealCancelForm(request.POST, prefix="cancel")
     if form.is_valid():
+        if not is_confirmed(request):
+            return confirmation_page(
+                request,
+                _deal_cancel_consequence(deal),
+                back_url=reverse("commission:deal", kwargs={"site": site_obj.code, "deal_id": deal.pk}),
+            )
         try:
             services.deal_cancel(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
         except CommissionError as exc:
@@ -459,6 +486,44 @@ def statement_xlsx(request: HttpRequest, month: str) -> HttpResponse:
     return response
 
 
+def _month_close_consequence(request: HttpRequest, month: dt.date) -> Consequence:
+    statement = selectors.monthly_statement(month=month, site_ids=statement_site_ids(request.user))
+    label = f"{month:%Y-%m}"
+    will_happen = [
+        _("The statement of %(month)s becomes final at %(total)s, as it reads now.")
+        % {"month": label, "total": money_text(statement.total)},
+        _(
+            "A later change to one of its deals (a correction, a cancellation, a ruling) is posted in the next open "
+            "month, never in %(month)s (COM-4)."
+        )
+        % {"month": label},
+    ]
+    if statement.held_count:
+        will_happen.append(
+            ngettext(
+                "%(count)d deal on hold (%(amount)s) is not in it; it is paid in the month its ruling comes.",
+                "%(count)d deals on hold (%(amount)s) are not in it; they are paid in the month their ruling comes.",
+                statement.held_count,
+            )
+            % {"count": statement.held_count, "amount": money_text(statement.held_total)}
+        )
+    if statement.unconfirmed_count:
+        will_happen.append(
+            ngettext(
+                "%(count)d deal not yet confirmed (%(amount)s) is not in it (COM-5).",
+                "%(count)d deals not yet confirmed (%(amount)s) are not in it (COM-5).",
+                statement.unconfirmed_count,
+            )
+            % {"count": statement.unconfirmed_count, "amount": money_text(statement.unconfirmed_total)}
+        )
+    return Consequence(
+        title=_("Close %(month)s?") % {"month": label},
+        will_happen=will_happen,
+        confirm_label=_("Close %(month)s") % {"month": label},
+        rule_ids=("COM-4",),
+    )
+
+
 @login_required
 @require_POST
 def month_close(request: HttpRequest) -> HttpResponse:
@@ -467,6 +532,12 @@ def month_close(request: HttpRequest) -> HttpResponse:
     form = MonthForm(request.POST)
     if form.is_valid():
         month = form.cleaned_data["month"]
+        if not is_confirmed(request):
+            return confirmation_page(
+                request,
+                _month_close_consequence(request, month),
+                back_url=reverse("commission:statement", kwargs={"month": f"{month:%Y-%m}"}),
+            )
         try:
             services.month_close(month=month, actor=request.user, now=timezone.now())
         except CommissionError as exc:

@@ -18,6 +18,11 @@ so a rounding is always asked for by the policy that names that rule, never by a
   (`20000.0300000000`, or `500` for whole yuan), so every `Sum` of money is read through `summed`.
 - `SHARE_PERCENT` (ATT-DISP-1): a share's percent offered in the dispute opinion form, two places, half even.
 - `REPORT_PERCENT`: a report's share in percent (on-time rates, satisfaction, bar widths), a float to one place.
+- `SHOWN_AMOUNT`, `SUMMARY_FIGURE`, `SUMMARY_FIGURE_FINE`, `SUMMARY_WHOLE`: how a figure is *shown* (never
+  stored): to the cent, half even, with the thousands grouped (¥2,122,888.94) in tables; in summaries and charts
+  to one place of the reader's unit, half up (zh: 212.3万, 1.2亿; en: ¥12.3K), two for millions and billions
+  (¥2.12M), the whole yuan under ten thousand (¥9,999). `money_text`, `money_summary` and `count_text` are what the
+  `numbers` template filters (salesoffice/templatetags/numbers.py) and the exports call.
 
 Tests walk the product source and fail on any `quantize`, `ROUND_*` or `round(` outside this module.
 """
@@ -46,8 +51,24 @@ SERVICE_CHARGE = RoundingPolicy("service charge", CENT, ROUND_HALF_EVEN, ("SVC-C
 RATE_PERCENT = RoundingPolicy("callback rate", Decimal("0.1"), ROUND_HALF_UP, ("SVC-CB-2",))
 STATED_AMOUNT = RoundingPolicy("stated amount", CENT, ROUND_HALF_EVEN)
 SHARE_PERCENT = RoundingPolicy("share percent", CENT, ROUND_HALF_EVEN, ("ATT-DISP-1",))
+SHOWN_AMOUNT = RoundingPolicy("shown amount", CENT, ROUND_HALF_EVEN)
+SUMMARY_FIGURE = RoundingPolicy("summary figure", Decimal("0.1"), ROUND_HALF_UP)
+SUMMARY_FIGURE_FINE = RoundingPolicy("summary figure (millions)", CENT, ROUND_HALF_UP)
+SUMMARY_WHOLE = RoundingPolicy("summary figure (whole yuan)", Decimal(1), ROUND_HALF_UP)
 
-POLICIES = (COMMISSION_SHARE, VIP_AMOUNT, VIP_POINTS, SERVICE_CHARGE, RATE_PERCENT, STATED_AMOUNT, SHARE_PERCENT)
+POLICIES = (
+    COMMISSION_SHARE,
+    VIP_AMOUNT,
+    VIP_POINTS,
+    SERVICE_CHARGE,
+    RATE_PERCENT,
+    STATED_AMOUNT,
+    SHARE_PERCENT,
+    SHOWN_AMOUNT,
+    SUMMARY_FIGURE,
+    SUMMARY_FIGURE_FINE,
+    SUMMARY_WHOLE,
+)
 
 
 def rounded(value, policy: RoundingPolicy) -> Decimal:
@@ -108,3 +129,65 @@ def percent_of(part: float, whole: float) -> float:
     """`part` as a percentage of `whole`, one decimal place, 0.0 when `whole` is zero (REPORT_PERCENT: report
     rates and chart widths, never money)."""
     return round(100 * part / whole, 1) if whole else 0.0
+
+
+# What a blank figure reads as: no value is not zero.
+NO_FIGURE = "—"
+# A summary's units, largest first, as (from, divisor, suffix, policy): Chinese counts in 万 (10^4) and 亿 (10^8);
+# English in thousands from ten thousand up, millions and billions. Under the smallest, the figure is shown whole.
+_SUMMARY_UNITS = {
+    "zh": (
+        (Decimal(10) ** 8, Decimal(10) ** 8, "亿", SUMMARY_FIGURE),
+        (Decimal(10) ** 4, Decimal(10) ** 4, "万", SUMMARY_FIGURE),
+    ),
+    "en": (
+        (Decimal(10) ** 9, Decimal(10) ** 9, "B", SUMMARY_FIGURE_FINE),
+        (Decimal(10) ** 6, Decimal(10) ** 6, "M", SUMMARY_FIGURE_FINE),
+        (Decimal(10) ** 4, Decimal(10) ** 3, "K", SUMMARY_FIGURE),
+    ),
+}
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):  # a float reaching a page is a report ratio; str() keeps its shortest digits
+        value = str(value)
+    return Decimal(value)
+
+
+def money_text(value, *, symbol: str = "¥") -> str:
+    """An amount as a table shows it: `¥2,122,888.94`, `-¥15.00`; None is `—` (SHOWN_AMOUNT). Both languages group
+    by thousands with a comma, as Chinese business documents do."""
+    amount = _decimal(value)
+    if amount is None:
+        return NO_FIGURE
+    cents = rounded(amount, SHOWN_AMOUNT)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{symbol}{abs(cents):,.2f}"
+
+
+def count_text(value) -> str:
+    """A count or points as a table shows it: `12,345`; None is `—`."""
+    number = _decimal(value)
+    if number is None:
+        return NO_FIGURE
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number:,}"
+
+
+def money_summary(value, language: str, *, symbol: str = "¥") -> str:
+    """An amount as a summary or a chart reads it: zh `¥212.3万`, `¥1.2亿`; en `¥2.12M`, `¥12.3K`; under ¥10,000 the
+    whole amount to the yuan, grouped (SUMMARY_FIGURE). `language` is the reader's (zh-hans, en, ...)."""
+    amount = _decimal(value)
+    if amount is None:
+        return NO_FIGURE
+    units = _SUMMARY_UNITS["zh" if language.lower().startswith("zh") else "en"]
+    sign = "-" if amount < 0 else ""
+    size = abs(amount)
+    for start, divisor, suffix, policy in units:
+        if size >= start:
+            shown = rounded(size / divisor, policy).normalize()
+            return f"{sign}{symbol}{shown:f}{suffix}"
+    return f"{sign}{symbol}{int(rounded(size, SUMMARY_WHOLE)):,}"

@@ -95,13 +95,8 @@ class RegistrationForm(forms.Form):
 class RedeemForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     reward = forms.ChoiceField(label=_("Reward"))
-    # No undo exists (VIP-PTS-2), so the clerk confirms the choice with the member first, as the member signs a receipt.
-    confirmed = forms.BooleanField(
-        label=_("The member confirmed this reward: a redemption cannot be cancelled"),
-        error_messages={
-            "required": _("VIP-PTS-2: confirm the reward with the member; a redemption cannot be cancelled.")
-        },
-    )
+    # No undo exists (VIP-PTS-2): the view asks for a confirmation that names the reward, the points and the balance
+    # after (salesoffice.confirm), which the clerk reads out to the member before pressing it.
 
     def __init__(self, *args, rewards=(), **kwargs):
         super().__init__(*args, **kwargs)

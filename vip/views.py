@@ -16,8 +16,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesoffice.confirm import Consequence, confirmation_page, is_confirmed
 from salesoffice.forms import add_service_errors, submit
 from salesoffice.keyset import keyset_page
+from salesoffice.money import count_text
 from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
@@ -429,6 +431,33 @@ def _no_card(form) -> None:
     form.add_error(None, _("VIP-CARD-4: this membership has no unblocked card."))
 
 
+def _redemption_refused(membership, cleaned: dict) -> bool:
+    """A redemption the rules refuse anyway (too few points, none in stock) is refused at once, not confirmed first."""
+    reward = cleaned["reward"]
+    problem = rules.redemption_problem(
+        balance=membership.balance, points=reward.points, stock=reward.stock, active=reward.active
+    )
+    return problem is not None
+
+
+def _redemption_consequence(membership, reward) -> Consequence:
+    """What the clerk reads out to the member before redeeming (VIP-PTS-2: a redemption cannot be cancelled)."""
+    after = membership.balance - reward.points
+    will_happen = [
+        _("%(member)s exchanges %(points)s points for %(reward)s.")
+        % {"member": membership.customer.address_as, "points": count_text(reward.points), "reward": reward.name},
+        _("Points balance: %(before)s now, %(after)s after.")
+        % {"before": count_text(membership.balance), "after": count_text(after)},
+        _("A redemption cannot be cancelled: the points do not come back."),
+    ]
+    return Consequence(
+        title=_("Redeem %(reward)s?") % {"reward": reward.name},
+        will_happen=will_happen,
+        confirm_label=_("The member agrees: redeem"),
+        rule_ids=("VIP-PTS-2",),
+    )
+
+
 @login_required
 @require_POST
 def member_redeem(request: HttpRequest, site: str, membership_id: int) -> HttpResponse:
@@ -438,6 +467,11 @@ def member_redeem(request: HttpRequest, site: str, membership_id: int) -> HttpRe
     form = RedeemForm(request.POST, rewards=Reward.objects.filter(store=store, active=True, stock__gt=0))
     if form.is_valid() and card is None:
         _no_card(form)
+    elif form.is_valid() and not is_confirmed(request) and not _redemption_refused(membership, form.cleaned_data):
+        back = reverse("vip:member", kwargs={"site": store.code, "membership_id": membership.pk})
+        return confirmation_page(
+            request, _redemption_consequence(membership, form.cleaned_data["reward"]), back_url=back
+        )
     elif form.is_valid():
         d = form.cleaned_data
         redemption = submit(

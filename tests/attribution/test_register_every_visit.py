@@ -322,7 +322,9 @@ def test_approve_all_of_a_day_says_how_many_were_left_and_why(clock, site, sales
     register(site, ann, at(19, 9), phone="13800138001", name="Huang Wei")
     register(site, bob, at(19, 10), phone="13800138010", name="Huang Wei")
     register(site, ann, at(18, 9), phone="13800138003", name="Another day")
-    response = browser_as(project_manager).post(url("approval_day"), {"day": "2026-03-19"}, follow=True)
+    response = browser_as(project_manager).post(
+        url("approval_day"), {"day": "2026-03-19", "confirmed": "1"}, follow=True
+    )
     text = page_text(response)
     assert "1 entry registered on 2026-03-19 approved." in text
     assert "1 entry of 2026-03-19 left for a review of its own:" in text

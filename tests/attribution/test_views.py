@@ -291,12 +291,29 @@ def test_approve_a_whole_day_skips_what_the_rules_refuse(clock, site, salespeopl
     register(site, bob, at(19, 11), phone="13800138002", name="Mr Li")
     register(site, cat, at(19, 12), phone="13800138003", name="Mr Wu", actor=project_manager)
     register(site, ann, at(20, 9), phone="13800138004", name="Mr Xu")  # another day: stays
-    response = browser_as(project_manager).post(url("approval_day"), {"day": "2026-03-19"}, follow=True)
+    response = browser_as(project_manager).post(
+        url("approval_day"), {"day": "2026-03-19", "confirmed": "1"}, follow=True
+    )
     messages = text_of(response, "page-messages")
     assert "2 entries registered on 2026-03-19 approved." in messages
     assert "1 entry of 2026-03-19 left for a review of its own:" in messages
     assert "Mr Wu (Cat): Nobody approves their own register entry (ATT-REG-1)." in messages
     assert VisitApproval.objects.count() == 2
+
+
+def test_approving_a_whole_day_asks_first_saying_how_many_entries(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
+    ann, bob = salespeople[:2]
+    register(site, ann, at(19, 9), phone="13800138001")
+    register(site, bob, at(19, 11), phone="13800138002", name="Mr Li")
+    register(site, ann, at(20, 9), phone="13800138004", name="Mr Xu")  # another day: not counted
+    page = browser_as(project_manager)
+    with django_assert_num_queries(6):
+        asked = page.post(url("approval_day"), {"day": "2026-03-19"})
+    assert asked.status_code == 200 and not VisitApproval.objects.exists()
+    assert "Up to 2 entries registered on 2026-03-19 are approved" in text_of(asked, "will-happen")
+    assert 'name="day" value="2026-03-19"' in asked.content.decode()  # the page posts the same day, confirmed
 
 
 def test_approve_a_whole_day_leaves_flagged_look_alikes_for_a_look_of_their_own_ATT_REG_3(
@@ -306,7 +323,9 @@ def test_approve_a_whole_day_leaves_flagged_look_alikes_for_a_look_of_their_own_
     register(site, ann, at(19, 9), phone="13800138001", name="Huang Wei")
     look_alike = register(site, bob, at(19, 10), phone="13800138010", name="Huang Wei").entry
     assert look_alike.possible_duplicates
-    response = browser_as(project_manager).post(url("approval_day"), {"day": "2026-03-19"}, follow=True)
+    response = browser_as(project_manager).post(
+        url("approval_day"), {"day": "2026-03-19", "confirmed": "1"}, follow=True
+    )
     messages = text_of(response, "page-messages")
     assert "1 entry registered on 2026-03-19 approved." in messages
     assert "1 entry of 2026-03-19 left for a review of its own:" in messages
@@ -481,7 +500,12 @@ def test_the_director_reviews_and_approves_an_opinion(
     detail = page.get(url("dispute", opinion_id=dispute.pk))
     assert "Commission on hold" in text_of(detail, "ownership")
     assert "ATT-DISP-1" in text_of(detail, "timeline")
-    response = page.post(url("dispute_decide", opinion_id=dispute.pk), {"decision": "approve", "note": "fair"})
+    asked = page.post(url("dispute_decide", opinion_id=dispute.pk), {"decision": "approve", "note": "fair"})
+    assert asked.status_code == 200 and "Ann 60%, Bob 40%" in text_of(asked, "will-happen")
+    assert DisputeOpinion.objects.get(pk=dispute.pk).decided_at is None
+    response = page.post(
+        url("dispute_decide", opinion_id=dispute.pk), {"decision": "approve", "note": "fair", "confirmed": "1"}
+    )
     assert response.status_code == 302 and response["Location"] == url("disputes")
     dispute.refresh_from_db()
     assert (dispute.approved, dispute.decided_by, dispute.decided_at, dispute.decision_note) == (

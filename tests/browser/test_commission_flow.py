@@ -42,7 +42,7 @@ def test_record_deal_preview_hold_ruling_statement(site, salespeople, project_ma
     page.locator("#id_price").fill("2380000")
     page.locator("#id_commission").fill("33333.33")
     preview = page.get_by_test_id("preview-lines")
-    expect(preview).to_contain_text("33333.33")
+    expect(preview).to_contain_text("¥33,333.33")
     expect(preview).to_contain_text("ATT-REG-3")
     assert not Deal.objects.exists()  # the preview saved nothing
     page.get_by_role("button", name="Record the deal").click()
@@ -78,6 +78,9 @@ def test_record_deal_preview_hold_ruling_statement(site, salespeople, project_ma
     director = terminals(site, "director", next_path=f"/register/{site.code}/disputes/")
     director.page.get_by_role("link", name="Review the timeline and decide").click()
     director.page.get_by_role("button", name="Approve the opinion").click()
+    # A ruling is final: the page says what it does (whose share) before it is given.
+    expect(director.page.get_by_test_id("will-happen")).to_contain_text("Bob 60%, Ann 40%")
+    director.page.get_by_test_id("confirm").click()
     director.page.wait_for_url("**/disputes/")
     deal.refresh_from_db()
     assert deal.split_status == "split"
@@ -87,9 +90,9 @@ def test_record_deal_preview_hold_ruling_statement(site, salespeople, project_ma
     director.page.goto(f"{director.base_url}/commission/statements/{month}/")
     salespeople_table = director.page.get_by_test_id("statement-salesperson")
     expect(salespeople_table).to_contain_text("Bob")
-    expect(salespeople_table).to_contain_text("20000.00")
-    expect(salespeople_table).to_contain_text("13333.33")
-    expect(director.page.get_by_test_id("statement-total")).to_have_text("33333.33")
+    expect(salespeople_table).to_contain_text("¥20,000.00")
+    expect(salespeople_table).to_contain_text("¥13,333.33")
+    expect(director.page.get_by_test_id("statement-total")).to_have_text("¥33,333.33")
     paid: dict[int, Decimal] = {}
     for entry in LedgerEntry.objects.filter(deal=deal):
         paid[entry.user_id] = paid.get(entry.user_id, Decimal(0)) + entry.amount
@@ -128,13 +131,15 @@ def test_a_wrong_deal_is_corrected_then_cancelled_on_its_page(site, salespeople,
     form.locator("#id_correct-reason").fill("the contract says 18,000")
     form.get_by_role("button", name="Correct the amounts").click()
     expect(page.get_by_test_id("deal-corrections")).to_contain_text("the contract says 18,000")
-    expect(page.get_by_test_id("split-2")).to_contain_text("18000.00")
+    expect(page.get_by_test_id("split-2")).to_contain_text("¥18,000.00")
     assert sum(e.amount for e in LedgerEntry.objects.filter(deal=deal)) == Decimal("18000.00")
 
     # The buyer withdraws (退房): cancelled with a reason; what was posted is reversed; the forms are gone.
     form = page.locator("#deal-cancel-form")
     form.locator("#id_cancel-reason").fill("退房: the buyer withdrew")
     form.get_by_role("button", name="Cancel the deal").click()
+    expect(page.get_by_test_id("will-happen")).to_contain_text("is cancelled for good")
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("deal-cancelled")).to_be_visible()
     expect(page.locator("#deal-cancel-form")).to_have_count(0)
     assert sum(e.amount for e in LedgerEntry.objects.filter(deal=deal)) == 0

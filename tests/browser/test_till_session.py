@@ -44,13 +44,13 @@ def test_purchase_eligible_card_discounted_purchase_redemption(terminals):
     # Enter in an amount asks for the quote; it never records half a receipt.
     page.get_by_label("Amount 1").fill("2000")
     page.get_by_label("Amount 1").press("Enter")
-    expect(page.get_by_test_id("quote")).to_contain_text("To pay: ¥1800.00")
+    expect(page.get_by_test_id("quote")).to_contain_text("To pay: ¥1,800.00")
     page.get_by_label("Amount 1").fill("1000")
     page.get_by_label("Amount 1").blur()  # a changed amount re-quotes by itself
     expect(page.get_by_test_id("quote")).to_contain_text("To pay: ¥900.00")
     page.get_by_label("Amount 1").fill("2000")
     page.get_by_label("Amount 1").press("Enter")
-    expect(page.get_by_test_id("quote")).to_contain_text("To pay: ¥1800.00")
+    expect(page.get_by_test_id("quote")).to_contain_text("To pay: ¥1,800.00")
     expect(page.get_by_test_id("quote")).to_contain_text("VIP-PTS-1: earns 18 point(s)")
     assert not Purchase.objects.filter(card=card).exists()
     page.get_by_role("button", name="Record purchase").click()
@@ -59,15 +59,18 @@ def test_purchase_eligible_card_discounted_purchase_redemption(terminals):
     page.get_by_role("button", name="Record purchase").click()
     page.wait_for_url("**/purchases/*/")
     summary = page.get_by_test_id("receipt-summary")
-    expect(summary).to_contain_text("Paid: ¥1800.00")
+    expect(summary).to_contain_text("Paid: ¥1,800.00")
     expect(summary).to_contain_text("VIP-DISC-1: VIP card: 9折")
     expect(summary).to_contain_text("18 point(s) earned")
 
     # Redeem the tote bag for 10 of the 18 points.
     page.get_by_role("link", name="Member page").click()
     page.locator("#redeem-form select").select_option(label="Tote bag · 10 points · 3 left")
-    page.locator("#id_confirmed").check()
     page.get_by_role("button", name="Redeem").click()
+    # The confirmation the clerk reads out: what is exchanged and the balance after; nothing happened yet.
+    expect(page.get_by_test_id("will-happen")).to_contain_text("18 now, 8 after")
+    assert not Redemption.objects.exists()
+    page.get_by_test_id("confirm").click()
     expect(page.locator("#page-messages")).to_contain_text("VIP-PTS-2: Tote bag redeemed for 10 points")
     expect(page.get_by_test_id("balance")).to_have_text("8")
     assert Redemption.objects.count() == 1

@@ -278,8 +278,15 @@ def test_cancel_and_correct_forms_put_errors_next_to_the_field_and_change_nothin
     assert empty.status_code == 200 and "This field is required" in text(empty)
     deal.refresh_from_db()
     assert deal.commission == D("10000.01") and not deal.is_cancelled and not DealCorrection.objects.exists()
-    done = client.post(
+    asked = client.post(
         url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "退房: the buyer withdrew"}
+    )
+    assert asked.status_code == 200 and "Every share already posted is reversed in the open month" in text(asked)
+    deal.refresh_from_db()
+    assert not deal.is_cancelled
+    done = client.post(
+        url("deal_cancel", site="riverside", deal_id=deal.pk),
+        {"cancel-reason": "退房: the buyer withdrew", "confirmed": "1"},
     )
     assert done.status_code == 302
     page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))

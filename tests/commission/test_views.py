@@ -14,6 +14,7 @@ from commission.models import Deal, LedgerEntry, StatementMonth
 from salesoffice.roles import Role
 
 from ..conftest import at, make_user
+from ..reception.test_views import text_of
 from .conftest import record, registered
 
 HTMX = {"HX-Request": "true"}
@@ -192,15 +193,24 @@ def test_the_statement_totals_the_month_and_exports_it(client, clock, site, sale
     assert "Signature" in printable and "statement-print.css" in printable
 
 
-def test_closing_a_month_locks_it_and_a_second_close_is_refused(client, salespeople, a_deal, sales_director):
+def test_closing_a_month_locks_it_and_a_second_close_is_refused(
+    client, salespeople, a_deal, sales_director, django_assert_num_queries
+):
     client.force_login(sales_director)
     with time_machine.travel(at(2, 10, month=4), tick=False):
         # Earlier months with nothing in them are closed in order first.
         StatementMonth.objects.create(month=dt.date(2026, 2, 1), closed_at=at(1, 9))
-        response = client.post(url("month_close"), {"month": "2026-03"})
+        # First the page that says what closing does; nothing is closed until it is confirmed.
+        with django_assert_num_queries(8):
+            asked = client.post(url("month_close"), {"month": "2026-03"})
+        assert asked.status_code == 200
+        assert not StatementMonth.objects.filter(month=dt.date(2026, 3, 1), closed_at__isnull=False).exists()
+        will_happen = text_of(asked, "will-happen")
+        assert "The statement of 2026-03 becomes final at ¥" in will_happen and "(COM-4)" in will_happen
+        response = client.post(url("month_close"), {"month": "2026-03", "confirmed": "1"})
         assert response.status_code == 302
         assert StatementMonth.objects.get(month=dt.date(2026, 3, 1)).closed_at is not None
-        again = client.post(url("month_close"), {"month": "2026-03"})
+        again = client.post(url("month_close"), {"month": "2026-03", "confirmed": "1"})
         assert again.status_code == 400 and "already closed" in text(again)
     client.force_login(salespeople[0])
     assert client.post(url("month_close"), {"month": "2026-04"}).status_code == 403

@@ -131,7 +131,7 @@ def test_recording_a_non_member_purchase_shows_the_receipt_with_eligibility(
     assert response.status_code == 302 and response.url == url("receipt", purchase_id=purchase.pk)
     with django_assert_num_queries(10):
         page = text(c.get(response.url))
-    assert "Paid: ¥1200.00" in page
+    assert "Paid: ¥1,200.00" in page
     assert "VIP-ELIG-1: one purchase of ¥1,200.00 paid (at least ¥1,000.00) qualifies" in page
     assert "Fill in the registration form" in page
 
@@ -230,7 +230,7 @@ def test_a_qualifying_purchase_without_a_phone_asks_for_it_VIP_ELIG_1(logged_in,
     c = logged_in(clerk)
     anonymous = text(c.post(url("till_quote"), purchase_post("1000"), HTTP_HX_REQUEST="true"))
     assert "qualifies for a VIP card: enter the customer&#x27;s phone to offer it" in anonymous
-    assert "To pay: ¥1000.00" in anonymous  # amounts in yuan and fen, however they were typed
+    assert "To pay: ¥1,000.00" in anonymous  # amounts in yuan and fen, however they were typed
     with_phone = text(c.post(url("till_quote"), purchase_post("1000", phone="13800138007"), HTTP_HX_REQUEST="true"))
     small = text(c.post(url("till_quote"), purchase_post("999.99"), HTTP_HX_REQUEST="true"))
     assert "offer it" not in with_phone and "offer it" not in small
@@ -286,13 +286,17 @@ def test_the_member_page_and_redeeming_VIP_PTS_2(logged_in, store, clerk, card, 
     with django_assert_num_queries(10):
         assert c.get(url("member", membership_id=card.membership_id)).status_code == 200
     redeem = url("member_redeem", membership_id=card.membership_id)
-    unconfirmed = c.post(redeem, {"key": "r1", "reward": reward.pk})
-    assert "confirm the reward with the member" in text_of(unconfirmed, "error_1_id_confirmed")
-    assert not Redemption.objects.exists()
-    response = c.post(redeem, {"key": "r1", "reward": reward.pk, "confirmed": "on"})
+    # Nothing is redeemed until the clerk confirms a page naming the reward, the points and the balance after.
+    with django_assert_num_queries(8):
+        unconfirmed = c.post(redeem, {"key": "r1", "reward": reward.pk})
+    assert unconfirmed.status_code == 200 and not Redemption.objects.exists()
+    will_happen = text_of(unconfirmed, "will-happen")
+    assert "exchanges 10 points for Tote bag" in will_happen and "10 now, 0 after" in will_happen
+    assert "cannot be cancelled" in will_happen
+    response = c.post(redeem, {"key": "r1", "reward": reward.pk, "confirmed": "1"})
     assert response.status_code == 302
     assert Redemption.objects.count() == 1
-    response = c.post(redeem, {"key": "r2", "reward": reward.pk, "confirmed": "on"})
+    response = c.post(redeem, {"key": "r2", "reward": reward.pk, "confirmed": "1"})
     assert response.status_code == 400
     assert "VIP-PTS-2: the reward needs 10 points; this card has 0" in text(response)
 
@@ -300,7 +304,7 @@ def test_the_member_page_and_redeeming_VIP_PTS_2(logged_in, store, clerk, card, 
 def test_another_stores_reward_cannot_be_chosen(logged_in, store, other_store, clerk, card):
     foreign = Reward.objects.create(store=other_store, name="Mug", points=1, stock=3)
     response = logged_in(clerk).post(
-        url("member_redeem", membership_id=card.membership_id), {"key": "r1", "reward": foreign.pk, "confirmed": "on"}
+        url("member_redeem", membership_id=card.membership_id), {"key": "r1", "reward": foreign.pk, "confirmed": "1"}
     )
     assert response.status_code == 400 and not Redemption.objects.exists()
 
