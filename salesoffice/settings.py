@@ -232,6 +232,8 @@ SECURE_CSP = {
 # --- end of the Content-Security-Policy block ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
+# How dates read per language: salesoffice/formats (templates name a format, never spell one).
+FORMAT_MODULE_PATH = ["salesoffice.formats"]
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365

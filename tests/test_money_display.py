@@ -1,9 +1,11 @@
 """Money and numbers as people read them (issue 19): one set of filters, `{% load numbers %}`, made by
 salesoffice.money, so a table reads ¥2,122,888.94 and a summary 212.3万 (zh) or ¥2.12M (en) whoever wrote the page."""
 
+import datetime as dt
 import re
 from decimal import Decimal as D
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
@@ -11,6 +13,7 @@ from django.utils import translation
 
 from salesoffice.money import count_text, money_summary, money_text
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the default site zone the date filter shows times in
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -78,3 +81,30 @@ def test_no_template_formats_money_by_hand():
         if by_hand.search(line)
     ]
     assert offenders == []
+
+
+def test_no_template_spells_a_date_format():
+    """Pages name a format (salesoffice/formats decides it per language); a spelt one ("Y-m") would read the same to
+    every reader. Single-quoted formats build URLs and ids, which are for machines, not readers."""
+    spelt = re.compile(r"\|(?:date|time):\"(?![A-Z_]+\")")
+    offenders = [
+        f"{path.relative_to(TEMPLATES)}:{number}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if spelt.search(line)
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("language", "month", "day", "stamp"),
+    [
+        ("zh-hans", "2026年3月", "2026年3月5日", "2026-03-05 09:30"),
+        ("en", "March 2026", "5 March 2026", "2026-03-05 09:30"),
+    ],
+)
+def test_dates_read_in_the_readers_language_and_tables_keep_the_iso_order(language, month, day, stamp):
+    page = Template('{{ d|date:"YEAR_MONTH_FORMAT" }}|{{ d|date:"DATE_FORMAT" }}|{{ t|date:"SHORT_DATETIME_FORMAT" }}')
+    with translation.override(language):
+        shown = page.render(Context({"d": dt.date(2026, 3, 5), "t": dt.datetime(2026, 3, 5, 9, 30, tzinfo=SHANGHAI)}))
+    assert shown == f"{month}|{day}|{stamp}"
