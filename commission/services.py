@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -47,14 +47,14 @@ class CommissionError(ValidationError):
 class DealInput:
     site: Site
     client: Client
-    salesperson: AbstractBaseUser | None  # None: the company arranged it and no salesperson took part (ATT-CO-5)
+    salesperson: User | None  # None: the company arranged it and no salesperson took part (ATT-CO-5)
     contract_no: str
     unit: str
     buyer_names: str
     signed_at: dt.datetime
     price: Decimal
     commission: Decimal
-    after_sales_by: AbstractBaseUser | None = None  # ATT-CO-5: the employee doing the after-sales
+    after_sales_by: User | None = None  # ATT-CO-5: the employee doing the after-sales
 
 
 # --- the split -----------------------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def _validate(data: DealInput, now: dt.datetime, settings: CommissionSettings) -
 # --- recording deals (COM-1) ---------------------------------------------------------------------------------
 
 
-def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -> tuple[Deal, Split]:
+def deal_record(*, data: DealInput, actor: User, now: dt.datetime) -> tuple[Deal, Split]:
     """Record a deal and its first split, when it happens: a split that waits for the evening's register approval is
     held and made when the project manager decides (ATT-REG-1). Refused when no one validly owns the client: that is a
     case for the dispute queue (ATT-DISP-1), not a guess. A salesperson's own deal counts once the project manager
@@ -147,7 +147,7 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
     return deal, split
 
 
-def deal_confirm(*, deal: Deal, actor: AbstractBaseUser, now: dt.datetime) -> Deal:
+def deal_confirm(*, deal: Deal, actor: User, now: dt.datetime) -> Deal:
     """COM-5: the project manager confirms a salesperson's deal; from now it counts in the statements (its money is
     posted in its month, or in the first open month after it as an adjustment, COM-4)."""
     require_site_perm(
@@ -171,7 +171,7 @@ def deal_confirm(*, deal: Deal, actor: AbstractBaseUser, now: dt.datetime) -> De
     return locked
 
 
-def _require_cancel_or_correct(actor: AbstractBaseUser, deal: Deal, reason: str) -> str:
+def _require_cancel_or_correct(actor: User, deal: Deal, reason: str) -> str:
     require_site_perm(
         actor,
         deal.site,
@@ -201,7 +201,7 @@ def _correction_record(
     )
 
 
-def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.datetime) -> DealCorrection:
+def deal_cancel(*, deal: Deal, actor: User, reason: str, now: dt.datetime) -> DealCorrection:
     """COM-5: cancel a deal (退房/撤單). Nothing is owed on it any more: what was posted is reversed in the open month,
     and a closed month stays as it was (COM-4)."""
     reason = _require_cancel_or_correct(actor, deal, reason)
@@ -221,7 +221,7 @@ def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.dat
 
 
 def deal_correct_amounts(
-    *, deal: Deal, actor: AbstractBaseUser, price: Decimal, commission: Decimal, reason: str, now: dt.datetime
+    *, deal: Deal, actor: User, price: Decimal, commission: Decimal, reason: str, now: dt.datetime
 ) -> DealCorrection:
     """COM-5: correct a deal's price or commission. The split is made again from the same facts; the difference is
     posted in the open month, and a closed month stays as it was (COM-4)."""
@@ -266,7 +266,7 @@ def _duplicate_deal_error(site: Site, data: DealInput) -> CommissionError:
 
 
 def deal_resplit(
-    *, deal: Deal, now: dt.datetime, reason: str = Split.Reason.FACTS_CHANGED, actor: AbstractBaseUser | None = None
+    *, deal: Deal, now: dt.datetime, reason: str = Split.Reason.FACTS_CHANGED, actor: User | None = None
 ) -> Split | None:
     """Split the deal again from the facts known now; a new split only when the money or the status changed."""
     with transaction.atomic():
@@ -396,7 +396,7 @@ def _open_month_locked(first_day: dt.date) -> StatementMonth:
         month = add_months(month, 1)
 
 
-def month_close(*, month: dt.date, actor: AbstractBaseUser, now: dt.datetime) -> StatementMonth:
+def month_close(*, month: dt.date, actor: User, now: dt.datetime) -> StatementMonth:
     """Close a statement month: nothing is posted into it afterwards (COM-4). Months close in order, and only
     once they have ended."""
     if not actor.has_perm("commission.close_month"):
@@ -426,7 +426,7 @@ def month_close(*, month: dt.date, actor: AbstractBaseUser, now: dt.datetime) ->
 
 
 def deal_change(
-    *, deal: Deal, actor: AbstractBaseUser, unit: str, buyer_names: str, reason: str, now: dt.datetime
+    *, deal: Deal, actor: User, unit: str, buyer_names: str, reason: str, now: dt.datetime
 ) -> DealChange:
     """ATT-CHANGE: a new buyer name or unit; the salesperson, the split and the ledger stay as they are."""
     require_site_perm(
