@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -69,7 +70,9 @@ def deal_preview(*, data: DealInput, now: dt.datetime, settings: CommissionSetti
     # (REC-NEW-2b).
     closer_id = data.salesperson.pk if data.salesperson is not None else None
     this_deal = attribution_rules.DealFact(id=0, salesperson_id=closer_id, signed_at=data.signed_at)
-    names = {**facts.names, **({closer_id: display_name(data.salesperson)} if data.salesperson is not None else {})}
+    names = dict(facts.names)
+    if data.salesperson is not None:
+        names[data.salesperson.pk] = display_name(data.salesperson)
     facts = replace(facts, deals=(*facts.deals, this_deal), names=names)
     return rules.deal_split(facts, deal=this_deal, commission=data.commission, now=now, zone=data.site.zone)
 
@@ -144,6 +147,7 @@ def deal_record(*, data: DealInput, actor: User, now: dt.datetime) -> tuple[Deal
             split = _resplit_locked(deal, now=now, reason=Split.Reason.RECORDED, actor=actor)
     except IntegrityError as exc:
         raise _duplicate_deal_error(site, data) from exc
+    assert split is not None  # a new deal has no split yet, so its first is always made
     return deal, split
 
 
@@ -185,7 +189,7 @@ def _require_cancel_or_correct(actor: User, deal: Deal, reason: str) -> str:
 
 
 def _correction_record(
-    deal: Deal, kind: str, price: Decimal, commission: Decimal, *, reason: str, actor, now: dt.datetime
+    deal: Deal, kind: str, price: Decimal, commission: Decimal, *, reason: str, actor: User, now: dt.datetime
 ) -> DealCorrection:
     """The permanent record of a cancellation or correction: the amounts before (the deal's, locked) and after."""
     return DealCorrection.objects.create(
@@ -275,7 +279,9 @@ def deal_resplit(
         return _resplit_locked(deal, now=now, reason=reason, actor=actor)
 
 
-def client_deals_resplit(*, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor=None) -> int:
+def client_deals_resplit(
+    *, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor: User | None = None
+) -> int:
     """After a fact about these clients changed: re-split each of their deals on this site. Returns how many
     got a new split."""
     changed = 0
@@ -285,7 +291,9 @@ def client_deals_resplit(*, site: Site, client_ids: list[int], now: dt.datetime,
     return changed
 
 
-def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor, force: bool = False) -> Split | None:
+def _resplit_locked(
+    deal: Deal, *, now: dt.datetime, reason: str, actor: User | None, force: bool = False
+) -> Split | None:
     """A new split when the money or the status changed (or `force`, for corrected amounts), then the ledger brought
     to what the deal counts for now. Returns the new split, or None when the latest still holds."""
     decided = deal_current_split(deal=deal, now=now)
@@ -293,11 +301,15 @@ def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor, force: 
     split = None
     if latest is None or force or _signature(latest) != decided.signature():
         split = _split_create(deal, decided, latest, now=now, reason=reason, actor=actor)
-    _post(deal, split or latest, decided, now)
+    current = split or latest
+    assert current is not None  # with no split before, one was just made
+    _post(deal, current, decided, now)
     return split
 
 
-def _split_create(deal: Deal, decided: rules.DealSplit, latest: Split | None, *, now, reason, actor) -> Split:
+def _split_create(
+    deal: Deal, decided: rules.DealSplit, latest: Split | None, *, now: dt.datetime, reason: str, actor: User | None
+) -> Split:
     split = Split.objects.create(
         deal=deal,
         number=(latest.number + 1) if latest else 1,
@@ -320,7 +332,7 @@ def _split_create(deal: Deal, decided: rules.DealSplit, latest: Split | None, *,
                 percent=line.percent,
                 amount=line.amount,
                 rule_ids=list(line.rule_ids),
-                reason=in_each_language(lambda line=line: str(line.reason) if line.reason else ""),
+                reason=_reason_in_each_language(line),
             )
             for position, line in enumerate(decided.lines or decided.held_lines)
         ]
@@ -331,7 +343,15 @@ def _split_create(deal: Deal, decided: rules.DealSplit, latest: Split | None, *,
     return split
 
 
-def _signature(split: Split) -> tuple:
+def _reason_in_each_language(line: rules.ShareLine) -> dict[str, str]:
+    return in_each_language(lambda: str(line.reason) if line.reason else "")
+
+
+# A split's money as compared with a new decision: its status, and each share's kind, person and amount.
+_Signature = tuple[str, tuple[tuple[str, int | None, Decimal], ...]]
+
+
+def _signature(split: Split) -> _Signature:
     if split.status != SplitStatus.SPLIT:
         return (split.status, ())
     return (split.status, tuple((s.kind, s.user_id, s.amount) for s in split.shares.all()))
@@ -340,7 +360,7 @@ def _signature(split: Split) -> tuple:
 # --- the ledger and statement months (COM-4) -------------------------------------------------------------------
 
 
-def month_of(instant: dt.datetime, zone) -> dt.date:
+def month_of(instant: dt.datetime, zone: ZoneInfo) -> dt.date:
     return local_day(instant, zone).replace(day=1)
 
 
@@ -352,7 +372,7 @@ def _post(deal: Deal, split: Split, decided: rules.DealSplit, now: dt.datetime) 
     counts = deal.is_confirmed and not deal.is_cancelled
     for line in decided.lines if counts else ():
         target[(line.kind, line.user_id)] += line.amount
-    posted = {
+    posted: dict[tuple[str, int | None], Decimal] = {
         (row["party"], row["user_id"]): summed(row["total"])
         for row in LedgerEntry.objects.filter(deal=deal).values("party", "user_id").annotate(total=Sum("amount"))
     }
@@ -425,9 +445,7 @@ def month_close(*, month: dt.date, actor: User, now: dt.datetime) -> StatementMo
 # --- after a deal (ATT-CHANGE) ---------------------------------------------------------------------------------
 
 
-def deal_change(
-    *, deal: Deal, actor: User, unit: str, buyer_names: str, reason: str, now: dt.datetime
-) -> DealChange:
+def deal_change(*, deal: Deal, actor: User, unit: str, buyer_names: str, reason: str, now: dt.datetime) -> DealChange:
     """ATT-CHANGE: a new buyer name or unit; the salesperson, the split and the ledger stay as they are."""
     require_site_perm(
         actor, deal.site, "commission.change_deal_buyer_or_unit", _("Only a manager records changes to a deal.")

@@ -100,16 +100,7 @@ def designated_arrive(
     When an old client of that salesperson introduced the new one (ATT-REF-OLD a/b) and the salesperson is away,
     the last in the rota gives a duty reception and the client stays theirs, as for a returning client
     (REC-RET-2, REC-ROT-8)."""
-    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
-    _refuse(
-        rules.self_designation_refusal(
-            actor_id=actor.pk,
-            named_id=salesperson.pk,
-            actor_is_supervisor=actor.pk == salesperson.pk and _is_site_supervisor(actor, site),
-            name=display_name(salesperson),
-        ),
-        permission=True,
-    )
+    _require_designating(site=site, actor=actor, salesperson=salesperson)
     request_fingerprint = fingerprint(
         {
             "arrival": "designated",
@@ -147,6 +138,22 @@ def designated_arrive(
             site, desk, now, snapshot, reception, salesperson, waits=arrival.how == rules.Designated.WAIT, actor=actor
         )
         return DeskResult(reception, [event])
+
+
+def _require_designating(*, site: Site, actor: User, salesperson: User) -> None:
+    """Front-desk staff record a designated arrival, but a salesperson never for a client asking for themselves,
+    unless they are the site supervisor (REC-ROT-1 over REC-DES-1): a 403, as for any act they may not do."""
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    _refuse(
+        rules.self_designation_refusal(
+            actor_id=actor.pk,
+            named_id=salesperson.pk,
+            # Read only when it matters: the actor names themselves.
+            actor_is_supervisor=actor.pk == salesperson.pk and _is_site_supervisor(actor, site),
+            name=display_name(salesperson),
+        ),
+        permission=True,
+    )
 
 
 def _start_designated(

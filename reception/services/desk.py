@@ -229,13 +229,10 @@ def take_snapshot(
             )
         )
     # The last taker is nearly always in today's rota, already read; otherwise (left the rota) one query.
-    last_member_position = (
-        {m.member_id: m.position for m in members}.get(desk.last_turn_member_id)
-        if desk.last_turn_member_id is not None
-        else None
-    )
-    if last_member_position is None and desk.last_turn_member_id:
-        last_member_position = RotaMember.objects.values_list("position", flat=True).get(pk=desk.last_turn_member_id)
+    last_id = desk.last_turn_member_id
+    last_member_position = {m.member_id: m.position for m in members}.get(last_id) if last_id else None
+    if last_member_position is None and last_id:
+        last_member_position = RotaMember.objects.values_list("position", flat=True).get(pk=last_id)
     last_position = rules.cursor_position(
         last_turn_position=last_member_position,
         last_turn_at=desk.last_turn_at,
