@@ -21,6 +21,16 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine] = ()) ->
     Written in openpyxl's write-only mode, each row as it comes: a month's thousands of lines are most of the
     download's time (issue 17), and a workbook held in memory cell by cell took twice as long."""
     book = Workbook(write_only=True)
+    _party_sheets(book, statement)
+    _lines_sheet(book, lines)
+    _pending_sheets(book, statement)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _party_sheets(book: Workbook, statement: Statement) -> None:
+    """A sheet per party kind: each party's shares, adjustments and total, and the kind's total."""
     headers = [_("Name"), _("Shares (yuan)"), _("Adjustments (yuan)"), _("Total (yuan)")]
     for title, rows, name_of in (
         (_("Salespeople"), statement.salespeople, lambda r: r.name),
@@ -34,6 +44,10 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine] = ()) ->
         for row in rows:
             sheet.append([name_of(row), *_amounts(sheet, row.shares, row.adjustments, row.total)])
         sheet.append([_("Total"), None, None, *_amounts(sheet, sum((r.total for r in rows), 0))])
+
+
+def _lines_sheet(book: Workbook, lines: Iterable[StatementLine]) -> None:
+    """Every line with the rules that shaped it (COM-1..3) and why, written as the lines come."""
     detail = book.create_sheet(_("Lines")[:31])
     detail.append(
         _bold(
@@ -54,6 +68,10 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine] = ()) ->
                 line.reason,
             ]
         )
+
+
+def _pending_sheets(book: Workbook, statement: Statement) -> None:
+    """The deals on hold and those not confirmed yet (COM-5): in no statement yet, listed with their totals."""
     held = book.create_sheet(_("On hold")[:31])
     held.append([_("Site"), _("Unit"), _("Client"), _("Signed"), _("Commission (yuan)"), _("Status")])
     for deal in statement.held:
@@ -75,9 +93,6 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine] = ()) ->
     for deal in statement.unconfirmed:
         unconfirmed.append([deal.site_name, deal.unit, deal.client_name, deal.signed_at.date(), deal.commission])
     unconfirmed.append([_("Total not confirmed"), None, None, None, statement.unconfirmed_total])
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _bold(sheet, values: list) -> list[WriteOnlyCell]:

@@ -108,8 +108,6 @@ def deal_split(
     that depends on a register entry not reviewed yet is held until the project manager decides (ATT-REG-1); a
     cancelled deal owes nothing (COM-5).
     """
-    # Long on purpose: the basis at the deal, then each later finding or recognition that supersedes it, then the
-    # hold, in the order COM-4 reads them.
     if commission <= 0:
         raise ValueError("commission must be more than zero")
     if cancelled_at is not None and cancelled_at <= now:
@@ -119,22 +117,75 @@ def deal_split(
             _("The deal was cancelled: nothing is owed on it, and what was posted is reversed."),
         )
         return DealSplit(CANCELLED, (), cancelled_at, (step,))
+    # In the order COM-4 reads them: the basis at the deal, then each later finding or recognition that supersedes
+    # it, then the disputes' hold, then whether the register still has to approve what it depends on.
     ruled_out = replace(facts, disputes=())
-    basis_at = deal.signed_at
-    # ATT-CO-4: a deal the company arranged pays the salespeople's part to the one named on the deal, who does its
-    # after-sales; a deal with a reception pays by the register whoever entered it.
-    after_sales = deal.salesperson_id
     # A finding about the past (REC-DES-2: the named salesperson instigated the switch) re-splits a deal signed
     # before it was recorded (COM-4): findings known now count at the deal's instant.
-    basis = attribution_rules.attribute(
-        _approved_as_known(ruled_out, basis_at),
-        now=basis_at,
+    at_deal = _attribute_at(ruled_out, deal=deal, at=deal.signed_at, now=now, zone=zone)
+    steps = [*at_deal.steps, *_instigations_found_later(facts, deal=deal, now=now)]
+    basis, basis_at, steps = _superseding_recognition(
+        ruled_out, deal=deal, basis=at_deal, steps=steps, now=now, zone=zone
+    )
+    shares, on_hold = attribution_rules.apply_disputes(facts, now, steps, list(basis.shares))
+    steps.sort(key=lambda s: s.at)
+    lines = _money(shares, commission, steps) if shares else ()
+    if on_hold:
+        return DealSplit(ON_HOLD, (), basis_at, tuple(steps), held_lines=lines)
+    if not any(d.decided_at is not None and d.approved for d in facts.disputes if d.written_at <= now) and (
+        _depends_on_pending_entries(ruled_out, deal=deal, zone=zone, basis=at_deal, now=now)
+    ):
+        return DealSplit(AWAITING_APPROVAL, (), basis_at, (*steps, _awaiting_approval_step(now)))
+    if not lines:
+        return DealSplit(NO_OWNER, (), basis_at, (*steps, _no_owner_step(now)))
+    return DealSplit(SPLIT, lines, basis_at, tuple(steps))
+
+
+def _awaiting_approval_step(now: dt.datetime) -> Step:
+    return Step(
+        now,
+        ("ATT-REG-1", "ATT-REG-3"),
+        _(
+            "Awaiting the register's approval: a register entry written before the deal is not reviewed yet, "
+            "and the split depends on it. The split is made when the project manager decides."
+        ),
+        outcome="info",
+    )
+
+
+def _no_owner_step(now: dt.datetime) -> Step:
+    return Step(
+        now,
+        ("ATT-DISP-1",),
+        _(
+            "No valid owner at the deal's instant: the client goes to the dispute queue; the project manager "
+            "writes an opinion and the sales director rules."
+        ),
+        outcome="info",
+    )
+
+
+def _attribute_at(
+    facts: ClientFacts, *, deal: DealFact, at: dt.datetime, now: dt.datetime, zone: ZoneInfo
+) -> attribution_rules.Attribution:
+    """Who owns the client at `at`, with the findings known at `now`. ATT-CO-4: a deal the company arranged pays the
+    salespeople's part to the one named on the deal, who does its after-sales; a deal with a reception pays by the
+    register whoever entered it.
+
+    Applies: ATT-CO-4.
+    """
+    return attribution_rules.attribute(
+        _approved_as_known(facts, at),
+        now=at,
         zone=zone,
-        after_sales_id=after_sales,
+        after_sales_id=deal.salesperson_id,
         findings_until=now,
     )
-    at_deal = basis
-    steps = list(basis.steps)
+
+
+def _instigations_found_later(facts: ClientFacts, *, deal: DealFact, now: dt.datetime) -> list[Step]:
+    """A switch found instigated after the deal was signed supersedes the deal's split (REC-DES-2, COM-4)."""
+    steps = []
     for switch in facts.switches:
         found_at = switch.instigated_at
         if not switch.instigated and found_at is not None and switch.at <= deal.signed_at < found_at <= now:
@@ -145,16 +196,25 @@ def deal_split(
                     _("The instigation was found after the deal: the deal's split is superseded."),
                 )
             )
-    for recognition in sorted(facts.recognitions, key=lambda r: r.recognised_at):
+    return steps
+
+
+def _superseding_recognition(
+    ruled_out: ClientFacts,
+    *,
+    deal: DealFact,
+    basis: attribution_rules.Attribution,
+    steps: list[Step],
+    now: dt.datetime,
+    zone: ZoneInfo,
+) -> tuple[attribution_rules.Attribution, dt.datetime, list[Step]]:
+    """The ownership the split is taken from, its instant and the steps that tell it: the deal's, unless a recognition
+    within REC-NEW-2c's month after a later-day deal gives other shares (COM-4); the last such one wins."""
+    basis_at = deal.signed_at
+    for recognition in sorted(ruled_out.recognitions, key=lambda r: r.recognised_at):
         if not deal.signed_at < recognition.recognised_at <= now:
             continue
-        later = attribution_rules.attribute(
-            _approved_as_known(ruled_out, recognition.recognised_at),
-            now=recognition.recognised_at,
-            zone=zone,
-            after_sales_id=after_sales,
-            findings_until=now,
-        )
+        later = _attribute_at(ruled_out, deal=deal, at=recognition.recognised_at, now=now, zone=zone)
         applied = [s for s in later.steps if s.at == recognition.recognised_at and "REC-NEW-2c" in s.rule_ids]
         if applied and later.shares != basis.shares:
             basis, basis_at = later, recognition.recognised_at
@@ -166,40 +226,7 @@ def deal_split(
                     _("The recognition came after the deal but within the month: the deal's split is superseded."),
                 ),
             ]
-    shares, on_hold = attribution_rules.apply_disputes(facts, now, steps, list(basis.shares))
-    steps.sort(key=lambda s: s.at)
-    lines = _money(shares, commission, steps) if shares else ()
-    if on_hold:
-        return DealSplit(ON_HOLD, (), basis_at, tuple(steps), held_lines=lines)
-    if not any(d.decided_at is not None and d.approved for d in facts.disputes if d.written_at <= now) and (
-        _depends_on_pending_entries(ruled_out, deal=deal, zone=zone, basis=at_deal, now=now)
-    ):
-        steps.append(
-            Step(
-                now,
-                ("ATT-REG-1", "ATT-REG-3"),
-                _(
-                    "Awaiting the register's approval: a register entry written before the deal is not reviewed yet, "
-                    "and the split depends on it. The split is made when the project manager decides."
-                ),
-                outcome="info",
-            )
-        )
-        return DealSplit(AWAITING_APPROVAL, (), basis_at, tuple(steps))
-    if not lines:
-        steps.append(
-            Step(
-                now,
-                ("ATT-DISP-1",),
-                _(
-                    "No valid owner at the deal's instant: the client goes to the dispute queue; the project manager "
-                    "writes an opinion and the sales director rules."
-                ),
-                outcome="info",
-            )
-        )
-        return DealSplit(NO_OWNER, (), basis_at, tuple(steps))
-    return DealSplit(SPLIT, lines, basis_at, tuple(steps))
+    return basis, basis_at, steps
 
 
 def _depends_on_pending_entries(

@@ -4,12 +4,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Case, Count, Func, IntegerField, Q, QuerySet, Subquery, Sum, When
 
-from salesoffice.models import NAME_FIELDS, display_name_of
+from salesoffice.models import NAME_FIELDS, Site, display_name_of
 from salesoffice.money import summed
 from salesoffice.timeutil import month_bounds
 
@@ -29,13 +30,15 @@ from .models import (
 HELD_SHOWN = 100
 
 
-def commission_settings(site) -> CommissionSettings:
+def commission_settings(site: Site) -> CommissionSettings:
     """The site's deal checks (COM-5); a site that never saved any has the defaults."""
     found = CommissionSettings.objects.filter(site=site).first()
     return found if found is not None else CommissionSettings(site=site)
 
 
-def unconfirmed_deals(*, site_ids: Iterable[int] | None = None, signed_before: dt.datetime | None = None) -> QuerySet:
+def unconfirmed_deals(
+    *, site_ids: Iterable[int] | None = None, signed_before: dt.datetime | None = None
+) -> QuerySet[Deal]:
     """Deals recorded by a salesperson that the project manager has not confirmed yet: they count in no statement
     (COM-5)."""
     deals = Deal.objects.filter(UNCONFIRMED)
@@ -104,14 +107,14 @@ class Statement:
         return self.held_count - len(self.held)
 
 
-def _totals(month: dt.date, site_ids: list[int] | None) -> QuerySet:
+def _totals(month: dt.date, site_ids: list[int] | None) -> QuerySet[LedgerEntry, dict[str, Any]]:
     """Each party's total, shares and adjustments for the month with its name: one aggregate over the month's ledger
     entries (COM-4). A person's entries across sites make one row; the public pool has a row per site."""
     entries = LedgerEntry.objects.filter(month__month=month)
     if site_ids is not None:
         entries = entries.filter(site_id__in=site_ids)
     pool = Q(party=PartyKind.PUBLIC_POOL)
-    return entries.values(
+    totals: QuerySet[LedgerEntry, dict[str, Any]] = entries.values(
         "party",
         "user_id",
         *(f"user__{f}" for f in NAME_FIELDS),
@@ -122,9 +125,10 @@ def _totals(month: dt.date, site_ids: list[int] | None) -> QuerySet:
         shares=Sum("amount", filter=Q(entry_kind=LedgerEntry.Kind.SHARE)),
         adjustments=Sum("amount", filter=Q(entry_kind=LedgerEntry.Kind.ADJUSTMENT)),
     )
+    return totals
 
 
-def _statement_row(r: dict) -> StatementRow:
+def _statement_row(r: dict[str, Any]) -> StatementRow:
     return StatementRow(
         r["party"],
         r["user_id"],
@@ -193,7 +197,7 @@ def monthly_statement(*, month: dt.date, site_ids: Iterable[int] | None = None) 
     return statement
 
 
-def _figures_without_lines(month: dt.date, held: QuerySet[Deal], unconfirmed: QuerySet[Deal]) -> dict:
+def _figures_without_lines(month: dt.date, held: QuerySet[Deal], unconfirmed: QuerySet[Deal]) -> dict[str, Any]:
     """A month with no lines (not begun, or closed empty) has no totals' rows to carry its figures: read them alone,
     in two queries."""
     found = (held | unconfirmed).aggregate(
@@ -213,15 +217,22 @@ def _latest_listed(deals: QuerySet[Deal]) -> list[ListedDeal]:
     rows = deals.order_by("-signed_at").values_list(*columns, *(f"salesperson__{f}" for f in NAME_FIELDS))
     listed = []
     for row in rows[:HELD_SHOWN]:
-        salesperson = row[len(columns) :]  # all None for a deal with no salesperson (ATT-CO-5)
+        pk, unit, signed_at, commission, split_status, site_name, site_code, client_name, *salesperson = row
+        # The salesperson's name fields are all None for a deal with no salesperson (ATT-CO-5).
         name = display_name_of(*salesperson) if salesperson[-1] is not None else ""
-        listed.append(ListedDeal(*row[: len(columns)], salesperson_name=name))
+        listed.append(
+            ListedDeal(pk, unit, signed_at, commission, split_status, site_name, site_code, client_name, name)
+        )
     return listed
 
 
-def party_entries(*, month: dt.date, party: str, user_id: int | None, site_id: int | None = None) -> QuerySet:
+def party_entries(
+    *, month: dt.date, party: str, user_id: int | None, site_id: int | None = None
+) -> QuerySet[LedgerEntry]:
     """The lines behind one statement row: each deal's share or adjustment, with the split that made it."""
-    entries = LedgerEntry.objects.filter(month__month=month, party=party, user_id=user_id)
+    # In a Q: the public pool's lines have no person, and user_id=None reads as IS NULL, a lookup value the stubs'
+    # keyword types refuse.
+    entries = LedgerEntry.objects.filter(Q(user_id=user_id), month__month=month, party=party)
     if party == PartyKind.PUBLIC_POOL and site_id is not None:
         entries = entries.filter(site_id=site_id)
     return entries.select_related("deal", "deal__client", "deal__site", "split").order_by("deal__signed_at", "pk")
@@ -238,14 +249,19 @@ def entry_reasons(entries: Iterable[LedgerEntry], *, language: str) -> dict[int,
     }
 
 
-def _shares_by_party(split_ids: set[int]) -> dict[tuple, tuple[list[str], dict]]:
+# A share as a ledger line finds it (split, party, person), and what it holds (its rules, its reason by language).
+_ShareKey = tuple[int, str, int | None]
+_Shares = dict[_ShareKey, tuple[list[str], dict[str, str]]]
+
+
+def _shares_by_party(split_ids: set[int]) -> _Shares:
     shares = SplitShare.objects.filter(split_id__in=split_ids).values_list(
         "split_id", "kind", "user_id", "rule_ids", "reason"
     )
     return {(split_id, kind, user_id): (rule_ids, reason) for split_id, kind, user_id, rule_ids, reason in shares}
 
 
-def _rules_and_reason(shares: dict, key: tuple, split_rules, language: str) -> tuple[list[str], str]:
+def _rules_and_reason(shares: _Shares, key: _ShareKey, split_rules: list[str], language: str) -> tuple[list[str], str]:
     share = shares.get(key)
     if share is None:
         return list(split_rules), ""
@@ -292,7 +308,7 @@ def month_lines(
     if site_ids is not None:
         entries = entries.filter(site_id__in=list(site_ids))
     rows = entries.order_by("deal__site_id", "pk").values_list(*LINE_COLUMNS)
-    chunk: list[tuple] = []
+    chunk: list[tuple[Any, ...]] = []
     for row in rows.iterator(chunk_size=batch):
         chunk.append(row)
         if len(chunk) == batch:
@@ -301,7 +317,7 @@ def month_lines(
     yield from _lines_with_reasons(chunk, language)
 
 
-def _lines_with_reasons(rows: list[tuple], language: str) -> Iterator[StatementLine]:
+def _lines_with_reasons(rows: list[tuple[Any, ...]], language: str) -> Iterator[StatementLine]:
     if not rows:
         return
     shares = _shares_by_party({row[1] for row in rows})  # one query per batch, as entry_reasons reads them

@@ -6,8 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -47,14 +48,14 @@ class CommissionError(ValidationError):
 class DealInput:
     site: Site
     client: Client
-    salesperson: AbstractBaseUser | None  # None: the company arranged it and no salesperson took part (ATT-CO-5)
+    salesperson: User | None  # None: the company arranged it and no salesperson took part (ATT-CO-5)
     contract_no: str
     unit: str
     buyer_names: str
     signed_at: dt.datetime
     price: Decimal
     commission: Decimal
-    after_sales_by: AbstractBaseUser | None = None  # ATT-CO-5: the employee doing the after-sales
+    after_sales_by: User | None = None  # ATT-CO-5: the employee doing the after-sales
 
 
 # --- the split -----------------------------------------------------------------------------------------------
@@ -69,7 +70,9 @@ def deal_preview(*, data: DealInput, now: dt.datetime, settings: CommissionSetti
     # (REC-NEW-2b).
     closer_id = data.salesperson.pk if data.salesperson is not None else None
     this_deal = attribution_rules.DealFact(id=0, salesperson_id=closer_id, signed_at=data.signed_at)
-    names = {**facts.names, **({closer_id: display_name(data.salesperson)} if data.salesperson is not None else {})}
+    names = dict(facts.names)
+    if data.salesperson is not None:
+        names[data.salesperson.pk] = display_name(data.salesperson)
     facts = replace(facts, deals=(*facts.deals, this_deal), names=names)
     return rules.deal_split(facts, deal=this_deal, commission=data.commission, now=now, zone=data.site.zone)
 
@@ -100,7 +103,7 @@ def _validate(data: DealInput, now: dt.datetime, settings: CommissionSettings) -
 # --- recording deals (COM-1) ---------------------------------------------------------------------------------
 
 
-def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -> tuple[Deal, Split]:
+def deal_record(*, data: DealInput, actor: User, now: dt.datetime) -> tuple[Deal, Split]:
     """Record a deal and its first split, when it happens: a split that waits for the evening's register approval is
     held and made when the project manager decides (ATT-REG-1). Refused when no one validly owns the client: that is a
     case for the dispute queue (ATT-DISP-1), not a guess. A salesperson's own deal counts once the project manager
@@ -144,10 +147,11 @@ def deal_record(*, data: DealInput, actor: AbstractBaseUser, now: dt.datetime) -
             split = _resplit_locked(deal, now=now, reason=Split.Reason.RECORDED, actor=actor)
     except IntegrityError as exc:
         raise _duplicate_deal_error(site, data) from exc
+    assert split is not None  # a new deal has no split yet, so its first is always made
     return deal, split
 
 
-def deal_confirm(*, deal: Deal, actor: AbstractBaseUser, now: dt.datetime) -> Deal:
+def deal_confirm(*, deal: Deal, actor: User, now: dt.datetime) -> Deal:
     """COM-5: the project manager confirms a salesperson's deal; from now it counts in the statements (its money is
     posted in its month, or in the first open month after it as an adjustment, COM-4)."""
     require_site_perm(
@@ -171,7 +175,7 @@ def deal_confirm(*, deal: Deal, actor: AbstractBaseUser, now: dt.datetime) -> De
     return locked
 
 
-def _require_cancel_or_correct(actor: AbstractBaseUser, deal: Deal, reason: str) -> str:
+def _require_cancel_or_correct(actor: User, deal: Deal, reason: str) -> str:
     require_site_perm(
         actor,
         deal.site,
@@ -185,7 +189,7 @@ def _require_cancel_or_correct(actor: AbstractBaseUser, deal: Deal, reason: str)
 
 
 def _correction_record(
-    deal: Deal, kind: str, price: Decimal, commission: Decimal, *, reason: str, actor, now: dt.datetime
+    deal: Deal, kind: str, price: Decimal, commission: Decimal, *, reason: str, actor: User, now: dt.datetime
 ) -> DealCorrection:
     """The permanent record of a cancellation or correction: the amounts before (the deal's, locked) and after."""
     return DealCorrection.objects.create(
@@ -201,7 +205,7 @@ def _correction_record(
     )
 
 
-def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.datetime) -> DealCorrection:
+def deal_cancel(*, deal: Deal, actor: User, reason: str, now: dt.datetime) -> DealCorrection:
     """COM-5: cancel a deal (退房/撤單). Nothing is owed on it any more: what was posted is reversed in the open month,
     and a closed month stays as it was (COM-4)."""
     reason = _require_cancel_or_correct(actor, deal, reason)
@@ -221,7 +225,7 @@ def deal_cancel(*, deal: Deal, actor: AbstractBaseUser, reason: str, now: dt.dat
 
 
 def deal_correct_amounts(
-    *, deal: Deal, actor: AbstractBaseUser, price: Decimal, commission: Decimal, reason: str, now: dt.datetime
+    *, deal: Deal, actor: User, price: Decimal, commission: Decimal, reason: str, now: dt.datetime
 ) -> DealCorrection:
     """COM-5: correct a deal's price or commission. The split is made again from the same facts; the difference is
     posted in the open month, and a closed month stays as it was (COM-4)."""
@@ -266,7 +270,7 @@ def _duplicate_deal_error(site: Site, data: DealInput) -> CommissionError:
 
 
 def deal_resplit(
-    *, deal: Deal, now: dt.datetime, reason: str = Split.Reason.FACTS_CHANGED, actor: AbstractBaseUser | None = None
+    *, deal: Deal, now: dt.datetime, reason: str = Split.Reason.FACTS_CHANGED, actor: User | None = None
 ) -> Split | None:
     """Split the deal again from the facts known now; a new split only when the money or the status changed."""
     with transaction.atomic():
@@ -275,7 +279,9 @@ def deal_resplit(
         return _resplit_locked(deal, now=now, reason=reason, actor=actor)
 
 
-def client_deals_resplit(*, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor=None) -> int:
+def client_deals_resplit(
+    *, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor: User | None = None
+) -> int:
     """After a fact about these clients changed: re-split each of their deals on this site. Returns how many
     got a new split."""
     changed = 0
@@ -285,7 +291,9 @@ def client_deals_resplit(*, site: Site, client_ids: list[int], now: dt.datetime,
     return changed
 
 
-def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor, force: bool = False) -> Split | None:
+def _resplit_locked(
+    deal: Deal, *, now: dt.datetime, reason: str, actor: User | None, force: bool = False
+) -> Split | None:
     """A new split when the money or the status changed (or `force`, for corrected amounts), then the ledger brought
     to what the deal counts for now. Returns the new split, or None when the latest still holds."""
     decided = deal_current_split(deal=deal, now=now)
@@ -293,11 +301,15 @@ def _resplit_locked(deal: Deal, *, now: dt.datetime, reason: str, actor, force: 
     split = None
     if latest is None or force or _signature(latest) != decided.signature():
         split = _split_create(deal, decided, latest, now=now, reason=reason, actor=actor)
-    _post(deal, split or latest, decided, now)
+    current = split or latest
+    assert current is not None  # with no split before, one was just made
+    _post(deal, current, decided, now)
     return split
 
 
-def _split_create(deal: Deal, decided: rules.DealSplit, latest: Split | None, *, now, reason, actor) -> Split:
+def _split_create(
+    deal: Deal, decided: rules.DealSplit, latest: Split | None, *, now: dt.datetime, reason: str, actor: User | None
+) -> Split:
     split = Split.objects.create(
         deal=deal,
         number=(latest.number + 1) if latest else 1,
@@ -320,7 +332,7 @@ def _split_create(deal: Deal, decided: rules.DealSplit, latest: Split | None, *,
                 percent=line.percent,
                 amount=line.amount,
                 rule_ids=list(line.rule_ids),
-                reason=in_each_language(lambda line=line: str(line.reason) if line.reason else ""),
+                reason=_reason_in_each_language(line),
             )
             for position, line in enumerate(decided.lines or decided.held_lines)
         ]
@@ -331,7 +343,15 @@ def _split_create(deal: Deal, decided: rules.DealSplit, latest: Split | None, *,
     return split
 
 
-def _signature(split: Split) -> tuple:
+def _reason_in_each_language(line: rules.ShareLine) -> dict[str, str]:
+    return in_each_language(lambda: str(line.reason) if line.reason else "")
+
+
+# A split's money as compared with a new decision: its status, and each share's kind, person and amount.
+_Signature = tuple[str, tuple[tuple[str, int | None, Decimal], ...]]
+
+
+def _signature(split: Split) -> _Signature:
     if split.status != SplitStatus.SPLIT:
         return (split.status, ())
     return (split.status, tuple((s.kind, s.user_id, s.amount) for s in split.shares.all()))
@@ -340,7 +360,7 @@ def _signature(split: Split) -> tuple:
 # --- the ledger and statement months (COM-4) -------------------------------------------------------------------
 
 
-def month_of(instant: dt.datetime, zone) -> dt.date:
+def month_of(instant: dt.datetime, zone: ZoneInfo) -> dt.date:
     return local_day(instant, zone).replace(day=1)
 
 
@@ -352,7 +372,7 @@ def _post(deal: Deal, split: Split, decided: rules.DealSplit, now: dt.datetime) 
     counts = deal.is_confirmed and not deal.is_cancelled
     for line in decided.lines if counts else ():
         target[(line.kind, line.user_id)] += line.amount
-    posted = {
+    posted: dict[tuple[str, int | None], Decimal] = {
         (row["party"], row["user_id"]): summed(row["total"])
         for row in LedgerEntry.objects.filter(deal=deal).values("party", "user_id").annotate(total=Sum("amount"))
     }
@@ -396,7 +416,7 @@ def _open_month_locked(first_day: dt.date) -> StatementMonth:
         month = add_months(month, 1)
 
 
-def month_close(*, month: dt.date, actor: AbstractBaseUser, now: dt.datetime) -> StatementMonth:
+def month_close(*, month: dt.date, actor: User, now: dt.datetime) -> StatementMonth:
     """Close a statement month: nothing is posted into it afterwards (COM-4). Months close in order, and only
     once they have ended."""
     if not actor.has_perm("commission.close_month"):
@@ -425,9 +445,7 @@ def month_close(*, month: dt.date, actor: AbstractBaseUser, now: dt.datetime) ->
 # --- after a deal (ATT-CHANGE) ---------------------------------------------------------------------------------
 
 
-def deal_change(
-    *, deal: Deal, actor: AbstractBaseUser, unit: str, buyer_names: str, reason: str, now: dt.datetime
-) -> DealChange:
+def deal_change(*, deal: Deal, actor: User, unit: str, buyer_names: str, reason: str, now: dt.datetime) -> DealChange:
     """ATT-CHANGE: a new buyer name or unit; the salesperson, the split and the ledger stay as they are."""
     require_site_perm(
         actor, deal.site, "commission.change_deal_buyer_or_unit", _("Only a manager records changes to a deal.")

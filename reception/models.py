@@ -3,6 +3,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -312,6 +313,15 @@ class Reception(models.Model):
     request_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True, default="")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     history = HistoricalRecords()
+
+    # Never stored: what reception.selectors.board sets on the receptions it shows, for the board's template
+    # (today's list: names, labels and the void link; the waiting clients: minutes waited and the "left" link).
+    salesperson_name: str
+    kind_label: str | Promise  # the choices' lazy labels
+    status_label: str | Promise
+    void_url: str
+    waited_minutes: int
+    left_url: str
 
     class Meta:
         verbose_name = _("reception")

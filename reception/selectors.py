@@ -101,11 +101,53 @@ def board(
     settings = snapshot.settings
     zone = site.zone
     start, end = day_bounds(local_day(now, zone), zone)
+    today = _receptions_today(site, snapshot, now, start, end, receptions_shown)
+    # Open receptions from earlier days still matter (a reception running past midnight).
+    open_receptions = list(
+        Reception.objects.filter(site=site, status__in=[Reception.Status.WAITING, Reception.Status.ACTIVE])
+        .select_related("waiting_for")
+        .order_by("arrived_at", "pk")
+    )
+    lunch = rules.lunch_duty(
+        snapshot.members,
+        last_turn_member_id=desk.last_turn_member_id if snapshot.last_turn_position is not None else None,
+        last_turn_position=snapshot.last_turn_position,
+    )
+    next_id, next_rule = _preview_next(snapshot)
+    local_now = now.astimezone(zone).time()
+    events = list(
+        RotaEvent.objects.filter(site=site, at__gte=start, at__lt=end)
+        .only("at", "kind", "rule_id", "params")
+        .order_by("-at", "-pk")[:recent_events]
+    )
+    return Board(
+        site=site,
+        now=now,
+        version=desk.version,
+        token=_token(desk.version, site, now),
+        rows=_rows(site, snapshot, open_receptions, lunch_ids={m.salesperson_id for m in lunch}, next_id=next_id),
+        next_up_name=snapshot.name(next_id),
+        next_up_rule=next_rule,
+        lunch_time=settings.lunch_start <= local_now < settings.lunch_end,
+        lunch_names=[snapshot.name(m.salesperson_id) for m in lunch],
+        waiting=_waiting(site, open_receptions, now),
+        receptions_today=today,
+        events=[(e, describe(e)) for e in events],
+        lunch_start=settings.lunch_start,
+        lunch_end=settings.lunch_end,
+        register_url=reverse("attribution:register", kwargs={"site": site.code}),
+    )
+
+
+def _receptions_today(
+    site: Site, snapshot: DeskSnapshot, now: dt.datetime, start: dt.datetime, end: dt.datetime, shown: int
+) -> list[Reception]:
+    """The day's latest receptions, each with its salesperson's name, its labels and, when voidable, its void link."""
     # No join here: with it the planner sorts all of a busy day's rows instead of reading the index backwards.
     today = list(
         Reception.objects.filter(site=site, arrived_at__gte=start, arrived_at__lt=end)
         .only(*TODAY_FIELDS)
-        .order_by("-arrived_at", "-pk")[:receptions_shown]
+        .order_by("-arrived_at", "-pk")[:shown]
     )
     # Labels looked up once per board: get_FOO_display() rebuilt the choices per call, most of the list's rendering.
     kinds, statuses = dict(Reception.Kind.choices), dict(Reception.Status.choices)
@@ -114,7 +156,7 @@ def board(
         reception.kind_label, reception.status_label = kinds[reception.kind], statuses[reception.status]
     # The supervisor may void a waiting or ongoing reception within the site's window after its arrival.
     void_url = reverse("reception:reception_void", kwargs={"site": site.code, "reception_id": 0})
-    void_from = now - dt.timedelta(minutes=settings.void_window_minutes)
+    void_from = now - dt.timedelta(minutes=snapshot.settings.void_window_minutes)
     for reception in today:
         voidable = (
             reception.status in rules.OPEN_STATUSES
@@ -122,20 +164,14 @@ def board(
             and reception.replaces_id is None
         )
         reception.void_url = void_url.replace("/0/", f"/{reception.pk}/") if voidable else ""
-    # Open receptions from earlier days still matter (a reception running past midnight).
-    open_receptions = list(
-        Reception.objects.filter(site=site, status__in=[Reception.Status.WAITING, Reception.Status.ACTIVE])
-        .select_related("waiting_for")
-        .order_by("arrived_at", "pk")
-    )
+    return today
+
+
+def _rows(
+    site: Site, snapshot: DeskSnapshot, open_receptions: list[Reception], *, lunch_ids: set[int], next_id: int | None
+) -> list[BoardRow]:
+    """One row per rota member in the order, with the reception they are in and the links of its buttons."""
     active_by_salesperson = {r.salesperson_id: r for r in open_receptions if r.status == Reception.Status.ACTIVE}
-    cursor = {
-        "last_turn_member_id": desk.last_turn_member_id if snapshot.last_turn_position is not None else None,
-        "last_turn_position": snapshot.last_turn_position,
-    }
-    lunch = rules.lunch_duty(snapshot.members, **cursor)
-    lunch_ids = {m.salesperson_id for m in lunch}
-    next_id, next_rule = _preview_next(snapshot)
     # Reversed once, then filled in per row: a board of thirty people would otherwise reverse ~90 URLs a render.
     end_url = reverse("reception:reception_end", kwargs={"site": site.code, "reception_id": 0})
     change_url = reverse("reception:change_request", kwargs={"site": site.code, "reception_id": 0})
@@ -160,35 +196,17 @@ def board(
                 readiness=m.readiness,
             )
         )
-    # Each waiting client with the minutes waited and their "left without being served" button (REC-ROT-6).
+    return rows
+
+
+def _waiting(site: Site, open_receptions: list[Reception], now: dt.datetime) -> list[Reception]:
+    """Each waiting client with the minutes waited and their "left without being served" button (REC-ROT-6)."""
     left_url = reverse("reception:reception_left", kwargs={"site": site.code, "reception_id": 0})
     waiting = [r for r in open_receptions if r.status == Reception.Status.WAITING]
     for reception in waiting:
         reception.waited_minutes = max(0, int((now - reception.arrived_at).total_seconds() // 60))
         reception.left_url = left_url.replace("/0/", f"/{reception.pk}/")
-    local_now = now.astimezone(zone).time()
-    events = list(
-        RotaEvent.objects.filter(site=site, at__gte=start, at__lt=end)
-        .only("at", "kind", "rule_id", "params")
-        .order_by("-at", "-pk")[:recent_events]
-    )
-    return Board(
-        site=site,
-        now=now,
-        version=desk.version,
-        token=_token(desk.version, site, now),
-        rows=rows,
-        next_up_name=snapshot.name(next_id),
-        next_up_rule=next_rule,
-        lunch_time=settings.lunch_start <= local_now < settings.lunch_end,
-        lunch_names=[snapshot.name(m.salesperson_id) for m in lunch],
-        waiting=waiting,
-        receptions_today=today,
-        events=[(e, describe(e)) for e in events],
-        lunch_start=settings.lunch_start,
-        lunch_end=settings.lunch_end,
-        register_url=reverse("attribution:register", kwargs={"site": site.code}),
-    )
+    return waiting
 
 
 def events_for_site(site: Site) -> QuerySet[RotaEvent]:

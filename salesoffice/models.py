@@ -1,3 +1,4 @@
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -33,7 +34,7 @@ class AppendOnlyModel(PermanentModel):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValidationError(_("This record is permanent and cannot be changed; add a correction."))
         super().save(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -37,10 +37,10 @@ from .turns import _serve_waiting
 def absence_start(
     *,
     site: Site,
-    salesperson: AbstractBaseUser,
+    salesperson: User,
     reason: str,
     detail: str,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
 ) -> Absence:
     """The salesperson leaves the post; extra work assigned by a superior waits for the PM (REC-ROT-4/5)."""
@@ -88,7 +88,7 @@ def absence_start(
         return absence
 
 
-def absence_end(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+def absence_end(*, site: Site, salesperson: User, actor: User, now: dt.datetime) -> DeskResult:
     """Back at post: the salesperson is eligible again and takes any waiting client (REC-ROT-5, REC-ROT-6)."""
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
     require_own_presence(site=site, salesperson=salesperson, actor=actor)
@@ -119,7 +119,7 @@ def absence_end(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBas
         return DeskResult(None, events)
 
 
-def absence_decide(*, absence: Absence, approve: bool, actor: AbstractBaseUser, now: dt.datetime) -> Absence:
+def absence_decide(*, absence: Absence, approve: bool, actor: User, now: dt.datetime) -> Absence:
     """The site's project manager verifies extra work (REC-ROT-5); rejected, any passed turn is forfeit."""
     site = absence.site
     _refuse(

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ from .turns import _assign_walk_in, _duty_started, _serve_waiting
 def walk_in_arrive(
     *,
     site: Site,
-    actor: AbstractBaseUser,
+    actor: User,
     request_key: str,
     now: dt.datetime,
     client_label: str = "",
@@ -88,10 +88,10 @@ def walk_in_arrive(
 def designated_arrive(
     *,
     site: Site,
-    actor: AbstractBaseUser,
+    actor: User,
     request_key: str,
     now: dt.datetime,
-    salesperson: AbstractBaseUser,
+    salesperson: User,
     client_label: str = "",
     introduced_by_old_client: bool = False,
 ) -> DeskResult:
@@ -100,16 +100,7 @@ def designated_arrive(
     When an old client of that salesperson introduced the new one (ATT-REF-OLD a/b) and the salesperson is away,
     the last in the rota gives a duty reception and the client stays theirs, as for a returning client
     (REC-RET-2, REC-ROT-8)."""
-    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
-    _refuse(
-        rules.self_designation_refusal(
-            actor_id=actor.pk,
-            named_id=salesperson.pk,
-            actor_is_supervisor=actor.pk == salesperson.pk and _is_site_supervisor(actor, site),
-            name=display_name(salesperson),
-        ),
-        permission=True,
-    )
+    _require_designating(site=site, actor=actor, salesperson=salesperson)
     request_fingerprint = fingerprint(
         {
             "arrival": "designated",
@@ -149,16 +140,32 @@ def designated_arrive(
         return DeskResult(reception, [event])
 
 
+def _require_designating(*, site: Site, actor: User, salesperson: User) -> None:
+    """Front-desk staff record a designated arrival, but a salesperson never for a client asking for themselves,
+    unless they are the site supervisor (REC-ROT-1 over REC-DES-1): a 403, as for any act they may not do."""
+    require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))
+    _refuse(
+        rules.self_designation_refusal(
+            actor_id=actor.pk,
+            named_id=salesperson.pk,
+            # Read only when it matters: the actor names themselves.
+            actor_is_supervisor=actor.pk == salesperson.pk and _is_site_supervisor(actor, site),
+            name=display_name(salesperson),
+        ),
+        permission=True,
+    )
+
+
 def _start_designated(
     site: Site,
     desk: RotaState,
     now: dt.datetime,
     snapshot: DeskSnapshot,
     reception: Reception,
-    salesperson: AbstractBaseUser,
+    salesperson: User,
     *,
     waits: bool,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> RotaEvent:
     """Record a designated client with the salesperson they named, or waiting for them (REC-DES-1)."""
     if waits:
@@ -187,9 +194,9 @@ def _introduced_client_duty(
     site: Site,
     desk: RotaState,
     snapshot: DeskSnapshot,
-    salesperson: AbstractBaseUser,
+    salesperson: User,
     client_label: str,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     request_key: str,
     request_fingerprint: str,
@@ -223,7 +230,7 @@ def _introduced_client_duty(
 def returning_arrive(
     *,
     site: Site,
-    actor: AbstractBaseUser,
+    actor: User,
     request_key: str,
     now: dt.datetime,
     phone: str,
@@ -245,6 +252,8 @@ def returning_arrive(
         attribution = client_attribution(client=client, site=site, now=now) if client else None
         owner_id = attribution.follow_up_id if attribution else None
         _refuse(rules.returning_client_refusal(owner_id=owner_id))
+        # Past the refusal the register named an owner, which it does only for a client it found (REC-NEW-1).
+        assert client is not None and owner_id is not None
         snapshot = take_snapshot(site, desk, now)
         routing = rules.route_returning_client(snapshot.members, owner_id=owner_id, **_last_taker_args(snapshot))
         reception = Reception(
@@ -307,7 +316,7 @@ def _start_returning(
     ]
 
 
-def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+def reception_end(*, reception: Reception, actor: User, now: dt.datetime) -> DeskResult:
     """The client is seen out; the salesperson is free again and takes any waiting client."""
     require_site_perm(
         actor, reception.site, "reception.operate_desk", _("Only front-desk staff of this site may do this.")
@@ -340,7 +349,7 @@ def reception_end(*, reception: Reception, actor: AbstractBaseUser, now: dt.date
         return DeskResult(reception, events)
 
 
-def reception_void(*, reception: Reception, reason: str, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+def reception_void(*, reception: Reception, reason: str, actor: User, now: dt.datetime) -> DeskResult:
     """The site supervisor voids a reception recorded by mistake, within the site's window: the rota returns to
     where it was (the order's cursor, a priority slot it used, slots its forfeits earned), the salesperson is free
     again, and the void is in the decisions log with its reason."""
@@ -411,7 +420,11 @@ def _standing_turns(site: Site) -> list[tuple[int, int, dt.datetime]]:
 
 
 def _rota_restored(
-    site: Site, desk: RotaState, reception: Reception, turns: list, earned: QuerySet[PrioritySlot]
+    site: Site,
+    desk: RotaState,
+    reception: Reception,
+    turns: list[tuple[int, int, dt.datetime]],
+    earned: QuerySet[PrioritySlot],
 ) -> tuple[int, int]:
     """Put the rota back to where it was before a voided reception (REC-ROT-1): the cursor to the turn before it,
     the priority slot it used held again, the slots its forfeits earned taken back. `turns`: the two latest normal
@@ -430,7 +443,7 @@ def _rota_restored(
     return slot_restored, slots_taken_back
 
 
-def reception_left(*, reception: Reception, actor: AbstractBaseUser, now: dt.datetime) -> DeskResult:
+def reception_left(*, reception: Reception, actor: User, now: dt.datetime) -> DeskResult:
     """A waiting client left without being served: nobody is handed them any more (REC-ROT-6)."""
     site = reception.site
     require_site_perm(actor, site, "reception.operate_desk", _("Only front-desk staff of this site may do this."))

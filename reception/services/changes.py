@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -12,7 +12,7 @@ from salesoffice.models import Site, display_name
 from salesoffice.roles import Role
 
 from .. import rules
-from ..models import ChangeRequest, PrioritySlot, Reception, RotaState, Violation
+from ..models import ChangeRequest, PrioritySlot, Reception, RotaEvent, RotaState, Violation
 from .conduct import violation_record
 from .desk import DeskResult, DeskSnapshot, _bump, _cursor_args, _event, _lock_desk, _refuse, take_snapshot
 from .turns import _assign_walk_in, _refused_salespeople, _serve_waiting
@@ -24,17 +24,19 @@ def change_request_decide(
     decision: str,
     note: str,
     grant_priority: bool,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     request_key: str,
-    requested_salesperson: AbstractBaseUser | None = None,
+    requested_salesperson: User | None = None,
     instigated: bool = False,
     record_violation: bool = True,
 ) -> DeskResult:
     """The manager's decision when a client asks for another salesperson mid-reception (REC-NEW-4, REC-DES-2/3).
     On a general fault the manager may record a violation (REC-NEW-4b); `record_violation` says whether they do.
 
-    Over 60 lines only by its argument lists: the rules decide, and each decision's branch is a function below."""
+    Why one function: it is over 60 lines only by its argument lists. It reads as the order every decision takes
+    (permission, the desk's lock, the rules' refusals, the record, the branch); the rules decide, and each
+    decision's branch is a function below."""
     site = reception.site
     require_site_perm(
         actor,
@@ -60,8 +62,11 @@ def change_request_decide(
                 ),
             )
         )
-        if decision == rules.NAMED:
+        named = (
             _check_named(snapshot=take_snapshot(site, desk, now), reception=reception, named=requested_salesperson)
+            if decision == rules.NAMED
+            else None
+        )
         record = rules.change_record(
             decision=decision, grant_priority=grant_priority, instigated=instigated, returning=returning
         )
@@ -73,12 +78,12 @@ def change_request_decide(
             actor=actor,
             now=now,
         )
-        if decision == rules.NAMED:
+        if named is not None:  # the decision is rules.NAMED: _check_named refused naming nobody
             return _switch_to_named(
                 site=site,
                 desk=desk,
                 reception=reception,
-                named=requested_salesperson,
+                named=named,
                 returning=returning,
                 actor=actor,
                 now=now,
@@ -111,8 +116,8 @@ def _record_change_request(
     reception: Reception,
     record: rules.ChangeRecord,
     note: str,
-    requested_salesperson: AbstractBaseUser | None,
-    actor: AbstractBaseUser,
+    requested_salesperson: User | None,
+    actor: User,
     now: dt.datetime,
 ) -> None:
     ChangeRequest.objects.create(
@@ -127,6 +132,13 @@ def _record_change_request(
     )
 
 
+def _original(reception: Reception) -> User:
+    """The salesperson the client is with: change_request_refusal lets only an active reception through, and an
+    active reception always has its salesperson."""
+    assert reception.salesperson is not None
+    return reception.salesperson
+
+
 def _keep_salesperson(
     *,
     site: Site,
@@ -134,13 +146,13 @@ def _keep_salesperson(
     reception: Reception,
     decision: str,
     note: str,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     record_violation: bool,
 ) -> DeskResult:
     """The same salesperson continues: not at fault (REC-NEW-4a), or a general fault the manager may record as a
     violation (REC-NEW-4b)."""
-    original = reception.salesperson
+    original = _original(reception)
     if decision == rules.GENERAL_FAULT and record_violation:
         violation_record(
             site=site,
@@ -174,13 +186,13 @@ def _reassign(
     desk: RotaState,
     reception: Reception,
     grant_priority: bool,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     request_key: str,
 ) -> DeskResult:
     """REC-NEW-4c: the client is new again and the original loses every right: their reception is a bye and the
     rota receives the client (rules.reassignment_turn); the original may be given a priority slot."""
-    original = reception.salesperson
+    original = _original(reception)
     reception.status = Reception.Status.BYE
     reception.ended_at = now
     reception.save(update_fields=["status", "ended_at"])
@@ -229,9 +241,9 @@ def _reassign(
     return DeskResult(replacement, events)
 
 
-def _change_slot(site: Site, now: dt.datetime, reception: Reception, *, actor: AbstractBaseUser):
+def _change_slot(site: Site, now: dt.datetime, reception: Reception, *, actor: User) -> RotaEvent:
     """The manager grants the reassigned salesperson a priority slot (REC-NEW-4c)."""
-    original = reception.salesperson
+    original = _original(reception)
     PrioritySlot.objects.create(
         site=site,
         salesperson=original,
@@ -252,7 +264,8 @@ def _change_slot(site: Site, now: dt.datetime, reception: Reception, *, actor: A
     )
 
 
-def _check_named(*, snapshot: DeskSnapshot, reception: Reception, named: AbstractBaseUser | None) -> None:
+def _check_named(*, snapshot: DeskSnapshot, reception: Reception, named: User | None) -> User:
+    """The salesperson the client names, refused unless someone else of this site's rota at the post (REC-DES-2/3)."""
     state = snapshot.state_of(named.pk) if named is not None else None
     _refuse(
         rules.named_salesperson_refusal(
@@ -262,6 +275,8 @@ def _check_named(*, snapshot: DeskSnapshot, reception: Reception, named: Abstrac
             name=display_name(named) if named is not None else "",
         )
     )
+    assert named is not None  # named_salesperson_refusal refuses naming nobody
+    return named
 
 
 def _switch_to_named(
@@ -269,9 +284,9 @@ def _switch_to_named(
     site: Site,
     desk: RotaState,
     reception: Reception,
-    named: AbstractBaseUser,
+    named: User,
     returning: bool,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     request_key: str,
 ) -> DeskResult:
@@ -284,9 +299,12 @@ def _switch_to_named(
     reception.ended_at = now
     reception.save(update_fields=["status", "ended_at"])
     snapshot = take_snapshot(site, desk, now)
+    # _check_named refused anyone not in this site's rota, under the same lock.
+    named_state = snapshot.state_of(named.pk)
+    assert named_state is not None
     switch = rules.named_switch(
         returning=returning,
-        named_availability=snapshot.state_of(named.pk).availability,
+        named_availability=named_state.availability,
         owner_id=reception.owner_id,
         first_salesperson_id=reception.salesperson_id,
     )

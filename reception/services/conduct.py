@@ -2,8 +2,9 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -35,12 +36,12 @@ from .turns import _serve_waiting
 def readiness_record(
     *,
     site: Site,
-    salesperson: AbstractBaseUser,
+    salesperson: User,
     uniform_ok: bool,
     materials_ok: bool,
     sales_info_ok: bool,
     note: str,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
 ) -> ReadinessCheck:
     """The supervisor's morning check (REC-READY-1); failing it removes the person from the turns."""
@@ -79,7 +80,7 @@ def readiness_record(
 class ReadinessResult:
     """One row of the morning check: the salesperson and the three checks (REC-READY-1)."""
 
-    salesperson: AbstractBaseUser
+    salesperson: User
     uniform_ok: bool
     materials_ok: bool
     sales_info_ok: bool
@@ -87,7 +88,7 @@ class ReadinessResult:
 
 
 def readiness_record_day(
-    *, site: Site, results: list[ReadinessResult], actor: AbstractBaseUser, now: dt.datetime
+    *, site: Site, results: list[ReadinessResult], actor: User, now: dt.datetime
 ) -> list[ReadinessCheck]:
     """The morning check as one grid (REC-READY-1): every row checked at once, under one lock, for people on today's
     roster only; whoever passes takes a client already waiting."""
@@ -140,13 +141,13 @@ def readiness_record_day(
 def violation_record(
     *,
     site: Site,
-    salesperson: AbstractBaseUser,
+    salesperson: User,
     clause: str,
     description: str,
     penalty: str,
-    penalty_amount,
+    penalty_amount: Decimal | None,
     occurred_at: dt.datetime,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
 ) -> Violation:
     """A breach with its clause, kept with the recording manager and penalty (REC-READY-2, REC-NEW-5)."""

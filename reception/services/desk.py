@@ -2,8 +2,9 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, NoReturn, TypedDict, overload
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import F
@@ -57,6 +58,23 @@ class DeskSnapshot:
         return next((m for m in self.members if m.salesperson_id == salesperson_id), None)
 
 
+class _OpenAbsence(TypedDict):
+    reason: str
+    approval: str
+    has_slot: bool
+
+
+class _Cursor(TypedDict):
+    """Where the rota's cursor stands, as the turn rules take it (their keyword arguments)."""
+
+    last_turn_member_id: int | None
+    last_turn_position: int | None
+
+
+# On duty, latest readiness check passed (by salesperson), open absences, busy, active slot ids (by salesperson).
+_DeskFacts = tuple[set[int], dict[int, bool], dict[int, _OpenAbsence], set[int], dict[int, list[int]]]
+
+
 @dataclass
 class DeskResult:
     reception: Reception | None
@@ -77,12 +95,17 @@ def rota_state_for(site: Site) -> RotaState:
     return state
 
 
-def _is_site_supervisor(actor: AbstractBaseUser, site: Site) -> bool:
+def _is_site_supervisor(actor: User, site: Site) -> bool:
     return acts_as_on_site(actor, site, Role.SITE_SUPERVISOR)
 
 
+@overload
+def _refuse(refusal: rules.Refusal, *, permission: bool = False) -> NoReturn: ...
+@overload
+def _refuse(refusal: rules.Refusal | None, *, permission: bool = False) -> None: ...
 def _refuse(refusal: rules.Refusal | None, *, permission: bool = False) -> None:
-    """Raise the rules' refusal: PermissionDenied when it is about who acts (a 403 in the views)."""
+    """Raise the rules' refusal: PermissionDenied when it is about who acts (a 403 in the views). A rule that always
+    refuses (its return type is Refusal, not Refusal | None) makes the call never return, which mypy reads."""
     if refusal is None:
         return
     if permission:
@@ -90,7 +113,7 @@ def _refuse(refusal: rules.Refusal | None, *, permission: bool = False) -> None:
     raise DeskError({refusal.field: refusal.message} if refusal.field else refusal.message)
 
 
-def require_own_presence(*, site: Site, salesperson: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+def require_own_presence(*, site: Site, salesperson: User, actor: User) -> None:
     """Only the person themselves or the site supervisor changes their presence at the post (REC-ROT-4)."""
     _refuse(
         rules.presence_change_refusal(
@@ -116,7 +139,7 @@ def _lock_desk(site: Site) -> RotaState:
     return state
 
 
-def _desk_facts(site: Site, today: dt.date, now: dt.datetime) -> tuple:
+def _desk_facts(site: Site, today: dt.date, now: dt.datetime) -> _DeskFacts:
     """Who is on duty today, whose latest readiness check passed, who is away (reason, approval, whether the
     absence already earned a slot), who is busy, and the active priority slots (oldest first) of each.
 
@@ -147,7 +170,7 @@ def _desk_facts(site: Site, today: dt.date, now: dt.datetime) -> tuple:
             [PrioritySlot.Status.CANCELLED.value, site.pk],
         )
         absences = {
-            salesperson_id: {"reason": reason, "approval": approval, "has_slot": bool(has_slot)}
+            salesperson_id: _OpenAbsence(reason=reason, approval=approval, has_slot=bool(has_slot))
             for salesperson_id, reason, approval, has_slot in cursor.fetchall()
         }
         cursor.execute(
@@ -206,9 +229,10 @@ def take_snapshot(
             )
         )
     # The last taker is nearly always in today's rota, already read; otherwise (left the rota) one query.
-    last_member_position = {m.member_id: m.position for m in members}.get(desk.last_turn_member_id)
-    if last_member_position is None and desk.last_turn_member_id:
-        last_member_position = RotaMember.objects.values_list("position", flat=True).get(pk=desk.last_turn_member_id)
+    last_id = desk.last_turn_member_id
+    last_member_position = {m.member_id: m.position for m in members}.get(last_id) if last_id else None
+    if last_member_position is None and last_id:
+        last_member_position = RotaMember.objects.values_list("position", flat=True).get(pk=last_id)
     last_position = rules.cursor_position(
         last_turn_position=last_member_position,
         last_turn_at=desk.last_turn_at,
@@ -225,18 +249,18 @@ def take_snapshot(
     )
 
 
-def _cursor_args(snapshot: DeskSnapshot) -> dict:
+def _cursor_args(snapshot: DeskSnapshot) -> _Cursor:
     last = snapshot.state.last_turn_member_id if snapshot.last_turn_position is not None else None
-    return {"last_turn_member_id": last, "last_turn_position": snapshot.last_turn_position}
+    return _Cursor(last_turn_member_id=last, last_turn_position=snapshot.last_turn_position)
 
 
-def _last_taker_args(snapshot: DeskSnapshot) -> dict:
+def _last_taker_args(snapshot: DeskSnapshot) -> _Cursor:
     """REC-ROT-8: "the last in the rota" is whoever most recently took a normal turn, also on a day whose order
     restarted from the top (REC-ROT-2 setting) and has had no turn yet."""
-    return {
-        "last_turn_member_id": snapshot.state.last_turn_member_id,
-        "last_turn_position": snapshot.last_taker_position,
-    }
+    return _Cursor(
+        last_turn_member_id=snapshot.state.last_turn_member_id,
+        last_turn_position=snapshot.last_taker_position,
+    )
 
 
 def _unsaved_event(
@@ -246,9 +270,9 @@ def _unsaved_event(
     rule_id: str,
     *,
     salesperson_id: int | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     reception: Reception | None = None,
-    **params,
+    **params: Any,
 ) -> RotaEvent:
     return RotaEvent(
         site=site,
@@ -262,9 +286,21 @@ def _unsaved_event(
     )
 
 
-def _event(*args, **kwargs) -> RotaEvent:
+def _event(
+    site: Site,
+    now: dt.datetime,
+    kind: str,
+    rule_id: str,
+    *,
+    salesperson_id: int | None = None,
+    actor: User | None = None,
+    reception: Reception | None = None,
+    **params: Any,
+) -> RotaEvent:
     """A RotaEvent saved at once; the arguments are those of _unsaved_event."""
-    event = _unsaved_event(*args, **kwargs)
+    event = _unsaved_event(
+        site, now, kind, rule_id, salesperson_id=salesperson_id, actor=actor, reception=reception, **params
+    )
     event.save()
     return event
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from salesoffice.models import Site
 
@@ -18,7 +18,7 @@ from .desk import (
 def phone_inquiry_log(
     *,
     site: Site,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     caller_name: str,
     caller_phone: str,

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,7 @@ def rota_swap(
     first: RotaMember,
     second: RotaMember,
     reason: str,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
 ) -> None:
     """Swap two places in the order; only the site supervisor may, and the reason is kept (REC-ROT-3)."""
@@ -67,7 +67,7 @@ def rota_swap(
         _bump(desk)
 
 
-def rota_move(*, member: RotaMember, offset: int, reason: str, actor: AbstractBaseUser, now: dt.datetime) -> None:
+def rota_move(*, member: RotaMember, offset: int, reason: str, actor: User, now: dt.datetime) -> None:
     """Move one place up (-1) or down (+1): a swap with the neighbour (REC-ROT-3)."""
     neighbours = RotaMember.objects.filter(site=member.site, active=True)
     neighbour = (
@@ -85,7 +85,7 @@ def roster_set(
     site: Site,
     day: dt.date,
     salesperson_ids: set[int],
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
 ) -> None:
     """Who is on duty on `day`; people taken off keep their place in the order. A past day's roster, or one that

@@ -78,6 +78,8 @@ def _assign_walk_in(
     reception.save()
     events = _record_skips(site, now, snapshot, decision, reception)
     if decision.assignment == rules.Assignment.PRIORITY:
+        # next_walk_in names the slot whenever it assigns by priority (REC-ROT-5).
+        assert decision.slot_id is not None
         slot = PrioritySlot.objects.select_for_update().get(pk=decision.slot_id)
         slot.status = PrioritySlot.Status.USED
         slot.used_by = reception
@@ -96,6 +98,8 @@ def _assign_walk_in(
             )
         )
     else:
+        # A turn by the order always names the rota member who takes it (REC-ROT-1).
+        assert decision.member_id is not None
         _take_turn(snapshot.state, decision.member_id, now)
         events.append(
             _unsaved_event(
@@ -114,6 +118,8 @@ def _assign_walk_in(
 
 def _duty_started(site: Site, now: dt.datetime, snapshot: DeskSnapshot, reception: Reception) -> list[RotaEvent]:
     """Record a duty reception that started (REC-ROT-8), and the priority slot the site's setting grants for it."""
+    # Callers start the reception with the salesperson the rules chose for the duty before recording it.
+    assert reception.salesperson_id is not None
     events = [
         _event(
             site,
