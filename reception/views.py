@@ -42,23 +42,32 @@ from .selectors import board_token, events_for_site
 SALES = Site.Kind.SALES_OFFICE
 
 
-def _fresh_form(site: Site, name: str, options: list[tuple[int, str]] | None = None):
-    """An unbound desk action form, with a new request key."""
-    match name:
-        case "walk_in":
-            return WalkInForm(prefix="walkin")
-        case "designated":
-            return DesignatedForm(prefix="designated", salespeople=salespeople_of(site), options=options)
-        case "returning":
-            return ReturningForm(prefix="returning")
-        case "away":
-            return AwayForm(prefix="away", salespeople=salespeople_of(site), options=options)
-    raise ValueError(name)
+# The desk's action forms, unbound (each with a new request key). `options` (the people as choices, read once) spares
+# the board page a query per form; an action's fresh form after success reads them itself.
+def _walk_in_form() -> WalkInForm:
+    return WalkInForm(prefix="walkin")
+
+
+def _designated_form(site: Site, options: list[tuple[int, str]] | None = None) -> DesignatedForm:
+    return DesignatedForm(prefix="designated", salespeople=salespeople_of(site), options=options)
+
+
+def _returning_form() -> ReturningForm:
+    return ReturningForm(prefix="returning")
+
+
+def _away_form(site: Site, options: list[tuple[int, str]] | None = None) -> AwayForm:
+    return AwayForm(prefix="away", salespeople=salespeople_of(site), options=options)
 
 
 def _action_forms(site: Site) -> dict:
     options = [(person.pk, display_name(person)) for person in salespeople_of(site)]
-    return {f"{name}_form": _fresh_form(site, name, options) for name in ("walk_in", "designated", "returning", "away")}
+    return {
+        "walk_in_form": _walk_in_form(),
+        "designated_form": _designated_form(site, options),
+        "returning_form": _returning_form(),
+        "away_form": _away_form(site, options),
+    }
 
 
 DESK_CHANGED = "desk-changed"
@@ -186,7 +195,7 @@ def arrive_walk_in(request: HttpRequest, site: str) -> HttpResponse:
         return _key_reused_response(request, site_obj, "walk_in", form, exc)
     except ValidationError as exc:
         return _form_response(request, site_obj, "walk_in", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "walk_in", _fresh_form(site_obj, "walk_in"), changed=True)
+    return _form_response(request, site_obj, "walk_in", _walk_in_form(), changed=True)
 
 
 @login_required
@@ -212,7 +221,7 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
         return _key_reused_response(request, site_obj, "designated", form, exc)
     except ValidationError as exc:
         return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "designated", _fresh_form(site_obj, "designated"), changed=True)
+    return _form_response(request, site_obj, "designated", _designated_form(site_obj), changed=True)
 
 
 @login_required
@@ -236,7 +245,7 @@ def arrive_returning(request: HttpRequest, site: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_error("phone", exc)
         return _form_response(request, site_obj, "returning", form, changed=False, invalid=True)
-    return _form_response(request, site_obj, "returning", _fresh_form(site_obj, "returning"), changed=True)
+    return _form_response(request, site_obj, "returning", _returning_form(), changed=True)
 
 
 @login_required
@@ -301,7 +310,7 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
         return _refused_response(request, site_obj, exc, name="away", form=form)
     except ValidationError as exc:
         return _form_response(request, site_obj, "away", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "away", _fresh_form(site_obj, "away"), changed=True)
+    return _form_response(request, site_obj, "away", _away_form(site_obj), changed=True)
 
 
 @login_required
