@@ -31,7 +31,7 @@ from attribution.selectors import (
     user_names,
 )
 from salesoffice.confirm import Consequence, confirmation_page, is_confirmed
-from salesoffice.forms import add_service_errors
+from salesoffice.forms import add_service_errors, submit
 from salesoffice.models import Site, display_name
 from salesoffice.money import money_text
 from salesoffice.timeutil import add_months, local_day, month_bounds
@@ -183,13 +183,11 @@ def company_arranged(request: HttpRequest, site: str) -> HttpResponse:
     now = timezone.now()
     form = CompanyArrangedForm(request.POST or None, zone=site_obj.zone, initial={"contacted_at": now})
     if request.method == "POST" and form.is_valid():
-        try:
-            client = register_services.company_client_arrange(
-                site=site_obj, actor=request.user, now=now, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        data = form.cleaned_data
+        client = submit(
+            form, register_services.company_client_arrange, site=site_obj, actor=request.user, now=now, **data
+        )
+        if client:
             messages.success(request, _("%(name)s is a company client: record the deal.") % {"name": client.name})
             return redirect(f"{reverse('commission:deal_new', kwargs={'site': site_obj.code})}?client={client.pk}")
     return render(request, "commission/company_arranged.html", {"site": site_obj, "form": form})
@@ -274,11 +272,10 @@ def deal_change(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
         raise PermissionDenied
     form = DealChangeForm(request.POST)
     if form.is_valid():
-        try:
-            services.deal_change(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
-        except CommissionError as exc:
-            add_service_errors(form, exc)
-        else:
+        changed = submit(
+            form, services.deal_change, deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data
+        )
+        if changed:
             messages.success(request, _("Change recorded; the salesperson and the commission stay (ATT-CHANGE)."))
             return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
     return _deal_page(request, site_obj, deal, change_form=form)
@@ -332,11 +329,10 @@ def deal_cancel(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
                 _deal_cancel_consequence(deal),
                 back_url=reverse("commission:deal", kwargs={"site": site_obj.code, "deal_id": deal.pk}),
             )
-        try:
-            services.deal_cancel(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
-        except CommissionError as exc:
-            add_service_errors(form, exc)
-        else:
+        cancelled = submit(
+            form, services.deal_cancel, deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data
+        )
+        if cancelled:
             messages.success(
                 request,
                 _("Deal %(unit)s cancelled; what was posted is reversed in the open month (COM-5).")
@@ -355,11 +351,10 @@ def deal_correct(request: HttpRequest, site: str, deal_id: int) -> HttpResponse:
         raise PermissionDenied
     form = DealCorrectForm(request.POST, prefix="correct")
     if form.is_valid():
-        try:
-            services.deal_correct_amounts(deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data)
-        except CommissionError as exc:
-            add_service_errors(form, exc)
-        else:
+        corrected = submit(
+            form, services.deal_correct_amounts, deal=deal, actor=request.user, now=timezone.now(), **form.cleaned_data
+        )
+        if corrected:
             messages.success(request, _("Amounts corrected; the difference is posted in the open month (COM-5)."))
             return redirect("commission:deal", site=site_obj.code, deal_id=deal.pk)
     return _deal_page(request, site_obj, deal, correct_form=form)
@@ -538,11 +533,8 @@ def month_close(request: HttpRequest) -> HttpResponse:
                 _month_close_consequence(request, month),
                 back_url=reverse("commission:statement", kwargs={"month": f"{month:%Y-%m}"}),
             )
-        try:
-            services.month_close(month=month, actor=request.user, now=timezone.now())
-        except CommissionError as exc:
-            add_service_errors(form, exc)
-        else:
+        closed = submit(form, services.month_close, month=month, actor=request.user, now=timezone.now())
+        if closed:
             messages.success(
                 request,
                 _("%(month)s is closed; later changes post into the next open month (COM-4).")

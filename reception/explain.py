@@ -16,6 +16,11 @@ def _templates() -> dict[str, str]:
 def _templates_in(language: str | None) -> dict[str, str]:
     # One dict per language, translated once: a board of a dozen events would otherwise translate all ~40
     # sentences per event per render. The catalogs never change while the process runs.
+    return {**_rota_turn_sentences(), **_arrival_sentences(), **_presence_sentences(), **_change_sentences()}
+
+
+def _rota_turn_sentences() -> dict[str, str]:
+    """A walk-in by the rota: whose turn it is, and who is passed over and why."""
     return {
         "turn_taken": _("%(name)s takes the walk-in: next in the rota"),
         "priority_used": _("%(name)s takes the walk-in on a priority slot, ahead of the order"),
@@ -40,6 +45,12 @@ def _templates_in(language: str | None) -> dict[str, str]:
         "client_waiting": _("Everyone eligible is busy: the client waits and nobody forfeits"),
         "waiting_served": _("%(name)s is free and takes the waiting client"),
         "old_client_intro_new": _("A client introduced by an old client is received as new, by the rota"),
+    }
+
+
+def _arrival_sentences() -> dict[str, str]:
+    """The other arrivals and how a reception ends: designated, returning, duty, voided, left."""
+    return {
         "designated": _("%(name)s receives a client who asked for them (recorded by %(by)s): not a rota turn"),
         "designated_wait": _(
             "The client asked for %(name)s, who is busy (recorded by %(by)s): the client waits for them"
@@ -58,6 +69,12 @@ def _templates_in(language: str | None) -> dict[str, str]:
         "reception_voided:no_name": _("%(by)s voided a waiting client recorded by mistake: %(reason)s"),
         "client_left": _("The waiting client %(client)s left without being served after %(minutes)s min"),
         "client_left:no_client": _("A waiting client left without being served after %(minutes)s min"),
+    }
+
+
+def _presence_sentences() -> dict[str, str]:
+    """Who is at post and ready, and the supervisor's changes to the order and the roster."""
+    return {
         "away_unexcused": _("%(name)s left the post"),
         "away_extra_work": _("%(name)s is away on extra work (%(detail)s), pending approval"),
         "away_extra_work:no_detail": _("%(name)s is away on extra work, pending approval"),
@@ -71,6 +88,12 @@ def _templates_in(language: str | None) -> dict[str, str]:
         # Swaps recorded before the person who made them was kept in the event's parameters.
         "rota_swap:no_by": _("The supervisor swapped %(name)s and %(other)s: %(reason)s"),
         "roster_set": _("Duty roster for %(day)s set: %(count)s on duty"),
+    }
+
+
+def _change_sentences() -> dict[str, str]:
+    """A change of salesperson the client asked for, as the sales manager decided it."""
+    return {
         "change_refused": _("Change of salesperson refused: %(name)s is not at fault"),
         "change_general_fault": _("%(name)s continues the reception; a violation was recorded"),
         "change_bye": _("%(name)s loses the client; the reception counts as a bye"),

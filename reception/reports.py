@@ -1,24 +1,16 @@
 """The monthly reception report per site: receptions, turns forfeited, priority slots, violations."""
 
-import datetime as dt
 from dataclasses import dataclass
 from io import BytesIO
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from salesoffice.access import site_with_perm_or_403
 from salesoffice.models import Site, display_name_of
 from salesoffice.timeutil import month_bounds
 
-from .forms import ReportMonthForm
 from .models import Absence, PrioritySlot, Reception, RotaEvent, Violation
 
 
@@ -164,47 +156,15 @@ def column_titles() -> list[str]:
     ]
 
 
-def _month_from(request: HttpRequest, site: Site) -> tuple[int, int, ReportMonthForm]:
-    today = timezone.now().astimezone(site.zone).date()
-    form = ReportMonthForm(request.GET if "month" in request.GET else {"month": f"{today:%Y-%m}"})
-    if form.is_valid():
-        year, month = (int(part) for part in form.cleaned_data["month"].split("-"))
-        return year, month, form
-    return today.year, today.month, form
-
-
-@login_required
-@require_GET
-def report_page(request: HttpRequest, site: str) -> HttpResponse:
-    site_obj = site_with_perm_or_403(request.user, site, "reception.view_reception_report", Site.Kind.SALES_OFFICE)
-    year, month, form = _month_from(request, site_obj)
-    context = {
-        "site": site_obj,
-        "form": form,
-        "report": monthly_report(site_obj, year, month),
-        "titles": column_titles(),
-        "month_label": dt.date(year, month, 1).strftime("%Y-%m"),
-    }
-    return render(request, "reception/report.html", context)
-
-
-@login_required
-@require_GET
-def report_xlsx(request: HttpRequest, site: str) -> HttpResponse:
-    site_obj = site_with_perm_or_403(request.user, site, "reception.view_reception_report", Site.Kind.SALES_OFFICE)
-    year, month, _form = _month_from(request, site_obj)
-    report = monthly_report(site_obj, year, month)
+def monthly_report_xlsx(report: MonthlyReport) -> bytes:
+    """The report as a workbook: a title row, the column titles, a row per salesperson and the totals."""
     book = Workbook()
     sheet = book.active
-    sheet.title = f"{year}-{month:02d}"
-    sheet.append([f"{site_obj.name} — {year}-{month:02d}"])
+    sheet.title = f"{report.year}-{report.month:02d}"
+    sheet.append([f"{report.site.name} — {report.year}-{report.month:02d}"])
     sheet.append(column_titles())
     for row in [*report.rows, report.totals]:
         sheet.append([row.name, *(getattr(row, f) for f in NUMERIC_FIELDS)])
     buffer = BytesIO()
     book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="reception-{site_obj.code}-{year}-{month:02d}.xlsx"'
-    return response
+    return buffer.getvalue()

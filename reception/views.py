@@ -1,71 +1,73 @@
 """Thin views: access check -> form -> service -> render; htmx requests get the board fragment back."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.access import is_site_project_manager, site_for_user_or_404, site_with_perm_or_403
-from salesoffice.forms import renew_request_key
+from salesoffice.forms import renew_request_key, submit
 from salesoffice.idempotency import KeyReused
 from salesoffice.keyset import keyset_page
 from salesoffice.models import Site, display_name
 
 from . import services
-from .access import absence_for_site_or_404, member_for_site_or_404, reception_for_site_or_404
+from .access import (
+    absence_for_site_or_404,
+    member_for_site_or_404,
+    posted_id_or_404,
+    reception_for_site_or_404,
+    salespeople_of,
+)
 from .board_cache import board_fragment
 from .explain import describe
 from .forms import (
     AwayForm,
     ChangeRequestForm,
     DesignatedForm,
-    MoveForm,
     PhoneInquiryForm,
-    ReadinessGridForm,
     ReturningForm,
-    RosterForm,
-    SwapForm,
     ViolationForm,
     VoidForm,
     WalkInForm,
 )
-from .models import Absence, DeskSettings, PhoneInquiry, RotaMember, RotaState, Violation
-from .selectors import board, board_token, events_for_site
+from .models import Absence, DeskSettings, PhoneInquiry, RotaState, Violation
+from .selectors import board_token, events_for_site
 
 SALES = Site.Kind.SALES_OFFICE
 
 
-def _salespeople(site: Site):
-    return (
-        get_user_model()
-        .objects.filter(rota_places__site=site, rota_places__active=True)
-        .order_by("rota_places__position")
-    )
+# The desk's action forms, unbound (each with a new request key). `options` (the people as choices, read once) spares
+# the board page a query per form; an action's fresh form after success reads them itself.
+def _walk_in_form() -> WalkInForm:
+    return WalkInForm(prefix="walkin")
 
 
-def _fresh_form(site: Site, name: str, options: list[tuple[int, str]] | None = None):
-    """An unbound desk action form, with a new request key."""
-    match name:
-        case "walk_in":
-            return WalkInForm(prefix="walkin")
-        case "designated":
-            return DesignatedForm(prefix="designated", salespeople=_salespeople(site), options=options)
-        case "returning":
-            return ReturningForm(prefix="returning")
-        case "away":
-            return AwayForm(prefix="away", salespeople=_salespeople(site), options=options)
-    raise ValueError(name)
+def _designated_form(site: Site, options: list[tuple[int, str]] | None = None) -> DesignatedForm:
+    return DesignatedForm(prefix="designated", salespeople=salespeople_of(site), options=options)
+
+
+def _returning_form() -> ReturningForm:
+    return ReturningForm(prefix="returning")
+
+
+def _away_form(site: Site, options: list[tuple[int, str]] | None = None) -> AwayForm:
+    return AwayForm(prefix="away", salespeople=salespeople_of(site), options=options)
 
 
 def _action_forms(site: Site) -> dict:
-    options = [(person.pk, display_name(person)) for person in _salespeople(site)]
-    return {f"{name}_form": _fresh_form(site, name, options) for name in ("walk_in", "designated", "returning", "away")}
+    options = [(person.pk, display_name(person)) for person in salespeople_of(site)]
+    return {
+        "walk_in_form": _walk_in_form(),
+        "designated_form": _designated_form(site, options),
+        "returning_form": _returning_form(),
+        "away_form": _away_form(site, options),
+    }
 
 
 DESK_CHANGED = "desk-changed"
@@ -131,17 +133,6 @@ def _messages_of(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _posted_id(request: HttpRequest, name: str) -> int:
-    """An object id sent in a POST field; anything that is not one names no object of this site (404)."""
-    return _id_or_404(request.POST.get(name, ""))
-
-
-def _id_or_404(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # 18 digits always fit a bigint
-        raise Http404
-    return int(raw)
-
-
 # The desk's state (its version: the board's token) and its settings read with the site, in one query.
 WITH_DESK = ("rota_state", "desk")
 
@@ -204,14 +195,14 @@ def arrive_walk_in(request: HttpRequest, site: str) -> HttpResponse:
         return _key_reused_response(request, site_obj, "walk_in", form, exc)
     except ValidationError as exc:
         return _form_response(request, site_obj, "walk_in", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "walk_in", _fresh_form(site_obj, "walk_in"), changed=True)
+    return _form_response(request, site_obj, "walk_in", _walk_in_form(), changed=True)
 
 
 @login_required
 @require_POST
 def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
-    form = DesignatedForm(request.POST, prefix="designated", salespeople=_salespeople(site_obj))
+    form = DesignatedForm(request.POST, prefix="designated", salespeople=salespeople_of(site_obj))
     if not form.is_valid():
         return _form_response(request, site_obj, "designated", form, changed=False, invalid=True)
     try:
@@ -230,7 +221,7 @@ def arrive_designated(request: HttpRequest, site: str) -> HttpResponse:
         return _key_reused_response(request, site_obj, "designated", form, exc)
     except ValidationError as exc:
         return _form_response(request, site_obj, "designated", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "designated", _fresh_form(site_obj, "designated"), changed=True)
+    return _form_response(request, site_obj, "designated", _designated_form(site_obj), changed=True)
 
 
 @login_required
@@ -254,7 +245,7 @@ def arrive_returning(request: HttpRequest, site: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_error("phone", exc)
         return _form_response(request, site_obj, "returning", form, changed=False, invalid=True)
-    return _form_response(request, site_obj, "returning", _fresh_form(site_obj, "returning"), changed=True)
+    return _form_response(request, site_obj, "returning", _returning_form(), changed=True)
 
 
 @login_required
@@ -285,13 +276,15 @@ def reception_void(request: HttpRequest, site: str, reception_id: int) -> HttpRe
     reception = reception_for_site_or_404(site_obj, reception_id)
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.reception_void(
-                reception=reception, reason=form.cleaned_data["reason"], actor=request.user, now=timezone.now()
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        voided = submit(
+            form,
+            services.reception_void,
+            reception=reception,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            now=timezone.now(),
+        )
+        if voided:
             messages.success(request, _("The reception was voided; the rota is back where it was."))
             return redirect("reception:board", site=site_obj.code)
     return render(request, "reception/void.html", {"site": site_obj, "reception": reception, "form": form})
@@ -301,7 +294,7 @@ def reception_void(request: HttpRequest, site: str, reception_id: int) -> HttpRe
 @require_POST
 def mark_away(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.operate_desk", SALES)
-    form = AwayForm(request.POST, prefix="away", salespeople=_salespeople(site_obj))
+    form = AwayForm(request.POST, prefix="away", salespeople=salespeople_of(site_obj))
     if not form.is_valid():
         return _form_response(request, site_obj, "away", form, changed=False, invalid=True)
     try:
@@ -317,7 +310,7 @@ def mark_away(request: HttpRequest, site: str) -> HttpResponse:
         return _refused_response(request, site_obj, exc, name="away", form=form)
     except ValidationError as exc:
         return _form_response(request, site_obj, "away", form, errors=_messages_of(exc), changed=False)
-    return _form_response(request, site_obj, "away", _fresh_form(site_obj, "away"), changed=True)
+    return _form_response(request, site_obj, "away", _away_form(site_obj), changed=True)
 
 
 @login_required
@@ -332,147 +325,13 @@ def back_at_post(request: HttpRequest, site: str, member_id: int) -> HttpRespons
     return _button_response(request, site_obj)
 
 
-@login_required
-def rota_page(request: HttpRequest, site: str) -> HttpResponse:
-    """The supervisor's page: the order, swaps, today's roster and readiness checks."""
-    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
-    now = timezone.now()
-    today = now.astimezone(site_obj.zone).date()
-    members = RotaMember.objects.filter(site=site_obj, active=True).select_related("salesperson")
-    people = _salespeople(site_obj)
-    swap_form = SwapForm(prefix="swap", members=members)
-    roster_form = RosterForm(
-        prefix="roster",
-        salespeople=people,
-        initial={
-            "day": today,
-            "salespeople": list(people.filter(duty_assignments__site=site_obj, duty_assignments__day=today)),
-        },
-    )
-
-    def readiness_grid(data=None, the_board=None) -> ReadinessGridForm:
-        """The morning check's grid (REC-READY-1): everyone on today's roster as the board shows them, the unchecked
-        ones ticked "checked now". Built only when shown or saved: the other actions redirect without it."""
-        rows = [row for row in (the_board or board(site_obj, now)).rows if row.availability != "off_duty"]
-        return ReadinessGridForm(
-            data,
-            prefix="ready",
-            people=[(row.salesperson_id, row.name) for row in rows],
-            unchecked_ids=frozenset(row.salesperson_id for row in rows if row.readiness == "unchecked"),
-        )
-
-    readiness_form = None
-    move_form = MoveForm(prefix="move")
-    if request.method == "POST":
-        # The ↑/↓ buttons send "up:<member id>" (one form, one reason field for all of them).
-        action, _sep, moved_member = request.POST.get("action", "").partition(":")
-        try:
-            if action == "swap":
-                swap_form = SwapForm(request.POST, prefix="swap", members=members)
-                if swap_form.is_valid():
-                    services.rota_swap(
-                        site=site_obj,
-                        first=swap_form.cleaned_data["first"],
-                        second=swap_form.cleaned_data["second"],
-                        reason=swap_form.cleaned_data["reason"],
-                        actor=request.user,
-                        now=now,
-                    )
-                    messages.success(request, _("The order was changed."))
-                    return redirect("reception:rota", site=site_obj.code)
-            elif action == "roster":
-                roster_form = RosterForm(request.POST, prefix="roster", salespeople=people)
-                if roster_form.is_valid():
-                    services.roster_set(
-                        site=site_obj,
-                        day=roster_form.cleaned_data["day"],
-                        salesperson_ids={u.pk for u in roster_form.cleaned_data["salespeople"]},
-                        actor=request.user,
-                        now=now,
-                    )
-                    messages.success(request, _("The duty roster was saved."))
-                    return redirect("reception:rota", site=site_obj.code)
-            elif action == "readiness":
-                if not request.user.has_perm("reception.check_readiness"):
-                    raise PermissionDenied
-                readiness_form = readiness_grid(request.POST)
-                if readiness_form.is_valid():
-                    results = readiness_form.results()
-                    users = people.in_bulk([row["salesperson_id"] for row in results])
-                    checks = services.readiness_record_day(
-                        site=site_obj,
-                        results=[
-                            services.ReadinessResult(
-                                salesperson=users[row["salesperson_id"]],
-                                **{k: v for k, v in row.items() if k != "salesperson_id"},
-                            )
-                            for row in results
-                        ],
-                        actor=request.user,
-                        now=now,
-                    )
-                    failed = [display_name(check.salesperson) for check in checks if not check.passed]
-                    if failed:
-                        messages.warning(
-                            request,
-                            _("Readiness check failed for %(names)s: no turns until passed (REC-READY-1).")
-                            % {"names": ", ".join(failed)},
-                        )
-                    else:
-                        messages.success(request, _("Readiness check passed."))
-                    return redirect("reception:rota", site=site_obj.code)
-            elif action in ("up", "down"):
-                if not request.user.has_perm("reception.manage_rota"):
-                    raise PermissionDenied
-                member = member_for_site_or_404(site_obj, _id_or_404(moved_member or request.POST.get("member", "")))
-                move_form = MoveForm(request.POST, prefix="move")
-                if move_form.is_valid():
-                    services.rota_move(
-                        member=member,
-                        offset=-1 if action == "up" else 1,
-                        reason=move_form.cleaned_data["reason"],
-                        actor=request.user,
-                        now=now,
-                    )
-                    messages.success(request, _("The order was changed."))
-                    return redirect("reception:rota", site=site_obj.code)
-            else:
-                raise PermissionDenied
-        except ValidationError as exc:
-            for message in _messages_of(exc):
-                messages.error(request, message)
-    the_board = board(site_obj, now)
-    context = {
-        "site": site_obj,
-        "board": the_board,
-        "swap_form": swap_form,
-        "move_form": move_form,
-        "roster_form": roster_form,
-        "readiness_form": readiness_form or readiness_grid(the_board=the_board),
-        "can_manage_rota": request.user.has_perm("reception.manage_rota"),
-    }
-    return render(request, "reception/rota.html", context)
+# --- absences -------------------------------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def absences_page(request: HttpRequest, site: str) -> HttpResponse:
-    site_obj = site_for_user_or_404(request.user, site, SALES)
-    if request.method == "POST":
-        absence = absence_for_site_or_404(site_obj, _posted_id(request, "absence"))
-        try:
-            services.absence_decide(
-                absence=absence,
-                approve=request.POST.get("decision") == "approve",
-                actor=request.user,
-                now=timezone.now(),
-            )
-            messages.success(request, _("The decision was recorded."))
-        except ValidationError as exc:
-            for message in _messages_of(exc):
-                messages.error(request, message)
-        return redirect("reception:absences", site=site_obj.code)
-    if not request.user.has_perm("reception.view_board"):
-        raise PermissionDenied
+    site_obj = site_with_perm_or_403(request.user, site, "reception.view_board", SALES)
     absences = Absence.objects.filter(site=site_obj).select_related("salesperson", "decided_by").order_by("-started_at")
     page = Paginator(absences, 25).get_page(request.GET.get("page"))
     context = {"site": site_obj, "page": page, "can_decide": is_site_project_manager(request.user, site_obj)}
@@ -480,23 +339,36 @@ def absences_page(request: HttpRequest, site: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def absence_decide(request: HttpRequest, site: str) -> HttpResponse:
+    """REC-ROT-6: the site's project manager approves or rejects extra work (the service checks who decides)."""
+    site_obj = site_for_user_or_404(request.user, site, SALES)
+    absence = absence_for_site_or_404(site_obj, posted_id_or_404(request, "absence"))
+    try:
+        services.absence_decide(
+            absence=absence,
+            approve=request.POST.get("decision") == "approve",
+            actor=request.user,
+            now=timezone.now(),
+        )
+        messages.success(request, _("The decision was recorded."))
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    return redirect("reception:absences", site=site_obj.code)
+
+
+@login_required
 def violations_page(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.record_violation", SALES)
-    form = ViolationForm(salespeople=_salespeople(site_obj))
-    if request.method == "POST":
-        form = ViolationForm(request.POST, salespeople=_salespeople(site_obj))
-        if form.is_valid():
-            try:
-                services.violation_record(site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data)
-                messages.success(request, _("The violation was recorded."))
-                return redirect("reception:violations", site=site_obj.code)
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        for error in errors:
-                            form.add_error(field, error)
-                else:
-                    form.add_error(None, exc)
+    form = ViolationForm(request.POST or None, salespeople=salespeople_of(site_obj))
+    if request.method == "POST" and form.is_valid():
+        recorded = submit(
+            form, services.violation_record, site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data
+        )
+        if recorded:
+            messages.success(request, _("The violation was recorded."))
+            return redirect("reception:violations", site=site_obj.code)
     violations = (
         Violation.objects.filter(site=site_obj).select_related("salesperson", "recorded_by").order_by("-occurred_at")
     )
@@ -508,44 +380,40 @@ def violations_page(request: HttpRequest, site: str) -> HttpResponse:
 def change_request_page(request: HttpRequest, site: str, reception_id: int) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.decide_change_request", SALES)
     reception = reception_for_site_or_404(site_obj, reception_id)
-    form = ChangeRequestForm(salespeople=_salespeople(site_obj))
-    if request.method == "POST":
-        form = ChangeRequestForm(request.POST, salespeople=_salespeople(site_obj))
-        if form.is_valid():
-            try:
-                services.change_request_decide(
-                    reception=reception,
-                    decision=form.cleaned_data["decision"],
-                    note=form.cleaned_data["note"],
-                    grant_priority=form.cleaned_data["grant_priority"],
-                    actor=request.user,
-                    now=timezone.now(),
-                    request_key=form.cleaned_data["request_key"],
-                    requested_salesperson=form.cleaned_data["requested_salesperson"],
-                    instigated=form.cleaned_data["instigated"],
-                    record_violation=form.cleaned_data["record_violation"],
-                )
-                messages.success(request, _("The decision was recorded."))
-                return redirect("reception:board", site=site_obj.code)
-            except ValidationError as exc:
-                form.add_error(None, exc)
+    form = ChangeRequestForm(request.POST or None, salespeople=salespeople_of(site_obj))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        decided = submit(
+            form,
+            services.change_request_decide,
+            reception=reception,
+            decision=data["decision"],
+            note=data["note"],
+            grant_priority=data["grant_priority"],
+            actor=request.user,
+            now=timezone.now(),
+            request_key=data["request_key"],
+            requested_salesperson=data["requested_salesperson"],
+            instigated=data["instigated"],
+            record_violation=data["record_violation"],
+        )
+        if decided:
+            messages.success(request, _("The decision was recorded."))
+            return redirect("reception:board", site=site_obj.code)
     return render(request, "reception/change_request.html", {"site": site_obj, "reception": reception, "form": form})
 
 
 @login_required
 def phone_inquiries_page(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = site_with_perm_or_403(request.user, site, "reception.log_phone_inquiry", SALES)
-    form = PhoneInquiryForm()
-    if request.method == "POST":
-        form = PhoneInquiryForm(request.POST)
-        if form.is_valid():
-            try:
-                services.phone_inquiry_log(site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("The call was logged (for reference only, REC-NEW-3)."))
-                return redirect("reception:phone", site=site_obj.code)
+    form = PhoneInquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        logged = submit(
+            form, services.phone_inquiry_log, site=site_obj, actor=request.user, now=timezone.now(), **form.cleaned_data
+        )
+        if logged:
+            messages.success(request, _("The call was logged (for reference only, REC-NEW-3)."))
+            return redirect("reception:phone", site=site_obj.code)
     inquiries = PhoneInquiry.objects.filter(site=site_obj).select_related("taken_by").order_by("-taken_at")
     page = Paginator(inquiries, 25).get_page(request.GET.get("page"))
     return render(request, "reception/phone_inquiries.html", {"site": site_obj, "form": form, "page": page})

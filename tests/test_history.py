@@ -35,8 +35,8 @@ def history(client, model: str, **params):
 def swap(client, site, first: str, second: str, reason: str):
     a, b = (RotaMember.objects.get(site=site, salesperson__username=n) for n in (first, second))
     response = client.post(
-        reverse("reception:rota", kwargs={"site": site.code}),
-        {"action": "swap", "swap-first": a.pk, "swap-second": b.pk, "swap-reason": reason},
+        reverse("reception:rota_swap", kwargs={"site": site.code}),
+        {"swap-first": a.pk, "swap-second": b.pk, "swap-reason": reason},
     )
     assert response.status_code == 302
 
@@ -144,7 +144,8 @@ def test_an_absence_decision_reads_as_labels_and_names(site, salespeople, superv
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with time_machine.travel(at(2, 11, 5), tick=False):
         response = client.post(
-            reverse("reception:absences", kwargs={"site": "riverside"}), {"absence": absence.pk, "decision": "approve"}
+            reverse("reception:absence_decide", kwargs={"site": "riverside"}),
+            {"absence": absence.pk, "decision": "approve"},
         )
     assert response.status_code == 302
     rows = history(client, "reception.Absence").context["rows"]

@@ -8,18 +8,36 @@ The runner lives here, not in the product apps, and no product app imports it (t
 - `loading`: reading a file strictly, every name checked before anything runs;
 - `world`: the site, people and named objects a file builds;
 - `runner`: replaying a file in a transaction that is rolled back, and the report;
-- one step module per app (`reception`, `attribution`, ...), each calling that app's services and selectors, as
-  its views do; `permissions` holds the expectations every app may use.
+- the step modules of each app, each calling that app's services and selectors, as its views do: a module per app
+  (`commission`, `vip`), or a package per app split by concern (`reception`, `attribution`, `service_desk`: their
+  `facts` and `expectations`, and a `common` module of what both share that marks no step); `permissions` holds
+  the expectations every app may use.
 
 `STEP_MODULES` is the one list of step modules: a step module that is not on it registers nothing.
 """
 
-from . import attribution, commission, permissions, reception, service_desk, vip
+from . import commission, permissions, vip
+from .attribution import expectations as attribution_expectations
+from .attribution import facts as attribution_facts
 from .loading import Scenario, load
+from .reception import expectations as reception_expectations
+from .reception import facts as reception_facts
 from .registry import ScenarioError, register
 from .runner import FileReport, Line, collect, display_path, run_file
+from .service_desk import expectations as service_desk_expectations
+from .service_desk import facts as service_desk_facts
 
-STEP_MODULES = (permissions, reception, attribution, commission, vip, service_desk)
+STEP_MODULES = (
+    permissions,
+    reception_facts,
+    reception_expectations,
+    attribution_facts,
+    attribution_expectations,
+    commission,
+    vip,
+    service_desk_facts,
+    service_desk_expectations,
+)
 
 register(STEP_MODULES)
 

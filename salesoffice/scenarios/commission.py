@@ -11,7 +11,7 @@ from commission.models import CommissionSettings, Deal, LedgerEntry, PartyKind, 
 from salesoffice import money
 from salesoffice.roles import Role
 
-from .attribution import POOL, _by_or, _client, _decimal, _instant
+from .attribution.common import POOL, _by_or, _client, _decimal, _instant
 from .registry import Check, ScenarioError, expect, fact, same, setup
 from .world import World
 

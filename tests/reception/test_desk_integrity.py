@@ -283,12 +283,11 @@ def test_view_a_refused_roster_shows_the_reason(site, salespeople, supervisor, c
     services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 10))  # ann busy
     login(client, supervisor)
     data = {
-        "action": "roster",
         "roster-day": "2026-03-02",
         "roster-salespeople": [p.pk for p in salespeople[1:]],
     }
-    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(28):
-        response = client.post(url("rota"), data)
+    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_num_queries(27):
+        response = client.post(url("rota_roster"), data)
     assert response.status_code == 200
     assert "Ann cannot be taken off duty on 2026-03-02" in response.content.decode()
     assert DutyAssignment.objects.count() == 5
@@ -297,5 +296,5 @@ def test_view_a_refused_roster_shows_the_reason(site, salespeople, supervisor, c
 def test_view_a_salesperson_cannot_set_the_roster(site, salespeople, supervisor, client):
     login(client, salespeople[0])
     with time_machine.travel(at(2, 9, 30), tick=False):
-        response = client.post(url("rota"), {"action": "roster", "roster-day": "2026-03-02"})
+        response = client.post(url("rota_roster"), {"roster-day": "2026-03-02"})
     assert response.status_code == 403

@@ -3,6 +3,7 @@ never imported by product code (imports inside functions count too)."""
 
 import ast
 import types
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from salesoffice.scenarios import registry
 BASE = Path(settings.BASE_DIR)
 PACKAGE = BASE / "salesoffice" / "scenarios"
 # The package's own framework modules; every other module in it is a step module.
-FRAMEWORK = {"__init__", "registry", "loading", "world", "runner"}
+FRAMEWORK = {"registry", "loading", "world", "runner"}
+# What an app package's facts and expectations share (marking no step); every other module is a step module.
+SHARED = {"attribution.common", "service_desk.common"}
 # The one product file allowed to import the runner: the command that runs it.
 COMMAND = BASE / "salesoffice" / "management" / "commands" / "run_scenarios.py"
 
@@ -75,9 +78,33 @@ def test_no_product_app_ships_scenario_steps_of_its_own():
     assert [str(app / "scenarios.py") for app in product_apps() if (app / "scenarios.py").exists()] == []
 
 
+def package_modules() -> set[str]:
+    """Every module of the package by its dotted name below it (`vip`, `reception.facts`), packages' `__init__`
+    aside."""
+    return {
+        ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for path in PACKAGE.rglob("*.py")
+        if path.stem != "__init__"
+    }
+
+
 def test_every_step_module_of_the_package_is_on_the_list():
-    modules = {path.stem for path in PACKAGE.glob("*.py")} - FRAMEWORK
-    assert {module.__name__.rsplit(".", 1)[1] for module in scenarios.STEP_MODULES} == modules
+    modules = package_modules() - FRAMEWORK - SHARED
+    listed = {module.__name__.removeprefix(f"{scenarios.__name__}.") for module in scenarios.STEP_MODULES}
+    assert listed == modules
+
+
+def test_a_shared_module_marks_no_step():
+    """An app package's `common` is off the list: a step marked there would silently register nothing."""
+    marked = {
+        name: sorted(
+            attr
+            for attr, value in vars(import_module(f"{scenarios.__name__}.{name}")).items()
+            if getattr(value, "scenario_handler", None) is not None
+        )
+        for name in SHARED
+    }
+    assert {name: attrs for name, attrs in marked.items() if attrs} == {}
 
 
 def test_a_name_declared_twice_is_an_error():
