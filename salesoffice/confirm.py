@@ -1,5 +1,6 @@
 """Confirm before what cannot be undone (issue 19): closing a month, approving a day's entries, ruling a dispute,
-redeeming points, cancelling a deal, voiding a reception.
+redeeming points, cancelling a deal. (Voiding a reception needs no second step: the board's void link opens a page of
+its own that says what the void does to the rota and asks for a reason, reception/views.py `reception_void`.)
 
 The confirmation is a step of the server's, not a script's: the action's view validates its form, then asks
 `confirmation_page` — a POST without `confirmed=1` gets a page saying what will happen (200, nothing changed),
