@@ -67,8 +67,10 @@ def visit_register(
     backdate_reason: str = "",
 ) -> RegistrationResult:
     """Write a visit on the register (ATT-REG-1), refusing a client someone else validly holds (ATT-REG-3) and a
-    visit out of its time unless the site supervisor or project manager gives a reason."""
-    # Long only by its keyword arguments (the register's columns); the steps are load, ask the rules, write.
+    visit out of its time unless the site supervisor or project manager gives a reason.
+
+    Why one function: it is long only by its keyword arguments (the register's columns); the steps are check,
+    ask the rules, lock and write, as in every service."""
     require_site_perm(actor, site, "attribution.register_visit", _("You may not register visits on this site."))
     _check_salesperson(site, actor, salesperson)
     refuse(rules.name_refusal(name))
