@@ -4,6 +4,7 @@ the desk. Reception's and the register's data are seeded together because they i
 client needs a registered owner, and the register's entries follow the desk's morning."""
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 from reception import services
@@ -14,6 +15,7 @@ from salesoffice.roles import Role
 from salesoffice.timeutil import local_day, start_of_day
 
 from . import services as register
+from .models import Client
 from .reports import weekly_report_generate
 from .selectors import client_by_phone
 
@@ -53,6 +55,20 @@ def seed(*, now: dt.datetime, make_user) -> dict[str, list[str]]:
 
 
 def _seed_desk(*, now: dt.datetime, make_user) -> tuple[dict[str, list[str]], Site, dict]:
+    """Two sales sites, their people, the clients a returning client finds an owner among, and the desk's morning."""
+    riverside, hillside = _seed_sites()
+    roles_of, people = _seed_people(riverside, hillside, make_user)
+    zone = riverside.zone
+    start = max(start_of_day(local_day(now, zone), zone) + dt.timedelta(minutes=1), now - dt.timedelta(hours=3))
+    step = (now - start) / 30
+    clock = iter(start + step * i for i in range(30))
+    _seed_owned_clients(riverside, people, now)
+    _seed_roster(riverside, hillside, people, now, clock)
+    _seed_morning(riverside, people, now, clock)
+    return roles_of, riverside, people
+
+
+def _seed_sites() -> tuple[Site, Site]:
     riverside, _ = Site.objects.get_or_create(
         code="riverside", defaults={"name": "滨江售楼处 Riverside", "kind": Site.Kind.SALES_OFFICE}
     )
@@ -61,10 +77,16 @@ def _seed_desk(*, now: dt.datetime, make_user) -> tuple[dict[str, list[str]], Si
     )
     for site in (riverside, hillside):
         DeskSettings.objects.get_or_create(site=site)
+    return riverside, hillside
+
+
+def _seed_people(riverside: Site, hillside: Site, make_user) -> tuple[dict[str, list[str]], dict]:
+    """Everyone, by username (the admin and Hillside's salesperson, "other", too), and the roles the login hint
+    shows for each."""
     roles_of: dict[str, list[str]] = {}
     admin = make_user("admin", "系统管理员", [Role.ADMIN], [riverside, hillside], is_staff=True, is_superuser=True)
     roles_of["admin"] = ["admin"]
-    people = {}
+    people = {"admin": admin}
     for position, (username, name) in enumerate(SALESPEOPLE, start=1):
         people[username] = make_user(username, name, [Role.SALESPERSON], [riverside])
         RotaMember.objects.get_or_create(site=riverside, salesperson=people[username], defaults={"position": position})
@@ -75,14 +97,13 @@ def _seed_desk(*, now: dt.datetime, make_user) -> tuple[dict[str, list[str]], Si
     other = make_user("other", "何售楼", [Role.SALESPERSON], [hillside])
     RotaMember.objects.get_or_create(site=hillside, salesperson=other, defaults={"position": 1})
     roles_of["other"] = ["salesperson (Hillside only)"]
+    people["other"] = other
+    return roles_of, people
 
-    zone = riverside.zone
-    start = max(start_of_day(local_day(now, zone), zone) + dt.timedelta(minutes=1), now - dt.timedelta(hours=3))
-    step = (now - start) / 30
-    clock = iter(start + step * i for i in range(30))
 
-    supervisor, pm = people["supervisor"], people["pm"]
-    # Registered clients, so a returning client finds an owner (REC-RET-1).
+def _seed_owned_clients(riverside: Site, people: dict, now: dt.datetime) -> None:
+    """Registered clients, so a returning client finds an owner (REC-RET-1)."""
+    pm = people["pm"]
     for index, (owner, client_name, phone) in enumerate(
         [("li", "黄先生", "13800138001"), ("wang", "林女士", "13800138002"), ("liu", "高先生", "13800138003")]
     ):
@@ -97,7 +118,11 @@ def _seed_desk(*, now: dt.datetime, make_user) -> tuple[dict[str, list[str]], Si
         ).entry
         register.visit_review(entry=entry, actor=pm, approve=True, now=registered_at + dt.timedelta(hours=8))
 
-    today = local_day(now, zone)
+
+def _seed_roster(riverside: Site, hillside: Site, people: dict, now: dt.datetime, clock: Iterator[dt.datetime]) -> None:
+    """Today's roster of both sites and who reported ready (Riverside's chen without materials at first)."""
+    supervisor, admin, other = people["supervisor"], people["admin"], people["other"]
+    today = local_day(now, riverside.zone)
     on_duty = {people[u].pk for u in ("wang", "li", "zhang", "zhao", "chen")}
     services.roster_set(site=riverside, day=today, salesperson_ids=on_duty, actor=supervisor, now=next(clock))
     services.roster_set(site=hillside, day=today, salesperson_ids={other.pk}, actor=admin, now=now)
@@ -132,6 +157,12 @@ def _seed_desk(*, now: dt.datetime, make_user) -> tuple[dict[str, list[str]], Si
         actor=supervisor,
         now=next(clock),
     )
+
+
+def _seed_morning(riverside: Site, people: dict, now: dt.datetime, clock: Iterator[dt.datetime]) -> None:
+    """The desk's morning at Riverside: walk-ins by the rota, an absence, a duty reception for a returning client
+    whose owner is off, a violation and a phone inquiry."""
+    supervisor, pm = people["supervisor"], people["pm"]
 
     def walk_in(label: str):
         return services.walk_in_arrive(
@@ -188,7 +219,6 @@ def _seed_desk(*, now: dt.datetime, make_user) -> tuple[dict[str, list[str]], Si
         invited_to_visit=True,
         notes="询问三房户型，已邀请周末来访",
     )
-    return roles_of, riverside, people
 
 
 def _seed_register(site: Site, people: dict, now: dt.datetime) -> None:
@@ -243,6 +273,15 @@ def _seed_register(site: Site, people: dict, now: dt.datetime) -> None:
     # Today's entries await the project manager (ATT-REG-1); one looks like a known client (ATT-REG-3).
     registered("zhang", "散客 C", "13700137001", now - dt.timedelta(minutes=40), approved=False, grade="C")
     registered("zhao", "林女士", "13800138020", now - dt.timedelta(minutes=20), approved=False)
+    _seed_referrals_and_follow_ups(site, people, now, ma_again)
+
+
+def _seed_referrals_and_follow_ups(site: Site, people: dict, now: dt.datetime, ma_again: Client) -> None:
+    """Two referrals (ATT-EMP-1), an overdue follow-up and a planned one (ATT-FU-1)."""
+
+    def days_ago(days: float) -> dt.datetime:
+        return now - dt.timedelta(days=days)
+
     register.referral_register(
         site=site,
         actor=people["assistant"],

@@ -470,10 +470,31 @@ ARCHIVE_FIELDS = (
 )
 
 
+def _archive_header() -> list[str]:
+    """The archive sheet's column titles, in the order register_archive_xlsx writes each row."""
+    return [
+        _("No."),
+        _("Registered at"),
+        _("Visited at"),
+        _("Client"),
+        _("Phone"),
+        _("Salesperson"),
+        _("Received by"),
+        _("Source"),
+        _("Registered by"),
+        _("Review"),
+        _("Reviewed by"),
+        _("Reviewed at"),
+        _("Reason"),
+        _("Corrects"),
+        _("Corrected by"),
+        _("Note"),
+    ]
+
+
 def register_archive_xlsx(*, site: Site, date_from: dt.date, date_to: dt.date, salesperson=None) -> tuple[bytes, int]:
     """The site's register entries of a date range (the caller bounds it) as one sheet, and how many there are:
     plain rows streamed from two queries and a lookup of names, whatever the range holds."""
-    # Long on purpose: the sheet's columns in the order the archive prints them, one place to read the layout.
     from .selectors_office import archive_entries
 
     entries = archive_entries(site, date_from=date_from, date_to=date_to, salesperson=salesperson)
@@ -493,26 +514,7 @@ def register_archive_xlsx(*, site: Site, date_from: dt.date, date_to: dt.date, s
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_sheet_title(site.name, set()))
     sheet.append([f"{site.name} — {date_from.isoformat()} – {date_to.isoformat()} ({site.time_zone})"])
-    sheet.append(
-        [
-            _("No."),
-            _("Registered at"),
-            _("Visited at"),
-            _("Client"),
-            _("Phone"),
-            _("Salesperson"),
-            _("Received by"),
-            _("Source"),
-            _("Registered by"),
-            _("Review"),
-            _("Reviewed by"),
-            _("Reviewed at"),
-            _("Reason"),
-            _("Corrects"),
-            _("Corrected by"),
-            _("Note"),
-        ]
-    )
+    sheet.append(_archive_header())
     for row in rows:
         pk, registered, visited, name, phone, person, receiver, source, writer, approved, reviewer, reviewed = row[:12]
         reason, corrects, note = row[12:]

@@ -5,9 +5,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +15,8 @@ from salesoffice.timeutil import local_day, month_bounds, start_of_day
 
 from . import rules
 from .models import Client, ClientSiteSummary, FollowUp, Referral, VisitApproval, VisitEntry
-from .selectors import _ENTRY_FIELDS, _entry_view, _registered_visits, user_names
+from .selectors import user_names
+from .selectors_facts import ENTRY_FIELDS, Row, registered_visits
 
 # --- referrals (ATT-EMP-1..4) -------------------------------------------------------------------------------
 
@@ -52,8 +52,9 @@ class ReferralRow:
         return ", ".join(self.state.rule_ids)
 
 
-def _superseded(now: dt.datetime):
-    """An entry replaced by an approved correction no longer counts (ATT-REG-1), as in selectors.counting_entries."""
+def _superseded(now: dt.datetime) -> Exists:
+    """An entry replaced by an approved correction no longer counts (ATT-REG-1), as in
+    selectors_facts.counting_entries."""
     return Exists(VisitApproval.objects.filter(entry__corrects=OuterRef("pk"), approved=True, approved_at__lte=now))
 
 
@@ -65,12 +66,12 @@ def visits_by_site_and_client(
         entries.filter(registered_at__lte=now)
         .exclude(_superseded(now))
         .order_by("registered_at", "pk")
-        .values(*_ENTRY_FIELDS)
+        .values(*ENTRY_FIELDS)
     )
-    grouped: dict[tuple[int, int], list[SimpleNamespace]] = defaultdict(list)
+    grouped: dict[tuple[int, int], list[Row]] = defaultdict(list)
     for row in rows:
-        grouped[(row["site_id"], row["client_id"])].append(_entry_view(row))
-    return {key: _registered_visits(group) for key, group in grouped.items()}
+        grouped[(row["site_id"], row["client_id"])].append(row)
+    return {key: registered_visits(group) for key, group in grouped.items()}
 
 
 def referral_rows(referrals: Sequence[Referral], *, now: dt.datetime) -> list[ReferralRow]:
@@ -104,7 +105,7 @@ def referrals_of_site(site: Site) -> QuerySet[Referral]:
     )
 
 
-def referrals_of_referrer(user) -> QuerySet[Referral]:
+def referrals_of_referrer(user: User) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(referrer=user)
         .select_related("site", "client", "referrer", "confirmed_by")
@@ -115,7 +116,7 @@ def referrals_of_referrer(user) -> QuerySet[Referral]:
 # --- follow-ups (ATT-FU-1/2) --------------------------------------------------------------------------------
 
 
-def clients_served_by(site: Site, user) -> QuerySet[Client]:
+def clients_served_by(site: Site, user: User) -> QuerySet[Client]:
     """The clients this user has register entries for on the site: the ones they may plan follow-ups for (the
     service checks they still serve each one, ATT-FU-1)."""
     theirs = VisitEntry.objects.filter(site=site, client=OuterRef("pk")).filter(
@@ -124,7 +125,7 @@ def clients_served_by(site: Site, user) -> QuerySet[Client]:
     return Client.objects.filter(Exists(theirs)).order_by("name", "pk")
 
 
-def open_follow_ups(site: Site, user) -> QuerySet[FollowUp]:
+def open_follow_ups(site: Site, user: User) -> QuerySet[FollowUp]:
     """The user's planned follow-ups, the earliest (so the overdue ones) first."""
     return (
         FollowUp.objects.filter(site=site, salesperson=user, done_at__isnull=True)
@@ -133,7 +134,7 @@ def open_follow_ups(site: Site, user) -> QuerySet[FollowUp]:
     )
 
 
-def done_follow_ups(site: Site, user, *, limit: int = 10) -> list[FollowUp]:
+def done_follow_ups(site: Site, user: User, *, limit: int = 10) -> list[FollowUp]:
     return list(
         FollowUp.objects.filter(site=site, salesperson=user, done_at__isnull=False)
         .select_related("client")
@@ -227,7 +228,7 @@ def archive_entries(
     *,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    salesperson=None,
+    salesperson: User | None = None,
 ) -> QuerySet[VisitEntry]:
     """The site's register as written, newest first: every entry, corrections and rejected ones included,
     registered within the site's days `date_from`..`date_to`."""
@@ -243,11 +244,11 @@ def archive_entries(
     ).order_by("-registered_at", "-pk")
 
 
-def archive_salespeople(site: Site) -> QuerySet:
+def archive_salespeople(site: Site) -> QuerySet[User]:
     """Everyone the site's register names as a salesperson, including those who have since left the site: one query,
     a probe of visitentry_salesperson_idx (salesperson, site) per user, whatever the register holds."""
     on_register = VisitEntry.objects.filter(site=site, salesperson=OuterRef("pk"))
-    return get_user_model().objects.filter(Exists(on_register)).order_by("first_name", "last_name", "username")
+    return User.objects.filter(Exists(on_register)).order_by("first_name", "last_name", "username")
 
 
 def corrections_of(entry_ids: Sequence[int]) -> dict[int, list[int]]:

@@ -34,12 +34,7 @@ from .actions import (
     salesperson_refusal,
     spouse_refusal,
 )
-from .attribute import (
-    ARRANGED_KINDS,
-    apply_disputes,
-    attribute,
-    instigation_finding_refusal,
-)
+from .attribute import attribute
 from .facts import (
     HUNDRED,
     PUBLIC_POOL,
@@ -63,6 +58,7 @@ from .facts import (
     Step,
     SwitchFact,
 )
+from .parties import instigation_finding_refusal
 from .recognitions import (
     RecognitionVerdict,
     judge_recognition,
@@ -94,6 +90,7 @@ from .register import (
     review_overdue_before,
     visit_instant_decision,
 )
+from .splits import ARRANGED_KINDS, apply_disputes
 
 __all__ = [
     "ARRANGED_KINDS",

@@ -54,9 +54,11 @@ def judge_recognition(
     """REC-NEW-2 a-d for a recognition at `recognised_at` of a client served as new at `new_visit_at`. A salesperson
     the client was reassigned away from (REC-NEW-4c) has no claim from that instant on.
 
+    Why one function: REC-NEW-2's cases read in the regulation's order (no claim, then b, a, c, d), one branch each,
+    and the first that holds is the verdict; split, that order would be spread over several functions.
+
     Decides: REC-NEW-2.
     """
-    # Long on purpose: REC-NEW-2's cases read in the regulation's order (a, b, c, d), one branch each.
     params = {
         "original": names.get(original_salesperson_id, f"#{original_salesperson_id}"),
         "new": names.get(new_salesperson_id, f"#{new_salesperson_id}"),

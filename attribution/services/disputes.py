@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -22,9 +22,9 @@ def dispute_open(
     *,
     site: Site,
     client: Client,
-    actor: AbstractBaseUser,
+    actor: User,
     reasoning: str,
-    shares: list[tuple[AbstractBaseUser | None, Decimal]],
+    shares: list[tuple[User | None, Decimal]],
     now: dt.datetime,
 ) -> DisputeOpinion:
     """The project manager's opinion, weighing each party; the commission is held until the director rules."""
@@ -50,7 +50,7 @@ def dispute_open(
 
 
 def dispute_decide(
-    *, opinion: DisputeOpinion, actor: AbstractBaseUser, approve: bool, now: dt.datetime, note: str = ""
+    *, opinion: DisputeOpinion, actor: User, approve: bool, now: dt.datetime, note: str = ""
 ) -> DisputeOpinion:
     """The sales director approves or rejects the opinion (ATT-DISP-1)."""
     require_site_perm(

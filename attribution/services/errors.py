@@ -24,4 +24,9 @@ class RegistrationResult:
 def refuse(refusal: rules.Refusal | None) -> None:
     """Raise the rule's refusal unchanged: next to its form field, or above the form."""
     if refusal is not None:
-        raise RegisterError({refusal.field: [refusal.text]} if refusal.field else refusal.text)
+        raise refused(refusal)
+
+
+def refused(refusal: rules.Refusal) -> RegisterError:
+    """The error a refusal raises, for a caller that always refuses (and says so with `raise`)."""
+    return RegisterError({refusal.field: [refusal.text]} if refusal.field else refusal.text)

@@ -3,8 +3,9 @@ desk decisions that reach ownership."""
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,14 +17,17 @@ from salesoffice.roles import Role
 from .. import rules
 from ..models import Client, CompanyClientMark, OldClientIntroduction, Recognition, SpouseLink, VisitEntry
 from ..selectors import client_facts, client_ownership, user_names
-from .errors import RegisterError, refuse
+from .errors import RegisterError, refuse, refused
 from .matching import _client_for_phones, normalise_phones
 from .summaries import _facts_changed, client_summaries_refresh
+
+if TYPE_CHECKING:
+    from reception.models import ChangeRequest, InstigationFinding
 
 # --- facts the project manager records ---------------------------------------------------------------------
 
 
-def _require_facts(actor: AbstractBaseUser, site: Site) -> None:
+def _require_facts(actor: User, site: Site) -> None:
     require_site_perm(
         actor,
         site,
@@ -37,9 +41,9 @@ def recognition_record(
     site: Site,
     client: Client,
     original_client: Client,
-    original_salesperson: AbstractBaseUser,
+    original_salesperson: User,
     recognised_at: dt.datetime,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     note: str = "",
 ) -> tuple[Recognition, rules.RecognitionVerdict]:
@@ -54,7 +58,7 @@ def recognition_record(
             facts.visits, recognised_at=recognised_at, reassignments=facts.reassignments, now=now, zone=site.zone
         )
         if period is None:
-            refuse(rules.no_registration_to_recognise())
+            raise refused(rules.no_registration_to_recognise())
         original = client_facts(client=original_client, site=site, now=now)
         verdict = rules.judge_recognition(
             original_salesperson_id=original_salesperson.pk,
@@ -83,7 +87,7 @@ def recognition_record(
     return recognition, verdict
 
 
-def spouse_link(*, site: Site, client: Client, spouse: Client, actor: AbstractBaseUser, now: dt.datetime) -> SpouseLink:
+def spouse_link(*, site: Site, client: Client, spouse: Client, actor: User, now: dt.datetime) -> SpouseLink:
     """ATT-SPOUSE: the two clients are a couple; their owners serve them jointly."""
     _require_facts(actor, site)
     a = client_ownership(client=client, site=site, now=now)
@@ -109,9 +113,9 @@ def company_mark(
     client: Client,
     kind: str,
     contacted_at: dt.datetime,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
-    designated_salesperson: AbstractBaseUser | None = None,
+    designated_salesperson: User | None = None,
 ) -> CompanyClientMark:
     """ATT-CO-1..5: the company brought the client; refused for a client already registered before that contact."""
     _require_facts(actor, site)
@@ -140,7 +144,7 @@ def company_client_arrange(
     phone: str,
     kind: str,
     contacted_at: dt.datetime,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
 ) -> Client:
     """ATT-CO-4/5: a client the company arranged a deal for directly, with no reception: the client (found by phone, or
@@ -159,9 +163,9 @@ def introduction_record(
     *,
     site: Site,
     client: Client,
-    introducer: AbstractBaseUser,
+    introducer: User,
     mode: str,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     declared_at: dt.datetime | None = None,
     appointment_at: dt.datetime | None = None,
@@ -191,7 +195,7 @@ def introduction_record(
 # --- decisions taken at the desk that reach ownership (REC-NEW-4c, REC-DES-2) ------------------------------
 
 
-def desk_decision_recorded(*, site: Site, reception_ids: Iterable[int], now: dt.datetime, actor) -> list[int]:
+def desk_decision_recorded(*, site: Site, reception_ids: Iterable[int], now: dt.datetime, actor: User) -> list[int]:
     """A desk decision that decides ownership (a reassignment, REC-NEW-4c) reached the register: the clients of these
     receptions get their list summary rebuilt and their deals re-split, in the caller's transaction. Returns the
     clients' ids."""
@@ -212,7 +216,9 @@ def _clients_of_receptions(site: Site, reception_ids: Iterable[int]) -> list[int
     return sorted({*linked, *entered})
 
 
-def instigation_record(*, change_request, actor: AbstractBaseUser, reason: str, now: dt.datetime):
+def instigation_record(
+    *, change_request: "ChangeRequest", actor: User, reason: str, now: dt.datetime
+) -> "InstigationFinding":
     """REC-DES-2: the sales manager finds, after the switch, that the named salesperson instigated it; the client's
     deals are re-split (100% to the first receiver; an adjustment in the open month if the deal's is closed, COM-4)."""
     from reception.models import ChangeRequest, InstigationFinding, Reception
@@ -235,7 +241,8 @@ def instigation_record(*, change_request, actor: AbstractBaseUser, reason: str, 
         if locked.decision == ChangeRequest.Decision.NAMED and locked.requested_salesperson_id:
             switch = rules.SwitchFact(
                 at=locked.decided_at,
-                first_receiver_id=locked.reception.owner_id or locked.reception.salesperson_id,
+                # A switch is decided on a reception someone received (REC-DES-2/3): never without its first receiver.
+                first_receiver_id=cast(int, locked.reception.owner_id or locked.reception.salesperson_id),
                 named_id=locked.requested_salesperson_id,
                 returning=locked.reception.kind in (Reception.Kind.RETURNING, Reception.Kind.DUTY),
                 instigated=locked.instigated,

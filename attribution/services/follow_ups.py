@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ def follow_up_plan(
     *,
     site: Site,
     client: Client,
-    actor: AbstractBaseUser,
+    actor: User,
     planned_for: dt.datetime,
     now: dt.datetime,
     kind: str = FollowUp.Kind.CALL,
@@ -51,7 +51,7 @@ def follow_up_plan(
     )
 
 
-def follow_up_done(*, follow_up: FollowUp, actor: AbstractBaseUser, outcome: str, now: dt.datetime) -> FollowUp:
+def follow_up_done(*, follow_up: FollowUp, actor: User, outcome: str, now: dt.datetime) -> FollowUp:
     """ATT-FU-1: record what the contact brought."""
     with transaction.atomic():
         follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)

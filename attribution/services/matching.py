@@ -51,7 +51,7 @@ def possible_duplicates(
     Reads the phones of the first 50 clients of that name, and then only the clients that look alike: a few indexed
     reads whatever the size of the register, and no objects made for the many namesakes of a common name.
     With `site`, only clients on that site's register: another project's clients are not shown to this one."""
-    candidates = Client.objects.exclude(pk=exclude_client_id)
+    candidates = Client.objects.all() if exclude_client_id is None else Client.objects.exclude(pk=exclude_client_id)
     if site is not None:
         candidates = candidates.filter(Exists(VisitEntry.objects.filter(client=OuterRef("pk"), site=site)))
     same_name = candidates.filter(name=name.strip()).order_by("pk")[:50]

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from .summaries import _facts_changed, client_summaries_refresh
 def referral_register(
     *,
     site: Site,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     phone: str,
     appointment_date: dt.date,
@@ -82,7 +82,7 @@ def referral_state(referral: Referral, *, now: dt.datetime) -> rules.ReferralSta
     return rules.referral_status(_referral_fact(referral), facts.visits, now=now, zone=referral.site.zone)
 
 
-def referral_confirm(*, referral: Referral, actor: AbstractBaseUser, now: dt.datetime) -> Referral:
+def referral_confirm(*, referral: Referral, actor: User, now: dt.datetime) -> Referral:
     """ATT-EMP-3: the project manager checks the form and signs, on the appointment day."""
     site = referral.site
     require_site_perm(

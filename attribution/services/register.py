@@ -3,8 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,16 +15,19 @@ from salesoffice.roles import Role
 from salesoffice.timeutil import day_bounds
 
 from .. import rules
-from ..models import PendingReview, VisitApproval, VisitEntry
+from ..models import Client, PendingReview, VisitApproval, VisitEntry
 from ..selectors import client_attribution, user_names
 from .errors import RegisterError, RegistrationResult, refuse
 from .matching import _client_for_phones, normalise_phones, possible_duplicates
 from .summaries import _facts_changed, client_summaries_refresh
 
+if TYPE_CHECKING:
+    from reception.models import Reception
+
 # --- the visit register (ATT-REG-1..3) ---------------------------------------------------------------------
 
 
-def _check_salesperson(site: Site, actor: AbstractBaseUser, salesperson: AbstractBaseUser) -> None:
+def _check_salesperson(site: Site, actor: User, salesperson: User) -> None:
     if salesperson.pk != actor.pk:
         require_site_perm(
             actor,
@@ -38,7 +42,7 @@ def _check_salesperson(site: Site, actor: AbstractBaseUser, salesperson: Abstrac
     )
 
 
-def may_record_out_of_time(actor: AbstractBaseUser, site: Site) -> bool:
+def may_record_out_of_time(actor: User, site: Site) -> bool:
     """ATT-REG-1 Decision: the site supervisor or the project manager of this site (an admin standing in)."""
     return acts_as_on_site(actor, site, Role.SITE_SUPERVISOR) or is_site_project_manager(actor, site)
 
@@ -46,8 +50,8 @@ def may_record_out_of_time(actor: AbstractBaseUser, site: Site) -> bool:
 def visit_register(
     *,
     site: Site,
-    actor: AbstractBaseUser,
-    salesperson: AbstractBaseUser,
+    actor: User,
+    salesperson: User,
     name: str,
     phones: list[str],
     now: dt.datetime,
@@ -57,14 +61,16 @@ def visit_register(
     budget: Decimal | None = None,
     grade: str = "",
     visited_at: dt.datetime | None = None,
-    received_by: AbstractBaseUser | None = None,
-    reception=None,
+    received_by: User | None = None,
+    reception: "Reception | None" = None,
     note: str = "",
     backdate_reason: str = "",
 ) -> RegistrationResult:
     """Write a visit on the register (ATT-REG-1), refusing a client someone else validly holds (ATT-REG-3) and a
-    visit out of its time unless the site supervisor or project manager gives a reason."""
-    # Long only by its keyword arguments (the register's columns); the steps are load, ask the rules, write.
+    visit out of its time unless the site supervisor or project manager gives a reason.
+
+    Why one function: it is long only by its keyword arguments (the register's columns); the steps are check,
+    ask the rules, lock and write, as in every service."""
     require_site_perm(actor, site, "attribution.register_visit", _("You may not register visits on this site."))
     _check_salesperson(site, actor, salesperson)
     refuse(rules.name_refusal(name))
@@ -111,7 +117,7 @@ def visit_register(
     return RegistrationResult(entry, client, created, duplicates)
 
 
-def _refuse_held_client(client, *, site: Site, salesperson: AbstractBaseUser, now: dt.datetime) -> None:
+def _refuse_held_client(client: Client, *, site: Site, salesperson: User, now: dt.datetime) -> None:
     """Only a client validly held by a colleague is refused; an entry awaiting approval never stops a visit from
     being recorded: the earlier one wins if approved (ATT-REG-1 Decision, ATT-REG-3)."""
     attribution = client_attribution(client=client, site=site, now=now)
@@ -122,7 +128,7 @@ def _refuse_held_client(client, *, site: Site, salesperson: AbstractBaseUser, no
         raise RegisterError({"phones": [refusal]})
 
 
-def _update_profile(client, *, grade: str, needs: str, budget: Decimal | None) -> None:
+def _update_profile(client: Client, *, grade: str, needs: str, budget: Decimal | None) -> None:
     """What the visit says of the client's grade, needs and budget replaces what the register knew (blank: kept)."""
     if grade or needs or budget is not None:
         client.grade = grade or client.grade
@@ -131,9 +137,7 @@ def _update_profile(client, *, grade: str, needs: str, budget: Decimal | None) -
         client.save(update_fields=["grade", "needs", "budget"])
 
 
-def visit_review(
-    *, entry: VisitEntry, actor: AbstractBaseUser, approve: bool, now: dt.datetime, reason: str = ""
-) -> VisitApproval:
+def visit_review(*, entry: VisitEntry, actor: User, approve: bool, now: dt.datetime, reason: str = "") -> VisitApproval:
     """The project manager's approval (or rejection) of a register entry (ATT-REG-1)."""
     site = entry.site
     require_site_perm(
@@ -169,7 +173,7 @@ class DayApproval:
     left: list[tuple[VisitEntry, str]] = field(default_factory=list)
 
 
-def visit_review_day(*, site: Site, actor: AbstractBaseUser, day: dt.date, now: dt.datetime) -> DayApproval:
+def visit_review_day(*, site: Site, actor: User, day: dt.date, now: dt.datetime) -> DayApproval:
     """Approve the entries registered on `day` (site zone) awaiting review, except those the rules keep for a
     review of their own (a likely duplicate, a visit recorded out of its time) or the review refuses (ATT-REG-1)."""
     require_site_perm(
@@ -209,10 +213,10 @@ def visit_review_day(*, site: Site, actor: AbstractBaseUser, day: dt.date, now: 
 def visit_correct(
     *,
     entry: VisitEntry,
-    actor: AbstractBaseUser,
+    actor: User,
     now: dt.datetime,
     note: str,
-    salesperson: AbstractBaseUser | None = None,
+    salesperson: User | None = None,
     visited_at: dt.datetime | None = None,
     needs: str | None = None,
 ) -> VisitEntry:

@@ -3,7 +3,9 @@ changed (COM-4: the commission re-splits the client's deals in the same transact
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import cast
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -15,7 +17,7 @@ from ..selectors import client_attribution, client_site_summaries
 from ..signals import client_facts_changed
 
 
-def _facts_changed(*, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor) -> None:
+def _facts_changed(*, site: Site, client_ids: list[int], now: dt.datetime, reason: str, actor: User) -> None:
     """Tell the commission a fact about these clients was recorded, in the same transaction, so a deal's split
     never lags behind the register (COM-4); and list the clients for whoever the fact gives a share."""
     client_share_viewers_add(site=site, client_ids=client_ids, now=now)
@@ -59,17 +61,21 @@ def client_share_viewers_add(*, site: Site, client_ids: Iterable[int], now: dt.d
     ids = sorted(set(client_ids))
     if not ids:
         return 0
-    registered = dict(
-        ClientSiteSummary.objects.filter(site=site, client_id__in=ids, last_registered_at__isnull=False).values_list(
-            "client_id", "last_registered_at"
-        )
+    # Only registered clients' summaries (last_registered_at__isnull=False), which the stubs cannot see.
+    registered = cast(
+        dict[int, dt.datetime],
+        dict(
+            ClientSiteSummary.objects.filter(
+                site=site, client_id__in=ids, last_registered_at__isnull=False
+            ).values_list("client_id", "last_registered_at")
+        ),
     )
     rows = []
     for client_id in ids:
         if client_id not in registered:
             continue  # no register entry on this site: nobody holds a share
         attribution = client_attribution(client=Client(pk=client_id), site=site, now=now)
-        holders = {*attribution.salesperson_ids, attribution.follow_up_id} - {None}
+        holders = {u for u in (*attribution.salesperson_ids, attribution.follow_up_id) if u is not None}
         rows += [
             ClientSiteViewer(client_id=client_id, site=site, user_id=u, last_registered_at=registered[client_id])
             for u in sorted(holders)
