@@ -9,12 +9,12 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
 from salesoffice.access import user_roles
-from salesoffice.auth import client_ip
+from salesoffice.auth import client_ip, rights_scope
 from salesoffice.models import StaffProfile
 from salesoffice.roles import Role
 
@@ -211,3 +211,19 @@ def test_a_user_without_the_right_to_change_users_cannot_unlock(site, salespeopl
     )
     assert response.status_code == 403
     assert sign_in(Client(), "ann", PASSWORD).status_code == 429
+
+
+def test_roles_are_read_once_per_request_scope_and_never_kept_on_the_user(site, django_assert_num_queries):
+    """salesoffice.auth: a scope (a request, RightsScopeMiddleware) reads the roles once; the next scope, or a read
+    outside any, sees a role given in between; nothing is hung on the user object."""
+    clerk = make_user("clerk", Role.SALESPERSON, [site])
+    with rights_scope():
+        with django_assert_num_queries(1):
+            assert user_roles(clerk) == {Role.SALESPERSON.value}
+            assert user_roles(clerk) == {Role.SALESPERSON.value}
+    clerk.groups.add(Group.objects.get(name=Role.SITE_SUPERVISOR.value))
+    with rights_scope():
+        assert user_roles(clerk) == {Role.SALESPERSON.value, Role.SITE_SUPERVISOR.value}
+    clerk.groups.remove(Group.objects.get(name=Role.SALESPERSON.value))
+    assert user_roles(clerk) == {Role.SITE_SUPERVISOR.value}
+    assert not {"_role_names", "_seen_site_ids"} & set(vars(clerk))
