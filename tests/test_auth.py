@@ -217,10 +217,9 @@ def test_roles_are_read_once_per_request_scope_and_never_kept_on_the_user(site, 
     """salesoffice.auth: a scope (a request, RightsScopeMiddleware) reads the roles once; the next scope, or a read
     outside any, sees a role given in between; nothing is hung on the user object."""
     clerk = make_user("clerk", Role.SALESPERSON, [site])
-    with rights_scope():
-        with django_assert_num_queries(1):
-            assert user_roles(clerk) == {Role.SALESPERSON.value}
-            assert user_roles(clerk) == {Role.SALESPERSON.value}
+    with rights_scope(), django_assert_num_queries(1):
+        assert user_roles(clerk) == {Role.SALESPERSON.value}
+        assert user_roles(clerk) == {Role.SALESPERSON.value}
     clerk.groups.add(Group.objects.get(name=Role.SITE_SUPERVISOR.value))
     with rights_scope():
         assert user_roles(clerk) == {Role.SALESPERSON.value, Role.SITE_SUPERVISOR.value}
