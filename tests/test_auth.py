@@ -50,13 +50,14 @@ def test_a_user_with_no_group_and_a_superuser(site):
 
 
 def test_a_request_reads_the_user_with_their_profile_and_rights(
-    site, supervisor, client, django_assert_max_num_queries
+    site, supervisor, client, django_assert_max_num_queries, django_assert_num_queries
 ):
     StaffProfile.objects.create(user=supervisor, language="en")
     client.force_login(supervisor)
     board = reverse("reception:board_state", kwargs={"site": site.code})
     htmx = {"HX-Request": "true"}
-    shown = client.get(board, headers=htmx).content.decode().split('data-token="')[1].split('"')[0]
+    with django_assert_num_queries(18):
+        shown = client.get(board, headers=htmx).content.decode().split('data-token="')[1].split('"')[0]
     # The session (in the database), the user with their profile, their rights, the site with its desk.
     with django_assert_max_num_queries(4) as captured:
         response = client.get(board, {"token": shown}, headers=htmx)
@@ -64,11 +65,12 @@ def test_a_request_reads_the_user_with_their_profile_and_rights(
     assert any("salesoffice_staffprofile" in q["sql"] and "auth_user" in q["sql"] for q in captured.captured_queries)
 
 
-def test_an_inactive_user_is_signed_out(site, supervisor, client):
+def test_an_inactive_user_is_signed_out(site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
     supervisor.is_active = False
     supervisor.save(update_fields=["is_active"])
-    response = client.get(reverse("reception:board", kwargs={"site": site.code}))
+    with django_assert_num_queries(2):
+        response = client.get(reverse("reception:board", kwargs={"site": site.code}))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
@@ -179,7 +181,7 @@ def test_the_lock_ends_with_the_cool_off_and_trying_meanwhile_does_not_prolong_i
         assert signed_in(sign_in(Client(), "ann", PASSWORD))
 
 
-def test_an_admin_unlocks_a_user_at_once(site, salespeople, client):
+def test_an_admin_unlocks_a_user_at_once(site, salespeople, client, django_assert_num_queries):
     fail("ann", 5)
     fail("ann", 5, address=ELSEWHERE)
     fail("bob", 5)
@@ -188,11 +190,12 @@ def test_an_admin_unlocks_a_user_at_once(site, salespeople, client):
     client.force_login(root)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     ann = salespeople[0]
-    response = client.post(
-        reverse("admin:auth_user_changelist"),
-        {"action": "unlock_sign_in", "_selected_action": [ann.pk]},
-        follow=True,
-    )
+    with django_assert_num_queries(16):
+        response = client.post(
+            reverse("admin:auth_user_changelist"),
+            {"action": "unlock_sign_in", "_selected_action": [ann.pk]},
+            follow=True,
+        )
     assert response.status_code == 200
     assert "Sign-in unlocked for 1 user" in response.content.decode()
     assert signed_in(sign_in(Client(), "ann", PASSWORD))
@@ -201,14 +204,17 @@ def test_an_admin_unlocks_a_user_at_once(site, salespeople, client):
     assert sign_in(Client(), "bob", PASSWORD).status_code == 429
 
 
-def test_a_user_without_the_right_to_change_users_cannot_unlock(site, salespeople, supervisor, client):
+def test_a_user_without_the_right_to_change_users_cannot_unlock(
+    site, salespeople, supervisor, client, django_assert_num_queries
+):
     fail("ann", 5)
     supervisor.is_staff = True
     supervisor.save(update_fields=["is_staff"])
     client.force_login(supervisor)
-    response = client.post(
-        reverse("admin:auth_user_changelist"), {"action": "unlock_sign_in", "_selected_action": [salespeople[0].pk]}
-    )
+    with django_assert_num_queries(5):
+        response = client.post(
+            reverse("admin:auth_user_changelist"), {"action": "unlock_sign_in", "_selected_action": [salespeople[0].pk]}
+        )
     assert response.status_code == 403
     assert sign_in(Client(), "ann", PASSWORD).status_code == 429
 
