@@ -101,8 +101,9 @@ def test_the_timeline_explains_each_step_with_its_rule(
         actor=project_manager,
         now=at(15, 12),
     )
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(12):
-        response = browser_as(project_manager).get(url("client", new))
+        response = signed_in.get(url("client", new))
     timeline = squeeze(text_of(response, "timeline"))
     assert "Bob registered the client first on 2026-03-10 (approved): owner until 2026-04-10." in timeline
     assert "ATT-REG-1, ATT-REG-3" in timeline
@@ -125,8 +126,9 @@ def test_entries_show_their_review_and_corrections(
     fix = services.visit_correct(
         entry=first, actor=project_manager, now=at(6, 9), note="wrong visit time", visited_at=at(3, 9)
     )
+    signed_in = browser_as(ann)
     with django_assert_num_queries(11):
-        response = browser_as(ann).get(url("client", first.client))
+        response = signed_in.get(url("client", first.client))
     entries = squeeze(text_of(response, "entries"))
     assert "approved Pm · 2026-03-03 18:00" in entries
     assert "rejected duplicate line" in entries
@@ -148,8 +150,9 @@ def test_an_open_dispute_puts_the_commission_on_hold(
         shares=[(ann, Decimal(100))],
         now=at(19, 9),
     )
+    signed_in = browser_as(ann)
     with django_assert_num_queries(13):
-        response = browser_as(ann).get(url("client", client))
+        response = signed_in.get(url("client", client))
     assert "Commission on hold: a dispute opinion awaits the sales director (ATT-DISP-1)." in text_of(
         response, "ownership"
     )
@@ -159,8 +162,9 @@ def test_a_salesperson_sees_no_manager_actions(
     clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
     client = registered(site, salespeople[0], project_manager, at(3, 10))
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(11):
-        assert browser_as(salespeople[0]).get(url("client", client)).context["forms"] == []
+        assert signed_in.get(url("client", client)).context["forms"] == []
     names = [name for name, _action, _form in browser_as(project_manager).get(url("client", client)).context["forms"]]
     assert names == ["recognition", "spouse", "company", "introduction", "correction", "dispute"]
 
@@ -179,8 +183,9 @@ def test_an_action_form_loads_when_its_panel_opens(
         body = response.content.decode()
         assert response.status_code == 200 and f'id="{name}-form"' in body and "<html" not in body
         assert not response.context["form"].is_bound
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(5):
-        assert browser_as(salespeople[0]).get(url("client_spouse", client)).status_code == 403
+        assert signed_in.get(url("client_spouse", client)).status_code == 403
 
 
 def test_the_page_costs_the_same_whatever_the_history(
@@ -292,8 +297,9 @@ def test_a_recognition_after_the_month_is_refused_with_the_clause(
     site, salespeople, project_manager, served_as_new, browser_as, django_assert_num_queries
 ):
     original, new = served_as_new
+    signed_in = browser_as(project_manager)
     with time_machine.travel(at(12, 10, month=4), tick=False), django_assert_num_queries(24):
-        response = browser_as(project_manager).post(
+        response = signed_in.post(
             url("client_recognition", new),
             {
                 "recognition-original_salesperson": salespeople[0].pk,
@@ -362,8 +368,9 @@ def test_a_company_mark_for_a_client_registered_before_the_contact_is_refused(
     clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
     client = registered(site, salespeople[0], project_manager, at(3, 10))
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(15):
-        response = browser_as(project_manager).post(
+        response = signed_in.post(
             url("client_company", client), {"company-kind": "followed_up", "company-contacted_at": "2026-03-05T09:00"}
         )
     assert "(ATT-CO-1)" in text_of(response, "error_1_id_company-contacted_at")
@@ -416,8 +423,9 @@ def test_an_entry_of_another_client_cannot_be_corrected_here(
 ):
     mine = register(site, salespeople[0], at(19, 10)).entry
     other = register(site, salespeople[1], at(19, 11), phone="13900139001", name="Mr Li").entry
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(13):
-        response = browser_as(project_manager).post(
+        response = signed_in.post(
             url("client_correction", mine.client), {"correction-entry": other.pk, "correction-note": "x"}
         )
     assert response.status_code == 200

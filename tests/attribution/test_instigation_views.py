@@ -100,6 +100,7 @@ def test_no_action_without_a_switch_to_find(
     clock, site, salespeople, sales_manager, project_manager, browser_as, django_assert_num_queries
 ):
     client = register(site, salespeople[0], at(19, 10)).client
+    signed_in = browser_as(sales_manager)
     with django_assert_num_queries(11):
-        response = browser_as(sales_manager).get(url("client", client))
+        response = signed_in.get(url("client", client))
     assert "instigated a switch" not in response.content.decode()

@@ -132,8 +132,9 @@ def test_a_supervisor_registers_for_a_salesperson(
 def test_an_invalid_phone_is_a_field_error_and_saves_nothing(
     clock, site, salespeople, browser_as, django_assert_num_queries
 ):
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(5):
-        response = browser_as(salespeople[0]).post(url("register"), visit_data(phone="12345"))
+        response = signed_in.post(url("register"), visit_data(phone="12345"))
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["phone"]
     assert "12345 is not a valid phone number." in text_of(response, "error_1_id_phone")
@@ -145,8 +146,9 @@ def test_a_client_held_by_another_shows_whose_and_until_when(
 ):
     ann, bob = salespeople[:2]
     registered(site, ann, project_manager, at(3, 10))
+    signed_in = browser_as(bob)
     with django_assert_num_queries(18):
-        response = browser_as(bob).post(url("register"), visit_data(name="Huang"))
+        response = signed_in.post(url("register"), visit_data(name="Huang"))
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["phone"]
     error = text_of(response, "error_1_id_phone")
@@ -155,15 +157,17 @@ def test_a_client_held_by_another_shows_whose_and_until_when(
 
 
 def test_a_future_visit_is_a_field_error(clock, site, salespeople, browser_as, django_assert_num_queries):
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(6):
-        response = browser_as(salespeople[0]).post(url("register"), visit_data(visited_at="2026-03-20T11:00"))
+        response = signed_in.post(url("register"), visit_data(visited_at="2026-03-20T11:00"))
     assert list(response.context["form"].errors) == ["visited_at"]
     assert not VisitEntry.objects.exists()
 
 
 def test_the_visit_time_is_read_in_the_sites_zone(clock, site, salespeople, browser_as, django_assert_num_queries):
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(23):
-        browser_as(salespeople[0]).post(url("register"), visit_data(visited_at="2026-03-20T09:15"))
+        signed_in.post(url("register"), visit_data(visited_at="2026-03-20T09:15"))
     assert VisitEntry.objects.get().visited_at == at(20, 9, 15)
 
 
@@ -183,8 +187,9 @@ def test_the_spouse_hint_is_kept_and_a_known_spouse_is_pointed_out(
     clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
     registered(site, salespeople[1], project_manager, at(3, 10), phone="13700137001", name="Mrs Huang")
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(35):
-        response = browser_as(salespeople[0]).post(url("register"), visit_data(spouse_hint="13700137001"), follow=True)
+        response = signed_in.post(url("register"), visit_data(spouse_hint="13700137001"), follow=True)
     assert "belongs to Mrs Huang on the register" in text_of(response, "page-messages")
     assert VisitEntry.objects.latest("pk").note == "Spouse: 13700137001"
 
@@ -222,8 +227,9 @@ def test_a_reception_of_another_site_is_404(
     reception = desk.walk_in_arrive(
         site=other_site, actor=other_supervisor, request_key=key(), now=at(20, 9, 30)
     ).reception
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(6):
-        response = browser_as(salespeople[0]).get(f"{url('register')}?reception={reception.pk}")
+        response = signed_in.get(f"{url('register')}?reception={reception.pk}")
     assert response.status_code == 404
 
 
@@ -246,8 +252,9 @@ def test_the_check_says_who_holds_the_client_and_until_when(
     assert "will refuse another salesperson" in text
     assert "alert-danger" in text
     # The holder themselves is told the same without the warning.
+    signed_in = browser_as(ann)
     with django_assert_num_queries(9):
-        own = browser_as(ann).get(url("register_check"), {"phone": "13800138001"}, headers=HTMX)
+        own = signed_in.get(url("register_check"), {"phone": "13800138001"}, headers=HTMX)
     assert "registered to Ann" in page_text(own) and "refuse" not in page_text(own)
 
 
@@ -268,11 +275,13 @@ def test_the_check_shows_an_entry_awaiting_approval_and_near_duplicates(
 
 
 def test_the_check_reports_an_invalid_phone(clock, site, salespeople, browser_as, django_assert_num_queries):
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(4):
-        response = browser_as(salespeople[0]).get(url("register_check"), {"phone": "999"}, headers=HTMX)
+        response = signed_in.get(url("register_check"), {"phone": "999"}, headers=HTMX)
     assert "999 is not a valid phone number." in page_text(response)
+    signed_in = browser_as(salespeople[0])
     with django_assert_num_queries(4):
-        assert browser_as(salespeople[0]).get(url("register_check"), headers=HTMX).status_code == 200
+        assert signed_in.get(url("register_check"), headers=HTMX).status_code == 200
 
 
 # --- the approval queue ------------------------------------------------------------------------------------
@@ -285,8 +294,9 @@ def test_the_queue_lists_unreviewed_entries_with_duplicates_and_holder(
     registered(site, ann, project_manager, at(3, 10), phone="13800138001")
     register(site, ann, at(19, 16), phone="13800138001")  # a revisit, awaiting review
     register(site, bob, at(20, 9), phone="13800138002")  # same name, a similar phone
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(9):
-        response = browser_as(project_manager).get(url("approvals"))
+        response = signed_in.get(url("approvals"))
     text = page_text(response)
     assert [row.entry.salesperson for _day, rows in response.context["days"] for row in rows] == [ann, bob]
     assert "2026-03-19" in text and "2026-03-20 · today" in text
@@ -318,8 +328,9 @@ def test_approving_ones_own_entry_is_refused(
     clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
     entry = register(site, salespeople[0], at(20, 9), actor=project_manager).entry  # written by the PM
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(15):
-        response = browser_as(project_manager).post(url("approval_review", entry_id=entry.pk), {"decision": "approve"})
+        response = signed_in.post(url("approval_review", entry_id=entry.pk), {"decision": "approve"})
     assert response.status_code == 200
     assert "Nobody approves their own register entry (ATT-REG-1)." in page_text(response)
     assert not VisitApproval.objects.exists()
@@ -329,10 +340,9 @@ def test_another_sites_entry_is_404(
     clock, site, other_site, salespeople, project_manager, other_pm, browser_as, django_assert_num_queries
 ):
     entry = register(site, salespeople[0], at(20, 9)).entry
+    signed_in = browser_as(other_pm)
     with django_assert_num_queries(6):
-        response = browser_as(other_pm).post(
-            url("approval_review", site="hillside", entry_id=entry.pk), {"decision": "approve"}
-        )
+        response = signed_in.post(url("approval_review", site="hillside", entry_id=entry.pk), {"decision": "approve"})
     assert response.status_code == 404
     assert not VisitApproval.objects.exists()
 
@@ -422,8 +432,9 @@ def test_the_overdue_count_stops_past_what_the_page_shows(
     monkeypatch.setattr(selectors, "OVERDUE_SHOWN", 3)
     for n in range(5):
         register(site, salespeople[n % 5], at(19, 9, n), phone=f"138001381{n:02d}", name=f"Client {n}")
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(8):
-        response = browser_as(project_manager).get(url("approvals"))
+        response = signed_in.get(url("approvals"))
     assert (response.context["overdue_count"], response.context["overdue_more"]) == (3, True)
     assert "More than 3 entries are overdue" in page_text(response)
 
@@ -453,8 +464,9 @@ def test_the_list_shows_the_owner_and_until_when(
     registered(site, salespeople[0], project_manager, at(3, 10))
     registered(site, salespeople[1], project_manager, at(1, 10), phone="13900139001")
     register(site, salespeople[2], at(19, 10), phone="13700137001", name="Unapproved")
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(11):
-        rows = browser_as(project_manager).get(url("clients")).content.decode()
+        rows = signed_in.get(url("clients")).content.decode()
     table = " ".join(rows.split())
     assert "Ann</td> <td>2026-04-03</td>" in table
     assert "Bob</td> <td>2026-04-01</td>" in table
@@ -494,8 +506,9 @@ def test_the_search_reads_chinese_as_typed_and_letters_in_any_case(
 ):
     registered(site, salespeople[0], project_manager, at(3, 10), phone="13800138001", name="Mr Huang")
     registered(site, salespeople[1], project_manager, at(4, 10), phone="13900139001", name="王伟")
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(12):
-        response = browser_as(project_manager).get(url("clients"), {"search": term})
+        response = signed_in.get(url("clients"), {"search": term})
     assert [row.client.name for row in response.context["rows"]] == expected
 
 
@@ -577,8 +590,9 @@ def test_the_director_reviews_and_approves_an_opinion(
         NOW,
         "fair",
     )
+    signed_in = browser_as(project_manager)
     with django_assert_num_queries(13):
-        after = browser_as(project_manager).get(url("client", client_id=client.pk))
+        after = signed_in.get(url("client", client_id=client.pk))
     assert "Bob 40% ATT-DISP-1" in " ".join(text_of(after, "shares").split()) or "40%" in text_of(after, "shares")
     assert "The sales director approved the opinion" in text_of(after, "timeline")
 
@@ -589,8 +603,9 @@ def test_the_author_of_an_opinion_cannot_rule_on_it(
     admin = make_user("boss", Role.ADMIN, [site])
     client = registered(site, salespeople[0], project_manager, at(3, 10))
     dispute = opinion(site, client, admin, at(19, 10), [(None, Decimal(100))])
+    signed_in = browser_as(admin)
     with django_assert_num_queries(19):
-        response = browser_as(admin).post(url("dispute_decide", opinion_id=dispute.pk), {"decision": "approve"})
+        response = signed_in.post(url("dispute_decide", opinion_id=dispute.pk), {"decision": "approve"})
     assert response.status_code == 200
     assert "The author of an opinion cannot rule on it (ATT-DISP-1)." in text_of(response, "opinion")
     assert DisputeOpinion.objects.get().decided_at is None

@@ -54,35 +54,40 @@ def test_another_offices_staff_get_404(browser_as, office, outsider, repair_item
 
 def test_a_sales_site_is_not_a_service_desk(browser_as, site, office, django_assert_num_queries):
     user = make_user("deskhand", Role.SERVICE_DESK_STAFF, [site])
+    signed_in = browser_as(user)
     with django_assert_num_queries(5):
-        assert browser_as(user).get(reverse("service_desk:desk", kwargs={"site": site.code})).status_code == 404
+        assert signed_in.get(reverse("service_desk:desk", kwargs={"site": site.code})).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["items", "report", "settings", "callbacks"])
 def test_desk_staff_are_forbidden_the_managers_pages(browser_as, office, desk_staff, name, django_assert_num_queries):
+    signed_in = browser_as(desk_staff)
     with django_assert_num_queries(5):
-        assert browser_as(desk_staff).get(url(name, office)).status_code == 403
+        assert signed_in.get(url(name, office)).status_code == 403
 
 
 def test_a_member_without_a_service_role_is_forbidden(browser_as, office, django_assert_num_queries):
     clerk = make_user("clerk", Role.STORE_CLERK, [office])
+    signed_in = browser_as(clerk)
     with django_assert_num_queries(5):
-        assert browser_as(clerk).get(url("desk", office)).status_code == 403
+        assert signed_in.get(url("desk", office)).status_code == 403
 
 
 def test_someone_elses_question_is_forbidden_to_desk_staff(
     browser_as, office, desk_staff, desk_staff2, django_assert_num_queries
 ):
     item = register_question(office, desk_staff, at(2, 9))
+    signed_in = browser_as(desk_staff2)
     with django_assert_num_queries(7):
-        assert browser_as(desk_staff2).get(url("item", office, item_id=item.pk)).status_code == 403
+        assert signed_in.get(url("item", office, item_id=item.pk)).status_code == 403
 
 
 def test_an_id_of_another_office_is_404(browser_as, office, other_office, director, django_assert_num_queries):
     stranger = make_user("lakedesk", Role.SERVICE_DESK_STAFF, [other_office])
     item = register_question(other_office, stranger, at(2, 9))
+    signed_in = browser_as(director)
     with django_assert_num_queries(6):
-        assert browser_as(director).get(url("item", office, item_id=item.pk)).status_code == 404
+        assert signed_in.get(url("item", office, item_id=item.pk)).status_code == 404
 
 
 # --- pages and their query counts -------------------------------------------------------------------------------
@@ -128,8 +133,9 @@ def test_register_page_and_a_question(browser_as, office, desk_staff, django_ass
 def test_a_repair_without_phone_or_address_or_with_a_past_appointment_is_refused(
     browser_as, office, desk_staff, django_assert_num_queries
 ):
+    signed_in = browser_as(desk_staff)
     with django_assert_num_queries(9):
-        response = browser_as(desk_staff).post(
+        response = signed_in.post(
             url("register", office),
             {
                 "kind": "repair",
@@ -178,8 +184,9 @@ def test_changing_the_owner_on_the_page_is_refused(
     browser_as, office, desk_staff, desk_staff2, director, django_assert_num_queries
 ):
     item = register_question(office, desk_staff, at(2, 9))
+    signed_in = browser_as(director)
     with django_assert_num_queries(10):
-        response = browser_as(director).post(url("item_owner", office, item_id=item.pk), {"owner": desk_staff2.pk})
+        response = signed_in.post(url("item_owner", office, item_id=item.pk), {"owner": desk_staff2.pk})
     assert response.status_code == 422
     assert "SVC-FIRST-1: the first-contact owner cannot be changed" in response.content.decode()
     item.refresh_from_db()
@@ -188,8 +195,9 @@ def test_changing_the_owner_on_the_page_is_refused(
 
 def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead, django_assert_num_queries):
     item = register_question(office, desk_staff, at(2, 9))
+    signed_in = browser_as(desk_staff)
     with django_assert_num_queries(17):
-        response = browser_as(desk_staff).post(
+        response = signed_in.post(
             url("item_route", office, item_id=item.pk),
             {"department": "Engineering", "assignee": repair_lead.pk},
         )
@@ -200,10 +208,9 @@ def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead, djan
 
 def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, desk_staff, django_assert_num_queries):
     item = register_complaint(office, desk_staff, at(2, 9), category="neighbours")
+    signed_in = browser_as(desk_staff)
     with django_assert_num_queries(16):
-        response = browser_as(desk_staff).post(
-            url("item_close", office, item_id=item.pk), {"reply": "Done", "solved": "yes"}
-        )
+        response = signed_in.post(url("item_close", office, item_id=item.pk), {"reply": "Done", "solved": "yes"})
     assert response.status_code == 422
     assert (
         "SVC-COMP-1: a complaint is closed only after the resolver signs off the result." in response.content.decode()
@@ -215,8 +222,9 @@ def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, des
 def test_reschedule_into_the_past_is_refused_next_to_the_field(
     browser_as, office, repair_staff, repair_item, django_assert_num_queries
 ):
+    signed_in = browser_as(repair_staff)
     with django_assert_num_queries(14):
-        response = browser_as(repair_staff).post(
+        response = signed_in.post(
             url("item_reschedule", office, item_id=repair_item.pk),
             {
                 "reason": "No part",
@@ -261,8 +269,9 @@ def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, dja
 def test_a_callback_without_a_signature_is_refused(
     browser_as, office, repair_lead, completed, django_assert_num_queries
 ):
+    signed_in = browser_as(repair_lead)
     with django_assert_num_queries(11):
-        response = browser_as(repair_lead).post(
+        response = signed_in.post(
             url("callback", office, completion_id=completed.pk),
             {"inspected_on_site": "on", "service_opinion": "Good", "charges": "correct", "satisfied": "yes"},
         )
@@ -274,14 +283,16 @@ def test_a_callback_without_a_signature_is_refused(
 def test_repair_staff_may_not_open_the_callback_form(
     browser_as, office, repair_staff, completed, django_assert_num_queries
 ):
+    signed_in = browser_as(repair_staff)
     with django_assert_num_queries(5):
-        assert browser_as(repair_staff).get(url("callback", office, completion_id=completed.pk)).status_code == 403
+        assert signed_in.get(url("callback", office, completion_id=completed.pk)).status_code == 403
 
 
 def test_an_admin_without_a_callback_role_is_refused(browser_as, office, completed, django_assert_num_queries):
     admin = make_user("boss", Role.ADMIN, [office])
+    signed_in = browser_as(admin)
     with django_assert_num_queries(6):
-        assert browser_as(admin).get(url("callback", office, completion_id=completed.pk)).status_code == 403
+        assert signed_in.get(url("callback", office, completion_id=completed.pk)).status_code == 403
 
 
 def test_rectifications_page(browser_as, office, repair_staff, repair_lead, completed, django_assert_num_queries):
@@ -330,8 +341,9 @@ def test_duty_page_schedules_and_logs_going_out(browser_as, office, director, de
 
 
 def test_desk_staff_may_not_schedule_duty(browser_as, office, desk_staff, django_assert_num_queries):
+    signed_in = browser_as(desk_staff)
     with django_assert_num_queries(5):
-        response = browser_as(desk_staff).post(url("duty", office), {"person": desk_staff.pk})
+        response = signed_in.post(url("duty", office), {"person": desk_staff.pk})
     assert response.status_code == 403
 
 
@@ -395,12 +407,14 @@ def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, co
 def test_the_menu_shows_only_the_pages_the_role_opens(
     browser_as, office, desk_staff, director, django_assert_num_queries
 ):
+    signed_in = browser_as(desk_staff)
     with django_assert_num_queries(7):
-        desk_menu = browser_as(desk_staff).get(url("desk", office)).content.decode()
+        desk_menu = signed_in.get(url("desk", office)).content.decode()
     assert url("register", office) in desk_menu and url("duty", office) in desk_menu
     assert url("report", office) not in desk_menu and url("callbacks", office) not in desk_menu
+    signed_in = browser_as(director)
     with django_assert_num_queries(6):
-        director_menu = browser_as(director).get(reverse("home")).content.decode()
+        director_menu = signed_in.get(reverse("home")).content.decode()
     assert url("report", office) in director_menu and url("settings", office) in director_menu
 
 
@@ -436,12 +450,14 @@ def test_the_service_index_goes_to_ones_own_office_and_lists_several(
         response = c.get(reverse("service_desk:index"))
     assert response.status_code == 302 and response["Location"] == url("desk", office)
     both = make_user("roamer", Role.SERVICE_DESK_STAFF, [office, other_office])
+    signed_in = browser_as(both)
     with django_assert_num_queries(6):
-        page = browser_as(both).get(reverse("service_desk:index")).content.decode()
+        page = signed_in.get(reverse("service_desk:index")).content.decode()
     assert "Garden Court" in page and "Lake View" in page
     nowhere = make_user("nowhere", Role.SERVICE_DESK_STAFF, [])
+    signed_in = browser_as(nowhere)
     with django_assert_num_queries(6):
-        assert "no property-service office" in browser_as(nowhere).get(reverse("service_desk:index")).content.decode()
+        assert "no property-service office" in signed_in.get(reverse("service_desk:index")).content.decode()
 
 
 # --- issue 15: every callback counts (SVC-CB-2), a late callback looks late (SVC-CB-3) ---------------------------
@@ -462,12 +478,14 @@ def test_the_repair_page_shows_each_roles_callback_on_time_or_late(
     assert "(Office director)" in text and "(Administrator)" in text
     assert text.count("on time</span>") == 1 and text.count("done late</span>") == 1
     assert 'data-testid="do-callback"' in text  # the repair lead's role has not called it back yet
+    signed_in = browser_as(director)
     with django_assert_num_queries(7):
-        report = browser_as(director).get(url("report", office), {"month": "2026-03"}).context["report"]
+        report = signed_in.get(url("report", office), {"month": "2026-03"}).context["report"]
     assert (report.callbacks["on_time"], report.callbacks["made"]) == (1, 2)
     # The administrator's role has called it back: no button for them, and the form refuses a second one.
+    signed_in = browser_as(administrator)
     with django_assert_num_queries(11):
-        response = browser_as(administrator).get(url("item", office, item_id=completed.repair.request_id))
+        response = signed_in.get(url("item", office, item_id=completed.repair.request_id))
     assert 'data-testid="do-callback"' not in response.content.decode()
 
 
@@ -489,8 +507,9 @@ def test_a_second_callback_by_the_same_role_is_refused_on_the_form(
     browser_as, office, repair_lead, completed, django_assert_num_queries
 ):
     services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form())
+    signed_in = browser_as(repair_lead)
     with django_assert_num_queries(11):
-        response = browser_as(repair_lead).post(
+        response = signed_in.post(
             url("callback", office, completion_id=completed.pk),
             {
                 "inspected_on_site": "on",
@@ -546,10 +565,9 @@ def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_sta
 
 def test_another_offices_staff_cannot_close_here(browser_as, office, outsider, desk_staff, django_assert_num_queries):
     item = register_question(office, desk_staff, at(2, 9))
+    signed_in = browser_as(outsider)
     with django_assert_num_queries(5):
-        response = browser_as(outsider).post(
-            url("item_close", office, item_id=item.pk), {"reply": "x", "solved": "not_ours"}
-        )
+        response = signed_in.post(url("item_close", office, item_id=item.pk), {"reply": "x", "solved": "not_ours"})
     assert response.status_code == 404
 
 
@@ -703,8 +721,9 @@ def test_completing_before_the_appointment_asks_for_a_reason(
 def test_completing_by_desk_staff_asks_for_a_reason(
     browser_as, office, desk_staff, repair_item, django_assert_num_queries
 ):
+    signed_in = browser_as(desk_staff)
     with time_machine.travel(at(2, 16), tick=False), django_assert_num_queries(15):
-        response = browser_as(desk_staff).post(url("item_complete", office, item_id=repair_item.pk), {"charges": "0"})
+        response = signed_in.post(url("item_complete", office, item_id=repair_item.pk), {"charges": "0"})
     assert response.status_code == 422
     assert (
         response.context["forms"]["complete"]
