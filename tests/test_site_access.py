@@ -260,7 +260,7 @@ def test_unknown_site_and_a_store_are_404(world, client, supervisor, django_asse
         assert client.get(reverse("reception:board", kwargs={"site": "shop"})).status_code == 404
 
 
-def test_anonymous_users_are_sent_to_log_in(world, client):
+def test_anonymous_users_are_sent_to_log_in(world, client, django_assert_num_queries):
     for name, (method, url, *data) in site_urls(world).items():
         response = getattr(client, method)(url, *data)
         assert response.status_code == 302, name
