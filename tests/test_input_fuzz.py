@@ -248,7 +248,7 @@ EMPTY_POST_QUERIES = {
     "visit": 6,
     "referral": 7,
     "follow_up": 8,
-    "violation": 10,
+    "violation": 7,
     "deal": 8,
     "till": 5,
     "campaign": 8,
