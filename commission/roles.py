@@ -30,5 +30,4 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMINISTRATOR: OWN,
     Role.REPAIR_LEAD: OWN,
     Role.REPAIR_STAFF: OWN,
-    Role.ADMIN: (*MANAGE, *STATEMENTS, "commission.close_month", "commission.confirm_deal"),
 }

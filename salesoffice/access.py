@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .auth import load_rights
+from .auth import roles_of, seen_sites
 from .models import Site
 from .roles import ALL_SITES_ROLES, Role
 
@@ -13,9 +13,7 @@ from .roles import ALL_SITES_ROLES, Role
 def user_roles(user: AbstractBaseUser) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
-    if getattr(user, "_role_names", None) is None:
-        load_rights(user)
-    return user._role_names
+    return roles_of(user)
 
 
 def sees_all_sites(user: AbstractBaseUser) -> bool:
@@ -45,9 +43,7 @@ def site_for_user_or_404(
 
 
 def _seen_site_ids(user: AbstractBaseUser) -> set[int]:
-    # Sites this user object was found to see. It lives for one request, in which the view checks the site and
-    # the service it calls checks it again: the second check costs no query.
-    return user.__dict__.setdefault("_seen_site_ids", set())
+    return seen_sites(user)
 
 
 def user_sees_site(user: AbstractBaseUser, site: Site) -> bool:

@@ -11,6 +11,10 @@ class SalesofficeConfig(AppConfig):
     def ready(self) -> None:
         # The role table (salesoffice.roles) is the truth for the groups: re-applied after every migrate, so an
         # app that adds a permission needs no data migration of its own to hand it to a role.
+        from salesoffice.roles import grant_the_admin_everything
+
+        # Every app's models are loaded before any ready() runs: the admin's rights are read from them here.
+        grant_the_admin_everything()
         post_migrate.connect(_sync_role_groups_after_migrate, sender=self, dispatch_uid="salesoffice-sync-role-groups")
         checks.register(_permanent_records_protected, checks.Tags.database)
 

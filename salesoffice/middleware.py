@@ -3,6 +3,20 @@ from django.shortcuts import resolve_url
 from django.utils import translation
 from django_htmx.http import HttpResponseClientRedirect
 
+from .auth import rights_scope
+
+
+class RightsScopeMiddleware:
+    """Each request reads the signed-in user's roles once and forgets them after it (salesoffice.auth). First in
+    the chain, so that every middleware, the view and the rendering of its template share the one reading."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with rights_scope():
+            return self.get_response(request)
+
 
 class UserLanguageMiddleware:
     """The language a signed-in user chose follows them to any device (the cookie only remembers a browser)."""

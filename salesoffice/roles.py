@@ -133,34 +133,11 @@ _SALES_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMINISTRATOR: ("attribution.register_referral",),
     Role.REPAIR_LEAD: ("attribution.register_referral",),
     Role.REPAIR_STAFF: ("attribution.register_referral",),
-    Role.ADMIN: (
-        "reception.view_board",
-        "reception.operate_desk",
-        "reception.log_phone_inquiry",
-        "reception.manage_rota",
-        "reception.manage_roster",
-        "reception.check_readiness",
-        "reception.record_violation",
-        "reception.approve_absence",
-        "reception.decide_change_request",
-        "reception.record_instigation",
-        "reception.view_reception_report",
-        "reception.view_audit_history",
-        "reception.hold_units",
-        "attribution.register_visit",
-        "attribution.register_for_others",
-        "attribution.approve_register",
-        "attribution.record_client_facts",
-        "attribution.register_referral",
-        "attribution.write_dispute_opinion",
-        "attribution.rule_dispute",
-        "attribution.view_all_clients",
-        "attribution.review_follow_ups",
-        "attribution.view_weekly_report",
-    ),
 }
 
 
+# The admin is not in any table: they hold every permission an app declares (see grant_the_admin_everything).
+#
 # The other apps keep their own table in `<app>/roles.py` (ROLE_PERMISSIONS, same shape), so each app's rights are
 # read beside its code; each app's AppConfig.ready() hands it to `register_role_permissions`, which merges it into
 # the one table the groups are synced from. Every reader runs after the apps are ready (migrations, requests, tests).
@@ -181,6 +158,23 @@ def register_role_permissions(app_label: str, table: Mapping[Role, tuple[str, ..
     for role, perms in table.items():
         # dict.fromkeys keeps the first of each permission, in order, however many tables name it.
         ROLE_PERMISSIONS[role] = tuple(dict.fromkeys((*ROLE_PERMISSIONS.get(role, ()), *perms)))
+
+
+def declared_permissions() -> tuple[str, ...]:
+    """Every permission the installed models declare (Meta.permissions, as `app_label.codename`), in model order."""
+    from django.apps import apps
+
+    return tuple(
+        f"{model._meta.app_label}.{codename}"
+        for model in apps.get_models()
+        for codename, _label in model._meta.permissions
+    )
+
+
+def grant_the_admin_everything() -> None:
+    """The admin's row of ROLE_PERMISSIONS: every declared permission, read from the models (SalesofficeConfig.ready,
+    once every model is loaded), so that a permission an app adds reaches the admin without a list to edit."""
+    ROLE_PERMISSIONS[Role.ADMIN] = declared_permissions()
 
 
 def sync_role_groups(apps) -> None:

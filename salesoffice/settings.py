@@ -121,6 +121,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "salesoffice.middleware.RightsScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "salesoffice.middleware.DebugErrorPagesWithoutCSPMiddleware",

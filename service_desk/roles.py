@@ -31,5 +31,4 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "service_desk.make_callback",
     ),
     Role.REPAIR_STAFF: ("service_desk.register_request", "service_desk.work_repairs"),
-    Role.ADMIN: _ALL,
 }

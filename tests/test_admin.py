@@ -32,7 +32,9 @@ def test_every_registered_changelist_opens(client, superuser, site, salespeople,
         assert client.get(url).status_code == 200, url
 
 
-def test_visit_register_cannot_be_edited_or_deleted_in_the_admin_att_reg_1(client, superuser, site, salespeople):
+def test_visit_register_cannot_be_edited_or_deleted_in_the_admin_att_reg_1(
+    client, superuser, site, salespeople, django_assert_num_queries
+):
     ann = salespeople[0]
     person = Client.objects.create(
         name="Ms Lin", phone="13800138002", phone_normalised="+8613800138002", created_at=at(1, 9)
@@ -44,21 +46,26 @@ def test_visit_register_cannot_be_edited_or_deleted_in_the_admin_att_reg_1(clien
     client.force_login(superuser)
     change = reverse("admin:attribution_visitentry_change", args=[entry.pk])
     delete = reverse("admin:attribution_visitentry_delete", args=[entry.pk])
-    assert client.post(change, {"note": "rewritten"}).status_code == 403
-    assert client.post(delete, {"post": "yes"}).status_code == 403
+    with django_assert_num_queries(10):
+        assert client.post(change, {"note": "rewritten"}).status_code == 403
+    with django_assert_num_queries(10):
+        assert client.post(delete, {"post": "yes"}).status_code == 403
     entry.refresh_from_db()
     assert entry.note == ""
     assert VisitEntry.objects.filter(pk=entry.pk).exists()
 
 
-def test_lunch_hours_changed_in_the_admin_show_on_the_board_at_once(client, superuser, site, salespeople, supervisor):
+def test_lunch_hours_changed_in_the_admin_show_on_the_board_at_once(
+    client, superuser, site, salespeople, supervisor, django_assert_num_queries
+):
     """The board is answered by its version (204, or the rendered board from the cache): a change in the admin
     must move the version on, or terminals would keep the old lunch duty (REC-ROT-7) until the next minute."""
     open_desk(site, salespeople, supervisor, at(2, 9))
     with time_machine.travel(at(2, 12, 30), tick=False):
         client.force_login(supervisor)
         state = reverse("reception:board_state", kwargs={"site": site.code})
-        before = client.get(state, headers={"HX-Request": "true"})
+        with django_assert_num_queries(13):
+            before = client.get(state, headers={"HX-Request": "true"})
         assert before.context["board"].lunch_time
         client.force_login(superuser)
         change = reverse("admin:reception_desksettings_change", args=[site.pk])
@@ -69,23 +76,29 @@ def test_lunch_hours_changed_in_the_admin_show_on_the_board_at_once(client, supe
             "lunch_end": "14:00",
             "void_window_minutes": 10,
         }
-        assert client.post(change, {**form, "duty_reception_grants_priority": "on"}).status_code == 302
+        with django_assert_num_queries(12):
+            assert client.post(change, {**form, "duty_reception_grants_priority": "on"}).status_code == 302
         client.force_login(supervisor)
-        after = client.get(state, {"token": before.context["board"].token}, headers={"HX-Request": "true"})
+        with django_assert_num_queries(13):
+            after = client.get(state, {"token": before.context["board"].token}, headers={"HX-Request": "true"})
     assert after.status_code == 200 and not after.context["board"].lunch_time
 
 
-def test_ownership_facts_are_read_only_in_the_admin_and_a_client_page_opens(client, superuser, site):
+def test_ownership_facts_are_read_only_in_the_admin_and_a_client_page_opens(
+    client, superuser, site, django_assert_num_queries
+):
     from .conftest import client_with_phone
 
     person = client_with_phone("Ms Lin", "13800138002", at(1, 9))
     client.force_login(superuser)
-    assert client.get(reverse("admin:attribution_client_change", args=[person.pk])).status_code == 200
+    with django_assert_num_queries(5):
+        assert client.get(reverse("admin:attribution_client_change", args=[person.pk])).status_code == 200
     for model in ("recognition", "spouselink", "companyclientmark", "oldclientintroduction", "referral"):
-        assert client.get(reverse(f"admin:attribution_{model}_add")).status_code == 403, model
+        with django_assert_num_queries(6):
+            assert client.get(reverse(f"admin:attribution_{model}_add")).status_code == 403, model
 
 
-def test_history_tables_admin_pages_cost_the_same_queries_with_more_rows(client, superuser):
+def test_history_tables_admin_pages_cost_the_same_queries_with_more_rows(client, superuser, django_assert_num_queries):
     """Issue 17: a list whose rows' labels read their foreign keys (an appointment is named by its repair's
     request) joins them, and a form types a key to a table that grows with history as an id instead of listing
     every row in a select (each option's label read with a query of its own)."""
@@ -118,4 +131,5 @@ def test_history_tables_admin_pages_cost_the_same_queries_with_more_rows(client,
     repairs(5, 3)
 
     assert queries() == one
-    assert 'class="vForeignKeyRawIdAdminField"' in client.get(pages[-1]).content.decode()
+    with django_assert_num_queries(3):
+        assert 'class="vForeignKeyRawIdAdminField"' in client.get(pages[-1]).content.decode()

@@ -9,12 +9,12 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
 from salesoffice.access import user_roles
-from salesoffice.auth import client_ip
+from salesoffice.auth import client_ip, rights_scope
 from salesoffice.models import StaffProfile
 from salesoffice.roles import Role
 
@@ -50,13 +50,14 @@ def test_a_user_with_no_group_and_a_superuser(site):
 
 
 def test_a_request_reads_the_user_with_their_profile_and_rights(
-    site, supervisor, client, django_assert_max_num_queries
+    site, supervisor, client, django_assert_max_num_queries, django_assert_num_queries
 ):
     StaffProfile.objects.create(user=supervisor, language="en")
     client.force_login(supervisor)
     board = reverse("reception:board_state", kwargs={"site": site.code})
     htmx = {"HX-Request": "true"}
-    shown = client.get(board, headers=htmx).content.decode().split('data-token="')[1].split('"')[0]
+    with django_assert_num_queries(18):
+        shown = client.get(board, headers=htmx).content.decode().split('data-token="')[1].split('"')[0]
     # The session (in the database), the user with their profile, their rights, the site with its desk.
     with django_assert_max_num_queries(4) as captured:
         response = client.get(board, {"token": shown}, headers=htmx)
@@ -64,11 +65,12 @@ def test_a_request_reads_the_user_with_their_profile_and_rights(
     assert any("salesoffice_staffprofile" in q["sql"] and "auth_user" in q["sql"] for q in captured.captured_queries)
 
 
-def test_an_inactive_user_is_signed_out(site, supervisor, client):
+def test_an_inactive_user_is_signed_out(site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
     supervisor.is_active = False
     supervisor.save(update_fields=["is_active"])
-    response = client.get(reverse("reception:board", kwargs={"site": site.code}))
+    with django_assert_num_queries(2):
+        response = client.get(reverse("reception:board", kwargs={"site": site.code}))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
@@ -179,7 +181,7 @@ def test_the_lock_ends_with_the_cool_off_and_trying_meanwhile_does_not_prolong_i
         assert signed_in(sign_in(Client(), "ann", PASSWORD))
 
 
-def test_an_admin_unlocks_a_user_at_once(site, salespeople, client):
+def test_an_admin_unlocks_a_user_at_once(site, salespeople, client, django_assert_num_queries):
     fail("ann", 5)
     fail("ann", 5, address=ELSEWHERE)
     fail("bob", 5)
@@ -188,11 +190,12 @@ def test_an_admin_unlocks_a_user_at_once(site, salespeople, client):
     client.force_login(root)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     ann = salespeople[0]
-    response = client.post(
-        reverse("admin:auth_user_changelist"),
-        {"action": "unlock_sign_in", "_selected_action": [ann.pk]},
-        follow=True,
-    )
+    with django_assert_num_queries(16):
+        response = client.post(
+            reverse("admin:auth_user_changelist"),
+            {"action": "unlock_sign_in", "_selected_action": [ann.pk]},
+            follow=True,
+        )
     assert response.status_code == 200
     assert "Sign-in unlocked for 1 user" in response.content.decode()
     assert signed_in(sign_in(Client(), "ann", PASSWORD))
@@ -201,13 +204,31 @@ def test_an_admin_unlocks_a_user_at_once(site, salespeople, client):
     assert sign_in(Client(), "bob", PASSWORD).status_code == 429
 
 
-def test_a_user_without_the_right_to_change_users_cannot_unlock(site, salespeople, supervisor, client):
+def test_a_user_without_the_right_to_change_users_cannot_unlock(
+    site, salespeople, supervisor, client, django_assert_num_queries
+):
     fail("ann", 5)
     supervisor.is_staff = True
     supervisor.save(update_fields=["is_staff"])
     client.force_login(supervisor)
-    response = client.post(
-        reverse("admin:auth_user_changelist"), {"action": "unlock_sign_in", "_selected_action": [salespeople[0].pk]}
-    )
+    with django_assert_num_queries(5):
+        response = client.post(
+            reverse("admin:auth_user_changelist"), {"action": "unlock_sign_in", "_selected_action": [salespeople[0].pk]}
+        )
     assert response.status_code == 403
     assert sign_in(Client(), "ann", PASSWORD).status_code == 429
+
+
+def test_roles_are_read_once_per_request_scope_and_never_kept_on_the_user(site, django_assert_num_queries):
+    """salesoffice.auth: a scope (a request, RightsScopeMiddleware) reads the roles once; the next scope, or a read
+    outside any, sees a role given in between; nothing is hung on the user object."""
+    clerk = make_user("clerk", Role.SALESPERSON, [site])
+    with rights_scope(), django_assert_num_queries(1):
+        assert user_roles(clerk) == {Role.SALESPERSON.value}
+        assert user_roles(clerk) == {Role.SALESPERSON.value}
+    clerk.groups.add(Group.objects.get(name=Role.SITE_SUPERVISOR.value))
+    with rights_scope():
+        assert user_roles(clerk) == {Role.SALESPERSON.value, Role.SITE_SUPERVISOR.value}
+    clerk.groups.remove(Group.objects.get(name=Role.SALESPERSON.value))
+    assert user_roles(clerk) == {Role.SITE_SUPERVISOR.value}
+    assert not {"_role_names", "_seen_site_ids"} & set(vars(clerk))

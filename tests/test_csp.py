@@ -40,9 +40,10 @@ def test_no_template_needs_what_the_policy_blocks(template):
     assert not found, f"{template.relative_to(ROOT)}: {found}"
 
 
-def test_a_page_is_served_under_a_strict_policy(site, supervisor, client):
+def test_a_page_is_served_under_a_strict_policy(site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
-    response = client.get(reverse("reception:board", kwargs={"site": site.code}))
+    with django_assert_num_queries(20):
+        response = client.get(reverse("reception:board", kwargs={"site": site.code}))
     assert response.status_code == 200
     policy = policy_of(response)
     assert policy["default-src"] == ["'self'"]
@@ -57,11 +58,15 @@ def test_a_page_is_served_under_a_strict_policy(site, supervisor, client):
     assert '"allowEval": false' in html and '"includeIndicatorStyles": false' in html
 
 
-def test_an_htmx_fragment_and_an_error_page_carry_it_too(site, supervisor, client):
+def test_an_htmx_fragment_and_an_error_page_carry_it_too(site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
-    fragment = client.get(reverse("reception:board_state", kwargs={"site": site.code}), headers={"HX-Request": "true"})
+    with django_assert_num_queries(18):
+        fragment = client.get(
+            reverse("reception:board_state", kwargs={"site": site.code}), headers={"HX-Request": "true"}
+        )
     assert "script-src 'self'" in fragment["Content-Security-Policy"]
-    assert "script-src 'self'" in client.get("/desk/nowhere/")["Content-Security-Policy"]
+    with django_assert_num_queries(5):
+        assert "script-src 'self'" in client.get("/desk/nowhere/")["Content-Security-Policy"]
 
 
 def test_the_500_page_is_styled_from_a_file():
@@ -70,11 +75,14 @@ def test_the_500_page_is_styled_from_a_file():
     assert "style=" not in html and 'href="/static/css/plain-page.css"' in html
 
 
-def test_django_s_own_debug_error_pages_go_without_it(site, supervisor, client, settings):
+def test_django_s_own_debug_error_pages_go_without_it(site, supervisor, client, settings, django_assert_num_queries):
     # Their inline style and script would be blocked: a developer would get an unstyled traceback.
     client.force_login(supervisor)
     settings.DEBUG = True
-    assert "Content-Security-Policy" not in client.get("/desk/nowhere/")
-    assert "Content-Security-Policy" in client.get(reverse("reception:board", kwargs={"site": site.code}))
+    with django_assert_num_queries(4):
+        assert "Content-Security-Policy" not in client.get("/desk/nowhere/")
+    with django_assert_num_queries(20):
+        assert "Content-Security-Policy" in client.get(reverse("reception:board", kwargs={"site": site.code}))
     settings.DEBUG = False
-    assert "Content-Security-Policy" in client.get("/desk/nowhere/")
+    with django_assert_num_queries(5):
+        assert "Content-Security-Policy" in client.get("/desk/nowhere/")

@@ -32,13 +32,14 @@ def test_a_404_has_the_navigation_a_message_and_a_link_home(site, supervisor, en
     assert 'data-testid="error-404"' in html and "Page not found" in html and 'id="nav"' in html
 
 
-def test_the_404_is_translated(site, supervisor, client):
+def test_the_404_is_translated(site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     with translation.override("zh-hans"):
         expected = translation.gettext("Page not found")
     assert expected != "Page not found"
-    assert expected in client.get("/desk/nowhere/").content.decode()
+    with django_assert_num_queries(5):
+        assert expected in client.get("/desk/nowhere/").content.decode()
 
 
 def test_the_500_page_renders_plain(site, supervisor, settings):
@@ -49,8 +50,9 @@ def test_the_500_page_renders_plain(site, supervisor, settings):
     assert "Something went wrong" in html and 'href="/"' in html
 
 
-def test_anonymous_404_still_renders(db):
+def test_anonymous_404_still_renders(db, django_assert_num_queries):
     browser = Browser()
     browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = browser.get("/no-such-page/")
+    with django_assert_num_queries(0):
+        response = browser.get("/no-such-page/")
     assert response.status_code == 404 and "Page not found" in response.content.decode()

@@ -127,12 +127,15 @@ def test_changes_are_shown_across_pages_and_the_query_count_does_not_grow(
     assert "?model=reception.RotaMember&page=2" in first.content.decode()
 
 
-def test_a_salesperson_may_not_read_the_history(site, salespeople, client):
+def test_a_salesperson_may_not_read_the_history(site, salespeople, client, django_assert_num_queries):
     client.force_login(salespeople[0])
-    assert client.get(reverse("audit_history")).status_code == 403
+    with django_assert_num_queries(5):
+        assert client.get(reverse("audit_history")).status_code == 403
 
 
-def test_an_absence_decision_reads_as_labels_and_names(site, salespeople, supervisor, project_manager, client):
+def test_an_absence_decision_reads_as_labels_and_names(
+    site, salespeople, supervisor, project_manager, client, django_assert_num_queries
+):
     from reception import services
     from reception.models import Absence
 
@@ -142,7 +145,7 @@ def test_an_absence_decision_reads_as_labels_and_names(site, salespeople, superv
         )
     client.force_login(project_manager)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with time_machine.travel(at(2, 11, 5), tick=False):
+    with time_machine.travel(at(2, 11, 5), tick=False), django_assert_num_queries(19):
         response = client.post(
             reverse("reception:absence_decide", kwargs={"site": "riverside"}),
             {"absence": absence.pk, "decision": "approve"},

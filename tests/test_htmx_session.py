@@ -9,15 +9,17 @@ from salesoffice.roles import Role
 from .conftest import at, make_user, open_desk
 
 
-def test_htmx_poll_without_a_session_asks_the_browser_to_go_to_login(client, site):
-    response = client.get(reverse("reception:board_state", kwargs={"site": site.code}), HTTP_HX_REQUEST="true")
+def test_htmx_poll_without_a_session_asks_the_browser_to_go_to_login(client, site, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("reception:board_state", kwargs={"site": site.code}), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith(reverse("login"))
     assert response.content == b""
 
 
-def test_plain_request_without_a_session_is_redirected_as_usual(client, site):
-    response = client.get(reverse("reception:board", kwargs={"site": site.code}))
+def test_plain_request_without_a_session_is_redirected_as_usual(client, site, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("reception:board", kwargs={"site": site.code}))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 

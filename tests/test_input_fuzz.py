@@ -240,3 +240,28 @@ def test_a_post_page_never_answers_500_and_a_refusal_writes_nothing(world, pages
         assert response.status_code < 500, response.status_code
         if response.status_code != 302:  # refused: the page again, with its errors
             assert row_counts() == before
+
+
+# The queries of one representative request of each page: a post of the empty form, refused with the page again.
+# (The fuzzed posts above run as many queries as their input takes them; this pins the page's own cost.)
+EMPTY_POST_QUERIES = {
+    "visit": 6,
+    "referral": 7,
+    "follow_up": 8,
+    "violation": 7,
+    "deal": 8,
+    "till": 5,
+    "campaign": 8,
+    "service_request": 6,
+    "shift": 7,
+}
+
+
+@pytest.mark.parametrize("page", list(EMPTY_POST_QUERIES))
+def test_an_empty_post_of_each_page_runs_its_queries(world, pages, client, page, django_assert_num_queries):
+    address, persona, _form_class, _extra_fields = pages[page]
+    client.force_login(persona)
+    with time_machine.travel(NOW, tick=False):
+        with django_assert_num_queries(EMPTY_POST_QUERIES[page]):
+            response = client.post(address, {})
+        assert response.status_code == 200

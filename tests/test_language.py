@@ -41,72 +41,90 @@ def board_url() -> str:
     return reverse("reception:board", kwargs={"site": "riverside"})
 
 
-def test_the_default_language_is_simplified_chinese(site, supervisor, client):
+def test_the_default_language_is_simplified_chinese(site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
-    response = client.get(board_url())
+    with django_assert_num_queries(20):
+        response = client.get(board_url())
     assert html_lang(response) == "zh-hans"
     assert in_chinese("Front desk") != "Front desk"  # the catalog translates it
     assert in_chinese("Front desk") in response.content.decode()
 
 
-def test_an_anonymous_switch_sets_the_cookie_only(db, client):
-    response = client.post(reverse("choose_language"), {"language": "en", "next": "/accounts/login/"})
+def test_an_anonymous_switch_sets_the_cookie_only(db, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.post(reverse("choose_language"), {"language": "en", "next": "/accounts/login/"})
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert not StaffProfile.objects.exists()
-    page = client.get(reverse("login"))
+    with django_assert_num_queries(0):
+        page = client.get(reverse("login"))
     assert html_lang(page) == "en"
     assert "Log in" in page.content.decode()
     assert page["Content-Language"] == "en"
 
 
-def test_a_signed_in_switch_follows_the_user_to_another_device(site, supervisor, client):
+def test_a_signed_in_switch_follows_the_user_to_another_device(site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
-    response = client.post(reverse("choose_language"), {"language": "en", "next": board_url()})
+    with django_assert_num_queries(8):
+        response = client.post(reverse("choose_language"), {"language": "en", "next": board_url()})
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert StaffProfile.objects.get(user=supervisor).language == "en"
 
     device = fresh_login("supervisor")
     assert settings.LANGUAGE_COOKIE_NAME not in device.cookies
-    page = device.get(board_url())
+    with django_assert_num_queries(20):
+        page = device.get(board_url())
     assert html_lang(page) == "en"
     assert page["Content-Language"] == "en"
     assert "Front desk" in page.content.decode()
     assert in_chinese("Front desk") not in page.content.decode()
 
     # Back to Chinese on that other device; the first browser follows too, whatever its cookie says.
-    device.post(reverse("choose_language"), {"language": "zh-hans", "next": board_url()})
+    with django_assert_num_queries(6):
+        device.post(reverse("choose_language"), {"language": "zh-hans", "next": board_url()})
     assert StaffProfile.objects.get(user=supervisor).language == "zh-hans"
-    again = client.get(board_url())
+    with django_assert_num_queries(15):
+        again = client.get(board_url())
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert html_lang(again) == "zh-hans"
     assert in_chinese("Front desk") in again.content.decode()
-    assert html_lang(fresh_login("supervisor").get(board_url())) == "zh-hans"
+    elsewhere = fresh_login("supervisor")
+    with django_assert_num_queries(6):
+        assert html_lang(elsewhere.get(board_url())) == "zh-hans"
 
 
-def test_the_language_of_one_user_does_not_leak_to_another(site, supervisor, project_manager, client):
+def test_the_language_of_one_user_does_not_leak_to_another(
+    site, supervisor, project_manager, client, django_assert_num_queries
+):
     client.force_login(supervisor)
-    client.post(reverse("choose_language"), {"language": "en"})
-    assert html_lang(fresh_login("pm").get(board_url())) == "zh-hans"
+    with django_assert_num_queries(8):
+        client.post(reverse("choose_language"), {"language": "en"})
+    other_device = fresh_login("pm")
+    with django_assert_num_queries(20):
+        assert html_lang(other_device.get(board_url())) == "zh-hans"
 
 
 @pytest.mark.parametrize("language", ["fr", "xx", ""])
-def test_an_unsupported_language_changes_nothing(language, site, supervisor, client):
+def test_an_unsupported_language_changes_nothing(language, site, supervisor, client, django_assert_num_queries):
     client.force_login(supervisor)
-    response = client.post(reverse("choose_language"), {"language": language, "next": board_url()})
+    with django_assert_num_queries(2):
+        response = client.post(reverse("choose_language"), {"language": language, "next": board_url()})
     assert response.status_code == 302
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     assert not StaffProfile.objects.exists()
-    assert html_lang(client.get(board_url())) == "zh-hans"
+    with django_assert_num_queries(20):
+        assert html_lang(client.get(board_url())) == "zh-hans"
 
 
-def test_an_unsupported_language_left_in_a_profile_is_not_used(site, supervisor, client):
+def test_an_unsupported_language_left_in_a_profile_is_not_used(site, supervisor, client, django_assert_num_queries):
     """A profile written before the languages were checked (or by hand) falls back to a supported one."""
     StaffProfile.objects.create(user=supervisor, language="fr")
     client.force_login(supervisor)
-    assert html_lang(client.get(board_url())) == "zh-hans"
+    with django_assert_num_queries(20):
+        assert html_lang(client.get(board_url())) == "zh-hans"
 
 
-def test_the_switch_only_accepts_post(db, client):
-    assert client.get(reverse("choose_language"), {"language": "en"}).status_code == 405
+def test_the_switch_only_accepts_post(db, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(reverse("choose_language"), {"language": "en"}).status_code == 405

@@ -39,8 +39,9 @@ def test_several_sites_offer_a_front_desk_per_site(site, other_site, client, dja
     assert 'href="/desk/hillside/"' in page.content.decode()
 
 
-def test_no_desk_menu_for_someone_without_the_board(site, client):
+def test_no_desk_menu_for_someone_without_the_board(site, client, django_assert_num_queries):
     clerk = make_user("clerk", None, [site])
     client.force_login(clerk)
-    page = client.get(reverse("notifications"))
+    with django_assert_num_queries(5):
+        page = client.get(reverse("notifications"))
     assert not [url for _label, url in labels_and_urls(page) if url.startswith("/desk/")]

@@ -1,10 +1,14 @@
 """The roles of RULES.md are Django groups after migrating, holding exactly the permissions of ROLE_PERMISSIONS."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
+from commission import roles as commission_roles
 from salesoffice.access import sites_for
 from salesoffice.roles import ROLE_LABELS, ROLE_PERMISSIONS, Role
+from service_desk import roles as service_desk_roles
+from vip import roles as vip_roles
 
 from .conftest import make_user
 
@@ -87,3 +91,36 @@ def test_only_company_wide_roles_see_sites_they_are_not_members_of(role, site, o
         assert seen == {"riverside", "hillside"}
     else:
         assert seen == {"riverside"}
+
+
+# The five apps whose models declare the app's permissions (Meta.permissions).
+FIVE_APPS = ["reception", "attribution", "commission", "vip", "service_desk"]
+
+
+def test_the_admin_holds_every_custom_permission_of_the_five_apps_without_a_list(site):
+    """The admin's rights are derived (salesoffice.roles.grant_the_admin_everything), not kept by hand: whatever
+    permission an app's model declares reaches the admin's group. Counted from the database's own rows, whichever
+    is not one of Django's four default permissions of a model."""
+    defaults = {
+        f"{action}_{model._meta.model_name}"
+        for app in FIVE_APPS
+        for model in apps.get_app_config(app).get_models()
+        for action in model._meta.default_permissions
+    }
+    custom = {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.filter(content_type__app_label__in=FIVE_APPS).values_list(
+            "content_type__app_label", "codename"
+        )
+        if codename not in defaults
+    }
+    assert len(custom) > 40 and {app.split(".")[0] for app in custom} == set(FIVE_APPS)
+    assert custom <= perms_of(Group.objects.get(name=Role.ADMIN.value))
+    admin = make_user("admin-all", Role.ADMIN, [site])
+    assert all(admin.has_perm(perm) for perm in custom)
+    assert set(ROLE_PERMISSIONS[Role.ADMIN]) == custom
+
+
+def test_no_app_lists_the_admins_rights_by_hand():
+    for table in (commission_roles.ROLE_PERMISSIONS, vip_roles.ROLE_PERMISSIONS, service_desk_roles.ROLE_PERMISSIONS):
+        assert Role.ADMIN not in table

@@ -212,7 +212,9 @@ def test_each_role_gets_exactly_its_pages_and_403_elsewhere(role, world, site, c
             assert response.status_code == 403, (role, name, response.status_code)
 
 
-def test_the_outsider_gets_404_on_every_url_of_the_site_including_object_urls(world, client, outsider):
+def test_the_outsider_gets_404_on_every_url_of_the_site_including_object_urls(
+    world, client, outsider, django_assert_num_queries
+):
     client.force_login(outsider)
     for name, (method, url, *data) in site_urls(world).items():
         response = getattr(client, method)(url, *data)
@@ -227,17 +229,19 @@ def test_the_outsider_gets_404_on_every_url_of_the_site_including_object_urls(wo
     assert Absence.objects.get(pk=world["absence"].pk).ended_at is None
 
 
-def test_outsider_sees_their_own_site(world, client, outsider):
+def test_outsider_sees_their_own_site(world, client, outsider, django_assert_num_queries):
     client.force_login(outsider)
-    assert client.get(reverse("reception:board", kwargs={"site": "hillside"})).status_code == 200
+    with django_assert_num_queries(15):
+        assert client.get(reverse("reception:board", kwargs={"site": "hillside"})).status_code == 200
 
 
-def test_an_object_of_another_site_is_404_under_this_sites_url(world, client, supervisor):
+def test_an_object_of_another_site_is_404_under_this_sites_url(world, client, supervisor, django_assert_num_queries):
     """Ids of another site's receptions and rota places are not reachable through this site's URLs."""
     client.force_login(supervisor)
     other_reception = world["other_reception"]
     end = reverse("reception:reception_end", kwargs={"site": "riverside", "reception_id": other_reception.pk})
-    assert client.post(end).status_code == 404
+    with django_assert_num_queries(6):
+        assert client.post(end).status_code == 404
     back = reverse("reception:back", kwargs={"site": "riverside", "member_id": world["other_member"].pk})
     assert client.post(back).status_code == 404
     rota = reverse("reception:rota_down", kwargs={"site": "riverside"})
@@ -246,25 +250,28 @@ def test_an_object_of_another_site_is_404_under_this_sites_url(world, client, su
     assert other_reception.status == Reception.Status.ACTIVE
 
 
-def test_unknown_site_and_a_store_are_404(world, client, supervisor):
+def test_unknown_site_and_a_store_are_404(world, client, supervisor, django_assert_num_queries):
     store = Site.objects.create(name="Shop", code="shop", kind=Site.Kind.STORE)
     store.memberships.create(user=supervisor)
     client.force_login(supervisor)
-    assert client.get(reverse("reception:board", kwargs={"site": "nowhere"})).status_code == 404
-    assert client.get(reverse("reception:board", kwargs={"site": "shop"})).status_code == 404
+    with django_assert_num_queries(5):
+        assert client.get(reverse("reception:board", kwargs={"site": "nowhere"})).status_code == 404
+    with django_assert_num_queries(5):
+        assert client.get(reverse("reception:board", kwargs={"site": "shop"})).status_code == 404
 
 
-def test_anonymous_users_are_sent_to_log_in(world, client):
+def test_anonymous_users_are_sent_to_log_in(world, client, django_assert_num_queries):
     for name, (method, url, *data) in site_urls(world).items():
         response = getattr(client, method)(url, *data)
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("login") + "?next="), name
-    history = client.get(reverse("audit_history"))
+    with django_assert_num_queries(0):
+        history = client.get(reverse("audit_history"))
     assert history.status_code == 302 and history["Location"].startswith(reverse("login"))
     assert Reception.objects.filter(site=world["reception"].site).count() == 1
 
 
-def test_a_salesperson_cannot_swap_the_order_rec_rot_3(world, site, client, salespeople):
+def test_a_salesperson_cannot_swap_the_order_rec_rot_3(world, site, client, salespeople, django_assert_num_queries):
     client.force_login(salespeople[1])
     members = {m.salesperson.username: m for m in RotaMember.objects.filter(site=site).select_related("salesperson")}
     before = list(RotaMember.objects.filter(site=site).order_by("position").values_list("salesperson__username"))
@@ -279,7 +286,7 @@ def test_a_salesperson_cannot_swap_the_order_rec_rot_3(world, site, client, sale
     assert not site.rota_events.filter(kind="rota_swap").exists()
 
 
-def test_the_supervisor_can_swap_and_the_change_is_recorded(world, site, client, supervisor):
+def test_the_supervisor_can_swap_and_the_change_is_recorded(world, site, client, supervisor, django_assert_num_queries):
     client.force_login(supervisor)
     ann, bob = (RotaMember.objects.get(site=site, salesperson__username=n) for n in ("ann", "bob"))
     url = reverse("reception:rota_swap", kwargs={"site": "riverside"})
@@ -314,7 +321,7 @@ def test_only_the_sites_project_manager_decides_an_absence(who, world, site, oth
     assert not site.rota_events.filter(kind__startswith="absence_").exists()
 
 
-def test_the_sites_project_manager_approves_an_absence(world, site, client, project_manager):
+def test_the_sites_project_manager_approves_an_absence(world, site, client, project_manager, django_assert_num_queries):
     client.force_login(project_manager)
     absence = world["absence"]
     response = client.post(
@@ -327,7 +334,9 @@ def test_the_sites_project_manager_approves_an_absence(world, site, client, proj
 
 
 @pytest.mark.parametrize("garbage", ["x1", "", "²", "9" * 30])
-def test_garbage_ids_in_posts_are_404_not_500(garbage, world, client, supervisor, project_manager):
+def test_garbage_ids_in_posts_are_404_not_500(
+    garbage, world, client, supervisor, project_manager, django_assert_num_queries
+):
     client.force_login(project_manager)
     absences = reverse("reception:absence_decide", kwargs={"site": "riverside"})
     assert client.post(absences, {"absence": garbage, "decision": "approve"}).status_code == 404
@@ -336,16 +345,21 @@ def test_garbage_ids_in_posts_are_404_not_500(garbage, world, client, supervisor
     assert client.post(rota, {"member": garbage}).status_code == 404
 
 
-def test_a_director_who_sees_every_site_may_look_but_not_operate(world, client):
+def test_a_director_who_sees_every_site_may_look_but_not_operate(world, client, django_assert_num_queries):
     director = make_user("director", Role.SALES_DIRECTOR, [])
     client.force_login(director)
-    assert client.get(reverse("reception:board", kwargs={"site": "riverside"})).status_code == 200
-    assert client.get(reverse("reception:board", kwargs={"site": "hillside"})).status_code == 200
-    assert client.post(reverse("reception:arrive", kwargs={"site": "riverside"})).status_code == 403
+    with django_assert_num_queries(15):
+        assert client.get(reverse("reception:board", kwargs={"site": "riverside"})).status_code == 200
+    with django_assert_num_queries(15):
+        assert client.get(reverse("reception:board", kwargs={"site": "hillside"})).status_code == 200
+    with django_assert_num_queries(5):
+        assert client.post(reverse("reception:arrive", kwargs={"site": "riverside"})).status_code == 403
 
 
-def test_history_page_permissions(world, client, supervisor, salespeople):
+def test_history_page_permissions(world, client, supervisor, salespeople, django_assert_num_queries):
     client.force_login(salespeople[0])
-    assert client.get(reverse("audit_history")).status_code == 403
+    with django_assert_num_queries(5):
+        assert client.get(reverse("audit_history")).status_code == 403
     client.force_login(supervisor)
-    assert client.get(reverse("audit_history")).status_code == 200
+    with django_assert_num_queries(9):
+        assert client.get(reverse("audit_history")).status_code == 200

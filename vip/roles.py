@@ -2,17 +2,8 @@
 
 from salesoffice.roles import Role
 
-_ALL = (
-    "vip.use_till",
-    "vip.manage_store",
-    "vip.unmask_customer",
-    "vip.export_members",
-    "vip.view_registration_summary",
-)
-
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.STORE_CLERK: ("vip.use_till", "vip.unmask_customer"),
     Role.STORE_MANAGER: ("vip.use_till", "vip.manage_store", "vip.unmask_customer", "vip.export_members"),
     Role.OPERATIONS: ("vip.view_registration_summary",),
-    Role.ADMIN: _ALL,
 }

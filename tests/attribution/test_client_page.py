@@ -71,21 +71,24 @@ def test_who_may_open_a_client_page(
 
 
 def test_a_client_with_nothing_on_this_site_is_404(
-    clock, site, other_site, project_manager, other_pm, other_salesperson, client
+    clock, site, other_site, project_manager, other_pm, other_salesperson, client, django_assert_num_queries
 ):
     elsewhere = registered(other_site, other_salesperson, other_pm, at(3, 10))
     client.force_login(project_manager)
-    assert client.get(url("client", elsewhere)).status_code == 404
-    assert (
-        client.get(reverse("attribution:client", kwargs={"site": "riverside", "client_id": 999999})).status_code == 404
-    )
+    with django_assert_num_queries(8):
+        assert client.get(url("client", elsewhere)).status_code == 404
+    with django_assert_num_queries(7):
+        assert (
+            client.get(reverse("attribution:client", kwargs={"site": "riverside", "client_id": 999999})).status_code
+            == 404
+        )
 
 
 # --- what the page shows -----------------------------------------------------------------------------------
 
 
 def test_the_timeline_explains_each_step_with_its_rule(
-    clock, site, salespeople, project_manager, served_as_new, browser_as
+    clock, site, salespeople, project_manager, served_as_new, browser_as, django_assert_num_queries
 ):
     original, new = served_as_new
     ann, bob = salespeople[:2]
@@ -98,7 +101,9 @@ def test_the_timeline_explains_each_step_with_its_rule(
         actor=project_manager,
         now=at(15, 12),
     )
-    response = browser_as(project_manager).get(url("client", new))
+    signed_in = browser_as(project_manager)
+    with django_assert_num_queries(12):
+        response = signed_in.get(url("client", new))
     timeline = squeeze(text_of(response, "timeline"))
     assert "Bob registered the client first on 2026-03-10 (approved): owner until 2026-04-10." in timeline
     assert "ATT-REG-1, ATT-REG-3" in timeline
@@ -110,7 +115,9 @@ def test_the_timeline_explains_each_step_with_its_rule(
     assert "Commission on hold" not in ownership
 
 
-def test_entries_show_their_review_and_corrections(clock, site, salespeople, project_manager, browser_as):
+def test_entries_show_their_review_and_corrections(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     ann, bob = salespeople[:2]
     first = register(site, ann, at(3, 10)).entry
     approve(first, project_manager, at(3, 18))
@@ -119,7 +126,9 @@ def test_entries_show_their_review_and_corrections(clock, site, salespeople, pro
     fix = services.visit_correct(
         entry=first, actor=project_manager, now=at(6, 9), note="wrong visit time", visited_at=at(3, 9)
     )
-    response = browser_as(ann).get(url("client", first.client))
+    signed_in = browser_as(ann)
+    with django_assert_num_queries(11):
+        response = signed_in.get(url("client", first.client))
     entries = squeeze(text_of(response, "entries"))
     assert "approved Pm · 2026-03-03 18:00" in entries
     assert "rejected duplicate line" in entries
@@ -128,7 +137,9 @@ def test_entries_show_their_review_and_corrections(clock, site, salespeople, pro
     assert "13800138001" in text_of(response, "details")
 
 
-def test_an_open_dispute_puts_the_commission_on_hold(clock, site, salespeople, project_manager, browser_as):
+def test_an_open_dispute_puts_the_commission_on_hold(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     ann = salespeople[0]
     client = registered(site, ann, project_manager, at(3, 10))
     services.dispute_open(
@@ -139,23 +150,32 @@ def test_an_open_dispute_puts_the_commission_on_hold(clock, site, salespeople, p
         shares=[(ann, Decimal(100))],
         now=at(19, 9),
     )
-    response = browser_as(ann).get(url("client", client))
+    signed_in = browser_as(ann)
+    with django_assert_num_queries(13):
+        response = signed_in.get(url("client", client))
     assert "Commission on hold: a dispute opinion awaits the sales director (ATT-DISP-1)." in text_of(
         response, "ownership"
     )
 
 
-def test_a_salesperson_sees_no_manager_actions(clock, site, salespeople, project_manager, browser_as):
+def test_a_salesperson_sees_no_manager_actions(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     client = registered(site, salespeople[0], project_manager, at(3, 10))
-    assert browser_as(salespeople[0]).get(url("client", client)).context["forms"] == []
+    signed_in = browser_as(salespeople[0])
+    with django_assert_num_queries(11):
+        assert signed_in.get(url("client", client)).context["forms"] == []
     names = [name for name, _action, _form in browser_as(project_manager).get(url("client", client)).context["forms"]]
     assert names == ["recognition", "spouse", "company", "introduction", "correction", "dispute"]
 
 
-def test_an_action_form_loads_when_its_panel_opens(clock, site, salespeople, project_manager, browser_as):
+def test_an_action_form_loads_when_its_panel_opens(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     client = registered(site, salespeople[0], project_manager, at(3, 10))
     page = browser_as(project_manager)
-    html = page.get(url("client", client)).content.decode()
+    with django_assert_num_queries(11):
+        html = page.get(url("client", client)).content.decode()
     assert 'id="recognition-form"' not in html  # closed panels hold no form, only where to fetch it
     assert f'hx-get="{url("client_recognition", client)}"' in html and 'hx-trigger="intersect once"' in html
     for name in ["recognition", "spouse", "company", "introduction", "correction", "dispute"]:
@@ -163,7 +183,9 @@ def test_an_action_form_loads_when_its_panel_opens(clock, site, salespeople, pro
         body = response.content.decode()
         assert response.status_code == 200 and f'id="{name}-form"' in body and "<html" not in body
         assert not response.context["form"].is_bound
-    assert browser_as(salespeople[0]).get(url("client_spouse", client)).status_code == 403
+    signed_in = browser_as(salespeople[0])
+    with django_assert_num_queries(5):
+        assert signed_in.get(url("client_spouse", client)).status_code == 403
 
 
 def test_the_page_costs_the_same_whatever_the_history(
@@ -176,7 +198,8 @@ def test_the_page_costs_the_same_whatever_the_history(
     )
     services.dispute_decide(opinion=opinion, actor=sales_director, approve=False, now=at(4, 10))
     page = browser_as(project_manager)
-    page.get(url("client", client))
+    with django_assert_num_queries(13):
+        page.get(url("client", client))
     with django_assert_num_queries(13) as little:
         page.get(url("client", client))
     for day in range(4, 19):  # revisits, a rejected line, a correction
@@ -203,7 +226,8 @@ def test_the_page_lists_the_latest_entries_and_every_one_on_request(
         approve(register(site, ann, at(day, 10)).entry, project_manager, at(day, 18))
     written = list(VisitEntry.objects.filter(client=client).order_by("registered_at").values_list("pk", flat=True))
     page = browser_as(project_manager)
-    page.get(url("client", client))
+    with django_assert_num_queries(11):
+        page.get(url("client", client))
     with django_assert_num_queries(11):
         latest = page.get(url("client", client))
     assert [e.pk for e in latest.context["view"].entries] == written[-5:]
@@ -220,7 +244,9 @@ def test_the_page_lists_the_latest_entries_and_every_one_on_request(
 # --- the managers' actions ---------------------------------------------------------------------------------
 
 
-def test_a_recognition_is_recorded_from_the_page(clock, site, salespeople, project_manager, served_as_new, browser_as):
+def test_a_recognition_is_recorded_from_the_page(
+    clock, site, salespeople, project_manager, served_as_new, browser_as, django_assert_num_queries
+):
     original, new = served_as_new
     ann = salespeople[0]
     page = browser_as(project_manager)
@@ -229,7 +255,8 @@ def test_a_recognition_is_recorded_from_the_page(clock, site, salespeople, proje
         "recognition-original_phone": "138 0013 8001",
         "recognition-recognised_at": "2026-03-15T11:00",
     }
-    response = page.post(url("client_recognition", new), data, follow=True)
+    with django_assert_num_queries(37):
+        response = page.post(url("client_recognition", new), data, follow=True)
     recognition = Recognition.objects.get()
     # A time typed to the minute stands for the whole minute: its last instant is recorded.
     assert (recognition.original_client, recognition.recognised_at, recognition.recorded_at) == (
@@ -267,11 +294,12 @@ def test_a_bad_recognition_is_a_field_error(
 
 
 def test_a_recognition_after_the_month_is_refused_with_the_clause(
-    site, salespeople, project_manager, served_as_new, browser_as
+    site, salespeople, project_manager, served_as_new, browser_as, django_assert_num_queries
 ):
     original, new = served_as_new
-    with time_machine.travel(at(12, 10, month=4), tick=False):
-        response = browser_as(project_manager).post(
+    signed_in = browser_as(project_manager)
+    with time_machine.travel(at(12, 10, month=4), tick=False), django_assert_num_queries(24):
+        response = signed_in.post(
             url("client_recognition", new),
             {
                 "recognition-original_salesperson": salespeople[0].pk,
@@ -285,80 +313,93 @@ def test_a_recognition_after_the_month_is_refused_with_the_clause(
 
 
 def test_manager_actions_need_the_permission_and_the_site(
-    clock, site, salespeople, project_manager, sales_manager, outsider, served_as_new, client
+    clock, site, salespeople, project_manager, sales_manager, outsider, served_as_new, client, django_assert_num_queries
 ):
     _original, new = served_as_new
     data = {"spouse-spouse_phone": ZHAO_A}
     client.force_login(salespeople[1])  # Bob serves the client but records no facts
-    assert client.post(url("client_spouse", new), data).status_code == 403
+    with django_assert_num_queries(5):
+        assert client.post(url("client_spouse", new), data).status_code == 403
     client.force_login(outsider)
-    assert client.post(url("client_spouse", new), data).status_code == 404
+    with django_assert_num_queries(5):
+        assert client.post(url("client_spouse", new), data).status_code == 404
     client.force_login(sales_manager)  # records facts, but writes no dispute opinion
-    assert client.post(url("client_dispute", new), {"dispute-reasoning": "x"}).status_code == 403
+    with django_assert_num_queries(5):
+        assert client.post(url("client_dispute", new), {"dispute-reasoning": "x"}).status_code == 403
     assert not SpouseLink.objects.exists() and not DisputeOpinion.objects.exists()
 
 
-def test_marking_a_spouse(clock, site, salespeople, project_manager, browser_as):
+def test_marking_a_spouse(clock, site, salespeople, project_manager, browser_as, django_assert_num_queries):
     ann, bob = salespeople[:2]
     husband = registered(site, ann, project_manager, at(3, 10), phone=ZHAO_A, name="Mr Zhao")
     wife = registered(site, bob, project_manager, at(4, 10), phone="13700137001", name="Mrs Zhao")
     page = browser_as(project_manager)
-    unknown = page.post(url("client_spouse", husband), {"spouse-spouse_phone": "13500135000"})
+    with django_assert_num_queries(13):
+        unknown = page.post(url("client_spouse", husband), {"spouse-spouse_phone": "13500135000"})
     assert "No client on the register has this phone number." in text_of(unknown, "error_1_id_spouse-spouse_phone")
-    itself = page.post(url("client_spouse", husband), {"spouse-spouse_phone": ZHAO_A})
+    with django_assert_num_queries(16):
+        itself = page.post(url("client_spouse", husband), {"spouse-spouse_phone": ZHAO_A})
     assert "A client cannot be their own spouse." in text_of(itself, "error_1_id_spouse-spouse_phone")
     assert not SpouseLink.objects.exists()
-    response = page.post(url("client_spouse", husband), {"spouse-spouse_phone": "13700137001"}, follow=True)
+    with django_assert_num_queries(36):
+        response = page.post(url("client_spouse", husband), {"spouse-spouse_phone": "13700137001"}, follow=True)
     assert SpouseLink.objects.get().spouse == wife
     assert "ATT-SPOUSE" in text_of(response, "timeline")
     assert "Bob 50% ATT-SPOUSE" in squeeze(text_of(response, "shares"))
 
 
-def test_marking_a_company_client(clock, site, salespeople, project_manager, browser_as):
+def test_marking_a_company_client(clock, site, salespeople, project_manager, browser_as, django_assert_num_queries):
     client = register(site, salespeople[0], at(19, 10)).client
     page = browser_as(project_manager)
     data = {"company-kind": "followed_up", "company-contacted_at": "2026-03-21T09:00"}
-    future = page.post(url("client_company", client), data)
+    with django_assert_num_queries(12):
+        future = page.post(url("client_company", client), data)
     assert "The contact cannot be in the future." in text_of(future, "error_1_id_company-contacted_at")
     assert not CompanyClientMark.objects.exists()
-    response = page.post(
-        url("client_company", client), {**data, "company-contacted_at": "2026-03-18T09:00"}, follow=True
-    )
+    with django_assert_num_queries(30):
+        response = page.post(
+            url("client_company", client), {**data, "company-contacted_at": "2026-03-18T09:00"}, follow=True
+        )
     assert CompanyClientMark.objects.get().contacted_at == at(18, 9)
     assert "ATT-CO-3" in text_of(response, "page-messages")
 
 
 def test_a_company_mark_for_a_client_registered_before_the_contact_is_refused(
-    clock, site, salespeople, project_manager, browser_as
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
     client = registered(site, salespeople[0], project_manager, at(3, 10))
-    response = browser_as(project_manager).post(
-        url("client_company", client), {"company-kind": "followed_up", "company-contacted_at": "2026-03-05T09:00"}
-    )
+    signed_in = browser_as(project_manager)
+    with django_assert_num_queries(15):
+        response = signed_in.post(
+            url("client_company", client), {"company-kind": "followed_up", "company-contacted_at": "2026-03-05T09:00"}
+        )
     assert "(ATT-CO-1)" in text_of(response, "error_1_id_company-contacted_at")
     assert not CompanyClientMark.objects.exists()
 
 
-def test_recording_an_introduction(clock, site, salespeople, project_manager, browser_as):
+def test_recording_an_introduction(clock, site, salespeople, project_manager, browser_as, django_assert_num_queries):
     ann, bob = salespeople[:2]
     client = registered(site, bob, project_manager, at(19, 10))
     page = browser_as(project_manager)
-    undeclared = page.post(
-        url("client_introduction", client), {"introduction-introducer": ann.pk, "introduction-mode": "a"}
-    )
+    with django_assert_num_queries(12):
+        undeclared = page.post(
+            url("client_introduction", client), {"introduction-introducer": ann.pk, "introduction-mode": "a"}
+        )
     assert "ATT-REF-OLD a" in text_of(undeclared, "error_1_id_introduction-declared_at")
     assert not OldClientIntroduction.objects.exists()
     data = {"introduction-introducer": ann.pk, "introduction-mode": "b"}
-    response = page.post(url("client_introduction", client), data, follow=True)
+    with django_assert_num_queries(28):
+        response = page.post(url("client_introduction", client), data, follow=True)
     assert OldClientIntroduction.objects.get().introducer_salesperson == ann
     assert "Ann 100% ATT-REF-OLD b" in squeeze(text_of(response, "shares"))
 
 
-def test_correcting_an_entry(clock, site, salespeople, project_manager, browser_as):
+def test_correcting_an_entry(clock, site, salespeople, project_manager, browser_as, django_assert_num_queries):
     ann, bob = salespeople[:2]
     entry = register(site, ann, at(19, 10)).entry
     page = browser_as(project_manager)
-    missing = page.post(url("client_correction", entry.client), {"correction-entry": entry.pk})
+    with django_assert_num_queries(13):
+        missing = page.post(url("client_correction", entry.client), {"correction-entry": entry.pk})
     assert "This field is required." in text_of(missing, "error_1_id_correction-note")
     assert VisitEntry.objects.count() == 1
     data = {
@@ -366,7 +407,8 @@ def test_correcting_an_entry(clock, site, salespeople, project_manager, browser_
         "correction-note": "registered for the wrong salesperson",
         "correction-salesperson": bob.pk,
     }
-    assert page.post(url("client_correction", entry.client), data).status_code == 302
+    with django_assert_num_queries(19):
+        assert page.post(url("client_correction", entry.client), data).status_code == 302
     fix = VisitEntry.objects.latest("pk")
     assert (fix.corrects, fix.salesperson, fix.registered_by, fix.note) == (
         entry,
@@ -376,53 +418,68 @@ def test_correcting_an_entry(clock, site, salespeople, project_manager, browser_
     )
 
 
-def test_an_entry_of_another_client_cannot_be_corrected_here(clock, site, salespeople, project_manager, browser_as):
+def test_an_entry_of_another_client_cannot_be_corrected_here(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     mine = register(site, salespeople[0], at(19, 10)).entry
     other = register(site, salespeople[1], at(19, 11), phone="13900139001", name="Mr Li").entry
-    response = browser_as(project_manager).post(
-        url("client_correction", mine.client), {"correction-entry": other.pk, "correction-note": "x"}
-    )
+    signed_in = browser_as(project_manager)
+    with django_assert_num_queries(13):
+        response = signed_in.post(
+            url("client_correction", mine.client), {"correction-entry": other.pk, "correction-note": "x"}
+        )
     assert response.status_code == 200
     assert "Select a valid choice." in text_of(response, "error_1_id_correction-entry")
     assert VisitEntry.objects.count() == 2
 
 
-def test_a_dispute_opinion_with_shares(clock, site, salespeople, project_manager, browser_as):
+def test_a_dispute_opinion_with_shares(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     ann, bob = salespeople[:2]
     client = registered(site, ann, project_manager, at(3, 10))
     page = browser_as(project_manager)
-    form = page.get(url("client_dispute", client), headers=HTMX).context["form"]
+    with django_assert_num_queries(9):
+        form = page.get(url("client_dispute", client), headers=HTMX).context["form"]
     assert form.initial == {"share_1_who": ann.pk, "share_1_percent": Decimal(100)}  # starts from the rules' split
     base = {"dispute-reasoning": "Bob did most of the work.", "dispute-share_1_who": ann.pk}
-    wrong = page.post(
-        url("client_dispute", client),
-        {**base, "dispute-share_1_percent": "30", "dispute-share_2_who": bob.pk, "dispute-share_2_percent": "30"},
-    )
+    with django_assert_num_queries(12):
+        wrong = page.post(
+            url("client_dispute", client),
+            {**base, "dispute-share_1_percent": "30", "dispute-share_2_who": bob.pk, "dispute-share_2_percent": "30"},
+        )
     assert "The proposed shares must add up to 100%." in text_of(wrong, "dispute-form")
-    half = page.post(
-        url("client_dispute", client), {**base, "dispute-share_1_percent": "30", "dispute-share_2_who": bob.pk}
-    )
+    with django_assert_num_queries(12):
+        half = page.post(
+            url("client_dispute", client), {**base, "dispute-share_1_percent": "30", "dispute-share_2_who": bob.pk}
+        )
     assert "Enter the percent." in text_of(half, "error_1_id_dispute-share_2_percent")
     assert not DisputeOpinion.objects.exists()
     data = {**base, "dispute-share_1_percent": "30", "dispute-share_2_who": "pool", "dispute-share_2_percent": "70"}
-    response = page.post(url("client_dispute", client), data, follow=True)
+    with django_assert_num_queries(32):
+        response = page.post(url("client_dispute", client), data, follow=True)
     opinion = DisputeOpinion.objects.get()
     assert {(s.salesperson_id, s.percent) for s in opinion.shares.all()} == {(ann.pk, Decimal(30)), (None, Decimal(70))}
     assert "Commission on hold" in text_of(response, "ownership")
-    again = page.post(url("client_dispute", client), data)
+    with django_assert_num_queries(18):
+        again = page.post(url("client_dispute", client), data)
     assert "already has an opinion awaiting the sales director" in text_of(again, "dispute-form")
 
 
-def test_htmx_gets_the_form_back_with_errors_or_a_redirect(clock, site, salespeople, project_manager, browser_as):
+def test_htmx_gets_the_form_back_with_errors_or_a_redirect(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     client = register(site, salespeople[0], at(19, 10)).client
     page = browser_as(project_manager)
-    bad = page.post(url("client_company", client), {"company-kind": "followed_up"}, headers=HTMX)
+    with django_assert_num_queries(6):
+        bad = page.post(url("client_company", client), {"company-kind": "followed_up"}, headers=HTMX)
     body = bad.content.decode()
     assert bad.status_code == 200 and "<html" not in body and 'id="company-form"' in body
     assert "This field is required." in text_of(bad, "error_1_id_company-contacted_at")
-    good = page.post(
-        url("client_company", client),
-        {"company-kind": "followed_up", "company-contacted_at": "2026-03-18T09:00"},
-        headers=HTMX,
-    )
+    with django_assert_num_queries(18):
+        good = page.post(
+            url("client_company", client),
+            {"company-kind": "followed_up", "company-contacted_at": "2026-03-18T09:00"},
+            headers=HTMX,
+        )
     assert good["HX-Redirect"] == url("client", client)

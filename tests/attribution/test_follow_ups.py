@@ -56,23 +56,25 @@ def clients(site, salespeople, project_manager):
 
 
 def test_a_salesperson_plans_a_follow_up_in_site_time_and_regrades_the_client_att_fu_1(
-    site, salespeople, clients, browser_as
+    site, salespeople, clients, browser_as, django_assert_num_queries
 ):
     ann = salespeople[0]
     web = browser_as(ann)
     with time_machine.travel(at(5, 9), tick=False):
-        page = web.get(site_url("my_follow_ups"))
+        with django_assert_num_queries(8):
+            page = web.get(site_url("my_follow_ups"))
         assert [c.name for c in page.context["form"].fields["client"].queryset] == ["Mr Chen", "Ms Lin"]
-        response = web.post(
-            site_url("my_follow_ups"),
-            {
-                "client": clients["chen"].pk,
-                "kind": FollowUp.Kind.CALL,
-                "planned_for": "2026-03-10T15:00",
-                "plan": "send the floor plans",
-                "grade": "A",
-            },
-        )
+        with django_assert_num_queries(12):
+            response = web.post(
+                site_url("my_follow_ups"),
+                {
+                    "client": clients["chen"].pk,
+                    "kind": FollowUp.Kind.CALL,
+                    "planned_for": "2026-03-10T15:00",
+                    "plan": "send the floor plans",
+                    "grade": "A",
+                },
+            )
     assert response.status_code == 302 and response["Location"] == site_url("my_follow_ups")
     planned = FollowUp.objects.get()
     assert (planned.salesperson, planned.client, planned.kind) == (ann, clients["chen"], "call")
@@ -92,13 +94,13 @@ def test_a_salesperson_plans_a_follow_up_in_site_time_and_regrades_the_client_at
     ],
 )
 def test_bad_follow_up_input_is_a_field_error_and_saves_nothing(
-    overrides, field, message, site, salespeople, clients, browser_as
+    overrides, field, message, site, salespeople, clients, browser_as, django_assert_num_queries
 ):
     data = {"client": clients["chen"].pk, "kind": "call", "planned_for": "2026-03-10T15:00", **overrides}
     if data["client"] == "wu":
         data["client"] = clients["wu"].pk  # Bob's client
     web = browser_as(salespeople[0])
-    with time_machine.travel(at(5, 9), tick=False):
+    with time_machine.travel(at(5, 9), tick=False), django_assert_num_queries(9):
         response = web.post(site_url("my_follow_ups"), data)
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]
@@ -119,7 +121,7 @@ def test_a_client_someone_else_now_serves_is_refused_by_the_service_att_fu_1(
 
 
 def test_my_follow_ups_lists_mine_overdue_first_and_records_an_outcome(
-    site, salespeople, clients, browser_as, django_assert_max_num_queries
+    site, salespeople, clients, browser_as, django_assert_max_num_queries, django_assert_num_queries
 ):
     ann, bob = salespeople[:2]
     later = follow_up(site, clients["lin"], ann, at(12, 10))
@@ -127,17 +129,22 @@ def test_my_follow_ups_lists_mine_overdue_first_and_records_an_outcome(
     follow_up(site, clients["wu"], bob, at(3, 10))  # Bob's
     web = browser_as(ann)
     with time_machine.travel(at(5, 9), tick=False):
-        page = web.get(site_url("my_follow_ups"))
+        with django_assert_num_queries(9):
+            page = web.get(site_url("my_follow_ups"))
         assert list(page.context["page"].object_list) == [overdue, later]
         assert page.content.decode().count('data-overdue="true"') == 1
-        response = web.post(site_url("follow_up_done", follow_up_id=overdue.pk), {"outcome": "will visit Saturday"})
+        with django_assert_num_queries(10):
+            response = web.post(site_url("follow_up_done", follow_up_id=overdue.pk), {"outcome": "will visit Saturday"})
         assert response.status_code == 302 and response["Location"] == site_url("my_follow_ups")
-        shown = web.get(response["Location"])
+        with django_assert_num_queries(9):
+            shown = web.get(response["Location"])
         assert [str(m) for m in shown.context["messages"]] == [
             "The outcome of the follow-up with Mr Chen was recorded."
         ]
-        again = web.post(site_url("follow_up_done", follow_up_id=overdue.pk), {"outcome": "again"}, follow=True)
-        empty = web.post(site_url("follow_up_done", follow_up_id=later.pk), {"outcome": "  "}, follow=True)
+        with django_assert_num_queries(18):
+            again = web.post(site_url("follow_up_done", follow_up_id=overdue.pk), {"outcome": "again"}, follow=True)
+        with django_assert_num_queries(14):
+            empty = web.post(site_url("follow_up_done", follow_up_id=later.pk), {"outcome": "  "}, follow=True)
     overdue.refresh_from_db()
     assert (overdue.done_at, overdue.outcome) == (at(5, 9), "will visit Saturday")
     assert [str(m) for m in again.context["messages"]] == ["This follow-up is already recorded."]
@@ -147,25 +154,26 @@ def test_my_follow_ups_lists_mine_overdue_first_and_records_an_outcome(
 
 
 def test_only_the_planner_or_a_reviewer_records_the_outcome(
-    site, other_site, salespeople, project_manager, clients, browser_as
+    site, other_site, salespeople, project_manager, clients, browser_as, django_assert_num_queries
 ):
     ann, bob = salespeople[:2]
     planned = follow_up(site, clients["chen"], ann, at(6, 10))
     web = browser_as(bob)
-    with time_machine.travel(at(6, 11), tick=False):
+    with time_machine.travel(at(6, 11), tick=False), django_assert_num_queries(17):
         response = web.post(site_url("follow_up_done", follow_up_id=planned.pk), {"outcome": "mine now"}, follow=True)
     assert [str(m) for m in response.context["messages"]] == [
         "Only the salesperson who planned it records this follow-up."
     ]
     web = browser_as(project_manager)
-    with time_machine.travel(at(6, 12), tick=False):
+    with time_machine.travel(at(6, 12), tick=False), django_assert_num_queries(10):
         response = web.post(
             site_url("follow_up_done", follow_up_id=planned.pk), {"outcome": "called him myself", "back": "review"}
         )
     assert response["Location"] == site_url("follow_up_review")
     assert FollowUp.objects.get().outcome == "called him myself"
     theirs = follow_up(other_site, clients["wu"], bob, at(6, 10))
-    assert web.post(site_url("follow_up_done", follow_up_id=theirs.pk), {"outcome": "x"}).status_code == 404
+    with django_assert_num_queries(6):
+        assert web.post(site_url("follow_up_done", follow_up_id=theirs.pk), {"outcome": "x"}).status_code == 404
 
 
 # --- Who may see what ------------------------------------------------------------------------------------
@@ -192,9 +200,10 @@ def test_permission_matrix(
     assert web.get(site_url("follow_up_review")).status_code == REVIEW[who]
 
 
-def test_anonymous_visitors_are_sent_to_log_in(site, client):
+def test_anonymous_visitors_are_sent_to_log_in(site, client, django_assert_num_queries):
     for address in (site_url("my_follow_ups"), site_url("follow_up_review")):
-        response = client.get(address)
+        with django_assert_num_queries(0):
+            response = client.get(address)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
@@ -221,10 +230,10 @@ def month_of_follow_ups(site, salespeople, project_manager, clients):
 
 
 def test_the_review_counts_clients_per_owner_and_grade_and_this_months_follow_ups_att_fu_2(
-    site, project_manager, month_of_follow_ups, browser_as
+    site, project_manager, month_of_follow_ups, browser_as, django_assert_num_queries
 ):
     web = browser_as(project_manager)
-    with time_machine.travel(at(20, 10), tick=False):
+    with time_machine.travel(at(20, 10), tick=False), django_assert_num_queries(10):
         page = web.get(site_url("follow_up_review"))
     context = page.context
     assert context["grade_columns"] == ["A", "B", "C", "D", ""]
@@ -276,7 +285,7 @@ def test_review_queries_do_not_grow_with_clients_and_follow_ups(
             assert response.status_code == 200
     assert response.context["page"].paginator.count == 33  # ann's open follow-ups: 30 + 3
     web = browser_as(project_manager)
-    with time_machine.travel(at(20, 10), tick=False):
+    with time_machine.travel(at(20, 10), tick=False), django_assert_num_queries(10):
         review = web.get(site_url("follow_up_review")).context
     assert [(r.name, r.total) for r in review["grade_rows"]] == [("Ann", 32), ("Bob", 1)]
     assert [(r.name, r.planned, r.done, r.overdue) for r in review["follow_up_rows"]][0] == ("Ann", 63, 31, 32)

@@ -45,7 +45,8 @@ def test_the_sales_manager_records_the_finding(
 ):
     change_request, client = switched
     page = browser_as(sales_manager)
-    response = page.get(url("client", client))
+    with django_assert_num_queries(12):
+        response = page.get(url("client", client))
     assert "Record that the named salesperson instigated a switch (REC-DES-2)" in response.content.decode()
     with django_assert_num_queries(7):
         panel = page.get(url("client_instigation", client), headers=HTMX)
@@ -67,30 +68,39 @@ def test_the_sales_manager_records_the_finding(
         sales_manager,
         "Cat phoned her the day before",
     )
-    after = page.get(url("client", client))
+    with django_assert_num_queries(12):
+        after = page.get(url("client", client))
     assert "Cat phoned her the day before" in text_of(after, "timeline")
     assert after.context["view"].attribution.share_of("salesperson", salespeople[0].pk) == 100
     # Nothing left to find: the action is gone, and a second finding is refused.
     assert "Record that the named salesperson instigated" not in after.content.decode()
-    again = page.post(url("client_instigation", client), data)
+    with django_assert_num_queries(14):
+        again = page.post(url("client_instigation", client), data)
     assert again.status_code == 200 and InstigationFinding.objects.count() == 1
 
 
 def test_only_the_sales_manager_may(
-    clock, site, salespeople, project_manager, sales_director, outsider, switched, client
+    clock, site, salespeople, project_manager, sales_director, outsider, switched, client, django_assert_num_queries
 ):
     change_request, zhou = switched
     data = {"instigation-switch": change_request.pk, "instigation-reason": "x"}
     for user in (project_manager, salespeople[0], salespeople[2], sales_director):
         client.force_login(user)
-        assert client.get(url("client_instigation", zhou), headers=HTMX).status_code == 403
-        assert client.post(url("client_instigation", zhou), data).status_code == 403
+        with django_assert_num_queries(5):
+            assert client.get(url("client_instigation", zhou), headers=HTMX).status_code == 403
+        with django_assert_num_queries(5):
+            assert client.post(url("client_instigation", zhou), data).status_code == 403
     client.force_login(outsider)
-    assert client.post(url("client_instigation", zhou), data).status_code == 404
+    with django_assert_num_queries(5):
+        assert client.post(url("client_instigation", zhou), data).status_code == 404
     assert not InstigationFinding.objects.exists()
 
 
-def test_no_action_without_a_switch_to_find(clock, site, salespeople, sales_manager, project_manager, browser_as):
+def test_no_action_without_a_switch_to_find(
+    clock, site, salespeople, sales_manager, project_manager, browser_as, django_assert_num_queries
+):
     client = register(site, salespeople[0], at(19, 10)).client
-    response = browser_as(sales_manager).get(url("client", client))
+    signed_in = browser_as(sales_manager)
+    with django_assert_num_queries(11):
+        response = signed_in.get(url("client", client))
     assert "instigated a switch" not in response.content.decode()

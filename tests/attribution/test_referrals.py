@@ -75,16 +75,18 @@ def state(referral: Referral, now: dt.datetime) -> str:
 
 
 def test_any_staff_member_refers_a_client_and_prints_the_two_copy_form_att_emp_1(
-    site, clerk, browser_as, django_assert_max_num_queries
+    site, clerk, browser_as, django_assert_max_num_queries, django_assert_num_queries
 ):
     web = browser_as(clerk)
     with time_machine.travel(at(2, 10), tick=False):
-        page = web.get(url("referral_new"))
+        with django_assert_num_queries(6):
+            page = web.get(url("referral_new"))
         assert page.status_code == 200 and "ATT-EMP-1" in page.content.decode()
-        response = web.post(
-            url("referral_new"),
-            {"site": site.pk, "name": "Mr Chen", "phone": "138 0013 8000", "appointment_date": "2026-03-05"},
-        )
+        with django_assert_num_queries(22):
+            response = web.post(
+                url("referral_new"),
+                {"site": site.pk, "name": "Mr Chen", "phone": "138 0013 8000", "appointment_date": "2026-03-05"},
+            )
     referral = Referral.objects.get()
     assert response.status_code == 302
     assert response["Location"] == url("referral_print", referral_id=referral.pk)
@@ -111,11 +113,11 @@ def test_the_print_stylesheet_fits_two_copies_on_one_a4_page():
 
 
 def test_a_referral_after_the_clients_first_visit_is_refused_and_saves_nothing_att_emp_1(
-    site, salespeople, clerk, browser_as
+    site, salespeople, clerk, browser_as, django_assert_num_queries
 ):
     register_visit(site, salespeople[0], now=at(1, 11))
     web = browser_as(clerk)
-    with time_machine.travel(at(2, 10), tick=False):
+    with time_machine.travel(at(2, 10), tick=False), django_assert_num_queries(16):
         response = web.post(
             url("referral_new"),
             {"site": site.pk, "name": "Mr Chen", "phone": CHEN, "appointment_date": "2026-03-05"},
@@ -139,13 +141,13 @@ def test_a_referral_after_the_clients_first_visit_is_refused_and_saves_nothing_a
     ],
 )
 def test_bad_referral_input_is_a_field_error_and_saves_nothing(
-    overrides, field, message, site, store, clerk, browser_as
+    overrides, field, message, site, store, clerk, browser_as, django_assert_num_queries
 ):
     data = {"site": site.pk, "name": "Mr Chen", "phone": CHEN, "appointment_date": "2026-03-05", **overrides}
     if data["site"] == "store":
         data["site"] = store.pk
     web = browser_as(clerk)
-    with time_machine.travel(at(2, 10), tick=False):
+    with time_machine.travel(at(2, 10), tick=False), django_assert_num_queries(7):
         response = web.post(url("referral_new"), data)
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]
@@ -198,7 +200,7 @@ def test_permission_matrix(who, site, people, browser_as):
     assert (referral.confirmed_by is not None) == (who == "pm")
 
 
-def test_anonymous_visitors_are_sent_to_log_in(site, clerk, client):
+def test_anonymous_visitors_are_sent_to_log_in(site, clerk, client, django_assert_num_queries):
     referral = refer(site, clerk)
     for address in (
         url("referral_new"),
@@ -206,18 +208,24 @@ def test_anonymous_visitors_are_sent_to_log_in(site, clerk, client):
         url("referral_print", referral_id=referral.pk),
         site_url("site_referrals"),
     ):
-        response = client.get(address)
+        with django_assert_num_queries(0):
+            response = client.get(address)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login")), address
-    assert client.post(site_url("referral_confirm", referral_id=referral.pk)).status_code == 302
+    with django_assert_num_queries(0):
+        assert client.post(site_url("referral_confirm", referral_id=referral.pk)).status_code == 302
     assert Referral.objects.get().confirmed_at is None
 
 
-def test_another_sites_referral_is_not_found_on_this_site(site, other_site, clerk, project_manager, browser_as):
+def test_another_sites_referral_is_not_found_on_this_site(
+    site, other_site, clerk, project_manager, browser_as, django_assert_num_queries
+):
     theirs = refer(other_site, clerk)
     web = browser_as(project_manager)
     with time_machine.travel(at(5, 10), tick=False):
-        assert web.post(site_url("referral_confirm", referral_id=theirs.pk)).status_code == 404
-        assert web.get(url("referral_print", referral_id=theirs.pk)).status_code == 404
+        with django_assert_num_queries(6):
+            assert web.post(site_url("referral_confirm", referral_id=theirs.pk)).status_code == 404
+        with django_assert_num_queries(6):
+            assert web.get(url("referral_print", referral_id=theirs.pk)).status_code == 404
     assert Referral.objects.get().confirmed_at is None
 
 
@@ -225,7 +233,7 @@ def test_another_sites_referral_is_not_found_on_this_site(site, other_site, cler
 
 
 def test_a_referral_lapses_exactly_at_the_end_of_the_appointment_day_att_emp_2(
-    site, clerk, project_manager, browser_as
+    site, clerk, project_manager, browser_as, django_assert_num_queries
 ):
     referral = refer(site, clerk)
     last_instant = end_of_day(APPOINTMENT, SHANGHAI)
@@ -234,7 +242,7 @@ def test_a_referral_lapses_exactly_at_the_end_of_the_appointment_day_att_emp_2(
     assert state(referral, last_instant + ONE_MICROSECOND) == rules.REFERRAL_LAPSED
     # The list computes it too: no job has run.
     web = browser_as(project_manager)
-    with time_machine.travel(last_instant + ONE_MICROSECOND, tick=False):
+    with time_machine.travel(last_instant + ONE_MICROSECOND, tick=False), django_assert_num_queries(9):
         row = web.get(site_url("site_referrals")).context["rows"][0]
     assert (row.status, row.rule_ids) == (rules.REFERRAL_LAPSED, "ATT-EMP-2")
     assert not Notification.objects.exists()
@@ -264,13 +272,13 @@ def test_the_lapse_job_is_on_the_beat_schedule_with_the_weekly_report():
 
 
 def test_confirmed_on_the_day_the_referral_is_valid_and_a_deal_splits_30_70_att_emp_3_att_emp_5(
-    site, clerk, salespeople, project_manager, browser_as
+    site, clerk, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
     ann = salespeople[0]
     referral = refer(site, clerk)
     register_visit(site, ann, now=at(5, 10), approve_by=project_manager)
     web = browser_as(project_manager)
-    with time_machine.travel(at(5, 10, 30), tick=False):
+    with time_machine.travel(at(5, 10, 30), tick=False), django_assert_num_queries(33):
         response = web.post(site_url("referral_confirm", referral_id=referral.pk), follow=True)
     assert "is confirmed" in response.content.decode() and "ATT-EMP-3" in response.content.decode()
     referral.refresh_from_db()
@@ -301,14 +309,15 @@ def test_not_confirmed_at_the_visit_the_referral_is_void_and_nobody_is_told_of_a
 
 
 def test_a_client_a_salesperson_registered_before_the_day_rejects_the_referral_att_emp_3(
-    site, clerk, salespeople, project_manager, browser_as
+    site, clerk, salespeople, project_manager, browser_as, django_assert_num_queries
 ):
     referral = refer(site, clerk)
     register_visit(site, salespeople[0], now=at(3, 11), approve_by=project_manager)
     assert state(referral, at(3, 12)) == rules.REFERRAL_REJECTED
     web = browser_as(project_manager)
     with time_machine.travel(at(5, 10), tick=False):
-        response = web.post(site_url("referral_confirm", referral_id=referral.pk), follow=True)
+        with django_assert_num_queries(25):
+            response = web.post(site_url("referral_confirm", referral_id=referral.pk), follow=True)
         row = response.context["rows"][0]
     messages = [str(m) for m in response.context["messages"]]
     assert messages == [
@@ -326,21 +335,21 @@ def test_a_client_a_salesperson_registered_before_the_day_rejects_the_referral_a
     ],
 )
 def test_a_confirmation_off_the_appointment_day_is_refused_with_the_clause(
-    when, message, site, clerk, project_manager, browser_as
+    when, message, site, clerk, project_manager, browser_as, django_assert_num_queries
 ):
     referral = refer(site, clerk)
     web = browser_as(project_manager)
-    with time_machine.travel(when, tick=False):
+    with time_machine.travel(when, tick=False), django_assert_num_queries(25):
         response = web.post(site_url("referral_confirm", referral_id=referral.pk), follow=True)
     assert [str(m) for m in response.context["messages"]] == [message]
     assert message.replace("'", "&#x27;") in response.content.decode()
     assert Referral.objects.get().confirmed_at is None
 
 
-def test_nobody_confirms_their_own_referral(site, project_manager, browser_as):
+def test_nobody_confirms_their_own_referral(site, project_manager, browser_as, django_assert_num_queries):
     referral = refer(site, project_manager)
     web = browser_as(project_manager)
-    with time_machine.travel(at(5, 10), tick=False):
+    with time_machine.travel(at(5, 10), tick=False), django_assert_num_queries(15):
         response = web.post(site_url("referral_confirm", referral_id=referral.pk), follow=True)
     assert [str(m) for m in response.context["messages"]] == ["Nobody confirms their own referral."]
     assert Referral.objects.get().confirmed_at is None
@@ -397,13 +406,13 @@ def test_list_queries_do_not_grow_with_the_page(
 
 
 def test_the_project_manager_sees_a_confirm_button_on_the_appointment_day_only(
-    site, clerk, project_manager, browser_as
+    site, clerk, project_manager, browser_as, django_assert_num_queries
 ):
     referral = refer(site, clerk)
     confirm = site_url("referral_confirm", referral_id=referral.pk)
     web = browser_as(project_manager)
     for day, shown in ((4, False), (5, True), (6, False)):
-        with time_machine.travel(at(day, 9), tick=False):
+        with time_machine.travel(at(day, 9), tick=False), django_assert_num_queries(9):
             assert (confirm in web.get(site_url("site_referrals")).content.decode()) is shown, day
 
 

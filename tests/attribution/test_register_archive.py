@@ -66,9 +66,12 @@ def test_permission_matrix(
     assert export.status_code == status
 
 
-def test_every_entry_with_its_review_and_corrections_att_reg_1(register, sales_assistant, browser_as):
+def test_every_entry_with_its_review_and_corrections_att_reg_1(
+    register, sales_assistant, browser_as, django_assert_num_queries
+):
     web = browser_as(sales_assistant)
-    page = web.get(site_url("register_archive"))
+    with django_assert_num_queries(8):
+        page = web.get(site_url("register_archive"))
     rows = {row.entry.pk: row for row in page.context["rows"]}
     assert list(rows) == [register[k].pk for k in ("wu", "lin", "correction", "chen")]  # newest first
     assert [rows[register[k].pk].review for k in ("chen", "correction", "lin", "wu")] == [
@@ -84,26 +87,33 @@ def test_every_entry_with_its_review_and_corrections_att_reg_1(register, sales_a
     assert "Awaiting the project manager" in html and "test entry" in html and "Mr Sun" not in html
 
 
-def test_filters_by_date_range_and_salesperson(register, salespeople, sales_assistant, browser_as):
+def test_filters_by_date_range_and_salesperson(
+    register, salespeople, sales_assistant, browser_as, django_assert_num_queries
+):
     web = browser_as(sales_assistant)
     bob = salespeople[1]
-    by_dates = web.get(site_url("register_archive"), {"date_from": "2026-03-03", "date_to": "2026-03-04"})
+    with django_assert_num_queries(8):
+        by_dates = web.get(site_url("register_archive"), {"date_from": "2026-03-03", "date_to": "2026-03-04"})
     assert [row.entry for row in by_dates.context["rows"]] == [register["lin"], register["correction"]]
-    by_bob = web.get(site_url("register_archive"), {"salesperson": bob.pk})
+    with django_assert_num_queries(9):
+        by_bob = web.get(site_url("register_archive"), {"salesperson": bob.pk})
     assert [row.entry for row in by_bob.context["rows"]] == [register["lin"], register["correction"]]
     # The salesperson filter offers those the register names.
     assert [u.username for u in by_bob.context["form"].fields["salesperson"].queryset] == ["ann", "bob"]
-    wrong = web.get(site_url("register_archive"), {"date_from": "2026-03-05", "date_to": "2026-03-01"})
+    with django_assert_num_queries(8):
+        wrong = web.get(site_url("register_archive"), {"date_from": "2026-03-05", "date_to": "2026-03-01"})
     assert wrong.context["form"].errors["date_to"] == ["The end comes before the start."]
     assert len(wrong.context["rows"]) == 4  # an invalid filter shows everything rather than nothing
 
 
-def test_days_are_the_sites_days(site, salespeople, sales_assistant, browser_as):
+def test_days_are_the_sites_days(site, salespeople, sales_assistant, browser_as, django_assert_num_queries):
     """An entry at 00:30 on 3 March in the site's zone (16:30 UTC on 2 March) belongs to 3 March."""
     entry = visit(site, salespeople[0], "Mr Late", "13800138009", at(3, 0, 30))
     web = browser_as(sales_assistant)
-    second = web.get(site_url("register_archive"), {"date_from": "2026-03-02", "date_to": "2026-03-02"})
-    third = web.get(site_url("register_archive"), {"date_from": "2026-03-03", "date_to": "2026-03-03"})
+    with django_assert_num_queries(7):
+        second = web.get(site_url("register_archive"), {"date_from": "2026-03-02", "date_to": "2026-03-02"})
+    with django_assert_num_queries(8):
+        third = web.get(site_url("register_archive"), {"date_from": "2026-03-03", "date_to": "2026-03-03"})
     assert (second.context["rows"], [r.entry for r in third.context["rows"]]) == ([], [entry])
 
 
@@ -115,7 +125,8 @@ def test_pages_keep_the_filter_and_cost_the_same_queries(
     query = {"salesperson": ann.pk, "date_from": "2026-03-01"}
     visit(site, ann, "Client 0", "13900000000", at(2, 9))
     web = browser_as(sales_assistant)
-    web.get(address, query)
+    with django_assert_num_queries(9):
+        web.get(address, query)
     with django_assert_max_num_queries(13) as captured:
         web.get(address, query)
     for n in range(1, 60):
@@ -125,13 +136,16 @@ def test_pages_keep_the_filter_and_cost_the_same_queries(
     assert len(first.context["rows"]) == 50 and "Page 1<" in first.content.decode()
     assert f"salesperson={ann.pk}" in first.context["extra_query"]
     assert f"date_from=2026-03-01&amp;salesperson={ann.pk}&page=2" in first.content.decode()
-    second = web.get(address, {**query, "page": 2})
+    with django_assert_num_queries(9):
+        second = web.get(address, {**query, "page": 2})
     assert len(second.context["rows"]) == 10
 
 
-def test_the_xlsx_export_holds_the_range_and_is_logged(register, sales_assistant, browser_as, caplog):
+def test_the_xlsx_export_holds_the_range_and_is_logged(
+    register, sales_assistant, browser_as, caplog, django_assert_num_queries
+):
     web = browser_as(sales_assistant)
-    with caplog.at_level(logging.INFO, logger="salesoffice.exports"):
+    with caplog.at_level(logging.INFO, logger="salesoffice.exports"), django_assert_num_queries(7):
         response = web.get(site_url("register_archive_xlsx"), {"date_from": "2026-03-02", "date_to": "2026-03-04"})
     assert response.status_code == 200
     assert 'filename="register-riverside-2026-03-02-2026-03-04.xlsx"' in response["Content-Disposition"]
@@ -162,9 +176,11 @@ def test_the_xlsx_export_holds_the_range_and_is_logged(register, sales_assistant
         ({"date_from": "2026-03-05", "date_to": "2026-03-01"}, "The end comes before the start."),
     ],
 )
-def test_an_export_needs_a_bounded_range(query, message, site, sales_assistant, browser_as, caplog):
+def test_an_export_needs_a_bounded_range(
+    query, message, site, sales_assistant, browser_as, caplog, django_assert_num_queries
+):
     web = browser_as(sales_assistant)
-    with caplog.at_level(logging.INFO, logger="salesoffice.exports"):
+    with caplog.at_level(logging.INFO, logger="salesoffice.exports"), django_assert_num_queries(7):
         response = web.get(site_url("register_archive_xlsx"), query)
     # The archive page again, the error next to the end date.
     assert response.status_code == 400
@@ -172,9 +188,11 @@ def test_an_export_needs_a_bounded_range(query, message, site, sales_assistant, 
     assert not [record for record in caplog.records if record.name == "salesoffice.exports"]
 
 
-def test_the_dates_start_on_this_month_so_a_plain_download_works(site, sales_assistant, browser_as):
+def test_the_dates_start_on_this_month_so_a_plain_download_works(
+    site, sales_assistant, browser_as, django_assert_num_queries
+):
     web = browser_as(sales_assistant)
-    with time_machine.travel(at(20, 10), tick=False):
+    with time_machine.travel(at(20, 10), tick=False), django_assert_num_queries(7):
         form = web.get(site_url("register_archive")).context["form"]
     assert (form["date_from"].value(), form["date_to"].value()) == (dt.date(2026, 3, 1), dt.date(2026, 3, 20))
 

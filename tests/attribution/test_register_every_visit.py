@@ -260,13 +260,15 @@ def test_the_register_page_refuses_a_backdated_visit_next_to_the_field(
 ):
     page = browser_as(salespeople[0])
     data = {"name": "Mr Huang", "phone": "13800138001", "source": "walk_in", "visited_at": "2026-03-19T23:59"}
-    response = page.post(url("register"), data)
+    with django_assert_num_queries(6):
+        response = page.post(url("register"), data)
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "visited_at" in errors and "before today (2026-03-20)" in " ".join(errors["visited_at"])
     assert not VisitEntry.objects.exists()
     data["visited_at"] = "2026-03-20T00:00"
-    assert page.post(url("register"), data).status_code == 302
+    with django_assert_num_queries(23):
+        assert page.post(url("register"), data).status_code == 302
 
 
 def test_the_supervisor_records_an_earlier_visit_with_its_reason_shown_on_the_client_and_approvals_pages(
@@ -280,16 +282,20 @@ def test_the_supervisor_records_an_earlier_visit_with_its_reason_shown_on_the_cl
         "visited_at": "2026-03-18T15:00",
         "backdate_reason": "paper form from the weekend event",
     }
-    response = browser_as(supervisor).post(url("register"), data)
+    signed_in = browser_as(supervisor)
+    with django_assert_num_queries(26):
+        response = signed_in.post(url("register"), data)
     assert response.status_code == 302
     entry = VisitEntry.objects.get()
     assert entry.backdate_reason == "paper form from the weekend event"
     page = browser_as(project_manager)
-    page.get(url("client", client_id=entry.client_id))
+    with django_assert_num_queries(11):
+        page.get(url("client", client_id=entry.client_id))
     with django_assert_num_queries(11):
         client_page = page_text(page.get(url("client", client_id=entry.client_id)))
     assert "recorded out of its time: paper form from the weekend event (ATT-REG-1)" in client_page
-    page.get(url("approvals"))
+    with django_assert_num_queries(8):
+        page.get(url("approvals"))
     with django_assert_num_queries(8):  # nobody holds the client: no names to read
         queue = page_text(page.get(url("approvals")))
     assert "recorded out of its time: paper form from the weekend event" in queue
@@ -303,21 +309,25 @@ def test_the_approvals_page_marks_and_counts_the_overdue_entries(
     register(site, bob, at(19, 23, 59), phone="13800138002", name="Last minute of yesterday")
     register(site, bob, at(20, 0, 0), phone="13800138003", name="First minute of today")
     page = browser_as(project_manager)
-    page.get(url("approvals"))
+    with django_assert_num_queries(8):
+        page.get(url("approvals"))
     with django_assert_num_queries(8):  # the page one LIMIT, the overdue count one capped query; nobody holds them
         response = page.get(url("approvals"))
     text = page_text(response)
     assert response.context["overdue_count"] == 2
     assert "2 entries are overdue" in text
     assert [row.overdue for _day, rows in response.context["days"] for row in rows] == [True, True, False]
-    only = page.get(url("approvals"), {"overdue": "1"})
+    with django_assert_num_queries(8):
+        only = page.get(url("approvals"), {"overdue": "1"})
     assert [row.entry.client.name for _day, rows in only.context["days"] for row in rows] == [
         "Two days ago",
         "Last minute of yesterday",
     ]
 
 
-def test_approve_all_of_a_day_says_how_many_were_left_and_why(clock, site, salespeople, project_manager, browser_as):
+def test_approve_all_of_a_day_says_how_many_were_left_and_why(
+    clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     ann, bob = salespeople[:2]
     register(site, ann, at(19, 9), phone="13800138001", name="Huang Wei")
     register(site, bob, at(19, 10), phone="13800138010", name="Huang Wei")
@@ -331,13 +341,17 @@ def test_approve_all_of_a_day_says_how_many_were_left_and_why(clock, site, sales
     assert VisitApproval.objects.count() == 1
 
 
-def test_the_live_check_says_what_is_pending_and_the_register_accepts_it(clock, site, salespeople, browser_as):
+def test_the_live_check_says_what_is_pending_and_the_register_accepts_it(
+    clock, site, salespeople, browser_as, django_assert_num_queries
+):
     ann, bob = salespeople[:2]
     register(site, ann, at(20, 9, 30))
     page = browser_as(bob)
-    note = page_text(page.get(url("register_check"), {"phone": "13800138001"}, headers=HTMX))
+    with django_assert_num_queries(9):
+        note = page_text(page.get(url("register_check"), {"phone": "13800138001"}, headers=HTMX))
     assert "Ann registered first at 2026-03-20 09:30, awaiting approval: the earlier wins if approved" in note
-    response = page.post(url("register"), {"name": "Mr Huang", "phone": "13800138001", "source": "walk_in"})
+    with django_assert_num_queries(23):
+        response = page.post(url("register"), {"name": "Mr Huang", "phone": "13800138001", "source": "walk_in"})
     assert response.status_code == 302 and VisitEntry.objects.count() == 2
 
 
@@ -347,19 +361,26 @@ def test_a_joint_owner_opens_the_client_page_with_their_share_an_unrelated_sales
     bob, cat = salespeople[1], salespeople[2]
     wife, _husband = couple
     page = browser_as(bob)
-    page.get(url("client", client_id=wife.pk))
+    with django_assert_num_queries(12):
+        page.get(url("client", client_id=wife.pk))
     with django_assert_num_queries(12):
         response = page.get(url("client", client_id=wife.pk))
     assert response.status_code == 200
     assert "50% of a future commission (ATT-SPOUSE)" in page_text(response)
-    assert browser_as(cat).get(url("client", client_id=wife.pk)).status_code == 404
+    signed_in = browser_as(cat)
+    with django_assert_num_queries(12):
+        assert signed_in.get(url("client", client_id=wife.pk)).status_code == 404
 
 
-def test_a_share_holder_without_a_list_row_still_opens_the_page(clock, site, salespeople, couple, browser_as):
+def test_a_share_holder_without_a_list_row_still_opens_the_page(
+    clock, site, salespeople, couple, browser_as, django_assert_num_queries
+):
     bob = salespeople[1]
     wife, _husband = couple
     ClientSiteViewer.objects.filter(user=bob, client=wife).delete()  # e.g. a register written in bulk
-    assert browser_as(bob).get(url("client", client_id=wife.pk)).status_code == 200
+    signed_in = browser_as(bob)
+    with django_assert_num_queries(18):
+        assert signed_in.get(url("client", client_id=wife.pk)).status_code == 200
 
 
 def test_my_clients_lists_the_joint_owners_clients_in_a_bounded_number_of_queries(
@@ -374,7 +395,8 @@ def test_my_clients_lists_the_joint_owners_clients_in_a_bounded_number_of_querie
 
     couple_of(0)
     page = browser_as(bob)
-    page.get(url("clients"))
+    with django_assert_num_queries(11):
+        page.get(url("clients"))
     with django_assert_num_queries(11) as one:
         rows = page.get(url("clients")).context["rows"]
     assert {row.client.name for row in rows} == {"Wife 0", "Husband 0"}

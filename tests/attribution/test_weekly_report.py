@@ -272,10 +272,11 @@ def test_a_week_without_a_report_or_not_a_date_is_not_found(stored, sales_assist
 
 
 def test_the_page_shows_the_figures_and_the_consolidated_list(
-    stored, sales_assistant, browser_as, django_assert_max_num_queries
+    stored, sales_assistant, browser_as, django_assert_max_num_queries, django_assert_num_queries
 ):
     web = browser_as(sales_assistant)
-    web.get(url("weekly_reports"))
+    with django_assert_num_queries(7):
+        web.get(url("weekly_reports"))
     with django_assert_max_num_queries(10):  # the first reader of these sites builds their parts (issue 17)
         web.get(url("weekly_report", week="2026-03-02"))
     with django_assert_max_num_queries(8):
@@ -294,14 +295,18 @@ def test_the_page_shows_the_figures_and_the_consolidated_list(
     assert data["totals"]["clients"] == 6 and data["totals"]["clients_in_several_projects"] == 0
     html = page.content.decode()
     assert "ATT-FU-3" in html and "Mr Zhou" in html
-    lists = web.get(url("weekly_report", week="2026-03-02") + "?project=riverside")
+    with django_assert_num_queries(8):
+        lists = web.get(url("weekly_report", week="2026-03-02") + "?project=riverside")
     assert [r["name"] for r in lists.context["project"]["visits"]] == ["Mr Chen", "Mr Qian", "Mr Wu", "Mr Zhou"]
     assert "Visit clients (4)" in lists.content.decode()
 
 
-def test_another_projects_assistant_sees_only_that_project(stored, hill_assistant, browser_as):
+def test_another_projects_assistant_sees_only_that_project(
+    stored, hill_assistant, browser_as, django_assert_num_queries
+):
     web = browser_as(hill_assistant)
-    data = web.get(url("weekly_report", week="2026-03-02")).context["data"]
+    with django_assert_num_queries(10):
+        data = web.get(url("weekly_report", week="2026-03-02")).context["data"]
     assert [p["name"] for p in data["projects"]] == ["Hillside"]
     assert [row["name"] for row in data["clients"]] == ["Mr Chen", "Ms Gao"]
     assert "Mr Zhou" not in str(data)
@@ -319,10 +324,11 @@ def rows_of(sheet) -> list[list]:
 
 
 def test_the_xlsx_has_a_consolidated_sheet_and_one_sheet_per_project(
-    stored, project_manager, sales_manager, browser_as
+    stored, project_manager, sales_manager, browser_as, django_assert_num_queries
 ):
     web = browser_as(sales_manager)
-    response = web.get(url("weekly_report_xlsx", week="2026-03-02"))
+    with django_assert_num_queries(8):
+        response = web.get(url("weekly_report_xlsx", week="2026-03-02"))
     assert response.status_code == 200
     assert 'filename="weekly-client-report-2026-03-02.xlsx"' in response["Content-Disposition"]
     book = load_workbook(BytesIO(response.content))
@@ -417,7 +423,9 @@ def test_the_pages_cost_the_same_queries_for_a_small_and_a_busy_week(
                 assert web.get(url("weekly_report_xlsx", week=week.isoformat())).status_code == 200
 
 
-def test_the_stored_pages_list_every_client_once_in_order(busy_week, sales_assistant, browser_as):
+def test_the_stored_pages_list_every_client_once_in_order(
+    busy_week, sales_assistant, browser_as, django_assert_num_queries
+):
     web = browser_as(sales_assistant)
     expected = reports.visible_part(busy_week.data, {busy_week.data["projects"][1]["site_id"]})["clients"]
     assert len(expected) == 252  # the callers, Mr Ma's visit and the late caller, on Monday 9 March
@@ -427,19 +435,24 @@ def test_the_stored_pages_list_every_client_once_in_order(busy_week, sales_assis
         shown += list(page.context["page"])
         assert f"Page {number} of 3" in page.content.decode()
     assert shown == expected
-    last = web.get(url("weekly_report", week=NEXT_WEEK.isoformat()), {"page": 9})  # past the end: the last page
+    with django_assert_num_queries(9):
+        last = web.get(url("weekly_report", week=NEXT_WEEK.isoformat()), {"page": 9})  # past the end: the last page
     assert list(last.context["page"]) == expected[200:]
     data = last.context["data"]
     assert len(data["clients"]) == 252 and list(data["clients"]) == expected and data["clients"][-1] == expected[-1]
     assert data["clients"][95:105] == expected[95:105]
 
 
-def test_the_workbook_is_kept_per_readers_sites_and_language(stored, sales_assistant, hill_assistant, browser_as):
+def test_the_workbook_is_kept_per_readers_sites_and_language(
+    stored, sales_assistant, hill_assistant, browser_as, django_assert_num_queries
+):
     from attribution.models import WeeklyReportPart
 
     web = browser_as(sales_assistant)
-    first = web.get(url("weekly_report_xlsx", week="2026-03-02")).content
-    again = web.get(url("weekly_report_xlsx", week="2026-03-02")).content
+    with django_assert_num_queries(8):
+        first = web.get(url("weekly_report_xlsx", week="2026-03-02")).content
+    with django_assert_num_queries(6):
+        again = web.get(url("weekly_report_xlsx", week="2026-03-02")).content
     assert again == first
     riverside = reports.visible_part(stored.data, {stored.data["projects"][1]["site_id"]})
     book = load_workbook(BytesIO(first))
@@ -450,8 +463,12 @@ def test_the_workbook_is_kept_per_readers_sites_and_language(stored, sales_assis
     assert rows_of(book["All projects"])[4] == ["Mr Chen", CHEN, None, "yes", "Riverside", 2, 2, 1]
     # The same reader in Chinese, another workbook; another reader's sites, another again.
     web.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
-    chinese = load_workbook(BytesIO(web.get(url("weekly_report_xlsx", week="2026-03-02")).content))
+    with django_assert_num_queries(8):
+        chinese = load_workbook(BytesIO(web.get(url("weekly_report_xlsx", week="2026-03-02")).content))
     assert chinese.sheetnames[1] == "Riverside" and chinese.sheetnames[0] != "All projects"
-    hill = load_workbook(BytesIO(browser_as(hill_assistant).get(url("weekly_report_xlsx", week="2026-03-02")).content))
+    with django_assert_num_queries(8):
+        hill = load_workbook(
+            BytesIO(browser_as(hill_assistant).get(url("weekly_report_xlsx", week="2026-03-02")).content)
+        )
     assert hill.sheetnames == ["All projects", "Hillside"]
     assert WeeklyReportPart.objects.filter(report=stored, content__isnull=False).count() == 3

@@ -6,12 +6,18 @@ from django.urls import reverse
 
 
 @pytest.mark.parametrize("month", ["0001-01", "9999-12", "1999-12", "2026-13", "x"])
-def test_my_commission_of_an_implausible_month_is_404_not_500(client, clock, site, salespeople, month):
+def test_my_commission_of_an_implausible_month_is_404_not_500(
+    client, clock, site, salespeople, month, django_assert_num_queries
+):
     client.force_login(salespeople[0])
-    assert client.get(reverse("commission:mine"), {"month": month}).status_code == 404
+    with django_assert_num_queries(5):
+        assert client.get(reverse("commission:mine"), {"month": month}).status_code == 404
 
 
 @pytest.mark.parametrize("month", ["0001-01", "9999-12"])
-def test_a_statement_of_an_implausible_month_is_404_not_500(client, clock, site, sales_director, month):
+def test_a_statement_of_an_implausible_month_is_404_not_500(
+    client, clock, site, sales_director, month, django_assert_num_queries
+):
     client.force_login(sales_director)
-    assert client.get(reverse("commission:statement", kwargs={"month": month})).status_code == 404
+    with django_assert_num_queries(5):
+        assert client.get(reverse("commission:statement", kwargs={"month": month})).status_code == 404

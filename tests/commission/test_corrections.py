@@ -246,35 +246,44 @@ def unconfirmed_deal(confirmation_required, site, salespeople, project_manager):
     return record(site, huang, salespeople[0], at(10, 15))
 
 
-def test_the_project_manager_confirms_on_the_deal_page(client, clock, unconfirmed_deal, salespeople, project_manager):
+def test_the_project_manager_confirms_on_the_deal_page(
+    client, clock, unconfirmed_deal, salespeople, project_manager, django_assert_num_queries
+):
     page_url = url("deal", site="riverside", deal_id=unconfirmed_deal.pk)
     client.force_login(salespeople[0])
-    own = text(client.get(page_url))
+    with django_assert_num_queries(13):
+        own = text(client.get(page_url))
     assert "counts in the statements once the project manager confirms it (COM-5)" in own
     assert 'data-testid="confirm-deal"' not in own
-    assert client.post(url("deal_confirm", site="riverside", deal_id=unconfirmed_deal.pk)).status_code == 403
+    with django_assert_num_queries(7):
+        assert client.post(url("deal_confirm", site="riverside", deal_id=unconfirmed_deal.pk)).status_code == 403
     client.force_login(project_manager)
-    assert 'data-testid="confirm-deal"' in text(client.get(page_url))
-    listing = text(client.get(url("deals", site="riverside")))
+    with django_assert_num_queries(13):
+        assert 'data-testid="confirm-deal"' in text(client.get(page_url))
+    with django_assert_num_queries(9):
+        listing = text(client.get(url("deals", site="riverside")))
     assert "1 deal recorded by a salesperson awaits" in listing and "not confirmed" in listing
-    response = client.post(url("deal_confirm", site="riverside", deal_id=unconfirmed_deal.pk))
+    with django_assert_num_queries(25):
+        response = client.post(url("deal_confirm", site="riverside", deal_id=unconfirmed_deal.pk))
     assert response.status_code == 302
     unconfirmed_deal.refresh_from_db()
     assert unconfirmed_deal.is_confirmed
 
 
 def test_cancel_and_correct_forms_put_errors_next_to_the_field_and_change_nothing(
-    client, clock, site, salespeople, project_manager, outsider
+    client, clock, site, salespeople, project_manager, outsider, django_assert_num_queries
 ):
     huang = registered(site, salespeople[0], project_manager, at(3, 10))
     deal = record(site, huang, salespeople[0], at(10, 15))
     client.force_login(project_manager)
-    bad = client.post(
-        url("deal_correct", site="riverside", deal_id=deal.pk),
-        {"correct-price": "1000000", "correct-commission": "500000", "correct-reason": "typo"},
-    )
+    with django_assert_num_queries(14):
+        bad = client.post(
+            url("deal_correct", site="riverside", deal_id=deal.pk),
+            {"correct-price": "1000000", "correct-commission": "500000", "correct-reason": "typo"},
+        )
     assert bad.status_code == 200 and "largest share of 10%" in text(bad)
-    empty = client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": ""})
+    with django_assert_num_queries(13):
+        empty = client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": ""})
     assert empty.status_code == 200 and "This field is required" in text(empty)
     deal.refresh_from_db()
     assert deal.commission == D("10000.01") and not deal.is_cancelled and not DealCorrection.objects.exists()
@@ -289,15 +298,26 @@ def test_cancel_and_correct_forms_put_errors_next_to_the_field_and_change_nothin
         {"cancel-reason": "退房: the buyer withdrew", "confirmed": "1"},
     )
     assert done.status_code == 302
-    page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))
+    with django_assert_num_queries(13):
+        page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))
     assert "退房: the buyer withdrew" in page and "Cancelled on" in page and 'id="deal-cancel-form"' not in page
     client.force_login(salespeople[0])
-    assert client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "x"}).status_code == 403
+    with django_assert_num_queries(7):
+        assert (
+            client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "x"}).status_code
+            == 403
+        )
     client.force_login(outsider)
-    assert client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "x"}).status_code == 404
+    with django_assert_num_queries(6):
+        assert (
+            client.post(url("deal_cancel", site="riverside", deal_id=deal.pk), {"cancel-reason": "x"}).status_code
+            == 404
+        )
 
 
-def test_statement_lines_and_workbook_cite_every_rule(client, clock, site, salespeople, project_manager):
+def test_statement_lines_and_workbook_cite_every_rule(
+    client, clock, site, salespeople, project_manager, django_assert_num_queries
+):
     import io
 
     import openpyxl
@@ -307,9 +327,11 @@ def test_statement_lines_and_workbook_cite_every_rule(client, clock, site, sales
     huang = registered(site, ann, project_manager, at(3, 10))
     record(site, huang, ann, at(10, 15))
     client.force_login(director)
-    lines = text(client.get(url("statement_lines", month="2026-03", party="salesperson", who=ann.pk)))
+    with django_assert_num_queries(10):
+        lines = text(client.get(url("statement_lines", month="2026-03", party="salesperson", who=ann.pk)))
     assert "ATT-REG-3, COM-2" in lines
-    book = openpyxl.load_workbook(io.BytesIO(client.get(url("statement_xlsx", month="2026-03")).content))
+    with django_assert_num_queries(7):
+        book = openpyxl.load_workbook(io.BytesIO(client.get(url("statement_xlsx", month="2026-03")).content))
     rows = list(book["Lines"].iter_rows(values_only=True))
     assert rows[1][3] == "Ann" and rows[1][6] == "ATT-REG-3, COM-2"
 
@@ -325,13 +347,14 @@ def test_the_deal_page_costs_the_same_queries_with_more_corrections_and_splits(
             deal=many, actor=project_manager, price=many.price, commission=D(1000 + n), reason=f"fix {n}", now=at(11, n)
         )
     client.force_login(project_manager)
-    client.get(url("deal", site="riverside", deal_id=few.pk))  # warm the per-user caches
+    with django_assert_num_queries(13):
+        client.get(url("deal", site="riverside", deal_id=few.pk))  # warm the per-user caches
     counts = []
     for deal in (few, many):
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as captured, django_assert_num_queries(13):
             assert client.get(url("deal", site="riverside", deal_id=deal.pk)).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
@@ -343,20 +366,23 @@ def test_the_deal_page_costs_the_same_queries_with_more_corrections_and_splits(
 
 
 def test_a_company_arranged_deal_is_recorded_with_no_salesperson_from_the_pages(
-    client, clock, site, salespeople, project_manager
+    client, clock, site, salespeople, project_manager, django_assert_num_queries
 ):
     client.force_login(salespeople[0])
-    assert client.get(url("company_arranged", site="riverside")).status_code == 403
+    with django_assert_num_queries(6):
+        assert client.get(url("company_arranged", site="riverside")).status_code == 403
     client.force_login(project_manager)
-    bad = client.post(
-        url("company_arranged", site="riverside"),
-        {"name": "Mr Fu", "phone": "abc", "kind": "direct_other", "contacted_at": "2026-03-19T09:00"},
-    )
+    with django_assert_num_queries(6):
+        bad = client.post(
+            url("company_arranged", site="riverside"),
+            {"name": "Mr Fu", "phone": "abc", "kind": "direct_other", "contacted_at": "2026-03-19T09:00"},
+        )
     assert bad.status_code == 200 and "not a valid phone number" in text(bad)
-    done = client.post(
-        url("company_arranged", site="riverside"),
-        {"name": "Mr Fu", "phone": "13800138077", "kind": "direct_other", "contacted_at": "2026-03-19T09:00"},
-    )
+    with django_assert_num_queries(25):
+        done = client.post(
+            url("company_arranged", site="riverside"),
+            {"name": "Mr Fu", "phone": "13800138077", "kind": "direct_other", "contacted_at": "2026-03-19T09:00"},
+        )
     assert done.status_code == 302 and "?client=" in done["Location"]
     form = {
         "client_phone": "13800138077",
@@ -369,12 +395,14 @@ def test_a_company_arranged_deal_is_recorded_with_no_salesperson_from_the_pages(
         "price": "3000000",
         "commission": "30000.00",
     }
-    recorded = client.post(url("deal_new", site="riverside"), form)
+    with django_assert_num_queries(31):
+        recorded = client.post(url("deal_new", site="riverside"), form)
     assert recorded.status_code == 302, text(recorded)
     deal = Deal.objects.get(unit="C-0101")
     assert deal.salesperson is None and deal.after_sales_by == project_manager and deal.split_status == "split"
     assert totals(MARCH) == {None: D("30000.00")}
-    page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))
+    with django_assert_num_queries(12):
+        page = text(client.get(url("deal", site="riverside", deal_id=deal.pk)))
     assert "Nobody: the company arranged it directly (ATT-CO-5)" in page and "ATT-CO-5, COM-2" in page
 
 

@@ -82,37 +82,51 @@ def test_site_pages_by_role(
     assert client.get(url(page, site="riverside")).status_code == status
 
 
-def test_another_salespersons_deal_and_statement_are_not_revealed(client, clock, site, salespeople, a_deal):
+def test_another_salespersons_deal_and_statement_are_not_revealed(
+    client, clock, site, salespeople, a_deal, django_assert_num_queries
+):
     bob = salespeople[1]
     client.force_login(bob)
-    assert client.get(url("deal", site="riverside", deal_id=a_deal.pk)).status_code == 404
+    with django_assert_num_queries(7):
+        assert client.get(url("deal", site="riverside", deal_id=a_deal.pk)).status_code == 404
     ann_lines = url("statement_lines", month="2026-03", party="salesperson", who=salespeople[0].pk)
-    assert client.get(ann_lines).status_code == 404
-    assert client.get(url("statement", month="2026-03")).status_code == 403
-    assert client.get(url("statement_xlsx", month="2026-03")).status_code == 403
+    with django_assert_num_queries(5):
+        assert client.get(ann_lines).status_code == 404
+    with django_assert_num_queries(5):
+        assert client.get(url("statement", month="2026-03")).status_code == 403
+    with django_assert_num_queries(5):
+        assert client.get(url("statement_xlsx", month="2026-03")).status_code == 403
     # Their own lines they may read.
-    assert client.get(url("statement_lines", month="2026-03", party="salesperson", who=bob.pk)).status_code == 200
+    with django_assert_num_queries(8):
+        assert client.get(url("statement_lines", month="2026-03", party="salesperson", who=bob.pk)).status_code == 200
 
 
 # --- recording a deal --------------------------------------------------------------------------------------------
 
 
-def test_the_preview_shows_the_split_clause_by_clause_and_saves_nothing(client, clock, salespeople, huang):
+def test_the_preview_shows_the_split_clause_by_clause_and_saves_nothing(
+    client, clock, salespeople, huang, django_assert_num_queries
+):
     client.force_login(salespeople[0])
-    response = client.post(url("deal_preview", site="riverside"), deal_form(), headers=HTMX)
+    with django_assert_num_queries(12):
+        response = client.post(url("deal_preview", site="riverside"), deal_form(), headers=HTMX)
     page = text(response)
     assert "10,000.01" in page or "10000.01" in page
     assert "ATT-REG-3" in page
     assert not Deal.objects.exists()
 
 
-def test_recording_a_deal_redirects_to_its_page_with_the_split(client, clock, salespeople, huang):
+def test_recording_a_deal_redirects_to_its_page_with_the_split(
+    client, clock, salespeople, huang, django_assert_num_queries
+):
     ann = salespeople[0]
     client.force_login(ann)
-    response = client.post(url("deal_new", site="riverside"), deal_form(salesperson=ann.pk))
+    with django_assert_num_queries(31):
+        response = client.post(url("deal_new", site="riverside"), deal_form(salesperson=ann.pk))
     deal = Deal.objects.get()
     assert response.status_code == 302 and response.url == url("deal", site="riverside", deal_id=deal.pk)
-    page = text(client.get(response.url))
+    with django_assert_num_queries(13):
+        page = text(client.get(response.url))
     assert "ATT-REG-3" in page and "Version 1" in page
     assert LedgerEntry.objects.get().amount == Decimal("10000.01")
 
@@ -143,10 +157,12 @@ def test_bad_input_gets_an_error_next_to_the_field_and_saves_nothing(
     assert not Deal.objects.exists()
 
 
-def test_a_client_with_no_valid_owner_is_refused_with_the_dispute_queue_named(client, site, salespeople, huang):
+def test_a_client_with_no_valid_owner_is_refused_with_the_dispute_queue_named(
+    client, site, salespeople, huang, django_assert_num_queries
+):
     ann = salespeople[0]
     client.force_login(ann)
-    with time_machine.travel(at(20, 10, month=4), tick=False):
+    with time_machine.travel(at(20, 10, month=4), tick=False), django_assert_num_queries(14):
         response = client.post(
             url("deal_new", site="riverside"), deal_form(salesperson=ann.pk, signed_at="2026-04-18T15:00")
         )
@@ -154,42 +170,51 @@ def test_a_client_with_no_valid_owner_is_refused_with_the_dispute_queue_named(cl
     assert not Deal.objects.exists()
 
 
-def test_a_salesperson_cannot_name_another_as_the_closer(client, clock, salespeople, huang):
+def test_a_salesperson_cannot_name_another_as_the_closer(client, clock, salespeople, huang, django_assert_num_queries):
     ann, bob = salespeople[:2]
     client.force_login(bob)
-    response = client.post(url("deal_new", site="riverside"), deal_form(salesperson=ann.pk))
+    with django_assert_num_queries(7):
+        response = client.post(url("deal_new", site="riverside"), deal_form(salesperson=ann.pk))
     assert response.status_code == 200 and "Select a valid choice" in text(response)
     assert not Deal.objects.exists()
 
 
 def test_a_deal_change_moves_nothing_and_salespeople_may_not_make_one(
-    client, clock, salespeople, project_manager, a_deal
+    client, clock, salespeople, project_manager, a_deal, django_assert_num_queries
 ):
     client.force_login(salespeople[0])
     change = url("deal_change", site="riverside", deal_id=a_deal.pk)
-    assert client.post(change, {"unit": "B-1", "buyer_names": "x", "reason": "y"}).status_code == 403
+    with django_assert_num_queries(7):
+        assert client.post(change, {"unit": "B-1", "buyer_names": "x", "reason": "y"}).status_code == 403
     client.force_login(project_manager)
-    response = client.post(change, {"unit": "B-0803", "buyer_names": "Mr and Ms Huang", "reason": "swap"})
+    with django_assert_num_queries(11):
+        response = client.post(change, {"unit": "B-0803", "buyer_names": "Mr and Ms Huang", "reason": "swap"})
     assert response.status_code == 302
     a_deal.refresh_from_db()
     assert a_deal.unit == "B-0803" and a_deal.salesperson == salespeople[0] and a_deal.splits.count() == 1
     # A missing reason: an error next to the field, nothing recorded.
-    response = client.post(change, {"unit": "C-1", "buyer_names": "", "reason": ""})
+    with django_assert_num_queries(13):
+        response = client.post(change, {"unit": "C-1", "buyer_names": "", "reason": ""})
     assert "This field is required" in text(response) and a_deal.changes.count() == 1
 
 
 # --- statements ------------------------------------------------------------------------------------------------------
 
 
-def test_the_statement_totals_the_month_and_exports_it(client, clock, site, salespeople, a_deal, sales_director):
+def test_the_statement_totals_the_month_and_exports_it(
+    client, clock, site, salespeople, a_deal, sales_director, django_assert_num_queries
+):
     client.force_login(sales_director)
-    page = text(client.get(url("statement", month="2026-03")))
+    with django_assert_num_queries(8):
+        page = text(client.get(url("statement", month="2026-03")))
     assert "10,000.01" in page or "10000.01" in page
-    response = client.get(url("statement_xlsx", month="2026-03"))
+    with django_assert_num_queries(8):
+        response = client.get(url("statement_xlsx", month="2026-03"))
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     rows = list(book["Salespeople"].iter_rows(values_only=True))
     assert rows[2][0] == "Ann" and Decimal(str(rows[2][3])) == Decimal("10000.01")
-    printable = client.get(url("statement", month="2026-03") + "?print=1").content.decode()
+    with django_assert_num_queries(6):
+        printable = client.get(url("statement", month="2026-03") + "?print=1").content.decode()
     assert "Signature" in printable and "statement-print.css" in printable
 
 
@@ -213,14 +238,19 @@ def test_closing_a_month_locks_it_and_a_second_close_is_refused(
         again = client.post(url("month_close"), {"month": "2026-03", "confirmed": "1"})
         assert again.status_code == 400 and "already closed" in text(again)
     client.force_login(salespeople[0])
-    assert client.post(url("month_close"), {"month": "2026-04"}).status_code == 403
+    with django_assert_num_queries(5):
+        assert client.post(url("month_close"), {"month": "2026-04"}).status_code == 403
 
 
-def test_my_commission_shows_the_month_and_the_running_total(client, clock, salespeople, a_deal):
+def test_my_commission_shows_the_month_and_the_running_total(
+    client, clock, salespeople, a_deal, django_assert_num_queries
+):
     client.force_login(salespeople[0])
-    page = text(client.get(url("mine") + "?month=2026-03"))
+    with django_assert_num_queries(8):
+        page = text(client.get(url("mine") + "?month=2026-03"))
     assert "10,000.01" in page or "10000.01" in page
-    assert client.get(url("mine") + "?month=not-a-month").status_code == 404
+    with django_assert_num_queries(5):
+        assert client.get(url("mine") + "?month=not-a-month").status_code == 404
 
 
 # --- bounded queries -----------------------------------------------------------------------------------------------
@@ -255,21 +285,23 @@ def test_page_queries_do_not_grow_with_the_deals(
 
 
 def test_the_dispute_ruling_page_flow_puts_the_deal_on_hold_then_splits(
-    client, clock, site, salespeople, project_manager, sales_director, a_deal, huang
+    client, clock, site, salespeople, project_manager, sales_director, a_deal, huang, django_assert_num_queries
 ):
     bob = salespeople[1]
     register_services.dispute_open(
         site=site, client=huang, actor=project_manager, reasoning="x", shares=[(bob, Decimal(100))], now=NOW
     )
     client.force_login(project_manager)
-    assert "1 deal is on hold" in text(client.get(url("deals", site="riverside")))
+    with django_assert_num_queries(9):
+        assert "1 deal is on hold" in text(client.get(url("deals", site="riverside")))
     client.force_login(sales_director)
-    held = text(client.get(url("statement", month="2026-03")))
+    with django_assert_num_queries(8):
+        held = text(client.get(url("statement", month="2026-03")))
     assert "A-1201" in held
 
 
 def test_a_split_changes_only_through_a_ruling_not_through_the_change_form(
-    client, clock, salespeople, project_manager, a_deal
+    client, clock, salespeople, project_manager, a_deal, django_assert_num_queries
 ):
     """ATT-DISP-1: extra fields posted to the ATT-CHANGE form (another salesperson, another amount) move nothing."""
     bob = salespeople[1]
@@ -277,7 +309,8 @@ def test_a_split_changes_only_through_a_ruling_not_through_the_change_form(
     change = url("deal_change", site="riverside", deal_id=a_deal.pk)
     data = {"unit": "A-1201", "buyer_names": "Mr Huang Jr", "reason": "renamed", "salesperson": bob.pk,
             "commission": "1.00", "shares": "bob:100"}  # fmt: skip
-    assert client.post(change, data).status_code == 302
+    with django_assert_num_queries(11):
+        assert client.post(change, data).status_code == 302
     a_deal.refresh_from_db()
     assert (a_deal.salesperson, a_deal.commission, a_deal.buyer_names) == (
         salespeople[0],
@@ -287,9 +320,13 @@ def test_a_split_changes_only_through_a_ruling_not_through_the_change_form(
     assert a_deal.splits.count() == 1 and LedgerEntry.objects.get().user == salespeople[0]
 
 
-def test_the_preview_waits_for_the_form_and_names_the_field_of_a_problem(client, clock, salespeople, huang):
+def test_the_preview_waits_for_the_form_and_names_the_field_of_a_problem(
+    client, clock, salespeople, huang, django_assert_num_queries
+):
     client.force_login(salespeople[0])
-    empty = text(client.post(url("deal_preview", site="riverside"), {}, headers=HTMX))
+    with django_assert_num_queries(5):
+        empty = text(client.post(url("deal_preview", site="riverside"), {}, headers=HTMX))
     assert "This field is required" not in empty and "split shows here" in empty
-    bad = text(client.post(url("deal_preview", site="riverside"), deal_form(commission="0"), headers=HTMX))
+    with django_assert_num_queries(5):
+        bad = text(client.post(url("deal_preview", site="riverside"), deal_form(commission="0"), headers=HTMX))
     assert "Commission (yuan): The commission must be more than zero (COM-1, COM-5)." in bad

@@ -132,7 +132,8 @@ def test_view_self_designation_is_refused_with_the_reason(
             response = client.post(url("arrive_designated"), data, headers=HTMX)
         assert response.status_code == 200
         assert "cannot record a client asking for themselves" in response.content.decode()
-        plain = client.post(url("arrive_designated"), {**data, "designated-request_key": key()})
+        with django_assert_num_queries(6):
+            plain = client.post(url("arrive_designated"), {**data, "designated-request_key": key()})
         assert plain.status_code == 403
         assert "REC-ROT-1" in plain.content.decode()
     assert not Reception.objects.exists()
@@ -207,7 +208,8 @@ def test_view_back_at_post_for_a_colleague_is_refused(site, salespeople, supervi
             response = client.post(url("back", member_id=member.pk), headers=HTMX)
         assert response.status_code == 200
         assert "Only Bob or the site supervisor may change" in response.content.decode()
-        assert client.post(url("back", member_id=member.pk)).status_code == 403
+        with django_assert_num_queries(6):
+            assert client.post(url("back", member_id=member.pk)).status_code == 403
     assert Absence.objects.get(salesperson=bob).ended_at is None
     # Bob himself may.
     login(client, bob)
@@ -228,13 +230,16 @@ def test_view_mark_away_for_a_colleague_is_refused(site, salespeople, supervisor
     assert not Absence.objects.exists()
 
 
-def test_view_back_at_post_of_another_sites_member_is_404(site, other_site, salespeople, supervisor, client):
+def test_view_back_at_post_of_another_sites_member_is_404(
+    site, other_site, salespeople, supervisor, client, django_assert_num_queries
+):
     from reception.models import RotaMember
 
     stranger = make_user("stranger", Role.SALESPERSON, [other_site])
     member = RotaMember.objects.create(site=other_site, salesperson=stranger, position=1)
     login(client, salespeople[0])
-    assert client.post(url("back", member_id=member.pk), headers=HTMX).status_code == 404
+    with django_assert_num_queries(6):
+        assert client.post(url("back", member_id=member.pk), headers=HTMX).status_code == 404
 
 
 # --- 5. the roster cannot contradict the floor (REC-ROT-1, REC-ROT-6) --------------------------------------------
@@ -293,7 +298,7 @@ def test_view_a_refused_roster_shows_the_reason(site, salespeople, supervisor, c
     assert DutyAssignment.objects.count() == 5
 
 
-def test_view_a_salesperson_cannot_set_the_roster(site, salespeople, supervisor, client):
+def test_view_a_salesperson_cannot_set_the_roster(site, salespeople, supervisor, client, django_assert_num_queries):
     login(client, salespeople[0])
     with time_machine.travel(at(2, 9, 30), tick=False):
         response = client.post(url("rota_roster"), {"roster-day": "2026-03-02"})

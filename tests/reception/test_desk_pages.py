@@ -48,7 +48,7 @@ def test_a_move_without_a_reason_changes_nothing_and_says_so_at_the_reason(
 
 
 def test_a_move_keeps_the_supervisors_reason(
-    clock, site, salespeople, supervisor, desk_client, django_assert_max_num_queries
+    clock, site, salespeople, supervisor, desk_client, django_assert_max_num_queries, django_assert_num_queries
 ):
     bob = RotaMember.objects.get(site=site, salesperson__username="bob")
     with django_assert_max_num_queries(25):
@@ -61,8 +61,11 @@ def test_a_move_keeps_the_supervisors_reason(
     assert down.status_code == 302 and order(site) == ["ann", "bob", "cat", "dan", "eve"]
 
 
-def test_the_rota_page_offers_one_reason_field_for_the_move_buttons(clock, site, salespeople, desk_client):
-    html = desk_client.get(url("rota")).content.decode()
+def test_the_rota_page_offers_one_reason_field_for_the_move_buttons(
+    clock, site, salespeople, desk_client, django_assert_num_queries
+):
+    with django_assert_num_queries(24):
+        html = desk_client.get(url("rota")).content.decode()
     form = html[html.index('id="move-form"') : html.index("</form>", html.index('id="move-form"'))]
     assert 'name="move-reason"' in form
     up, down = url("rota_up"), url("rota_down")
@@ -73,7 +76,7 @@ def test_the_rota_page_offers_one_reason_field_for_the_move_buttons(clock, site,
 
 
 def test_a_busy_salespersons_reception_links_to_the_register_for_those_who_may_register(
-    clock, site, salespeople, supervisor, client, django_assert_max_num_queries
+    clock, site, salespeople, supervisor, client, django_assert_max_num_queries, django_assert_num_queries
 ):
     open_desk(site, salespeople, supervisor, at(2, 9))
     reception = services.walk_in_arrive(
@@ -86,21 +89,27 @@ def test_a_busy_salespersons_reception_links_to_the_register_for_those_who_may_r
     assert link in mine
     # The assistant sees the board but may not register: the same desk version, another cache entry.
     client.force_login(make_user("assistant", Role.SALES_ASSISTANT, [site]))
-    theirs = client.get(url("board_state"), headers=HTMX).content.decode()
+    with django_assert_num_queries(13):
+        theirs = client.get(url("board_state"), headers=HTMX).content.decode()
     assert 'id="board-body"' in theirs and link not in theirs
     # ... and back: the supervisor's cached board still has it.
     client.force_login(supervisor)
-    assert link in client.get(url("board_state"), headers=HTMX).content.decode()
+    with django_assert_num_queries(4):
+        assert link in client.get(url("board_state"), headers=HTMX).content.decode()
     # The link opens the register for this reception.
-    assert client.get(link[6:-1]).context["reception"] == reception
+    with django_assert_num_queries(7):
+        assert client.get(link[6:-1]).context["reception"] == reception
 
 
-def test_a_waiting_reception_reads_waiting_once(clock, site, salespeople, supervisor, desk_client):
+def test_a_waiting_reception_reads_waiting_once(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
     for n in range(5):
         services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30 + n))
     services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 40), client_label="Ms Li")
-    html = desk_client.get(url("board_state"), headers=HTMX).content.decode()
+    with django_assert_num_queries(13):
+        html = desk_client.get(url("board_state"), headers=HTMX).content.decode()
     listed = html[
         html.index('data-testid="receptions-today"') : html.index("</ul>", html.index('data-testid="receptions-today"'))
     ]
@@ -153,7 +162,7 @@ def test_the_pending_note_says_how_the_absence_was_decided_and_is_read(site, sal
 
 
 def test_a_swap_names_who_made_it_and_the_log_shows_the_clause_once(
-    clock, site, salespeople, supervisor, desk_client, django_assert_max_num_queries
+    clock, site, salespeople, supervisor, desk_client, django_assert_max_num_queries, django_assert_num_queries
 ):
     bob = RotaMember.objects.get(site=site, salesperson__username="bob")
     desk_client.post(url("rota_up"), {"member": bob.pk, "move-reason": "Ann trains the new hire"})
@@ -186,7 +195,9 @@ def test_seeing_the_client_out_cites_rec_new_5(site, salespeople, supervisor):
     assert RotaEvent.objects.get(kind="reception_ended").rule_id == "REC-NEW-5"
 
 
-def test_the_lunch_card_shows_the_lunch_hours_not_the_clock(site, salespeople, supervisor, desk_client):
-    with time_machine.travel(at(2, 16, 54), tick=False):
+def test_the_lunch_card_shows_the_lunch_hours_not_the_clock(
+    site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
+    with time_machine.travel(at(2, 16, 54), tick=False), django_assert_num_queries(18):
         text = text_of(desk_client.get(url("board_state"), headers=HTMX), "board-body")
     assert "Lunch hours 12:00–13:30" in text and "16:54" not in text

@@ -39,13 +39,13 @@ def events_queries(client, query: dict | None = None) -> tuple[int, object]:
     return len(queries), response
 
 
-def test_the_log_costs_the_same_queries_at_two_sizes_and_counts_nothing(site, desk_client):
+def test_the_log_costs_the_same_queries_at_two_sizes_and_counts_nothing(site, desk_client, django_assert_num_queries):
     add_events(site, 60)
     small, _ = events_queries(desk_client)
     add_events(site, 3000, start=at(1, 9))
     other = Site.objects.create(name="Elsewhere", code="elsewhere", kind=Site.Kind.SALES_OFFICE)
     add_events(other, 500)
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(6):
         large = desk_client.get(url("events"))
     assert len(queries) == small
     events_sql = [q["sql"].upper() for q in queries.captured_queries if "RECEPTION_ROTAEVENT" in q["sql"].upper()]

@@ -87,7 +87,8 @@ def test_view_the_grid_saves_once_and_the_board_shows_each_result(
     client.force_login(supervisor)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with time_machine.travel(at(2, 9, 5), tick=False):
-        page = client.get(url("rota")).content.decode()
+        with django_assert_num_queries(20):
+            page = client.get(url("rota")).content.decode()
         assert 'data-testid="readiness-grid"' in page
         for person in (ann, bob, cat):
             assert f'name="ready-checked_{person.pk}"' in page
@@ -105,15 +106,19 @@ def test_view_the_grid_saves_once_and_the_board_shows_each_result(
             response = client.post(url("rota_readiness"), data)
         assert response.status_code == 302
         assert ReadinessCheck.objects.count() == 2
-        followed = client.get(response["Location"]).content.decode()
+        with django_assert_num_queries(20):
+            followed = client.get(response["Location"]).content.decode()
         assert "Readiness check failed for Bob" in followed
-        board = client.get(url("board")).content.decode()
+        with django_assert_num_queries(15):
+            board = client.get(url("board")).content.decode()
     assert 'data-readiness="passed"' in board
     assert 'data-readiness="failed"' in board
     assert 'data-readiness="unchecked"' in board
 
 
-def test_view_a_salesperson_gets_no_grid_and_a_403_on_saving(site, salespeople, supervisor, client):
+def test_view_a_salesperson_gets_no_grid_and_a_403_on_saving(
+    site, salespeople, supervisor, client, django_assert_num_queries
+):
     ann = salespeople[0]
     roster(site, [ann], supervisor, at(2, 9))
     client.force_login(ann)

@@ -98,8 +98,11 @@ def desk_client(client, supervisor):
 NOBODY = "Nobody is on duty today"
 
 
-def test_client_arrived_with_nobody_on_duty_htmx_shows_the_reason_in_desk_errors(clock, site, salespeople, desk_client):
-    response = desk_client.post(url("arrive"), {"walkin-request_key": key()}, headers=HTMX)
+def test_client_arrived_with_nobody_on_duty_htmx_shows_the_reason_in_desk_errors(
+    clock, site, salespeople, desk_client, django_assert_num_queries
+):
+    with django_assert_num_queries(21):
+        response = desk_client.post(url("arrive"), {"walkin-request_key": key()}, headers=HTMX)
     assert response.status_code == 200
     assert NOBODY in text_of(response, "desk-errors")
     assert "REC-ROT-1" in text_of(response, "desk-errors")
@@ -110,38 +113,49 @@ def test_client_arrived_with_nobody_on_duty_htmx_shows_the_reason_in_desk_errors
 
 
 def test_client_arrived_with_nobody_on_duty_without_htmx_redirects_to_a_page_with_the_message(
-    clock, site, salespeople, desk_client
+    clock, site, salespeople, desk_client, django_assert_num_queries
 ):
-    response = desk_client.post(url("arrive"), {"walkin-request_key": key()})
+    with django_assert_num_queries(21):
+        response = desk_client.post(url("arrive"), {"walkin-request_key": key()})
     assert response.status_code == 302 and response["Location"] == url("board")
-    page = desk_client.get(response["Location"])
+    with django_assert_num_queries(20):
+        page = desk_client.get(response["Location"])
     assert NOBODY in text_of(page, "page-messages")
     assert not Reception.objects.exists()
     # The message is shown once, not again on the next page.
-    assert NOBODY not in desk_client.get(url("board")).content.decode()
+    with django_assert_num_queries(6):
+        assert NOBODY not in desk_client.get(url("board")).content.decode()
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
-def test_a_double_click_creates_one_reception(headers, clock, site, salespeople, supervisor, desk_client):
+def test_a_double_click_creates_one_reception(
+    headers, clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
     data = {"walkin-request_key": "same-key", "walkin-client_label": "Mr Chen"}
-    first = desk_client.post(url("arrive"), data, headers=headers)
-    second = desk_client.post(url("arrive"), data, headers=headers)
+    with django_assert_num_queries(19):
+        first = desk_client.post(url("arrive"), data, headers=headers)
+    with django_assert_num_queries(8):
+        second = desk_client.post(url("arrive"), data, headers=headers)
     assert first.status_code == second.status_code == (200 if headers else 302)
     reception = Reception.objects.get()
     assert (reception.salesperson.username, reception.client_label) == ("ann", "Mr Chen")
     assert RotaEvent.objects.filter(kind="turn_taken").count() == 1
     # The next press (a new form, a new key) goes to the next in the rota.
-    desk_client.post(url("arrive"), {"walkin-request_key": key()}, headers=headers)
+    with django_assert_num_queries(19):
+        desk_client.post(url("arrive"), {"walkin-request_key": key()}, headers=headers)
     assert list(Reception.objects.order_by("pk").values_list("salesperson__username", flat=True)) == ["ann", "bob"]
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
 def test_a_used_request_key_sent_with_other_entries_is_refused_and_the_form_gets_a_new_key(
-    headers, clock, site, salespeople, supervisor, desk_client
+    headers, clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
 ):
     open_desk(site, salespeople, supervisor, at(2, 9))
-    desk_client.post(url("arrive"), {"walkin-request_key": "same-key", "walkin-client_label": "Mr Chen"}, headers=HTMX)
+    with django_assert_num_queries(19):
+        desk_client.post(
+            url("arrive"), {"walkin-request_key": "same-key", "walkin-client_label": "Mr Chen"}, headers=HTMX
+        )
     other = {"walkin-request_key": "same-key", "walkin-client_label": "Ms Zhou"}
     response = desk_client.post(url("arrive"), other, headers=headers, follow=True)
     assert response.status_code == 200
@@ -165,30 +179,37 @@ def test_a_designation_sent_again_names_the_same_salesperson_or_is_refused(clock
     assert Reception.objects.get() == first and first.salesperson == bob
 
 
-def test_after_an_htmx_action_the_forms_carry_a_fresh_request_key(clock, site, salespeople, supervisor, desk_client):
+def test_after_an_htmx_action_the_forms_carry_a_fresh_request_key(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
-    response = desk_client.post(url("arrive"), {"walkin-request_key": "k-used"}, headers=HTMX)
+    with django_assert_num_queries(19):
+        response = desk_client.post(url("arrive"), {"walkin-request_key": "k-used"}, headers=HTMX)
     fresh = response.context["walk_in_form"].initial["request_key"]
     assert fresh != "k-used"
     assert f'value="{fresh}"' in response.content.decode()
     # The action answers with its own form only and tells the board to refresh itself.
     assert response["HX-Trigger"] == "desk-changed"
     assert 'id="board-body"' not in response.content.decode()
-    board_response = desk_client.get(url("board_state"), headers=HTMX)
+    with django_assert_num_queries(13):
+        board_response = desk_client.get(url("board_state"), headers=HTMX)
     assert text_of(board_response, "board-body").count("Ann") >= 1
     assert board_response.context["board"].rows[0].availability == "busy"
 
 
 def test_a_poll_showing_the_current_desk_gets_204_and_a_stale_one_the_board(
-    clock, site, salespeople, supervisor, desk_client, django_assert_max_num_queries
+    clock, site, salespeople, supervisor, desk_client, django_assert_max_num_queries, django_assert_num_queries
 ):
     open_desk(site, salespeople, supervisor, at(2, 9))
-    shown = desk_client.get(url("board_state"), headers=HTMX).context["board"].token
+    with django_assert_num_queries(13):
+        shown = desk_client.get(url("board_state"), headers=HTMX).context["board"].token
     with django_assert_max_num_queries(8):
         unchanged = desk_client.get(url("board_state"), {"token": shown}, headers=HTMX)
     assert unchanged.status_code == 204 and unchanged.content == b""
-    desk_client.post(url("arrive"), {"walkin-request_key": key()}, headers=HTMX)
-    changed = desk_client.get(url("board_state"), {"token": shown}, headers=HTMX)
+    with django_assert_num_queries(19):
+        desk_client.post(url("arrive"), {"walkin-request_key": key()}, headers=HTMX)
+    with django_assert_num_queries(13):
+        changed = desk_client.get(url("board_state"), {"token": shown}, headers=HTMX)
     assert changed.status_code == 200
     assert changed.context["board"].token != shown
 
@@ -209,13 +230,14 @@ def terminal(user) -> Browser:
 
 
 def test_a_second_terminal_gets_the_board_from_the_cache_with_its_own_csrf_token(
-    clock, site, salespeople, supervisor, django_assert_max_num_queries
+    clock, site, salespeople, supervisor, django_assert_max_num_queries, django_assert_num_queries
 ):
     open_desk(site, salespeople, supervisor, at(2, 9))
     ann = services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30)).reception
     bob = services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 31)).reception
     first, second = terminal(supervisor), terminal(supervisor)
-    rendered = first.get(url("board_state"), headers=HTMX)
+    with django_assert_num_queries(13):
+        rendered = first.get(url("board_state"), headers=HTMX)
     # The session (unless the cache holds it, with Redis), the user, their rights, the site with its desk's state.
     with django_assert_max_num_queries(4):
         cached = second.get(url("board_state"), headers=HTMX)
@@ -227,60 +249,78 @@ def test_a_second_terminal_gets_the_board_from_the_cache_with_its_own_csrf_token
     # Each board carries the token of its own browser: one terminal's token is refused from the other.
     first_token, second_token = (csrf_inputs(r.content.decode()).pop() for r in (rendered, cached))
     end = {"csrfmiddlewaretoken": first_token}
-    assert second.post(url("reception_end", reception_id=ann.pk), end, headers=HTMX).status_code == 403
+    with django_assert_num_queries(2):
+        assert second.post(url("reception_end", reception_id=ann.pk), end, headers=HTMX).status_code == 403
     end = {"csrfmiddlewaretoken": second_token}
-    assert second.post(url("reception_end", reception_id=ann.pk), end, headers=HTMX).status_code == 200
+    with django_assert_num_queries(14):
+        assert second.post(url("reception_end", reception_id=ann.pk), end, headers=HTMX).status_code == 200
     end = {"csrfmiddlewaretoken": first_token}
-    assert first.post(url("reception_end", reception_id=bob.pk), end, headers=HTMX).status_code == 200
+    with django_assert_num_queries(14):
+        assert first.post(url("reception_end", reception_id=bob.pk), end, headers=HTMX).status_code == 200
     assert not Reception.objects.filter(status=Reception.Status.ACTIVE).exists()
 
 
-def test_a_client_named_like_the_csrf_placeholder_keeps_their_name(clock, site, salespeople, supervisor, desk_client):
+def test_a_client_named_like_the_csrf_placeholder_keeps_their_name(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
     label = f'"{CSRF_PLACEHOLDER}" value="{CSRF_PLACEHOLDER}"'
     services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30), client_label=label)
-    assert label in text_of(desk_client.get(url("board_state"), headers=HTMX), "board-body")
+    with django_assert_num_queries(13):
+        assert label in text_of(desk_client.get(url("board_state"), headers=HTMX), "board-body")
 
 
 def test_the_cached_board_shows_each_viewer_only_the_buttons_they_may_press(
-    clock, site, salespeople, supervisor, client
+    clock, site, salespeople, supervisor, client, django_assert_num_queries
 ):
     open_desk(site, salespeople, supervisor, at(2, 9))
     services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30))
     client.force_login(supervisor)
-    assert 'data-testid="end-Ann"' in client.get(url("board_state"), headers=HTMX).content.decode()
+    with django_assert_num_queries(13):
+        assert 'data-testid="end-Ann"' in client.get(url("board_state"), headers=HTMX).content.decode()
     # A director sees every site's board but may not press its buttons: another cache entry than the above.
     client.force_login(make_user("director", Role.SALES_DIRECTOR, []))
-    looking = client.get(url("board_state"), headers=HTMX).content.decode()
+    with django_assert_num_queries(13):
+        looking = client.get(url("board_state"), headers=HTMX).content.decode()
     assert 'id="board-body"' in looking and 'data-testid="end-Ann"' not in looking
     assert "csrfmiddlewaretoken" not in looking
 
 
-def test_the_cached_board_follows_the_language_and_every_change(clock, site, salespeople, supervisor, desk_client):
+def test_the_cached_board_follows_the_language_and_every_change(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
-    english = desk_client.get(url("board_state"), headers=HTMX)
+    with django_assert_num_queries(13):
+        english = desk_client.get(url("board_state"), headers=HTMX)
     assert "Today's receptions" in english.content.decode()
     desk_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     with translation.override("zh-hans"):
         heading = translation.gettext("Today's receptions")
-    chinese = desk_client.get(url("board_state"), headers=HTMX).content.decode()
+    with django_assert_num_queries(13):
+        chinese = desk_client.get(url("board_state"), headers=HTMX).content.decode()
     assert heading != "Today's receptions" and heading in chinese
     desk_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    desk_client.post(url("arrive"), {"walkin-request_key": key(), "walkin-client_label": "Mr Chen"}, headers=HTMX)
-    after = desk_client.get(url("board_state"), headers=HTMX)
+    with django_assert_num_queries(19):
+        desk_client.post(url("arrive"), {"walkin-request_key": key(), "walkin-client_label": "Mr Chen"}, headers=HTMX)
+    with django_assert_num_queries(13):
+        after = desk_client.get(url("board_state"), headers=HTMX)
     assert "Mr Chen" in text_of(after, "board-body")
     assert after.context["board"].version > english.context["board"].version
     # The full page shows the poll's board, from the same cache entry.
-    page = desk_client.get(url("board"))
+    with django_assert_num_queries(6):
+        page = desk_client.get(url("board"))
     assert "Mr Chen" in text_of(page, "board-body") and "board" not in page.context
 
 
-def test_the_board_moves_on_with_the_minute_when_the_desk_does_not(site, salespeople, supervisor, desk_client):
+def test_the_board_moves_on_with_the_minute_when_the_desk_does_not(
+    site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     """Lunch duty starts at 12:00 (REC-ROT-7) with no desk change: the minute is part of the board's token."""
     with time_machine.travel(at(2, 11, 59) + HALF_A_MINUTE, tick=False):
         open_desk(site, salespeople, supervisor, at(2, 9))
-        before = desk_client.get(url("board_state"), headers=HTMX)
-    with time_machine.travel(at(2, 12) + dt.timedelta(seconds=5), tick=False):
+        with django_assert_num_queries(13):
+            before = desk_client.get(url("board_state"), headers=HTMX)
+    with time_machine.travel(at(2, 12) + dt.timedelta(seconds=5), tick=False), django_assert_num_queries(13):
         during = desk_client.get(url("board_state"), {"token": before.context["board"].token}, headers=HTMX)
     assert during.status_code == 200
     assert (before.context["board"].lunch_time, during.context["board"].lunch_time) == (False, True)
@@ -310,23 +350,29 @@ def test_an_invalid_phone_on_the_returning_form_is_a_field_error_and_saves_nothi
     assert RotaEvent.objects.count() == events_before
 
 
-def test_a_phone_nobody_registered_says_so_at_the_phone_field(clock, site, salespeople, supervisor, desk_client):
+def test_a_phone_nobody_registered_says_so_at_the_phone_field(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
-    response = desk_client.post(
-        url("arrive_returning"), {"returning-request_key": key(), "returning-phone": "13800138000"}, headers=HTMX
-    )
+    with django_assert_num_queries(10):
+        response = desk_client.post(
+            url("arrive_returning"), {"returning-request_key": key(), "returning-phone": "13800138000"}, headers=HTMX
+        )
     assert "REC-NEW-2" in text_of(response, "error_1_id_returning-phone")
     assert not Reception.objects.exists()
 
 
-def test_a_returning_client_goes_to_the_owner_through_the_desk(clock, site, salespeople, supervisor, desk_client):
+def test_a_returning_client_goes_to_the_owner_through_the_desk(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
     register(site, salespeople[2], "Ms Wang", "13800138000", at(1, 10), supervisor)
-    response = desk_client.post(
-        url("arrive_returning"),
-        {"returning-request_key": key(), "returning-phone": "138 0013 8000", "returning-party_new_clients": "2"},
-        headers=HTMX,
-    )
+    with django_assert_num_queries(24):
+        response = desk_client.post(
+            url("arrive_returning"),
+            {"returning-request_key": key(), "returning-phone": "138 0013 8000", "returning-party_new_clients": "2"},
+            headers=HTMX,
+        )
     assert response.status_code == 200
     reception = Reception.objects.get()
     assert (reception.kind, reception.salesperson.username, reception.party_new_clients) == ("returning", "cat", 2)
@@ -358,8 +404,11 @@ def test_a_bad_violation_is_a_field_error(overrides, field, clock, site, salespe
     assert not RotaEvent.objects.filter(kind="violation").exists()
 
 
-def test_a_violation_is_recorded_with_its_clause_and_recorder(clock, site, salespeople, supervisor, desk_client):
-    response = desk_client.post(url("violations"), violation_data(salesperson=salespeople[1].pk))
+def test_a_violation_is_recorded_with_its_clause_and_recorder(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
+    with django_assert_num_queries(12):
+        response = desk_client.post(url("violations"), violation_data(salesperson=salespeople[1].pk))
     assert response.status_code == 302
     violation = Violation.objects.get()
     assert violation.recorded_by == supervisor
@@ -378,12 +427,15 @@ def test_reception_end_twice_ends_once(clock, site, salespeople, supervisor, des
     assert RotaEvent.objects.filter(kind="reception_ended").count() == 1
 
 
-def test_away_while_in_a_reception_is_refused_with_the_clause(clock, site, salespeople, supervisor, desk_client):
+def test_away_while_in_a_reception_is_refused_with_the_clause(
+    clock, site, salespeople, supervisor, desk_client, django_assert_num_queries
+):
     open_desk(site, salespeople, supervisor, at(2, 9))
     services.walk_in_arrive(site=site, actor=supervisor, request_key=key(), now=at(2, 9, 30))
-    response = desk_client.post(
-        url("away"), {"away-salesperson": salespeople[0].pk, "away-reason": "unexcused"}, headers=HTMX
-    )
+    with django_assert_num_queries(13):
+        response = desk_client.post(
+            url("away"), {"away-salesperson": salespeople[0].pk, "away-reason": "unexcused"}, headers=HTMX
+        )
     assert "REC-ROT-6" in text_of(response, "desk-errors")
     assert not Absence.objects.exists()
 
@@ -515,7 +567,9 @@ def test_query_counts_do_not_grow_with_history(
             assert response.status_code == 200, name
 
 
-def test_list_pages_paginate(clock, site, salespeople, supervisor, project_manager, desk_client):
+def test_list_pages_paginate(
+    clock, site, salespeople, supervisor, project_manager, desk_client, django_assert_num_queries
+):
     ann = salespeople[0]
     for minute in range(30):
         services.phone_inquiry_log(
@@ -528,15 +582,19 @@ def test_list_pages_paginate(clock, site, salespeople, supervisor, project_manag
             invited_to_visit=False,
             notes="",
         )
-    first = desk_client.get(url("phone"))
+    with django_assert_num_queries(7):
+        first = desk_client.get(url("phone"))
     assert "Page 1 of 2" in first.content.decode()
     assert len(first.context["page"].object_list) == 25
     assert "caller-29" in first.content.decode() and "caller-04" not in first.content.decode()
-    second = desk_client.get(url("phone") + "?page=2")
+    with django_assert_num_queries(7):
+        second = desk_client.get(url("phone") + "?page=2")
     assert "caller-04" in second.content.decode() and "caller-29" not in second.content.decode()
     # A page number past the end or not a number shows a real page instead of failing.
-    assert desk_client.get(url("phone") + "?page=99").context["page"].number == 2
-    assert desk_client.get(url("phone") + "?page=x").context["page"].number == 1
+    with django_assert_num_queries(7):
+        assert desk_client.get(url("phone") + "?page=99").context["page"].number == 2
+    with django_assert_num_queries(7):
+        assert desk_client.get(url("phone") + "?page=x").context["page"].number == 1
 
 
 # --- The monthly report (REC-ROT-*, REC-READY-*) --------------------------------------------------------------
@@ -685,10 +743,10 @@ def table_rows(html: str) -> list[list[str]]:
     return parser.rows
 
 
-def test_the_monthly_report_counts_each_salespersons_month(march, client, project_manager):
+def test_the_monthly_report_counts_each_salespersons_month(march, client, project_manager, django_assert_num_queries):
     client.force_login(project_manager)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with time_machine.travel(at(5, 9, month=4), tick=False):
+    with time_machine.travel(at(5, 9, month=4), tick=False), django_assert_num_queries(6):
         response = client.get(url("report"), {"month": "2026-03"})
     assert response.status_code == 200
     report = response.context["report"]
@@ -701,10 +759,11 @@ def test_the_monthly_report_counts_each_salespersons_month(march, client, projec
     ]
 
 
-def test_the_xlsx_holds_the_same_numbers(march, client, supervisor):
+def test_the_xlsx_holds_the_same_numbers(march, client, supervisor, django_assert_num_queries):
     client.force_login(supervisor)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = client.get(url("report_xlsx"), {"month": "2026-03"})
+    with django_assert_num_queries(5):
+        response = client.get(url("report_xlsx"), {"month": "2026-03"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert 'filename="reception-riverside-2026-03.xlsx"' in response["Content-Disposition"]
@@ -715,22 +774,25 @@ def test_the_xlsx_holds_the_same_numbers(march, client, supervisor):
     assert values[2:] == [[name, *numbers] for name, numbers in [*EXPECTED_MARCH.items(), ("Total", EXPECTED_TOTAL)]]
 
 
-def test_april_holds_only_the_reception_after_midnight(march, client, supervisor):
+def test_april_holds_only_the_reception_after_midnight(march, client, supervisor, django_assert_num_queries):
     client.force_login(supervisor)
-    report = client.get(url("report"), {"month": "2026-04"}).context["report"]
+    with django_assert_num_queries(6):
+        report = client.get(url("report"), {"month": "2026-04"}).context["report"]
     assert [(row.name, row.receptions, row.rota_turns) for row in report.rows] == [("Cat", 1, 1)]
 
 
 @pytest.mark.parametrize("month", ["2026-13", "March", "2026-3", "0000-01", "9999-12", ""])
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_a_malformed_month_shows_a_translated_error_and_falls_back_to_this_month(
-    month, language, site, client, supervisor
+    month, language, site, client, supervisor, django_assert_num_queries
 ):
     client.force_login(supervisor)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     with time_machine.travel(at(15, 12, month=5), tick=False):
-        page = client.get(url("report"), {"month": month})
-        sheet = client.get(url("report_xlsx"), {"month": month})
+        with django_assert_num_queries(6):
+            page = client.get(url("report"), {"month": month})
+        with django_assert_num_queries(5):
+            sheet = client.get(url("report_xlsx"), {"month": month})
     assert page.status_code == sheet.status_code == 200
     with translation.override(language):
         expected = str(page.context["form"].fields["month"].error_messages["invalid"])

@@ -241,7 +241,8 @@ def test_view_the_board_shows_the_waited_time_and_the_left_button(
     waiting = walk_in(site, supervisor, at(2, 10, 1))
     login(client, ann)
     with time_machine.travel(at(2, 10, 8) + dt.timedelta(seconds=30), tick=False):
-        board = client.get(url("board")).content.decode()
+        with django_assert_num_queries(15):
+            board = client.get(url("board")).content.decode()
         assert "waited 7 min" in board
         assert f'data-testid="left-{waiting.pk}"' in board
         # A salesperson sees no void link; the supervisor does.
@@ -253,9 +254,12 @@ def test_view_the_board_shows_the_waited_time_and_the_left_button(
     assert waiting.status == Reception.Status.LEFT
 
 
-def test_view_left_for_another_sites_reception_is_404(site, other_site, salespeople, supervisor, client):
+def test_view_left_for_another_sites_reception_is_404(
+    site, other_site, salespeople, supervisor, client, django_assert_num_queries
+):
     login(client, supervisor)
-    assert client.post(url("reception_left", reception_id=987654), headers=HTMX).status_code == 404
+    with django_assert_num_queries(6):
+        assert client.post(url("reception_left", reception_id=987654), headers=HTMX).status_code == 404
 
 
 def test_view_the_supervisor_voids_a_reception(site, salespeople, supervisor, client, django_assert_num_queries):
@@ -263,7 +267,8 @@ def test_view_the_supervisor_voids_a_reception(site, salespeople, supervisor, cl
     mistake = walk_in(site, supervisor, at(2, 10))
     login(client, supervisor)
     with time_machine.travel(at(2, 10, 5), tick=False):
-        board = client.get(url("board")).content.decode()
+        with django_assert_num_queries(15):
+            board = client.get(url("board")).content.decode()
         assert f'data-testid="void-{mistake.pk}"' in board
         with django_assert_num_queries(6):
             page = client.get(url("reception_void", reception_id=mistake.pk))
@@ -279,21 +284,25 @@ def test_view_the_supervisor_voids_a_reception(site, salespeople, supervisor, cl
     # Past the window the link is gone and the page says why it refuses.
     with time_machine.travel(at(2, 10, 20), tick=False):
         second = walk_in(site, supervisor, at(2, 10, 9))
-        assert f'data-testid="void-{second.pk}"' not in client.get(url("board")).content.decode()
-        late = client.post(url("reception_void", reception_id=second.pk), {"reason": "late"})
+        with django_assert_num_queries(15):
+            assert f'data-testid="void-{second.pk}"' not in client.get(url("board")).content.decode()
+        with django_assert_num_queries(15):
+            late = client.post(url("reception_void", reception_id=second.pk), {"reason": "late"})
     assert "within 10 minutes" in late.content.decode()
 
 
 def test_view_void_is_403_for_a_salesperson_and_404_for_another_site(
-    site, other_site, salespeople, supervisor, client, outsider
+    site, other_site, salespeople, supervisor, client, outsider, django_assert_num_queries
 ):
     open_desk(site, salespeople, supervisor, at(2, 9))
     mistake = walk_in(site, supervisor, at(2, 10))
     login(client, salespeople[1])
     with time_machine.travel(at(2, 10, 1), tick=False):
-        assert client.post(url("reception_void", reception_id=mistake.pk), {"reason": "x"}).status_code == 403
+        with django_assert_num_queries(5):
+            assert client.post(url("reception_void", reception_id=mistake.pk), {"reason": "x"}).status_code == 403
         login(client, outsider)
-        assert client.get(url("reception_void", reception_id=mistake.pk)).status_code == 404
+        with django_assert_num_queries(5):
+            assert client.get(url("reception_void", reception_id=mistake.pk)).status_code == 404
     mistake.refresh_from_db()
     assert mistake.status == Reception.Status.ACTIVE
 

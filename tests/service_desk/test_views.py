@@ -36,42 +36,58 @@ def completed(repair_item, repair_staff):
 # --- access -----------------------------------------------------------------------------------------------------
 
 
-def test_login_is_required(client, office):
-    response = client.get(url("desk", office))
+def test_login_is_required(client, office, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(url("desk", office))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_another_offices_staff_get_404(browser_as, office, outsider, repair_item):
+def test_another_offices_staff_get_404(browser_as, office, outsider, repair_item, django_assert_num_queries):
     c = browser_as(outsider)
-    assert c.get(url("desk", office)).status_code == 404
-    assert c.get(url("item", office, item_id=repair_item.pk)).status_code == 404
-    assert c.get(url("report", office)).status_code == 404
+    with django_assert_num_queries(5):
+        assert c.get(url("desk", office)).status_code == 404
+    with django_assert_num_queries(5):
+        assert c.get(url("item", office, item_id=repair_item.pk)).status_code == 404
+    with django_assert_num_queries(5):
+        assert c.get(url("report", office)).status_code == 404
 
 
-def test_a_sales_site_is_not_a_service_desk(browser_as, site, office):
+def test_a_sales_site_is_not_a_service_desk(browser_as, site, office, django_assert_num_queries):
     user = make_user("deskhand", Role.SERVICE_DESK_STAFF, [site])
-    assert browser_as(user).get(reverse("service_desk:desk", kwargs={"site": site.code})).status_code == 404
+    signed_in = browser_as(user)
+    with django_assert_num_queries(5):
+        assert signed_in.get(reverse("service_desk:desk", kwargs={"site": site.code})).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["items", "report", "settings", "callbacks"])
-def test_desk_staff_are_forbidden_the_managers_pages(browser_as, office, desk_staff, name):
-    assert browser_as(desk_staff).get(url(name, office)).status_code == 403
+def test_desk_staff_are_forbidden_the_managers_pages(browser_as, office, desk_staff, name, django_assert_num_queries):
+    signed_in = browser_as(desk_staff)
+    with django_assert_num_queries(5):
+        assert signed_in.get(url(name, office)).status_code == 403
 
 
-def test_a_member_without_a_service_role_is_forbidden(browser_as, office):
+def test_a_member_without_a_service_role_is_forbidden(browser_as, office, django_assert_num_queries):
     clerk = make_user("clerk", Role.STORE_CLERK, [office])
-    assert browser_as(clerk).get(url("desk", office)).status_code == 403
+    signed_in = browser_as(clerk)
+    with django_assert_num_queries(5):
+        assert signed_in.get(url("desk", office)).status_code == 403
 
 
-def test_someone_elses_question_is_forbidden_to_desk_staff(browser_as, office, desk_staff, desk_staff2):
+def test_someone_elses_question_is_forbidden_to_desk_staff(
+    browser_as, office, desk_staff, desk_staff2, django_assert_num_queries
+):
     item = register_question(office, desk_staff, at(2, 9))
-    assert browser_as(desk_staff2).get(url("item", office, item_id=item.pk)).status_code == 403
+    signed_in = browser_as(desk_staff2)
+    with django_assert_num_queries(7):
+        assert signed_in.get(url("item", office, item_id=item.pk)).status_code == 403
 
 
-def test_an_id_of_another_office_is_404(browser_as, office, other_office, director):
+def test_an_id_of_another_office_is_404(browser_as, office, other_office, director, django_assert_num_queries):
     stranger = make_user("lakedesk", Role.SERVICE_DESK_STAFF, [other_office])
     item = register_question(other_office, stranger, at(2, 9))
-    assert browser_as(director).get(url("item", office, item_id=item.pk)).status_code == 404
+    signed_in = browser_as(director)
+    with django_assert_num_queries(6):
+        assert signed_in.get(url("item", office, item_id=item.pk)).status_code == 404
 
 
 # --- pages and their query counts -------------------------------------------------------------------------------
@@ -104,27 +120,32 @@ def test_register_page_and_a_question(browser_as, office, desk_staff, django_ass
     c = browser_as(desk_staff)
     with django_assert_num_queries(6):
         assert c.get(url("register", office)).status_code == 200
-    response = c.post(
-        url("register", office),
-        {"kind": "question", "channel": "phone", "requester_name": "Mr Wang", "content": "Gym?"},
-    )
+    with django_assert_num_queries(12):
+        response = c.post(
+            url("register", office),
+            {"kind": "question", "channel": "phone", "requester_name": "Mr Wang", "content": "Gym?"},
+        )
     item = ServiceRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == url("item", office, item_id=item.pk)
     assert item.owner == desk_staff
 
 
-def test_a_repair_without_phone_or_address_or_with_a_past_appointment_is_refused(browser_as, office, desk_staff):
-    response = browser_as(desk_staff).post(
-        url("register", office),
-        {
-            "kind": "repair",
-            "channel": "in_person",
-            "requester_name": "Mrs Li",
-            "content": "Leak",
-            "repair_category": "water",
-            "appointment": "2026-03-02T09:00",
-        },
-    )
+def test_a_repair_without_phone_or_address_or_with_a_past_appointment_is_refused(
+    browser_as, office, desk_staff, django_assert_num_queries
+):
+    signed_in = browser_as(desk_staff)
+    with django_assert_num_queries(9):
+        response = signed_in.post(
+            url("register", office),
+            {
+                "kind": "repair",
+                "channel": "in_person",
+                "requester_name": "Mrs Li",
+                "content": "Leak",
+                "repair_category": "water",
+                "appointment": "2026-03-02T09:00",
+            },
+        )
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors["phone"] == ["SVC-REP-1: a repair needs the resident's phone."]
@@ -159,31 +180,37 @@ def test_item_page_of_a_repair_with_its_history(
     assert 'data-testid="history"' in text and "registered" in text
 
 
-def test_changing_the_owner_on_the_page_is_refused(browser_as, office, desk_staff, desk_staff2, director):
+def test_changing_the_owner_on_the_page_is_refused(
+    browser_as, office, desk_staff, desk_staff2, director, django_assert_num_queries
+):
     item = register_question(office, desk_staff, at(2, 9))
-    response = browser_as(director).post(url("item_owner", office, item_id=item.pk), {"owner": desk_staff2.pk})
+    signed_in = browser_as(director)
+    with django_assert_num_queries(10):
+        response = signed_in.post(url("item_owner", office, item_id=item.pk), {"owner": desk_staff2.pk})
     assert response.status_code == 422
     assert "SVC-FIRST-1: the first-contact owner cannot be changed" in response.content.decode()
     item.refresh_from_db()
     assert item.owner == desk_staff
 
 
-def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead):
+def test_route_keeps_the_owner(browser_as, office, desk_staff, repair_lead, django_assert_num_queries):
     item = register_question(office, desk_staff, at(2, 9))
-    response = browser_as(desk_staff).post(
-        url("item_route", office, item_id=item.pk),
-        {"department": "Engineering", "assignee": repair_lead.pk},
-    )
+    signed_in = browser_as(desk_staff)
+    with django_assert_num_queries(17):
+        response = signed_in.post(
+            url("item_route", office, item_id=item.pk),
+            {"department": "Engineering", "assignee": repair_lead.pk},
+        )
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.owner, item.assignee) == (desk_staff, repair_lead)
 
 
-def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, desk_staff):
+def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, desk_staff, django_assert_num_queries):
     item = register_complaint(office, desk_staff, at(2, 9), category="neighbours")
-    response = browser_as(desk_staff).post(
-        url("item_close", office, item_id=item.pk), {"reply": "Done", "solved": "yes"}
-    )
+    signed_in = browser_as(desk_staff)
+    with django_assert_num_queries(16):
+        response = signed_in.post(url("item_close", office, item_id=item.pk), {"reply": "Done", "solved": "yes"})
     assert response.status_code == 422
     assert (
         "SVC-COMP-1: a complaint is closed only after the resolver signs off the result." in response.content.decode()
@@ -192,11 +219,20 @@ def test_closing_a_complaint_without_sign_off_is_refused(browser_as, office, des
     assert item.closed_at is None
 
 
-def test_reschedule_into_the_past_is_refused_next_to_the_field(browser_as, office, repair_staff, repair_item):
-    response = browser_as(repair_staff).post(
-        url("item_reschedule", office, item_id=repair_item.pk),
-        {"reason": "No part", "notice_method": "phone", "notice_text": "Called", "new_appointment": "2026-03-01T09:00"},
-    )
+def test_reschedule_into_the_past_is_refused_next_to_the_field(
+    browser_as, office, repair_staff, repair_item, django_assert_num_queries
+):
+    signed_in = browser_as(repair_staff)
+    with django_assert_num_queries(14):
+        response = signed_in.post(
+            url("item_reschedule", office, item_id=repair_item.pk),
+            {
+                "reason": "No part",
+                "notice_method": "phone",
+                "notice_text": "Called",
+                "new_appointment": "2026-03-01T09:00",
+            },
+        )
     assert response.status_code == 422
     assert response.context["forms"]["reschedule"].errors["new_appointment"] == [
         "SVC-REP-1: an appointment cannot be in the past."
@@ -214,38 +250,49 @@ def test_callbacks_page_and_form(browser_as, office, repair_lead, completed, dja
     assert "You made 0 callbacks of this month" in text
     with django_assert_num_queries(6):
         assert c.get(url("callback", office, completion_id=completed.pk)).status_code == 200
-    response = c.post(
-        url("callback", office, completion_id=completed.pk),
-        {
-            "inspected_on_site": "on",
-            "service_opinion": "Good",
-            "charges": "correct",
-            "satisfied": "no",
-            "signature": SIGNATURE,
-        },
-    )
+    with django_assert_num_queries(21):
+        response = c.post(
+            url("callback", office, completion_id=completed.pk),
+            {
+                "inspected_on_site": "on",
+                "service_opinion": "Good",
+                "charges": "correct",
+                "satisfied": "no",
+                "signature": SIGNATURE,
+            },
+        )
     assert response.status_code == 302
     assert Callback.objects.get().satisfied is False
     assert RectificationNotice.objects.count() == 1
 
 
-def test_a_callback_without_a_signature_is_refused(browser_as, office, repair_lead, completed):
-    response = browser_as(repair_lead).post(
-        url("callback", office, completion_id=completed.pk),
-        {"inspected_on_site": "on", "service_opinion": "Good", "charges": "correct", "satisfied": "yes"},
-    )
+def test_a_callback_without_a_signature_is_refused(
+    browser_as, office, repair_lead, completed, django_assert_num_queries
+):
+    signed_in = browser_as(repair_lead)
+    with django_assert_num_queries(11):
+        response = signed_in.post(
+            url("callback", office, completion_id=completed.pk),
+            {"inspected_on_site": "on", "service_opinion": "Good", "charges": "correct", "satisfied": "yes"},
+        )
     assert response.status_code == 422
     assert response.context["form"].errors["signature"] == ["SVC-CB-4: the resident signs on the screen."]
     assert not Callback.objects.exists()
 
 
-def test_repair_staff_may_not_open_the_callback_form(browser_as, office, repair_staff, completed):
-    assert browser_as(repair_staff).get(url("callback", office, completion_id=completed.pk)).status_code == 403
+def test_repair_staff_may_not_open_the_callback_form(
+    browser_as, office, repair_staff, completed, django_assert_num_queries
+):
+    signed_in = browser_as(repair_staff)
+    with django_assert_num_queries(5):
+        assert signed_in.get(url("callback", office, completion_id=completed.pk)).status_code == 403
 
 
-def test_an_admin_without_a_callback_role_is_refused(browser_as, office, completed):
+def test_an_admin_without_a_callback_role_is_refused(browser_as, office, completed, django_assert_num_queries):
     admin = make_user("boss", Role.ADMIN, [office])
-    assert browser_as(admin).get(url("callback", office, completion_id=completed.pk)).status_code == 403
+    signed_in = browser_as(admin)
+    with django_assert_num_queries(6):
+        assert signed_in.get(url("callback", office, completion_id=completed.pk)).status_code == 403
 
 
 def test_rectifications_page(browser_as, office, repair_staff, repair_lead, completed, django_assert_num_queries):
@@ -255,41 +302,48 @@ def test_rectifications_page(browser_as, office, repair_staff, repair_lead, comp
         response = c.get(url("rectifications", office))
     assert "Drips" in response.content.decode()
     notice = RectificationNotice.objects.get()
-    assert c.post(url("rectification_done", office, notice_id=notice.pk), {"note": "Fixed"}).status_code == 302
+    with django_assert_num_queries(10):
+        assert c.post(url("rectification_done", office, notice_id=notice.pk), {"note": "Fixed"}).status_code == 302
     notice.refresh_from_db()
     assert notice.rectified_note == "Fixed"
 
 
 def test_duty_page_schedules_and_logs_going_out(browser_as, office, director, desk_staff, django_assert_num_queries):
     c = browser_as(director)
-    response = c.post(
-        url("duty", office),
-        {
-            "person": desk_staff.pk,
-            "kind": "noon",
-            "starts_at": "2026-03-02T09:00",
-            "ends_at": "2026-03-02T14:00",
-            "duty_phone": "02583218001",
-        },
-    )
+    with django_assert_num_queries(8):
+        response = c.post(
+            url("duty", office),
+            {
+                "person": desk_staff.pk,
+                "kind": "noon",
+                "starts_at": "2026-03-02T09:00",
+                "ends_at": "2026-03-02T14:00",
+                "duty_phone": "02583218001",
+            },
+        )
     assert response.status_code == 302
     shift = DutyShift.objects.get()
     with django_assert_num_queries(8):
         assert c.get(url("duty", office)).status_code == 200
     staff = browser_as(desk_staff)
-    refused = staff.post(url("duty_out", office, shift_id=shift.pk), {"reason": "Leak"})
+    with django_assert_num_queries(13):
+        refused = staff.post(url("duty_out", office, shift_id=shift.pk), {"reason": "Leak"})
     assert refused.status_code == 422
     assert "SVC-DUTY-1: forward the duty phone before going out." in refused.content.decode()
-    ok = staff.post(
-        url("duty_out", office, shift_id=shift.pk),
-        {"reason": "Leak", "forwarded_to": "13900000000", "radio": "on"},
-    )
+    with django_assert_num_queries(11):
+        ok = staff.post(
+            url("duty_out", office, shift_id=shift.pk),
+            {"reason": "Leak", "forwarded_to": "13900000000", "radio": "on"},
+        )
     assert ok.status_code == 302
-    assert "forwarded to 13900000000" in staff.get(url("desk", office)).content.decode()
+    with django_assert_num_queries(8):
+        assert "forwarded to 13900000000" in staff.get(url("desk", office)).content.decode()
 
 
-def test_desk_staff_may_not_schedule_duty(browser_as, office, desk_staff):
-    response = browser_as(desk_staff).post(url("duty", office), {"person": desk_staff.pk})
+def test_desk_staff_may_not_schedule_duty(browser_as, office, desk_staff, django_assert_num_queries):
+    signed_in = browser_as(desk_staff)
+    with django_assert_num_queries(5):
+        response = signed_in.post(url("duty", office), {"person": desk_staff.pk})
     assert response.status_code == 403
 
 
@@ -324,8 +378,10 @@ def test_settings_page_saves_with_history(browser_as, office, director, django_a
             ("complaint_callback_days_minor", 3),
         ]
     }
-    assert c.post(url("settings", office), data).status_code == 302
-    bad = c.post(url("settings", office), {**data, "reply_hours": 0})
+    with django_assert_num_queries(15):
+        assert c.post(url("settings", office), data).status_code == 302
+    with django_assert_num_queries(6):
+        bad = c.post(url("settings", office), {**data, "reply_hours": 0})
     assert bad.status_code == 422 and bad.context["form"].errors["reply_hours"]
     history = office.service_settings.history.order_by("history_date")
     assert [(h.reply_hours, h.history_user) for h in history] == [(24, director), (12, director)]
@@ -348,44 +404,60 @@ def test_report_on_screen_and_xlsx(browser_as, office, director, repair_lead, co
     assert Completion.objects.count() == 1
 
 
-def test_the_menu_shows_only_the_pages_the_role_opens(browser_as, office, desk_staff, director):
-    desk_menu = browser_as(desk_staff).get(url("desk", office)).content.decode()
+def test_the_menu_shows_only_the_pages_the_role_opens(
+    browser_as, office, desk_staff, director, django_assert_num_queries
+):
+    signed_in = browser_as(desk_staff)
+    with django_assert_num_queries(7):
+        desk_menu = signed_in.get(url("desk", office)).content.decode()
     assert url("register", office) in desk_menu and url("duty", office) in desk_menu
     assert url("report", office) not in desk_menu and url("callbacks", office) not in desk_menu
-    director_menu = browser_as(director).get(reverse("home")).content.decode()
+    signed_in = browser_as(director)
+    with django_assert_num_queries(6):
+        director_menu = signed_in.get(reverse("home")).content.decode()
     assert url("report", office) in director_menu and url("settings", office) in director_menu
 
 
-def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk_staff):
+def test_a_complaint_callback_on_the_page_after_closing(browser_as, office, desk_staff, django_assert_num_queries):
     item = register_complaint(office, desk_staff, at(1, 9), category="neighbours")
     services.complaint_sign_off(
         complaint=item.complaint, actor=desk_staff, resolution="Talked", resolved=True, now=at(1, 12)
     )
     services.request_close(item=item, actor=desk_staff, reply="Solved", solved=True, now=at(1, 13))
     c = browser_as(desk_staff)
-    page = c.get(url("item", office, item_id=item.pk)).content.decode()
+    with django_assert_num_queries(10):
+        page = c.get(url("item", office, item_id=item.pk)).content.decode()
     assert "SVC-CB-1: call the resident back by the end of 2026-03-04." in page
     assert 'data-testid="form-complaint_callback"' in page
-    refused = c.post(url("item_complaint_callback", office, item_id=item.pk), {"satisfied": "no"})
+    with django_assert_num_queries(15):
+        refused = c.post(url("item_complaint_callback", office, item_id=item.pk), {"satisfied": "no"})
     assert refused.status_code == 422
     assert refused.context["forms"]["complaint_callback"].errors["explanation"]
-    ok = c.post(url("item_complaint_callback", office, item_id=item.pk), {"satisfied": "yes"})
+    with django_assert_num_queries(14):
+        ok = c.post(url("item_complaint_callback", office, item_id=item.pk), {"satisfied": "yes"})
     assert ok.status_code == 302
-    assert 'data-testid="form-complaint_callback"' not in c.get(url("item", office, item_id=item.pk)).content.decode()
+    with django_assert_num_queries(10):
+        assert (
+            'data-testid="form-complaint_callback"' not in c.get(url("item", office, item_id=item.pk)).content.decode()
+        )
 
 
 def test_the_service_index_goes_to_ones_own_office_and_lists_several(
-    browser_as, office, other_office, desk_staff, django_assert_max_num_queries
+    browser_as, office, other_office, desk_staff, django_assert_max_num_queries, django_assert_num_queries
 ):
     c = browser_as(desk_staff)
     with django_assert_max_num_queries(6):
         response = c.get(reverse("service_desk:index"))
     assert response.status_code == 302 and response["Location"] == url("desk", office)
     both = make_user("roamer", Role.SERVICE_DESK_STAFF, [office, other_office])
-    page = browser_as(both).get(reverse("service_desk:index")).content.decode()
+    signed_in = browser_as(both)
+    with django_assert_num_queries(6):
+        page = signed_in.get(reverse("service_desk:index")).content.decode()
     assert "Garden Court" in page and "Lake View" in page
     nowhere = make_user("nowhere", Role.SERVICE_DESK_STAFF, [])
-    assert "no property-service office" in browser_as(nowhere).get(reverse("service_desk:index")).content.decode()
+    signed_in = browser_as(nowhere)
+    with django_assert_num_queries(6):
+        assert "no property-service office" in signed_in.get(reverse("service_desk:index")).content.decode()
 
 
 # --- issue 15: every callback counts (SVC-CB-2), a late callback looks late (SVC-CB-3) ---------------------------
@@ -406,10 +478,14 @@ def test_the_repair_page_shows_each_roles_callback_on_time_or_late(
     assert "(Office director)" in text and "(Administrator)" in text
     assert text.count("on time</span>") == 1 and text.count("done late</span>") == 1
     assert 'data-testid="do-callback"' in text  # the repair lead's role has not called it back yet
-    report = browser_as(director).get(url("report", office), {"month": "2026-03"}).context["report"]
+    signed_in = browser_as(director)
+    with django_assert_num_queries(7):
+        report = signed_in.get(url("report", office), {"month": "2026-03"}).context["report"]
     assert (report.callbacks["on_time"], report.callbacks["made"]) == (1, 2)
     # The administrator's role has called it back: no button for them, and the form refuses a second one.
-    response = browser_as(administrator).get(url("item", office, item_id=completed.repair.request_id))
+    signed_in = browser_as(administrator)
+    with django_assert_num_queries(11):
+        response = signed_in.get(url("item", office, item_id=completed.repair.request_id))
     assert 'data-testid="do-callback"' not in response.content.decode()
 
 
@@ -427,18 +503,22 @@ def test_the_callbacks_page_lists_a_repair_another_role_called_back(
     assert "Mrs Li" not in response.content.decode()  # the director's role has called it back
 
 
-def test_a_second_callback_by_the_same_role_is_refused_on_the_form(browser_as, office, repair_lead, completed):
+def test_a_second_callback_by_the_same_role_is_refused_on_the_form(
+    browser_as, office, repair_lead, completed, django_assert_num_queries
+):
     services.callback_record(completion=completed, actor=repair_lead, now=at(2, 10), **callback_form())
-    response = browser_as(repair_lead).post(
-        url("callback", office, completion_id=completed.pk),
-        {
-            "inspected_on_site": "on",
-            "service_opinion": "Good",
-            "charges": "correct",
-            "satisfied": "yes",
-            "signature": SIGNATURE,
-        },
-    )
+    signed_in = browser_as(repair_lead)
+    with django_assert_num_queries(11):
+        response = signed_in.post(
+            url("callback", office, completion_id=completed.pk),
+            {
+                "inspected_on_site": "on",
+                "service_opinion": "Good",
+                "charges": "correct",
+                "satisfied": "yes",
+                "signature": SIGNATURE,
+            },
+        )
     assert response.status_code == 422
     assert "SVC-CB-2: this repair was called back already for the role Repair lead" in response.content.decode()
     assert Callback.objects.count() == 1
@@ -472,20 +552,22 @@ def test_a_non_result_is_not_signed_off_on_the_page(browser_as, office, desk_sta
         )
     assert response.status_code == 422
     assert "SVC-COMP-1: only a result is signed off" in response.context["forms"]["sign_off"].errors["resolved"][0]
-    response = c.post(url("item_sign_off", office, item_id=item.pk), {"resolution": "Cleaned", "resolved": "yes"})
+    with django_assert_num_queries(14):
+        response = c.post(url("item_sign_off", office, item_id=item.pk), {"resolution": "Cleaned", "resolved": "yes"})
     assert response.status_code == 302
-    response = c.post(url("item_close", office, item_id=item.pk), {"reply": "Cleaned", "solved": "yes"})
+    with django_assert_num_queries(15):
+        response = c.post(url("item_close", office, item_id=item.pk), {"reply": "Cleaned", "solved": "yes"})
     assert response.status_code == 302
     with django_assert_num_queries(10):
         text = c.get(url("item", office, item_id=item.pk)).content.decode()
     assert 'data-testid="closed-by"' in text
 
 
-def test_another_offices_staff_cannot_close_here(browser_as, office, outsider, desk_staff):
+def test_another_offices_staff_cannot_close_here(browser_as, office, outsider, desk_staff, django_assert_num_queries):
     item = register_question(office, desk_staff, at(2, 9))
-    response = browser_as(outsider).post(
-        url("item_close", office, item_id=item.pk), {"reply": "x", "solved": "not_ours"}
-    )
+    signed_in = browser_as(outsider)
+    with django_assert_num_queries(5):
+        response = signed_in.post(url("item_close", office, item_id=item.pk), {"reply": "x", "solved": "not_ours"})
     assert response.status_code == 404
 
 
@@ -597,11 +679,13 @@ def test_the_callback_form_asks_the_charges_three_ways(
     assert response.status_code == 422
     assert response.context["form"].errors["charges"] == ["SVC-CB-4: check the charges with the resident."]
     assert not RectificationNotice.objects.exists()
-    text = c.get(url("callback", office, completion_id=completed.pk)).content.decode()
+    with django_assert_num_queries(6):
+        text = c.get(url("callback", office, completion_id=completed.pk)).content.decode()
     assert "Checked: correct" in text and "Checked: wrong" in text and "not checked" in text
-    response = c.post(
-        url("callback", office, completion_id=completed.pk), {**form, "problem": "Drips", "charges": "correct"}
-    )
+    with django_assert_num_queries(18):
+        response = c.post(
+            url("callback", office, completion_id=completed.pk), {**form, "problem": "Drips", "charges": "correct"}
+        )
     assert response.status_code == 302
     assert "charges were found wrong" not in RectificationNotice.objects.get().text
 
@@ -621,18 +705,25 @@ def test_completing_before_the_appointment_asks_for_a_reason(
         "Confirm it with the reason (at least 10 characters)."
     ]
     assert not Completion.objects.exists()
-    response = c.post(
-        url("item_complete", office, item_id=repair_item.pk),
-        {"charges": "0", "confirm_reason": "Resident was home early; fixed then"},
-    )
+    with django_assert_num_queries(17):
+        response = c.post(
+            url("item_complete", office, item_id=repair_item.pk),
+            {"charges": "0", "confirm_reason": "Resident was home early; fixed then"},
+        )
     assert response.status_code == 302
     assert Completion.objects.get().confirmed_reason == "Resident was home early; fixed then"
-    assert 'data-testid="completion-confirmed"' in c.get(url("item", office, item_id=repair_item.pk)).content.decode()
+    with django_assert_num_queries(11):
+        assert (
+            'data-testid="completion-confirmed"' in c.get(url("item", office, item_id=repair_item.pk)).content.decode()
+        )
 
 
-def test_completing_by_desk_staff_asks_for_a_reason(browser_as, office, desk_staff, repair_item):
-    with time_machine.travel(at(2, 16), tick=False):
-        response = browser_as(desk_staff).post(url("item_complete", office, item_id=repair_item.pk), {"charges": "0"})
+def test_completing_by_desk_staff_asks_for_a_reason(
+    browser_as, office, desk_staff, repair_item, django_assert_num_queries
+):
+    signed_in = browser_as(desk_staff)
+    with time_machine.travel(at(2, 16), tick=False), django_assert_num_queries(15):
+        response = signed_in.post(url("item_complete", office, item_id=repair_item.pk), {"charges": "0"})
     assert response.status_code == 422
     assert (
         response.context["forms"]["complete"]
@@ -677,5 +768,6 @@ def test_the_rectification_notice_reads_in_the_readers_language(
         text = c.get(url("rectifications", office)).content.decode()
     assert "SVC-CB-5：" in text and "SVC-CB-5: written rectification notice" not in text
     c.cookies["django_language"] = "en"
-    text = c.get(url("item", office, item_id=completed.repair.request_id)).content.decode()
+    with django_assert_num_queries(11):
+        text = c.get(url("item", office, item_id=completed.repair.request_id)).content.decode()
     assert "SVC-CB-5: written rectification notice" in text

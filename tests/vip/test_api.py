@@ -51,15 +51,18 @@ def purchase_body(amount="200.00", **extra) -> dict:
     return {"idempotency_key": "pos-1-0001", "lines": [{"amount": amount}], **extra}
 
 
-def test_no_token_or_a_wrong_token_is_401(client, store):
-    assert client.get(f"{API}/members/", {"card_number": "1"}).status_code == 401
-    response = client.get(f"{API}/members/", {"card_number": "1"}, HTTP_AUTHORIZATION="Token nope")
+def test_no_token_or_a_wrong_token_is_401(client, store, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(f"{API}/members/", {"card_number": "1"}).status_code == 401
+    with django_assert_num_queries(1):
+        response = client.get(f"{API}/members/", {"card_number": "1"}, HTTP_AUTHORIZATION="Token nope")
     assert response.status_code == 401
 
 
-def test_a_session_login_is_not_enough(client, store, clerk):
+def test_a_session_login_is_not_enough(client, store, clerk, django_assert_num_queries):
     client.force_login(clerk)
-    assert client.post(f"{API}/quotes/", purchase_body(), content_type="application/json").status_code == 401
+    with django_assert_num_queries(2):
+        assert client.post(f"{API}/quotes/", purchase_body(), content_type="application/json").status_code == 401
 
 
 def test_lookup_by_card_and_phone_VIP_SVC_1(api, store, clerk, django_assert_num_queries):

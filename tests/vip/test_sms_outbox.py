@@ -153,15 +153,20 @@ def test_a_member_who_opts_out_before_it_goes_out_gets_nothing_VIP_SVC_1(store, 
     assert delivery(key).status == SmsDelivery.Status.WITHDRAWN and provider["requests"] == []
 
 
-def test_failed_and_pending_messages_are_listed_read_only_in_the_admin(store, clerk, provider, admin_client):
+def test_failed_and_pending_messages_are_listed_read_only_in_the_admin(
+    store, clerk, provider, admin_client, django_assert_num_queries
+):
     failed, pending = enqueue(members(store, clerk, 2))
     SmsDelivery.objects.filter(message__key=failed).update(status="failed", attempts=12, last_error="boom 503")
-    page = admin_client.get("/admin/vip/smsdelivery/?status__exact=failed")
+    with django_assert_num_queries(6):
+        page = admin_client.get("/admin/vip/smsdelivery/?status__exact=failed")
     assert page.status_code == 200
     assert b"boom 503" in page.content and page.content.count(b"Nanjing Road") >= 1
     row = SmsDelivery.objects.get(message__key=failed)
-    assert admin_client.get(f"/admin/vip/smsdelivery/{row.pk}/change/").status_code == 200
-    assert admin_client.post(f"/admin/vip/smsdelivery/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    with django_assert_num_queries(5):
+        assert admin_client.get(f"/admin/vip/smsdelivery/{row.pk}/change/").status_code == 200
+    with django_assert_num_queries(10):
+        assert admin_client.post(f"/admin/vip/smsdelivery/{row.pk}/delete/", {"post": "yes"}).status_code == 403
     assert SmsDelivery.objects.filter(message__key=failed, status="failed").exists()
 
 
