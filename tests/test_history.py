@@ -79,7 +79,7 @@ def test_someone_of_another_site_sees_none_of_this_sites_rows(
     zoe = make_user("zoe", Role.SALESPERSON, [other_site])
     theirs = RotaMember.objects.create(site=other_site, salesperson=zoe, position=1)
     client.force_login(outsider)
-    # The queries of each model's history (as measured: the two with a person in each row read two more).
+    # The queries of each model's history, as measured.
     queries = {
         "reception.RotaMember": 9,
         "reception.DeskSettings": 7,

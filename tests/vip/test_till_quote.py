@@ -82,8 +82,7 @@ CASES = [
     "a birthday claim without the ID checked (VIP-DISC-3)",
     "an unknown card",
 ]
-# The queries of each case's (page, API) request: the API's token is read and cached by the fixture's first call,
-# the page reads its signed-in user instead.
+# The queries of each case's (page, API) request, as measured; the API's include reading the till's token.
 QUERIES = {
     "a phone that is not one": (4, 3),
     "a member's phone typed as a customer's (VIP-SVC-1)": (5, 4),
