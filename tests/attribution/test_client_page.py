@@ -54,7 +54,7 @@ def test_who_may_open_a_client_page(
 ):  # fmt: skip
     ann, bob = salespeople[:2]
     anns = registered(site, ann, project_manager, at(3, 10))
-    # (status, queries): a refusal by role is decided before the client is read, one by visibility after.
+    # (status, queries): a refusal by role or site comes before the client is read, one by visibility after.
     expected = {
         ann: (200, 11),
         bob: (404, 11),  # no entry for this client: not visible to him
