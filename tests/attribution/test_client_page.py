@@ -50,24 +50,27 @@ def served_as_new(site, salespeople, project_manager):
 
 def test_who_may_open_a_client_page(
     clock, site, other_site, salespeople, supervisor, project_manager, sales_director, sales_assistant,
-    store_clerk, outsider, other_salesperson, client,
+    store_clerk, outsider, other_salesperson, client, django_assert_num_queries,
 ):  # fmt: skip
     ann, bob = salespeople[:2]
     anns = registered(site, ann, project_manager, at(3, 10))
+    # (status, queries): a refusal by role or site comes before the client is read, one by visibility after.
     expected = {
-        ann: 200,
-        bob: 404,  # no entry for this client: not visible to him
-        supervisor: 404,
-        project_manager: 200,
-        sales_director: 200,
-        sales_assistant: 200,
-        store_clerk: 403,
-        outsider: 404,
-        other_salesperson: 404,
+        ann: (200, 11),
+        bob: (404, 11),  # no entry for this client: not visible to him
+        supervisor: (404, 11),
+        project_manager: (200, 11),
+        sales_director: (200, 11),
+        sales_assistant: (200, 11),
+        store_clerk: (403, 5),
+        outsider: (404, 5),
+        other_salesperson: (404, 5),
     }
-    for user, status in expected.items():
+    for user, (status, queries) in expected.items():
         client.force_login(user)
-        assert client.get(url("client", anns)).status_code == status, user.username
+        with django_assert_num_queries(queries):
+            response = client.get(url("client", anns))
+        assert response.status_code == status, user.username
 
 
 def test_a_client_with_nothing_on_this_site_is_404(
@@ -279,7 +282,16 @@ def test_a_recognition_is_recorded_from_the_page(
     ids=["unknown-phone", "invalid-phone", "future", "same-client"],
 )
 def test_a_bad_recognition_is_a_field_error(
-    data, field, message, clock, site, salespeople, project_manager, served_as_new, browser_as
+    data,
+    field,
+    message,
+    clock,
+    site,
+    salespeople,
+    project_manager,
+    served_as_new,
+    browser_as,
+    django_assert_num_queries,
 ):
     _original, new = served_as_new
     base = {
@@ -287,7 +299,10 @@ def test_a_bad_recognition_is_a_field_error(
         "recognition-original_phone": ZHAO_A,
         "recognition-recognised_at": "2026-03-15T11:00",
     }
-    response = browser_as(project_manager).post(url("client_recognition", new), {**base, **data})
+    web = browser_as(project_manager)
+    # A phone that is not one is refused by the form, before the register is searched for it.
+    with django_assert_num_queries(12 if data.get("recognition-original_phone") == "12" else 13):
+        response = web.post(url("client_recognition", new), {**base, **data})
     assert response.status_code == 200
     assert message in text_of(response, f"error_1_id_recognition-{field}")
     assert not Recognition.objects.exists()

@@ -184,18 +184,36 @@ SITE_LIST = {"pm": 200, "salesmgr": 200, "assistant": 200, "ann": 403, "outsider
 PRINT = {"pm": 200, "salesmgr": 200, "assistant": 200, "ann": 404, "outsider": 404, "clerk": 200, "nobody": 404}
 CONFIRM = {"pm": 302, "salesmgr": 403, "assistant": 403, "ann": 403, "outsider": 404, "clerk": 404, "nobody": 404}
 MINE = {"pm": 200, "salesmgr": 200, "assistant": 200, "ann": 200, "outsider": 200, "clerk": 200, "nobody": 403}
+# The queries of each request of test_permission_matrix, in its order: the site's list, the print, my referrals, a
+# new one and the confirmation. Each role is refused at its own step or sees its own rows (the clerk made the
+# referral; only the project manager's confirmation goes through and writes).
+QUERIES = {
+    "pm": (9, 4, 6, 7, 19),
+    "salesmgr": (8, 4, 6, 7, 5),
+    "assistant": (8, 4, 6, 7, 5),
+    "ann": (5, 6, 6, 7, 5),
+    "outsider": (5, 6, 6, 7, 5),
+    "clerk": (5, 4, 7, 6, 5),
+    "nobody": (5, 5, 4, 4, 5),
+}
 
 
 @pytest.mark.parametrize("who", list(SITE_LIST))
-def test_permission_matrix(who, site, people, browser_as):
+def test_permission_matrix(who, site, people, browser_as, django_assert_num_queries):
     referral = refer(site, people["clerk"])
     web = browser_as(people[who])
+    requests = [
+        (web.get, site_url("site_referrals"), SITE_LIST),
+        (web.get, url("referral_print", referral_id=referral.pk), PRINT),
+        (web.get, url("my_referrals"), MINE),
+        (web.get, url("referral_new"), MINE),
+        (web.post, site_url("referral_confirm", referral_id=referral.pk), CONFIRM),
+    ]
     with time_machine.travel(at(5, 10), tick=False):
-        assert web.get(site_url("site_referrals")).status_code == SITE_LIST[who]
-        assert web.get(url("referral_print", referral_id=referral.pk)).status_code == PRINT[who]
-        assert web.get(url("my_referrals")).status_code == MINE[who]
-        assert web.get(url("referral_new")).status_code == MINE[who]
-        assert web.post(site_url("referral_confirm", referral_id=referral.pk)).status_code == CONFIRM[who]
+        for (send, address, statuses), queries in zip(requests, QUERIES[who], strict=True):
+            with django_assert_num_queries(queries):
+                response = send(address)
+            assert response.status_code == statuses[who], address
     referral.refresh_from_db()
     assert (referral.confirmed_by is not None) == (who == "pm")
 

@@ -51,8 +51,9 @@ def register(site, other_site, salespeople, project_manager):
     ("who", "status"), [("assistant", 200), ("pm", 200), ("salesmgr", 200), ("ann", 403), ("outsider", 404)]
 )
 def test_permission_matrix(
-    who, status, site, sales_assistant, project_manager, sales_manager, salespeople, outsider, browser_as
-):
+    who, status, site, sales_assistant, project_manager, sales_manager, salespeople, outsider, browser_as,
+    django_assert_num_queries,
+):  # fmt: skip
     people = {
         "assistant": sales_assistant,
         "pm": project_manager,
@@ -61,8 +62,11 @@ def test_permission_matrix(
         "outsider": outsider,
     }
     web = browser_as(people[who])
-    assert web.get(site_url("register_archive")).status_code == status
-    export = web.get(site_url("register_archive_xlsx"), {"date_from": "2026-03-01", "date_to": "2026-03-31"})
+    # A refusal runs 5 queries, whichever the status.
+    with django_assert_num_queries(7 if status == 200 else 5):
+        assert web.get(site_url("register_archive")).status_code == status
+    with django_assert_num_queries(6 if status == 200 else 5):
+        export = web.get(site_url("register_archive_xlsx"), {"date_from": "2026-03-01", "date_to": "2026-03-31"})
     assert export.status_code == status
 
 
@@ -199,7 +203,7 @@ def test_the_dates_start_on_this_month_so_a_plain_download_works(
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_every_office_page_renders_in_both_languages(
-    language, register, site, salespeople, project_manager, sales_assistant, client
+    language, register, site, salespeople, project_manager, sales_assistant, client, django_assert_num_queries
 ):
     """The referral, follow-up, report and archive pages, with something on each, in English and Chinese."""
     ann = salespeople[0]
@@ -210,26 +214,28 @@ def test_every_office_page_renders_in_both_languages(
         site=site, client=register["wu"].client, salesperson=ann, planned_for=at(7, 9), created_at=at(6, 9)
     )
     weekly_report_generate(now=at(9, 1))
+    # Each page with the queries it runs, the same in both languages.
     pages = {
         ann: [
-            reverse("attribution:referral_new"),
-            reverse("attribution:my_referrals"),
-            reverse("attribution:referral_print", kwargs={"referral_id": referral.pk}),
-            site_url("my_follow_ups"),
+            (reverse("attribution:referral_new"), 7),
+            (reverse("attribution:my_referrals"), 8),
+            (reverse("attribution:referral_print", kwargs={"referral_id": referral.pk}), 4),
+            (site_url("my_follow_ups"), 9),
         ],
-        project_manager: [site_url("site_referrals"), site_url("follow_up_review")],
+        project_manager: [(site_url("site_referrals"), 9), (site_url("follow_up_review"), 9)],
         sales_assistant: [
-            reverse("attribution:weekly_reports"),
-            reverse("attribution:weekly_report", kwargs={"week": "2026-03-02"}),
-            reverse("attribution:weekly_report", kwargs={"week": "2026-03-02"}) + "?project=riverside",
-            site_url("register_archive"),
+            (reverse("attribution:weekly_reports"), 7),
+            (reverse("attribution:weekly_report", kwargs={"week": "2026-03-02"}), 10),
+            (reverse("attribution:weekly_report", kwargs={"week": "2026-03-02"}) + "?project=riverside", 8),
+            (site_url("register_archive"), 8),
         ],
     }
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     for user, addresses in pages.items():
         client.force_login(user)
-        for address in addresses:
-            response = client.get(address)
+        for address, queries in addresses:
+            with django_assert_num_queries(queries):
+                response = client.get(address)
             assert response.status_code == 200, address
             assert f'<html lang="{language}">' in response.content.decode(), address
     assert Referral.objects.count() == 1

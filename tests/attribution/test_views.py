@@ -58,13 +58,23 @@ MATRIX = {
     "clients": (200, 200, 200, 200, 200, 403, 404),
     "disputes": (403, 403, 403, 403, 200, 403, 404),
 }
+# The queries of each of those requests.
+QUERIES = {
+    #                 ann  sup  pm   sm   dir  clerk out
+    "register": (5, 6, 6, 6, 5, 5, 5),
+    "approvals": (5, 5, 7, 5, 5, 5, 5),
+    "clients": (7, 7, 7, 7, 7, 5, 5),
+    "disputes": (5, 5, 5, 5, 6, 5, 5),
+}
 
 
 @pytest.mark.parametrize("page", MATRIX)
-def test_permission_matrix(page, clock, persona, client):
-    for name, expected in zip(PERSONAS, MATRIX[page], strict=True):
+def test_permission_matrix(page, clock, persona, client, django_assert_num_queries):
+    for name, expected, queries in zip(PERSONAS, MATRIX[page], QUERIES[page], strict=True):
         client.force_login(persona[name])
-        assert client.get(url(page)).status_code == expected, (page, name)
+        with django_assert_num_queries(queries):
+            response = client.get(url(page))
+        assert response.status_code == expected, (page, name)
 
 
 @pytest.mark.parametrize("page", MATRIX)
@@ -80,9 +90,13 @@ def test_an_unknown_site_is_404(clock, site, project_manager, client, django_ass
         assert client.get(url("clients", site="nowhere")).status_code == 404
 
 
-def test_navigation_offers_each_role_its_pages(clock, site, salespeople, project_manager, sales_director, browser_as):
+def test_navigation_offers_each_role_its_pages(
+    clock, site, salespeople, project_manager, sales_director, browser_as, django_assert_num_queries
+):
     def nav(user):
-        return text_of(browser_as(user).get(url("clients")), "nav")
+        web = browser_as(user)
+        with django_assert_num_queries(7):
+            return text_of(web.get(url("clients")), "nav")
 
     assert all(label in nav(salespeople[0]) for label in ("Register visit", "Clients", "Front desk"))
     assert "Approvals" not in nav(salespeople[0]) and "Disputes" not in nav(salespeople[0])
@@ -443,14 +457,17 @@ def test_the_overdue_count_stops_past_what_the_page_shows(
 
 
 def test_a_salesperson_sees_only_their_own_clients_a_manager_all(
-    clock, site, salespeople, project_manager, sales_director, browser_as
+    clock, site, salespeople, project_manager, sales_director, browser_as, django_assert_num_queries
 ):
     ann, bob = salespeople[:2]
     registered(site, ann, project_manager, at(3, 10), phone="13800138001", name="Ann's client")
     registered(site, bob, project_manager, at(4, 10), phone="13900139001", name="Bob's client")
 
     def names(user):
-        return [row.client.name for row in browser_as(user).get(url("clients")).context["rows"]]
+        web = browser_as(user)
+        with django_assert_num_queries(11):
+            response = web.get(url("clients"))
+        return [row.client.name for row in response.context["rows"]]
 
     assert names(ann) == ["Ann's client"]
     assert names(bob) == ["Bob's client"]
@@ -474,18 +491,21 @@ def test_the_list_shows_the_owner_and_until_when(
 
 
 @pytest.mark.parametrize(
-    ("query", "expected"),
+    # The queries differ by filter (a search reads more, an empty page reads no rows' details), not by rows.
+    ("query", "expected", "queries"),
     [
-        ({"search": "huang"}, ["Mr Huang"]),
-        ({"search": "139 0013"}, ["Mr Li"]),
-        ({"grade": "A"}, ["Mr Li"]),
-        ({"status": "valid"}, ["Mr Li", "Mr Huang"]),
-        ({"status": "free"}, ["Mr New", "Mr Old"]),
-        ({"owner": "ann"}, ["Mr Huang"]),
-        ({"owner": "ann", "status": "free"}, []),
+        ({"search": "huang"}, ["Mr Huang"], 12),
+        ({"search": "139 0013"}, ["Mr Li"], 12),
+        ({"grade": "A"}, ["Mr Li"], 11),
+        ({"status": "valid"}, ["Mr Li", "Mr Huang"], 11),
+        ({"status": "free"}, ["Mr New", "Mr Old"], 10),
+        ({"owner": "ann"}, ["Mr Huang"], 11),
+        ({"owner": "ann", "status": "free"}, [], 7),
     ],
 )
-def test_the_list_is_searched_and_filtered(query, expected, clock, site, salespeople, project_manager, browser_as):
+def test_the_list_is_searched_and_filtered(
+    query, expected, queries, clock, site, salespeople, project_manager, browser_as, django_assert_num_queries
+):
     people = {p.username: p for p in salespeople}
     registered(site, people["ann"], project_manager, at(3, 10), phone="13800138001", name="Mr Huang")
     registered(site, people["bob"], project_manager, at(4, 10), phone="13900139001", name="Mr Li", grade="A")
@@ -493,7 +513,9 @@ def test_the_list_is_searched_and_filtered(query, expected, clock, site, salespe
     register(site, people["dan"], at(19, 10), phone="13600136001", name="Mr New")
     if "owner" in query:
         query = {**query, "owner": people[query["owner"]].pk}
-    response = browser_as(project_manager).get(url("clients"), query)
+    web = browser_as(project_manager)
+    with django_assert_num_queries(queries):
+        response = web.get(url("clients"), query)
     assert [row.client.name for row in response.context["rows"]] == expected
 
 
@@ -667,12 +689,15 @@ def test_the_list_pages_keep_the_filters(
     assert len(second.context["rows"]) == 5
 
 
-@pytest.mark.parametrize("page", ["register", "approvals", "clients"])
-def test_the_pages_render_in_chinese(page, clock, site, salespeople, project_manager, client):
+@pytest.mark.parametrize(("page", "queries"), [("register", 6), ("approvals", 9), ("clients", 11)])
+def test_the_pages_render_in_chinese(
+    page, queries, clock, site, salespeople, project_manager, client, django_assert_num_queries
+):
     registered(site, salespeople[0], project_manager, at(3, 10))
     register(site, salespeople[0], at(19, 10))
     client.force_login(project_manager)  # no language cookie: the site's default, Simplified Chinese
-    response = client.get(url(page))
+    with django_assert_num_queries(queries):
+        response = client.get(url(page))
     assert response.status_code == 200
     assert response.content.decode().startswith("<!doctype html>") and 'lang="zh-hans"' in response.content.decode()
 

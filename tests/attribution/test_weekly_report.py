@@ -246,8 +246,9 @@ def stored(week):
     [("assistant", 200), ("pm", 200), ("ann", 403), ("outsider", 403), ("hill_assistant", 200)],
 )
 def test_permission_matrix(
-    who, status, stored, sales_assistant, hill_assistant, project_manager, salespeople, outsider, browser_as
-):
+    who, status, stored, sales_assistant, hill_assistant, project_manager, salespeople, outsider, browser_as,
+    django_assert_num_queries,
+):  # fmt: skip
     people = {
         "assistant": sales_assistant,
         "hill_assistant": hill_assistant,
@@ -256,19 +257,27 @@ def test_permission_matrix(
         "outsider": outsider,
     }
     web = browser_as(people[who])
-    for address in (
-        url("weekly_reports"),
-        url("weekly_report", week="2026-03-02"),
-        url("weekly_report_xlsx", week="2026-03-02"),
+    # (address, queries when it opens); a refusal runs 5.
+    for address, queries in (
+        (url("weekly_reports"), 7),
+        (url("weekly_report", week="2026-03-02"), 10),
+        (url("weekly_report_xlsx", week="2026-03-02"), 8),
     ):
-        assert web.get(address).status_code == status, address
+        with django_assert_num_queries(queries if status == 200 else 5):
+            response = web.get(address)
+        assert response.status_code == status, address
 
 
-def test_a_week_without_a_report_or_not_a_date_is_not_found(stored, sales_assistant, browser_as):
+def test_a_week_without_a_report_or_not_a_date_is_not_found(
+    stored, sales_assistant, browser_as, django_assert_num_queries
+):
     web = browser_as(sales_assistant)
-    for week in ("2026-03-09", "2026-13-01", "last-week"):
-        assert web.get(url("weekly_report", week=week)).status_code == 404
-        assert web.get(url("weekly_report_xlsx", week=week)).status_code == 404
+    # A week that is a date is looked for (one query more); one that is not is refused before.
+    for week, queries in (("2026-03-09", 6), ("2026-13-01", 5), ("last-week", 5)):
+        for page in ("weekly_report", "weekly_report_xlsx"):
+            with django_assert_num_queries(queries):
+                response = web.get(url(page, week=week))
+            assert response.status_code == 404, (page, week)
 
 
 def test_the_page_shows_the_figures_and_the_consolidated_list(
@@ -466,9 +475,8 @@ def test_the_workbook_is_kept_per_readers_sites_and_language(
     with django_assert_num_queries(8):
         chinese = load_workbook(BytesIO(web.get(url("weekly_report_xlsx", week="2026-03-02")).content))
     assert chinese.sheetnames[1] == "Riverside" and chinese.sheetnames[0] != "All projects"
+    hill_web = browser_as(hill_assistant)  # signing in is not the page's queries
     with django_assert_num_queries(8):
-        hill = load_workbook(
-            BytesIO(browser_as(hill_assistant).get(url("weekly_report_xlsx", week="2026-03-02")).content)
-        )
+        hill = load_workbook(BytesIO(hill_web.get(url("weekly_report_xlsx", week="2026-03-02")).content))
     assert hill.sheetnames == ["All projects", "Hillside"]
     assert WeeklyReportPart.objects.filter(report=stored, content__isnull=False).count() == 3

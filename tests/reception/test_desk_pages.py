@@ -35,10 +35,10 @@ def order(site) -> list[str]:
 
 
 def test_a_move_without_a_reason_changes_nothing_and_says_so_at_the_reason(
-    clock, site, salespeople, desk_client, django_assert_max_num_queries
+    clock, site, salespeople, desk_client, django_assert_num_queries
 ):
     bob = RotaMember.objects.get(site=site, salesperson__username="bob")
-    with django_assert_max_num_queries(25):
+    with django_assert_num_queries(25):
         page = desk_client.post(url("rota_up"), {"member": bob.pk, "move-reason": "  "})
     assert page.status_code == 200
     assert page.context["move_form"].errors["reason"] == ["This field is required."]

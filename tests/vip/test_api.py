@@ -74,14 +74,21 @@ def test_lookup_by_card_and_phone_VIP_SVC_1(api, store, clerk, django_assert_num
     assert api("get", "/members/", {"phone": "13800138001"}).json()["card_number"] == card.number
 
 
-def test_a_stores_token_gets_404_for_another_stores_member_VIP_DATA_1(api, store, clerk, other_key):
+def test_a_stores_token_gets_404_for_another_stores_member_VIP_DATA_1(
+    api, store, clerk, other_key, django_assert_num_queries
+):
     card = member(store, clerk)
-    assert api("get", "/members/", {"card_number": card.number}, key=other_key).status_code == 404
-    assert api("get", "/members/", {"phone": "13800138001"}, key=other_key).status_code == 404
-    assert api("post", "/quotes/", purchase_body(card_number=card.number), key=other_key).status_code == 404
+    # The token is read from the database by the first request only, then found in the cache.
+    with django_assert_num_queries(2):
+        assert api("get", "/members/", {"card_number": card.number}, key=other_key).status_code == 404
+    with django_assert_num_queries(3):
+        assert api("get", "/members/", {"phone": "13800138001"}, key=other_key).status_code == 404
+    with django_assert_num_queries(1):
+        assert api("post", "/quotes/", purchase_body(card_number=card.number), key=other_key).status_code == 404
     purchase = buy(store, clerk, [100], card=card).purchase
     refund = {"idempotency_key": "r", "purchase_id": purchase.pk, "amount": "1.00"}
-    assert api("post", "/returns/", refund, key=other_key).status_code == 404
+    with django_assert_num_queries(1):
+        assert api("post", "/returns/", refund, key=other_key).status_code == 404
 
 
 def test_the_till_token_is_cached_until_it_is_revoked(
@@ -96,25 +103,34 @@ def test_the_till_token_is_cached_until_it_is_revoked(
     assert api("get", "/members/", {"card_number": card.number}).status_code == 401
 
 
-def test_revoking_again_drops_a_cached_copy_that_outlived_an_outage(api, store, clerk, token_key):
+def test_revoking_again_drops_a_cached_copy_that_outlived_an_outage(
+    api, store, clerk, token_key, django_assert_num_queries
+):
     card = member(store, clerk)
-    api("get", "/members/", {"card_number": card.number})
+    with django_assert_num_queries(2):  # the token read, then cached
+        api("get", "/members/", {"card_number": card.number})
     # Revoked while Redis was out: the database says so, the copy Redis kept through the outage does not.
     ApiToken.objects.filter(store=store).update(revoked_at=NOW)
-    assert api("get", "/members/", {"card_number": card.number}).status_code == 200
+    with django_assert_num_queries(1):
+        assert api("get", "/members/", {"card_number": card.number}).status_code == 200
     api_auth.token_revoke(ApiToken.objects.get(store=store), now=NOW)
-    assert api("get", "/members/", {"card_number": card.number}).status_code == 401
+    with django_assert_num_queries(1):
+        assert api("get", "/members/", {"card_number": card.number}).status_code == 401
 
 
-def test_a_store_settings_change_reaches_the_till_at_once_VIP_PTS_1(api, store, clerk, as_in_production):
+def test_a_store_settings_change_reaches_the_till_at_once_VIP_PTS_1(
+    api, store, clerk, as_in_production, django_assert_num_queries
+):
     card = member(store, clerk)
     buy(store, clerk, [50], card=card)  # ¥45 paid on the card
     quote = purchase_body("100", card_number=card.number)
-    assert api("post", "/quotes/", quote).json()["points"] == 1  # carry over: ⌊135 / 100⌋ - ⌊45 / 100⌋
+    with django_assert_num_queries(2):
+        assert api("post", "/quotes/", quote).json()["points"] == 1  # carry over: ⌊135 / 100⌋ - ⌊45 / 100⌋
     settings_row = StoreSettings.objects.get(site=store)
     settings_row.points_mode = rules.PER_PURCHASE
     settings_row.save()
-    assert api("post", "/quotes/", quote).json()["points"] == 0  # per purchase: ⌊90 / 100⌋
+    with django_assert_num_queries(2):
+        assert api("post", "/quotes/", quote).json()["points"] == 0  # per purchase: ⌊90 / 100⌋
 
 
 def test_without_a_shared_cache_every_request_reads_the_token(api, store, clerk, settings, django_assert_num_queries):
@@ -125,18 +141,20 @@ def test_without_a_shared_cache_every_request_reads_the_token(api, store, clerk,
         assert api("get", "/members/", {"card_number": card.number}).status_code == 200
 
 
-def test_tokens_are_created_listed_and_revoked_from_the_command_line(api, store, clerk):
+def test_tokens_are_created_listed_and_revoked_from_the_command_line(api, store, clerk, django_assert_num_queries):
     card = member(store, clerk)
     out = io.StringIO()
     call_command("vip_till_token", store.code, "till 2", stdout=out)
     key = out.getvalue().strip()
-    assert api("get", "/members/", {"card_number": card.number}, key=key).status_code == 200
+    with django_assert_num_queries(2):
+        assert api("get", "/members/", {"card_number": card.number}, key=key).status_code == 200
     token = ApiToken.objects.get(store=store, name="till 2")
     out = io.StringIO()
     call_command("vip_till_token", store.code, list_tokens=True, stdout=out)
     assert f"{token.pk}\ttill 2\t" in out.getvalue() and "active" in out.getvalue()
     call_command("vip_till_token", revoke=token.pk, stdout=io.StringIO())
-    assert api("get", "/members/", {"card_number": card.number}, key=key).status_code == 401
+    with django_assert_num_queries(1):
+        assert api("get", "/members/", {"card_number": card.number}, key=key).status_code == 401
     out = io.StringIO()
     call_command("vip_till_token", store.code, list_tokens=True, stdout=out)
     assert "till 2\tcreated" in out.getvalue() and "revoked" in out.getvalue()
@@ -175,12 +193,18 @@ def test_record_purchase_is_idempotent_VIP_PTS_1(api, store, clerk, django_asser
         {"phone": "13800138009"},
     ],
 )
-def test_a_key_reused_for_a_different_purchase_is_409_and_records_nothing(api, store, changed):
+def test_a_key_reused_for_a_different_purchase_is_409_and_records_nothing(
+    api, store, changed, django_assert_num_queries
+):
     body = purchase_body("200.00", phone="13800138005")
-    first = api("post", "/purchases/", body)
+    with django_assert_num_queries(14):
+        first = api("post", "/purchases/", body)
     assert first.status_code == 201
-    assert api("post", "/purchases/", purchase_body("200", phone="13800138005")).status_code == 200  # "200" is 200.00
-    reused = api("post", "/purchases/", body | changed)
+    # A replay and a refused reuse write nothing.
+    with django_assert_num_queries(4):
+        assert api("post", "/purchases/", purchase_body("200", phone="13800138005")).status_code == 200  # 200.00
+    with django_assert_num_queries(4):
+        reused = api("post", "/purchases/", body | changed)
     assert reused.status_code == 409
     message = reused.json()["idempotency_key"][0]
     assert f"already used for a different request (purchase #{first.json()['purchase_id']})" in message
@@ -188,26 +212,33 @@ def test_a_key_reused_for_a_different_purchase_is_409_and_records_nothing(api, s
 
 
 def test_a_key_reused_for_a_different_redemption_or_return_is_409_VIP_PTS_2_VIP_RET_1(
-    api, store, clerk, reward, manager
+    api, store, clerk, reward, manager, django_assert_num_queries
 ):
     card = member(store, clerk)
     purchase = buy(store, clerk, ["3333.34"], card=card).purchase
     dearer = Reward.objects.create(store=store, name="Umbrella", points=2, stock=5)
     redeem = {"idempotency_key": "red-1", "card_number": card.number, "reward_id": reward.pk}
-    assert api("post", "/redemptions/", redeem).status_code == 201
-    reused = api("post", "/redemptions/", redeem | {"reward_id": dearer.pk})
+    with django_assert_num_queries(13):
+        assert api("post", "/redemptions/", redeem).status_code == 201
+    with django_assert_num_queries(7):
+        reused = api("post", "/redemptions/", redeem | {"reward_id": dearer.pk})
     assert reused.status_code == 409 and "already used" in reused.json()["idempotency_key"][0]
     assert Redemption.objects.count() == 1 and Redemption.objects.get().reward == reward
     refund = {"idempotency_key": "ret-1", "purchase_id": purchase.pk, "amount": "100.00"}
-    assert api("post", "/returns/", refund).status_code == 201
-    assert api("post", "/returns/", refund | {"amount": "100"}).status_code == 201  # the same amount: the replay
-    assert api("post", "/returns/", refund | {"amount": "200.00"}).status_code == 409
-    assert api("post", "/returns/", refund | {"reason": "torn"}).status_code == 409
+    with django_assert_num_queries(11):
+        assert api("post", "/returns/", refund).status_code == 201
+    with django_assert_num_queries(5):
+        assert api("post", "/returns/", refund | {"amount": "100"}).status_code == 201  # the same amount: the replay
+    with django_assert_num_queries(6):
+        assert api("post", "/returns/", refund | {"amount": "200.00"}).status_code == 409
+    with django_assert_num_queries(6):
+        assert api("post", "/returns/", refund | {"reason": "torn"}).status_code == 409
     assert Return.objects.get().amount == Decimal("100.00")
 
 
-def test_the_schema_documents_the_409_of_every_write_that_takes_a_key(client):
-    schema_doc = client.get("/store/api/schema/", HTTP_ACCEPT="application/json").json()
+def test_the_schema_documents_the_409_of_every_write_that_takes_a_key(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):  # the schema is of the code, not of the data
+        schema_doc = client.get("/store/api/schema/", HTTP_ACCEPT="application/json").json()
     components = schema_doc["components"]["schemas"]
     keyed = {}
     for operations in schema_doc["paths"].values():
@@ -224,8 +255,9 @@ def test_the_schema_documents_the_409_of_every_write_that_takes_a_key(client):
     }
 
 
-def test_a_non_members_purchase_says_when_they_qualify_VIP_ELIG_1(api, store):
-    body = api("post", "/purchases/", purchase_body("1000.00", phone="13800138005")).json()
+def test_a_non_members_purchase_says_when_they_qualify_VIP_ELIG_1(api, store, django_assert_num_queries):
+    with django_assert_num_queries(14):
+        body = api("post", "/purchases/", purchase_body("1000.00", phone="13800138005")).json()
     assert body["eligibility"]["ok"] is True and body["eligibility"]["rule_id"] == "VIP-ELIG-1"
 
 
@@ -238,36 +270,46 @@ def test_a_non_members_purchase_says_when_they_qualify_VIP_ELIG_1(api, store):
         ({"lines": [{"amount": "1"}]}, "idempotency_key", "This field is required."),
     ],
 )
-def test_bad_input_is_400_with_the_field_and_nothing_saved(api, store, body, field, message):
-    response = api("post", "/purchases/", body)
+def test_bad_input_is_400_with_the_field_and_nothing_saved(api, store, body, field, message, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the token: the body is refused before anything else is read
+        response = api("post", "/purchases/", body)
     assert response.status_code == 400
     assert message in str(response.json()[field])
     assert not Purchase.objects.exists()
 
 
-def test_birthday_discount_without_id_check_and_missing_signature_are_refused(api, store, clerk):
+def test_birthday_discount_without_id_check_and_missing_signature_are_refused(
+    api, store, clerk, django_assert_num_queries
+):
     card = member(store, clerk)
     signed = {"card_number": card.number, "signature_confirmed": True}
-    no_id = api("post", "/purchases/", purchase_body(birthday_discount=True, **signed))
+    with django_assert_num_queries(7):
+        no_id = api("post", "/purchases/", purchase_body(birthday_discount=True, **signed))
     assert no_id.status_code == 400 and "VIP-DISC-3" in no_id.json()["birthday_discount"][0]
-    unsigned = api("post", "/purchases/", purchase_body(card_number=card.number))
+    with django_assert_num_queries(6):  # the token is cached by now
+        unsigned = api("post", "/purchases/", purchase_body(card_number=card.number))
     assert unsigned.status_code == 400 and "VIP-CARD-2" in unsigned.json()["signature_confirmed"][0]
     assert not Purchase.objects.filter(card=card).exists()
 
 
-def test_redeem_and_return_VIP_PTS_2_VIP_RET_1(api, store, clerk, reward):
+def test_redeem_and_return_VIP_PTS_2_VIP_RET_1(api, store, clerk, reward, django_assert_num_queries):
     card = member(store, clerk)
     purchase = buy(store, clerk, ["1111.12"], card=card).purchase
     redeem = {"idempotency_key": "red-1", "card_number": card.number, "reward_id": reward.pk}
-    assert api("post", "/redemptions/", redeem).json()["balance"] == 0
-    assert api("post", "/redemptions/", redeem).status_code == 201  # the replay: the same redemption
+    with django_assert_num_queries(13):
+        assert api("post", "/redemptions/", redeem).json()["balance"] == 0
+    with django_assert_num_queries(7):
+        assert api("post", "/redemptions/", redeem).status_code == 201  # the replay: the same redemption
     assert Redemption.objects.count() == 1
-    short = api("post", "/redemptions/", redeem | {"idempotency_key": "red-2"})
+    with django_assert_num_queries(8):
+        short = api("post", "/redemptions/", redeem | {"idempotency_key": "red-2"})
     assert short.status_code == 400 and "VIP-PTS-2" in short.json()["reward_id"][0]
     refund = {"idempotency_key": "ret-1", "purchase_id": purchase.pk, "amount": "100.00"}
-    body = api("post", "/returns/", refund).json()
+    with django_assert_num_queries(11):
+        body = api("post", "/returns/", refund).json()
     assert (body["points_reversed"], body["shortfall"]) == (1, 1)
-    assert api("post", "/returns/", refund).json()["return_id"] == body["return_id"]
+    with django_assert_num_queries(5):
+        assert api("post", "/returns/", refund).json()["return_id"] == body["return_id"]
     assert Return.objects.get().amount == Decimal("100.00")
 
 

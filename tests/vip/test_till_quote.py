@@ -82,28 +82,43 @@ CASES = [
     "a birthday claim without the ID checked (VIP-DISC-3)",
     "an unknown card",
 ]
+# The queries of each case's (page, API) request, as measured; the API's include reading the till's token.
+QUERIES = {
+    "a phone that is not one": (4, 3),
+    "a member's phone typed as a customer's (VIP-SVC-1)": (5, 4),
+    "a card and a phone together": (4, 4),
+    "a birthday claim without the ID checked (VIP-DISC-3)": (5, 4),
+    "an unknown card": (5, 4),
+}
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_the_same_bad_input_gets_the_same_refusal_on_the_page_and_through_the_api(web, api, store, clerk, case):
+def test_the_same_bad_input_gets_the_same_refusal_on_the_page_and_through_the_api(
+    web, api, store, clerk, case, django_assert_num_queries
+):
     card = member(store, clerk)  # phone 13800138001
     given = bad_inputs(card)[case]
-    page = web_refusals(web(**given))
-    answer = api_refusals(api(**given))
+    page_queries, api_queries = QUERIES[case]
+    with django_assert_num_queries(page_queries):
+        page = web_refusals(web(**given))
+    with django_assert_num_queries(api_queries):
+        answer = api_refusals(api(**given))
     assert page and [html.unescape(m) for m in page] == answer
     assert Purchase.objects.count() == 1  # the member's qualifying purchase only: nothing recorded
 
 
-def test_a_good_quote_is_the_same_on_the_page_and_through_the_api(web, api, store, clerk):
+def test_a_good_quote_is_the_same_on_the_page_and_through_the_api(web, api, store, clerk, django_assert_num_queries):
     card = member(store, clerk)
-    page = web(card=card.number)
-    body = api(card=card.number).json()
+    with django_assert_num_queries(5):
+        page = web(card=card.number)
+    with django_assert_num_queries(4):
+        body = api(card=card.number).json()
     assert page.context["quote"].payable == Decimal(body["payable"]) == Decimal("270.00")
     assert page.context["points"] == body["points"] == 2
     assert Purchase.objects.count() == 1  # the member's qualifying purchase only: a quote saves nothing
 
 
-def test_both_call_services_till_quote(web, api, store, clerk, monkeypatch):
+def test_both_call_services_till_quote(web, api, store, clerk, monkeypatch, django_assert_num_queries):
     calls = []
     real = services.till_quote
 
@@ -112,8 +127,10 @@ def test_both_call_services_till_quote(web, api, store, clerk, monkeypatch):
         return real(**kwargs)
 
     monkeypatch.setattr(services, "till_quote", spy)
-    web(phone="13900139000")
-    api(phone="13900139000")
+    with django_assert_num_queries(5):
+        web(phone="13900139000")
+    with django_assert_num_queries(4):
+        api(phone="13900139000")
     assert len(calls) == 2
     assert [c["phone"] for c in calls] == ["13900139000", "13900139000"]
 
@@ -151,8 +168,9 @@ def test_the_till_page_shows_the_error_at_the_phone_field(client, store, clerk, 
 
 
 @pytest.mark.parametrize("phone", BAD_PHONES)
-def test_the_api_refuses_a_phone_that_is_not_one(api, store, phone):
-    response = api(phone=phone)
+def test_the_api_refuses_a_phone_that_is_not_one(api, store, phone, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the token: the phone is refused before anything is looked up
+        response = api(phone=phone)
     assert response.status_code == 400 and response.json() == {"phone": [INVALID]}
 
 
