@@ -13,6 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 
 from reception import services
 from reception.models import DeskSettings, RotaMember
@@ -74,6 +75,14 @@ def make_user(username: str, role: Role | None, sites: list[Site], **extra):
 def fast_password_hashing(settings):
     # The default hasher is deliberately slow; personas are made in most tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def cold_content_types():
+    """Django keeps content types in a process-wide cache that outlives a test's rolled-back rows: an admin page or
+    the history reads one the first time only, so a test's query count would depend on which tests ran before it.
+    Each test starts cold, as a new worker process does."""
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)
