@@ -80,16 +80,14 @@ def _names(user_ids: set[int]) -> dict[int, str]:
 def sales_tables(month: CockpitMonth) -> list[Table]:
     """By site and by salesperson: one reception report per site, then three queries (registrations, deals, names)."""
     visits: dict[tuple[int, int | None], int] = {}
-    names: dict[int, str] = {}
     for site in month.sites:
         for row in monthly_report(site, month.first.year, month.first.month).rows:
             visits[(site.pk, row.salesperson_id)] = row.receptions
-            names[row.salesperson_id] = row.name
     registrations = registrations_by_salesperson(sites=month.sites, first=month.first)
     deals = deals_by_salesperson(sites=month.sites, first=month.first)
     keys = set(visits) | set(registrations) | set(deals)
-    missing = {person for _site, person in keys if person is not None and person not in names}
-    names |= _names(missing) if missing else {}
+    # Everyone's name in one query, whether or not the desk's report named them: a fixed count, whatever the month.
+    names = _names({person for _site, person in keys if person is not None})
     site_names = {s.pk: s.name for s in month.sites}
 
     def figures(key) -> list:
