@@ -7,15 +7,15 @@ from collections.abc import Sequence
 
 from django.db.models import Count
 
-from salesoffice.cockpit import month_filters, trend_start
+from salesoffice.cockpit import month_filters, trend_span
 from salesoffice.models import Site
 
 from .models import VisitEntry
 
 
-def _entries(sites: Sequence[Site], since: dt.datetime):
+def _entries(sites: Sequence[Site], months: Sequence[dt.date]):
     return VisitEntry.objects.filter(
-        site__in=[s.pk for s in sites], corrects__isnull=True, registered_at__gte=since
+        trend_span(months, sites, "registered_at"), site__in=[s.pk for s in sites], corrects__isnull=True
     ).order_by()
 
 
@@ -24,7 +24,7 @@ def registrations_by_salesperson(*, sites: Sequence[Site], first: dt.date) -> di
     if not sites:
         return {}
     (in_month,) = month_filters([first], sites, at="registered_at")
-    rows = _entries(sites, trend_start([first], sites)).filter(in_month).values_list("site_id", "salesperson_id")
+    rows = _entries(sites, [first]).filter(in_month).values_list("site_id", "salesperson_id")
     return {(site, person): n for site, person, n in rows.annotate(n=Count("pk"))}
 
 
@@ -33,7 +33,5 @@ def registrations_by_month(*, sites: Sequence[Site], months: Sequence[dt.date]) 
     if not sites:
         return [0 for _m in months]
     conditions = month_filters(months, sites, at="registered_at")
-    found = _entries(sites, trend_start(months, sites)).aggregate(
-        **{f"m{i}": Count("pk", filter=q) for i, q in enumerate(conditions)}
-    )
+    found = _entries(sites, months).aggregate(**{f"m{i}": Count("pk", filter=q) for i, q in enumerate(conditions)})
     return [found[f"m{i}"] for i in range(len(months))]

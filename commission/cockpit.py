@@ -32,7 +32,7 @@ from salesoffice.cockpit import (
     month_filters,
     month_label,
     percent,
-    trend_start,
+    trend_span,
 )
 from salesoffice.models import NAME_FIELDS, Site, display_name_of
 from salesoffice.money import summed
@@ -47,9 +47,9 @@ CONVERSION_NOTE = gettext_lazy(
 )
 
 
-def _deals(sites: Sequence[Site], since: dt.datetime):
+def _deals(sites: Sequence[Site], months: Sequence[dt.date]):
     return Deal.objects.filter(
-        site__in=[s.pk for s in sites], cancelled_at__isnull=True, signed_at__gte=since
+        trend_span(months, sites, "signed_at"), site__in=[s.pk for s in sites], cancelled_at__isnull=True
     ).order_by()
 
 
@@ -58,7 +58,7 @@ def deals_by_salesperson(*, sites: Sequence[Site], first: dt.date) -> dict[tuple
     if not sites:
         return {}
     (in_month,) = month_filters([first], sites, at="signed_at")
-    rows = _deals(sites, trend_start([first], sites)).filter(in_month).values_list("site_id", "salesperson_id")
+    rows = _deals(sites, [first]).filter(in_month).values_list("site_id", "salesperson_id")
     return {(site, person): n for site, person, n in rows.annotate(n=Count("pk"))}
 
 
@@ -66,9 +66,7 @@ def deals_by_month(*, sites: Sequence[Site], months: Sequence[dt.date]) -> list[
     if not sites:
         return [0 for _m in months]
     conditions = month_filters(months, sites, at="signed_at")
-    found = _deals(sites, trend_start(months, sites)).aggregate(
-        **{f"m{i}": Count("pk", filter=q) for i, q in enumerate(conditions)}
-    )
+    found = _deals(sites, months).aggregate(**{f"m{i}": Count("pk", filter=q) for i, q in enumerate(conditions)})
     return [found[f"m{i}"] for i in range(len(months))]
 
 

@@ -16,7 +16,7 @@ from salesoffice.cockpit import (
     Table,
     month_filters,
     month_label,
-    trend_start,
+    trend_span,
 )
 from salesoffice.models import Site
 
@@ -65,7 +65,7 @@ def receptions_by_month(*, sites, months) -> list[int]:
     conditions = month_filters(months, sites, at="arrived_at")
     found = (
         Reception.objects.filter(
-            site__in=[s.pk for s in sites], arrived_at__gte=trend_start(months, sites), salesperson__isnull=False
+            trend_span(months, sites, "arrived_at"), site__in=[s.pk for s in sites], salesperson__isnull=False
         )
         .exclude(status__in=[Reception.Status.BYE, Reception.Status.VOIDED])
         .aggregate(**{f"m{i}": Count("pk", filter=q) for i, q in enumerate(conditions)})
@@ -79,7 +79,7 @@ def slots_by_month(*, sites, months) -> list[int]:
         return [0 for _m in months]
     conditions = month_filters(months, sites, at="granted_at")
     found = (
-        PrioritySlot.objects.filter(site__in=[s.pk for s in sites], granted_at__gte=trend_start(months, sites))
+        PrioritySlot.objects.filter(trend_span(months, sites, "granted_at"), site__in=[s.pk for s in sites])
         .exclude(status__in=[PrioritySlot.Status.CANCELLED, PrioritySlot.Status.PENDING])
         .aggregate(**{f"m{i}": Count("pk", filter=q) for i, q in enumerate(conditions)})
     )

@@ -15,9 +15,11 @@ history holds, on PostgreSQL and SQLite alike.
 """
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -189,20 +191,21 @@ def month_filters(months: Sequence[dt.date], sites: Sequence[Site], *, at: str, 
         zones[s.time_zone] = s.zone
     conditions = []
     for first in months:
-        condition = Q(pk__in=[])
+        ranges = []
         for name, ids in by_zone.items():
             start, end = month_bounds(first.year, first.month, zones[name])
-            condition |= Q(**{f"{site}__in": ids, f"{at}__gte": start, f"{at}__lt": end})
-        conditions.append(condition)
+            ranges.append(Q(**{f"{site}__in": ids, f"{at}__gte": start, f"{at}__lt": end}))
+        conditions.append(reduce(operator.or_, ranges, Q(pk__in=[])) if len(ranges) != 1 else ranges[0])
     return conditions
 
 
-def trend_start(months: Sequence[dt.date], sites: Sequence[Site]) -> dt.datetime:
-    """The earliest instant any of the months begins at any of the sites: a plain range the indexes narrow to first."""
-    first = months[0]
-    zones = {s.time_zone: s.zone for s in sites}
-    starts = [month_bounds(first.year, first.month, zone)[0] for zone in zones.values()]
-    return min(starts) if starts else month_bounds(first.year, first.month, dt.UTC)[0]
+def trend_span(months: Sequence[dt.date], sites: Sequence[Site], at: str) -> Q:
+    """`at` from the first month's start to the last month's end at any of the sites: a plain range the indexes
+    narrow to first, so the conditional counts read only the months asked, whatever came before or after."""
+    zones = {s.time_zone: s.zone for s in sites} or {"UTC": dt.UTC}
+    start = min(month_bounds(months[0].year, months[0].month, zone)[0] for zone in zones.values())
+    end = max(month_bounds(months[-1].year, months[-1].month, zone)[1] for zone in zones.values())
+    return Q(**{f"{at}__gte": start, f"{at}__lt": end})
 
 
 def month_label(first: dt.date) -> str:

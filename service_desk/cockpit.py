@@ -19,7 +19,7 @@ from salesoffice.cockpit import (
     month_filters,
     month_label,
     percent,
-    trend_start,
+    trend_span,
 )
 from salesoffice.models import Site
 from salesoffice.roles import ROLE_LABELS
@@ -124,15 +124,14 @@ def service_trend(month: CockpitMonth) -> Table:
     offices = month.sites
     rows: list[list] = [[month_label(m)] for m in months]
     if offices:
-        since = trend_start(months, offices)
         ids = [s.pk for s in offices]
         registered = month_filters(months, offices, at="registered_at")
         on_time = Q(replied_at__lte=F("reply_due_at"))
-        requests = ServiceRequest.objects.filter(site__in=ids, registered_at__gte=since).aggregate(
+        requests = ServiceRequest.objects.filter(trend_span(months, offices, "registered_at"), site__in=ids).aggregate(
             **{f"m{i}": Count("pk", filter=q) for i, q in enumerate(registered)},
             **{f"t{i}": Count("pk", filter=q & on_time) for i, q in enumerate(registered)},
         )
-        completed = Completion.objects.filter(site__in=ids, completed_at__gte=since).aggregate(
+        completed = Completion.objects.filter(trend_span(months, offices, "completed_at"), site__in=ids).aggregate(
             **{f"m{i}": Count("pk", filter=q) for i, q in enumerate(month_filters(months, offices, at="completed_at"))}
         )
         for i, row in enumerate(rows):

@@ -22,7 +22,7 @@ from salesoffice.cockpit import (
     Table,
     month_filters,
     month_label,
-    trend_start,
+    trend_span,
 )
 from salesoffice.models import Site
 from salesoffice.timeutil import month_bounds
@@ -126,16 +126,17 @@ def vip_trend(month: CockpitMonth) -> Table:
     stores = month.sites
     rows: list[list] = [[month_label(m)] for m in months]
     if stores:
-        since = trend_start(months, stores)
         ids = [s.pk for s in stores]
-        new = Membership.objects.filter(store__in=ids, started_at__gte=since, renews__isnull=True).aggregate(
+        new = Membership.objects.filter(
+            trend_span(months, stores, "started_at"), store__in=ids, renews__isnull=True
+        ).aggregate(
             **{
                 f"m{i}": Count("pk", filter=q)
                 for i, q in enumerate(month_filters(months, stores, at="started_at", site="store_id"))
             }
         )
         by_month = month_filters(months, stores, at="at", site="membership__store_id")
-        points = PointMovement.objects.filter(membership__store__in=ids, at__gte=since).aggregate(
+        points = PointMovement.objects.filter(trend_span(months, stores, "at"), membership__store__in=ids).aggregate(
             **{f"e{i}": Sum("points", filter=q & Q(kind=PointMovement.Kind.EARN)) for i, q in enumerate(by_month)},
             **{f"r{i}": Sum("points", filter=q & Q(kind=PointMovement.Kind.REDEEM)) for i, q in enumerate(by_month)},
         )
