@@ -25,7 +25,40 @@ from salesoffice.models import Site
 from salesoffice.roles import ROLE_LABELS
 
 from .models import Completion, ServiceRequest
-from .selectors import monthly_report
+from .selectors import MonthlyReport, monthly_report
+
+
+def _deadline_row(office: Site, report: MonthlyReport) -> list:
+    replies, complaints, callbacks = report.replies, report.complaints, report.callbacks
+    return [
+        office.name,
+        replies["total"],
+        replies["on_time"],
+        replies["late"],
+        replies["overdue"],
+        float(replies["rate"]),
+        complaints["total"],
+        complaints["on_time"],
+        complaints["overdue"],
+        callbacks["made"],
+        callbacks["on_time"],
+        float(callbacks["on_time_rate"]),
+    ]
+
+
+def _rate_rows(office: Site, report: MonthlyReport) -> list[list]:
+    return [
+        [
+            office.name,
+            str(ROLE_LABELS[rate.role]),
+            rate.callbacks,
+            rate.completed,
+            float(rate.rate),
+            rate.minimum,
+            _("yes") if rate.compliant else _("no"),
+        ]
+        for rate in report.rates
+    ]
 
 
 def office_tables(month: CockpitMonth) -> list[Table]:
@@ -35,87 +68,68 @@ def office_tables(month: CockpitMonth) -> list[Table]:
     for office in month.sites:
         report = monthly_report(site=office, year=month.first.year, month=month.first.month, now=month.now)
         volumes.append([office.name, *(n for _k, _l, n in report.by_kind), report.total])
-        replies, complaints, callbacks = report.replies, report.complaints, report.callbacks
-        deadlines.append(
-            [
-                office.name,
-                replies["total"],
-                replies["on_time"],
-                replies["late"],
-                replies["overdue"],
-                float(replies["rate"]),
-                complaints["total"],
-                complaints["on_time"],
-                complaints["overdue"],
-                callbacks["made"],
-                callbacks["on_time"],
-                float(callbacks["on_time_rate"]),
-            ]
-        )
-        rates += [
-            [
-                office.name,
-                str(ROLE_LABELS[rate.role]),
-                rate.callbacks,
-                rate.completed,
-                float(rate.rate),
-                rate.minimum,
-                _("yes") if rate.compliant else _("no"),
-            ]
-            for rate in report.rates
-        ]
-    return [
-        Table(
-            key="volumes",
-            title=_("Requests registered by office and kind"),
-            columns=[Column(_("Office"), TEXT), *(Column(str(label)) for _v, label in kinds), Column(_("Total"))],
-            rows=volumes,
-            chart=BAR,
-            charted=tuple(range(1, len(kinds) + 1)),
+        deadlines.append(_deadline_row(office, report))
+        rates += _rate_rows(office, report)
+    return [volumes_table(volumes, kinds), deadlines_table(deadlines), rates_table(rates)]
+
+
+def volumes_table(rows: list[list], kinds) -> Table:
+    return Table(
+        key="volumes",
+        title=_("Requests registered by office and kind"),
+        columns=[Column(_("Office"), TEXT), *(Column(str(label)) for _v, label in kinds), Column(_("Total"))],
+        rows=rows,
+        chart=BAR,
+        charted=tuple(range(1, len(kinds) + 1)),
+    )
+
+
+def deadlines_table(rows: list[list]) -> Table:
+    return Table(
+        key="deadlines",
+        title=_("Deadlines met"),
+        columns=[
+            Column(_("Office"), TEXT),
+            Column(_("Requests")),
+            Column(_("Replied on time (SVC-FIRST-1)")),
+            Column(_("Replied late")),
+            Column(_("Overdue, no reply")),
+            Column(_("Replies on time %"), PERCENT),
+            Column(_("Complaints")),
+            Column(_("Complaints closed on time (SVC-COMP-1)")),
+            Column(_("Complaints overdue")),
+            Column(_("Repair callbacks made")),
+            Column(_("Callbacks on time (SVC-CB-3)")),
+            Column(_("Callbacks on time %"), PERCENT),
+        ],
+        rows=rows,
+        chart=BAR,
+        charted=(5, 11),
+    )
+
+
+def rates_table(rows: list[list]) -> Table:
+    return Table(
+        key="callbacks",
+        title=_("Repair callback rates by role (SVC-CB-2)"),
+        columns=[
+            Column(_("Office"), TEXT),
+            Column(_("Role"), TEXT),
+            Column(_("Callbacks")),
+            Column(_("Repairs completed")),
+            Column(_("Rate %"), PERCENT),
+            Column(_("Minimum %"), PERCENT),
+            Column(_("Met"), TEXT),
+        ],
+        rows=rows,
+        chart=BAR,
+        charted=(4, 5),
+        labels=2,
+        note=_(
+            "SVC-CB-2: over the repairs completed in the month, the office director calls back at least 10%, "
+            "the administrators 30% and the repair lead 60% (the office's settings)."
         ),
-        Table(
-            key="deadlines",
-            title=_("Deadlines met"),
-            columns=[
-                Column(_("Office"), TEXT),
-                Column(_("Requests")),
-                Column(_("Replied on time (SVC-FIRST-1)")),
-                Column(_("Replied late")),
-                Column(_("Overdue, no reply")),
-                Column(_("Replies on time %"), PERCENT),
-                Column(_("Complaints")),
-                Column(_("Complaints closed on time (SVC-COMP-1)")),
-                Column(_("Complaints overdue")),
-                Column(_("Repair callbacks made")),
-                Column(_("Callbacks on time (SVC-CB-3)")),
-                Column(_("Callbacks on time %"), PERCENT),
-            ],
-            rows=deadlines,
-            chart=BAR,
-            charted=(5, 11),
-        ),
-        Table(
-            key="callbacks",
-            title=_("Repair callback rates by role (SVC-CB-2)"),
-            columns=[
-                Column(_("Office"), TEXT),
-                Column(_("Role"), TEXT),
-                Column(_("Callbacks")),
-                Column(_("Repairs completed")),
-                Column(_("Rate %"), PERCENT),
-                Column(_("Minimum %"), PERCENT),
-                Column(_("Met"), TEXT),
-            ],
-            rows=rates,
-            chart=BAR,
-            charted=(4, 5),
-            labels=2,
-            note=_(
-                "SVC-CB-2: over the repairs completed in the month, the office director calls back at least 10%, "
-                "the administrators 30% and the repair lead 60% (the office's settings)."
-            ),
-        ),
-    ]
+    )
 
 
 def service_trend(month: CockpitMonth) -> Table:

@@ -28,7 +28,7 @@ from salesoffice.models import Site
 from salesoffice.timeutil import month_bounds
 
 from .models import Membership, PointMovement, Return
-from .selectors import registration_summary
+from .selectors import SummaryRow, registration_summary
 
 
 def _store_month(month: CockpitMonth, store: Site) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
@@ -36,65 +36,70 @@ def _store_month(month: CockpitMonth, store: Site) -> tuple[dt.datetime, dt.date
     return start, end, min(month.now, end)  # a month still running is read as of now
 
 
-def store_table(month: CockpitMonth) -> Table:
-    """One row per store: the summary's two queries, then three aggregates over the stores in scope."""
-    stores = list(month.sites)
+def _issued(month: CockpitMonth, stores: list[Site]) -> dict[int, SummaryRow]:
+    """The registration summary's row of the month per store (VIP-DATA-1), read as of the month's last instant."""
     as_of = min((_store_month(month, s)[2] for s in stores), default=month.now) - dt.timedelta(microseconds=1)
-    issued = {
+    return {
         row.store.pk: row
         for row in registration_summary(now=as_of, months=0, stores=stores)
         if (row.year, row.month) == (month.first.year, month.first.month)
     }
-    active_by, points_by, short_by = {}, {}, {}
-    if stores:
-        active = Q()
-        points, shortfalls = Q(), Q()
-        for store in stores:
-            start, _end, cutoff = _store_month(month, store)
-            active |= Q(store=store, started_at__lt=cutoff, valid_until__gte=cutoff)
-            points |= Q(membership__store=store, at__lt=cutoff)
-            shortfalls |= Q(purchase__store=store, at__gte=start, at__lt=cutoff)
-        active_by = dict(Membership.objects.filter(active).values_list("store_id").annotate(n=Count("pk")).order_by())
-        in_month = Q()
-        for store in stores:
-            start, _end, cutoff = _store_month(month, store)
-            in_month |= Q(membership__store=store, at__gte=start, at__lt=cutoff)
-        points_by = {
-            r["membership__store"]: r
-            for r in PointMovement.objects.filter(points)
-            .values("membership__store")
-            .annotate(
-                outstanding=Sum("points"),
-                issued=Sum("points", filter=in_month & Q(kind=PointMovement.Kind.EARN)),
-                redeemed=Sum("points", filter=in_month & Q(kind=PointMovement.Kind.REDEEM)),
-            )
-            .order_by()
-        }
-        short_by = {
-            r["purchase__store"]: r
-            for r in Return.objects.filter(shortfalls, shortfall__gt=0)
-            .values("purchase__store")
-            .annotate(n=Count("pk"), points=Sum("shortfall"))
-            .order_by()
-        }
-    rows = []
+
+
+def _store_figures(month: CockpitMonth, stores: list[Site]) -> tuple[dict, dict, dict]:
+    """Active members, points and shortfalls per store: three aggregates, each store's month in its own zone."""
+    active, points, in_month, shortfalls = Q(), Q(), Q(), Q()
     for store in stores:
-        summary = issued.get(store.pk)
-        p = points_by.get(store.pk, {})
-        s = short_by.get(store.pk, {})
-        rows.append(
-            [
-                store.name,
-                summary.registrations if summary else 0,
-                summary.renewals if summary else 0,
-                active_by.get(store.pk, 0),
-                p.get("issued") or 0,
-                -(p.get("redeemed") or 0),
-                p.get("outstanding") or 0,
-                s.get("n") or 0,
-                s.get("points") or 0,
-            ]
+        start, _end, cutoff = _store_month(month, store)
+        active |= Q(store=store, started_at__lt=cutoff, valid_until__gte=cutoff)
+        points |= Q(membership__store=store, at__lt=cutoff)
+        in_month |= Q(membership__store=store, at__gte=start, at__lt=cutoff)
+        shortfalls |= Q(purchase__store=store, at__gte=start, at__lt=cutoff)
+    active_by = dict(Membership.objects.filter(active).values_list("store_id").annotate(n=Count("pk")).order_by())
+    points_by = {
+        r["membership__store"]: r
+        for r in PointMovement.objects.filter(points)
+        .values("membership__store")
+        .annotate(
+            outstanding=Sum("points"),
+            issued=Sum("points", filter=in_month & Q(kind=PointMovement.Kind.EARN)),
+            redeemed=Sum("points", filter=in_month & Q(kind=PointMovement.Kind.REDEEM)),
         )
+        .order_by()
+    }
+    short_by = {
+        r["purchase__store"]: r
+        for r in Return.objects.filter(shortfalls, shortfall__gt=0)
+        .values("purchase__store")
+        .annotate(n=Count("pk"), points=Sum("shortfall"))
+        .order_by()
+    }
+    return active_by, points_by, short_by
+
+
+def _store_row(store: Site, summary: SummaryRow | None, active: int, points: dict, short: dict) -> list:
+    return [
+        store.name,
+        summary.registrations if summary else 0,
+        summary.renewals if summary else 0,
+        active,
+        points.get("issued") or 0,
+        -(points.get("redeemed") or 0),
+        points.get("outstanding") or 0,
+        short.get("n") or 0,
+        short.get("points") or 0,
+    ]
+
+
+def store_table(month: CockpitMonth) -> Table:
+    """One row per store: the summary's two queries, then three aggregates over the stores in scope."""
+    stores = list(month.sites)
+    issued = _issued(month, stores)
+    active_by, points_by, short_by = _store_figures(month, stores) if stores else ({}, {}, {})
+    rows = [
+        _store_row(s, issued.get(s.pk), active_by.get(s.pk, 0), points_by.get(s.pk, {}), short_by.get(s.pk, {}))
+        for s in stores
+    ]
     return Table(
         key="stores",
         title=_("VIP members and points by store"),
