@@ -77,23 +77,38 @@ def test_the_office_director_sees_only_their_offices(demo):
     )
 
 
-@pytest.mark.parametrize("role", [Role.SALESPERSON, Role.SITE_SUPERVISOR, Role.PROJECT_MANAGER, Role.STORE_CLERK])
-def test_other_roles_are_refused(demo, client, role):
+# A refusal: session, user and rights, then the 403 page's menu (a store clerk has no desk to list).
+@pytest.mark.parametrize(
+    ("role", "queries"),
+    [(Role.SALESPERSON, 5), (Role.SITE_SUPERVISOR, 5), (Role.PROJECT_MANAGER, 5), (Role.STORE_CLERK, 4)],
+)
+def test_other_roles_are_refused(demo, client, django_assert_num_queries, role, queries):
     client.force_login(person(role))
     with time_machine.travel(AT, tick=False):
-        assert client.get(reverse("cockpit")).status_code == 403
-        assert client.get(reverse("cockpit_packs")).status_code == 403
-        assert client.post(reverse("cockpit_pack_generate"), {"month": "2026-10"}).status_code == 403
+        with django_assert_num_queries(queries):
+            assert client.get(reverse("cockpit")).status_code == 403
+        with django_assert_num_queries(queries):
+            assert client.get(reverse("cockpit_packs")).status_code == 403
+        with django_assert_num_queries(queries):
+            assert client.post(reverse("cockpit_pack_generate"), {"month": "2026-10"}).status_code == 403
     assert list(MonthlyPack.objects.values_list("month", flat=True)) == [OCTOBER]  # the demo's only
 
 
-@pytest.mark.parametrize("role", [Role.SALES_DIRECTOR, Role.OPERATIONS, Role.OFFICE_DIRECTOR])
-def test_only_the_admin_makes_and_reads_packs(demo, client, role):
+# The cockpit: session, user and rights, the sites of each kind, each section's reports and trends (the sales
+# director's three sections over two sales offices; operations' stores; the office director's one office), the menu.
+@pytest.mark.parametrize(
+    ("role", "page", "refused"),
+    [(Role.SALES_DIRECTOR, 22, 5), (Role.OPERATIONS, 12, 4), (Role.OFFICE_DIRECTOR, 11, 5)],
+)
+def test_only_the_admin_makes_and_reads_packs(demo, client, django_assert_num_queries, role, page, refused):
     client.force_login(person(role))
     with time_machine.travel(AT, tick=False):
-        assert client.get(reverse("cockpit")).status_code == 200
-        assert client.get(reverse("cockpit_packs")).status_code == 403
-        assert client.post(reverse("cockpit_pack_generate"), {"month": "2026-10"}).status_code == 403
+        with django_assert_num_queries(page):
+            assert client.get(reverse("cockpit")).status_code == 200
+        with django_assert_num_queries(refused):
+            assert client.get(reverse("cockpit_packs")).status_code == 403
+        with django_assert_num_queries(refused):
+            assert client.post(reverse("cockpit_pack_generate"), {"month": "2026-10"}).status_code == 403
 
 
 # The figures are the apps' own
@@ -159,11 +174,14 @@ def test_month_over_month_is_the_trend_s_last_two_months(demo):
 # The page
 
 
-def test_the_page_shows_charts_data_and_tables_in_both_languages(demo, client):
+ADMIN_COCKPIT_QUERIES = 37  # every section over every site: the sales offices' reports, the stores', the office's
+
+
+def test_the_page_shows_charts_data_and_tables_in_both_languages(demo, client, django_assert_num_queries):
     client.force_login(person(Role.ADMIN))
     for language, title in (("en", "Management cockpit"), ("zh-hans", "管理驾驶舱")):
         client.cookies["django_language"] = language
-        with time_machine.travel(AT, tick=False):
+        with time_machine.travel(AT, tick=False), django_assert_num_queries(ADMIN_COCKPIT_QUERIES):
             response = client.get(reverse("cockpit"), {"month": "2026-11"})
         html = response.content.decode()
         assert response.status_code == 200 and title in html
@@ -171,10 +189,10 @@ def test_the_page_shows_charts_data_and_tables_in_both_languages(demo, client):
         assert "vendor/echarts.min.js" in html and "<script>" not in html
 
 
-def test_a_bad_month_is_an_error_by_the_field_not_a_500(demo, client):
+def test_a_bad_month_is_an_error_by_the_field_not_a_500(demo, client, django_assert_num_queries):
     client.force_login(person(Role.ADMIN))
     client.cookies["django_language"] = "en"
-    with time_machine.travel(AT, tick=False):
+    with time_machine.travel(AT, tick=False), django_assert_num_queries(ADMIN_COCKPIT_QUERIES):
         response = client.get(reverse("cockpit"), {"month": "2026-13"})
     assert response.status_code == 200
     assert "Enter a month as YYYY-MM" in response.content.decode()
@@ -200,14 +218,19 @@ def test_a_pack_is_generated_once_for_an_ended_month(demo, client, django_assert
     client.force_login(admin)
     client.cookies["django_language"] = "en"
     with time_machine.travel(AT, tick=False):
-        refused = client.post(reverse("cockpit_pack_generate"), {"month": "2026-11"})
+        with django_assert_num_queries(8):  # the refusal reads whether the month has a pack; the form again
+            refused = client.post(reverse("cockpit_pack_generate"), {"month": "2026-11"})
         assert refused.status_code == 400 and "has not ended yet" in refused.content.decode()
         # The demo's own pack of last month (seed_demo) is kept: not made again.
-        again = client.post(reverse("cockpit_pack_generate"), {"month": "2026-10"})
+        with django_assert_num_queries(8):
+            again = client.post(reverse("cockpit_pack_generate"), {"month": "2026-10"})
         assert again.status_code == 400 and "already generated" in again.content.decode()
-        bad = client.post(reverse("cockpit_pack_generate"), {"month": "September"})
+        with django_assert_num_queries(7):
+            bad = client.post(reverse("cockpit_pack_generate"), {"month": "September"})
         assert bad.status_code == 400 and "Enter a month as YYYY-MM" in bad.content.decode()
-        response = client.post(reverse("cockpit_pack_generate"), {"month": "2026-09"})
+        # Every section over every site, once per language, then the pack and its audit row.
+        with django_assert_num_queries(71):
+            response = client.post(reverse("cockpit_pack_generate"), {"month": "2026-09"})
         assert response.status_code == 302
         pack = MonthlyPack.objects.get(month=dt.date(2026, 9, 1))
         assert pack.generated_by == admin and pack.generated_at == AT
@@ -215,8 +238,10 @@ def test_a_pack_is_generated_once_for_an_ended_month(demo, client, django_assert
         with django_assert_num_queries(PACK_PAGE_QUERIES):
             page = client.get(reverse("cockpit_pack", kwargs={"month": "2026-09"}))
         assert page.status_code == 200 and "Generated by" in page.content.decode()
-        assert client.get(reverse("cockpit_pack", kwargs={"month": "2026-08"})).status_code == 404
-        assert client.get(reverse("cockpit_pack", kwargs={"month": "2026-8"})).status_code == 404
+        with django_assert_num_queries(7):  # no pack: the 404 page with the menu
+            assert client.get(reverse("cockpit_pack", kwargs={"month": "2026-08"})).status_code == 404
+        with django_assert_num_queries(6):  # not a month: no pack is looked for
+            assert client.get(reverse("cockpit_pack", kwargs={"month": "2026-8"})).status_code == 404
     assert MonthlyPack.objects.count() == 2
     assert pack.history.get().history_user == admin  # the audit history says who, and when
 
@@ -229,7 +254,6 @@ WORKBOOK_QUERIES = 3
 
 def test_the_pack_pages_queries_are_bounded(demo, client, django_assert_num_queries):
     client.force_login(person(Role.ADMIN))
-    client.get(reverse("cockpit_packs"))
     with django_assert_num_queries(LIST_QUERIES):
         assert client.get(reverse("cockpit_packs")).status_code == 200
     with django_assert_num_queries(WORKBOOK_QUERIES):
