@@ -179,7 +179,7 @@ ADMIN_COCKPIT_QUERIES = 37  # every section over every site: the sales offices' 
 
 def test_the_page_shows_charts_data_and_tables_in_both_languages(demo, client, django_assert_num_queries):
     client.force_login(person(Role.ADMIN))
-    for language, title in (("en", "Management cockpit"), ("zh-hans", "管理驾驶舱")):
+    for language, title in (("en", "Management cockpit · November 2026"), ("zh-hans", "管理驾驶舱 · 2026年11月")):
         client.cookies["django_language"] = language
         with time_machine.travel(AT, tick=False), django_assert_num_queries(ADMIN_COCKPIT_QUERIES):
             response = client.get(reverse("cockpit"), {"month": "2026-11"})
