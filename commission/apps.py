@@ -10,17 +10,20 @@ class CommissionConfig(AppConfig):
     def ready(self) -> None:
         from attribution.selectors import register_signed_deals
         from attribution.signals import client_facts_changed
+        from salesoffice.cockpit import register_section
         from salesoffice.context_processors import register_nav_provider
         from salesoffice.demo import register_demo_seeder
         from salesoffice.roles import register_role_permissions
 
-        from . import demo, navigation, roles
+        from . import cockpit, demo, navigation, roles
 
         # Explicit imports: a missing module stops the start-up instead of leaving a role without its rights.
         register_role_permissions(self.label, roles.ROLE_PERMISSIONS)
         register_nav_provider(navigation.nav_groups)
         register_demo_seeder(demo.seed)
         register_signed_deals(_all_deals)
+        register_section(cockpit.SALES)
+        register_section(cockpit.COMMISSION)
 
         client_facts_changed.connect(_resplit_client_deals, dispatch_uid="commission-resplit-client-deals")
 

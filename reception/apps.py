@@ -24,9 +24,12 @@ class ReceptionConfig(AppConfig):
     def ready(self) -> None:
         # Explicit imports: a missing module stops the start-up instead of leaving a job unscheduled.
         from salesoffice.celery import register_beat_schedule
+        from salesoffice.cockpit import register_section
         from salesoffice.notifications import register
 
+        from .cockpit import SECTION
         from .schedule import BEAT_SCHEDULE
 
         register_beat_schedule(BEAT_SCHEDULE)
+        register_section(SECTION)
         register("absence_pending", _absence_pending_sentence)

@@ -103,6 +103,8 @@ def _nav_items(request, user) -> list[dict]:
             items.append({"label": label, "children": children, "active": any(c["active"] for c in children)})
         else:
             items.extend(children)
+    if user.has_perm("salesoffice.view_cockpit"):
+        items.append(link("cockpit", _("Management cockpit")))
     if user.has_perm("reception.view_audit_history"):
         items.append(link("audit_history", _("Audit history")))
     if user.is_staff:

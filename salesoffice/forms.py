@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .idempotency import KeyReused
 from .models import display_name
@@ -53,3 +54,15 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return display_name(obj)
+
+
+class CockpitMonthForm(forms.Form):
+    """The month of the cockpit or of a pack, as YYYY-MM."""
+
+    month = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        max_length=7,
+        label=_("Month"),
+        error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2026-11.")},
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )

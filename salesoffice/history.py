@@ -26,6 +26,7 @@ AUDITED = {
     "salesoffice.SiteMembership": "site_id",
     "salesoffice.Site": "id",
     "attribution.Client": None,
+    "salesoffice.MonthlyPack": None,  # every site's figures: who generated a month's pack, and when
 }
 
 

@@ -136,12 +136,24 @@ _SALES_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 }
 
 
+# The management cockpit (salesoffice.cockpit): each of these roles sees the sections its own rights open, over
+# the sites it sees. The admin holds both cockpit rights as every declared permission; only they generate and read
+# the monthly packs, which hold every site.
+_COCKPIT_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.SALES_DIRECTOR: ("salesoffice.view_cockpit",),
+    Role.OPERATIONS: ("salesoffice.view_cockpit",),
+    Role.OFFICE_DIRECTOR: ("salesoffice.view_cockpit",),
+}
+
+
 # The admin is not in any table: they hold every permission an app declares (see grant_the_admin_everything).
 #
 # The other apps keep their own table in `<app>/roles.py` (ROLE_PERMISSIONS, same shape), so each app's rights are
 # read beside its code; each app's AppConfig.ready() hands it to `register_role_permissions`, which merges it into
 # the one table the groups are synced from. Every reader runs after the apps are ready (migrations, requests, tests).
-ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = dict(_SALES_ROLE_PERMISSIONS)
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    role: (*perms, *_COCKPIT_PERMISSIONS.get(role, ())) for role, perms in _SALES_ROLE_PERMISSIONS.items()
+}
 _registered: dict[str, dict[Role, tuple[str, ...]]] = {}
 
 

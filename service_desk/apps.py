@@ -11,12 +11,13 @@ class ServiceDeskConfig(AppConfig):
         from django.utils.translation import gettext
 
         from salesoffice.celery import register_beat_schedule
+        from salesoffice.cockpit import register_section
         from salesoffice.context_processors import register_nav_provider
         from salesoffice.demo import register_demo_seeder
         from salesoffice.notifications import register
         from salesoffice.roles import register_role_permissions
 
-        from . import demo, navigation, roles
+        from . import cockpit, demo, navigation, roles
         from .schedule import BEAT_SCHEDULE
 
         # Explicit imports: a missing module stops the start-up instead of leaving a role without its rights.
@@ -24,6 +25,7 @@ class ServiceDeskConfig(AppConfig):
         register_beat_schedule(BEAT_SCHEDULE)
         register_nav_provider(navigation.nav_groups)
         register_demo_seeder(demo.seed)
+        register_section(cockpit.SECTION)
 
         def about(template):
             return lambda p: gettext(template) % {"item": p.get("item", "?"), "name": p.get("name", "?")}

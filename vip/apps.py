@@ -12,13 +12,14 @@ class VipConfig(AppConfig):
         from django.utils.translation import gettext
 
         from salesoffice.celery import register_beat_schedule
+        from salesoffice.cockpit import register_section
         from salesoffice.context_processors import register_nav_provider
         from salesoffice.demo import register_demo_seeder
         from salesoffice.models import Site
         from salesoffice.notifications import register
         from salesoffice.roles import register_role_permissions
 
-        from . import api_auth, demo, navigation, roles
+        from . import api_auth, cockpit, demo, navigation, roles
         from .models import ApiToken, StoreSettings
         from .schedule import BEAT_SCHEDULE
 
@@ -27,6 +28,7 @@ class VipConfig(AppConfig):
         register_beat_schedule(BEAT_SCHEDULE)
         register_nav_provider(navigation.nav_groups)
         register_demo_seeder(demo.seed)
+        register_section(cockpit.SECTION)
 
         # The till's cached token carries its store and settings (api_auth.token_for_key).
         for signal, name in ((post_save, "save"), (post_delete, "delete")):

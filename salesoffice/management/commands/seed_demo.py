@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from salesoffice.cockpit_pack import demo_pack
 from salesoffice.demo import demo_seeders
 from salesoffice.models import Site, SiteMembership
 from salesoffice.roles import Role
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 app_users = seed(now=now, make_user=self._user)
                 users.update(app_users)
                 shown.extend(u for u in app_users if u not in shown)
+            demo_pack(now=now)  # last month's, once every app has seeded its part of it
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/ with:"))
         for username in shown:
             self.stdout.write(f"  {username:<12} {DEMO_PASSWORD}   ({', '.join(users[username])})")
