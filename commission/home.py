@@ -10,7 +10,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from salesoffice.access import sites_for
-from salesoffice.homes import COUNT_CAP, PANEL_ROWS, Home, Panel, Row, register_home_panel, register_nav_count
+from salesoffice.homes import (
+    Home,
+    Panel,
+    Row,
+    capped_count,
+    first_rows,
+    list_panel,
+    register_home_panel,
+    register_nav_count,
+)
 from salesoffice.models import Site
 from salesoffice.money import amount_text
 from salesoffice.roles import Role
@@ -21,30 +30,16 @@ from .models import Deal, SplitStatus
 from .selectors import company_zone
 
 
-def _deal_url(deal: Deal) -> str:
-    return reverse("commission:deal", kwargs={"site": deal.site.code, "deal_id": deal.pk})
-
-
 def _deal_text(deal: Deal) -> str:
     return f"{deal.unit} · {deal.client.name}" if deal.client_id else deal.unit
 
 
+def _deal_url(deal: Deal) -> str:
+    return reverse("commission:deal", kwargs={"site": deal.site.code, "deal_id": deal.pk})
+
+
 def _signed(deal: Deal) -> str:
     return _("Signed %(day)s") % {"day": date_format(deal.signed_at.astimezone(deal.site.zone), "SHORT_DATE_FORMAT")}
-
-
-def _client_url(deal: Deal) -> str:
-    # An opinion is written on the client's page of the register (ATT-DISP-1), where the deal's client is.
-    if not deal.client_id:
-        return _deal_url(deal)
-    return reverse("attribution:client", kwargs={"site": deal.site.code, "client_id": deal.client_id})
-
-
-def _deal_rows(
-    deals: list[Deal], *, tone: str, rule: str, detail=_signed, url=_deal_url
-) -> tuple[list[Row], int | None]:
-    rows = [Row(_deal_text(d), url=url(d), detail=detail(d), tone=tone, rule=rule) for d in deals[:PANEL_ROWS]]
-    return rows, (len(deals) if len(deals) > PANEL_ROWS else None)
 
 
 def my_commission_panel(home: Home) -> Iterator[Panel]:
@@ -63,28 +58,27 @@ def my_commission_panel(home: Home) -> Iterator[Panel]:
 def project_manager_panels(home: Home) -> Iterator[Panel]:
     """COM-5: deals to confirm; ATT-DISP-1: deals the rules give no owner, for which an opinion is to be written."""
     sites = home.sites_of_kind(Site.Kind.SALES_OFFICE)
-    unconfirmed = list(selectors_home.deals_to_confirm(sites=sites)[: PANEL_ROWS + 1])
-    rows, total = _deal_rows(unconfirmed, tone="", rule="COM-5")
-    yield Panel(
+    yield list_panel(
         key="deals-to-confirm",
         title=_("Deals to confirm"),
-        rows=rows,
-        total=total,
+        found=first_rows(selectors_home.deals_to_confirm(sites=sites)),
+        row=lambda d: Row(_deal_text(d), url=_deal_url(d), detail=_signed(d), rule="COM-5"),
         empty=_("No deal awaits your confirmation."),
     )
-    no_owner = list(selectors_home.deals_in_status(sites=sites, status=SplitStatus.NO_OWNER)[: PANEL_ROWS + 1])
-    rows, total = _deal_rows(
-        no_owner,
-        tone="warning",
-        rule="ATT-DISP-1",
-        detail=lambda d: _("No valid owner: write an opinion on the client's page"),
-        url=_client_url,
-    )
-    yield Panel(
+    yield list_panel(
         key="opinions-to-write",
         title=_("Dispute opinions to write"),
-        rows=rows,
-        total=total,
+        found=first_rows(selectors_home.deals_in_status(sites=sites, status=SplitStatus.NO_OWNER)),
+        # The opinion is written on the client's page of the register, where the deal's client is.
+        row=lambda d: Row(
+            _deal_text(d),
+            url=reverse("attribution:client", kwargs={"site": d.site.code, "client_id": d.client_id})
+            if d.client_id
+            else _deal_url(d),
+            detail=_("No valid owner: write an opinion on the client's page"),
+            tone="warning",
+            rule="ATT-DISP-1",
+        ),
         empty=_("No deal is without an owner."),
     )
 
@@ -92,22 +86,21 @@ def project_manager_panels(home: Home) -> Iterator[Panel]:
 def held_panel(home: Home) -> Iterator[Panel]:
     """ATT-DISP-1: the commission on hold until the sales director rules."""
     sites = home.sites_of_kind(Site.Kind.SALES_OFFICE)
-    held = list(selectors_home.deals_in_status(sites=sites, status=SplitStatus.ON_HOLD)[: PANEL_ROWS + 1])
-    rows, total = _deal_rows(
-        held,
-        tone="warning",
-        rule="ATT-DISP-1",
-        detail=lambda d: _("¥%(amount)s held · %(site)s") % {"amount": amount_text(d.commission), "site": d.site.name},
-    )
-    yield Panel(
+    held = first_rows(selectors_home.deals_in_status(sites=sites, status=SplitStatus.ON_HOLD))
+    total = selectors_home.held_total(sites=sites) if held else None
+    yield list_panel(
         key="commission-on-hold",
         title=_("Commission on hold"),
-        figure=_("¥%(amount)s on hold") % {"amount": amount_text(selectors_home.held_total(sites=sites))}
-        if held
-        else "",
-        rows=rows,
-        total=total,
+        found=held,
+        row=lambda d: Row(
+            _deal_text(d),
+            url=_deal_url(d),
+            detail=_("¥%(amount)s held · %(site)s") % {"amount": amount_text(d.commission), "site": d.site.name},
+            tone="warning",
+            rule="ATT-DISP-1",
+        ),
         empty=_("No commission is on hold."),
+        figure=_("¥%(amount)s on hold") % {"amount": amount_text(total)} if total is not None else "",
     )
 
 
@@ -115,7 +108,7 @@ def count_to_confirm(*, user, site_code: str, now: dt.datetime) -> int | None:
     if not site_code or not user.has_perm("commission.confirm_deal"):
         return None
     sites = sites_for(user, Site.Kind.SALES_OFFICE).filter(code=site_code)
-    return selectors_home.deals_to_confirm(sites=sites).order_by().values("pk")[: COUNT_CAP + 1].count()
+    return capped_count(selectors_home.deals_to_confirm(sites=sites))
 
 
 def register() -> None:

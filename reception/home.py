@@ -11,7 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesoffice.access import sites_for
-from salesoffice.homes import COUNT_CAP, PANEL_ROWS, Home, Panel, Row, register_home_panel, register_nav_count
+from salesoffice.homes import (
+    PANEL_ROWS,
+    Home,
+    Panel,
+    Row,
+    capped_count,
+    first_rows,
+    list_panel,
+    register_home_panel,
+    register_nav_count,
+)
 from salesoffice.models import Site, display_name
 from salesoffice.roles import Role
 
@@ -104,31 +114,25 @@ def desks_panel(home: Home) -> Iterator[Panel]:
 def extra_work_panel(home: Home) -> Iterator[Panel]:
     """REC-ROT-5: extra work away from the post that awaits the project manager's approval."""
     sites = home.sites_of_kind(Site.Kind.SALES_OFFICE)
-    absences = list(selectors_home.extra_work_awaiting(sites=sites)[: PANEL_ROWS + 1])
-    rows = [
-        Row(
+    yield list_panel(
+        key="extra-work",
+        title=_("Extra work to approve"),
+        found=first_rows(selectors_home.extra_work_awaiting(sites=sites)),
+        row=lambda a: Row(
             _("%(name)s away on extra work since %(time)s")
             % {"name": display_name(a.salesperson), "time": _time(a.started_at, a.site)},
             url=reverse("reception:absences", kwargs={"site": a.site.code}),
             detail=a.detail,
             rule="REC-ROT-5",
-        )
-        for a in absences[:PANEL_ROWS]
-    ]
-    yield Panel(
-        key="extra-work",
-        title=_("Extra work to approve"),
-        rows=rows,
+        ),
         empty=_("No extra work awaits your approval."),
-        total=len(absences) if len(absences) > PANEL_ROWS else None,
     )
 
 
 def count_extra_work(*, user, site_code: str, now: dt.datetime) -> int | None:
     if not site_code or not user.has_perm("reception.approve_absence"):
         return None
-    awaiting = selectors_home.extra_work_awaiting(sites=sites_for(user).filter(code=site_code))
-    return awaiting.values("pk")[: COUNT_CAP + 1].count()
+    return capped_count(selectors_home.extra_work_awaiting(sites=sites_for(user).filter(code=site_code)))
 
 
 def register() -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from .access import user_roles
@@ -73,6 +74,25 @@ class Home:
 
 
 PanelBuilder = Callable[[Home], Iterable[Panel]]
+
+
+def first_rows[T](items: Sequence[T]) -> list[T]:
+    """What a panel reads of a list or query: PANEL_ROWS and one more, which says that there are more (a LIMIT)."""
+    return list(items[: PANEL_ROWS + 1])
+
+
+def list_panel[T](
+    *, key: str, title: str, found: Sequence[T], row: Callable[[T], Row], empty: str, **more: str
+) -> Panel:
+    """A panel of the rows `found` (read by first_rows), with the total when there were more than it shows."""
+    return Panel(
+        key=key,
+        title=title,
+        rows=[row(item) for item in found[:PANEL_ROWS]],
+        total=len(found) if len(found) > PANEL_ROWS else None,
+        empty=empty,
+        **more,
+    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,11 @@ def counted_url_names() -> frozenset[str]:
 # A count stops here (a LIMIT before the COUNT): past it the badge reads "99+", and counting further would cost a
 # scan for a figure nobody reads.
 COUNT_CAP = 99
+
+
+def capped_count(found: QuerySet) -> int:
+    """How many rows `found` has, counted up to COUNT_CAP + 1 (a LIMIT inside the COUNT): one query, bounded."""
+    return found.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
 def count_label(count: int) -> str:

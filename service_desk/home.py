@@ -9,7 +9,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from salesoffice.access import sites_for, user_roles
-from salesoffice.homes import COUNT_CAP, PANEL_ROWS, Home, Panel, Row, register_home_panel, register_nav_count
+from salesoffice.homes import (
+    PANEL_ROWS,
+    Home,
+    Panel,
+    Row,
+    capped_count,
+    first_rows,
+    list_panel,
+    register_home_panel,
+    register_nav_count,
+)
 from salesoffice.models import Site
 from salesoffice.roles import Role
 from salesoffice.timeutil import add_months, local_day, start_of_day
@@ -28,28 +38,25 @@ def _due(at: dt.datetime, office: Site) -> str:
 def open_items_panel(home: Home) -> Iterator[Panel]:
     """SVC-FIRST-1: my open items, the soonest reply deadline first, overdue ones marked."""
     offices = home.sites_of_kind(Site.Kind.PROPERTY_OFFICE)
-    items = list(selectors_home.open_items_by_deadline(offices=offices, user=home.user)[: PANEL_ROWS + 1])
+    items = first_rows(selectors_home.open_items_by_deadline(offices=offices, user=home.user))
     hours = selectors_home.reminder_hours(offices) if items else {}
-    rows = [
-        Row(
+
+    def state(item) -> str:
+        return rules.deadline_state(
+            due_at=item.reply_due_at, done_at=None, now=home.now, remind_hours=hours[item.site_id]
+        )
+
+    yield list_panel(
+        key="open-items",
+        title=_("My open items by deadline"),
+        found=items,
+        row=lambda item: Row(
             str(item),
             url=reverse("service_desk:item", kwargs={"site": item.site.code, "item_id": item.pk}),
             detail=_("Reply due %(when)s") % {"when": _due(item.reply_due_at, item.site)},
-            tone=TONES.get(
-                rules.deadline_state(
-                    due_at=item.reply_due_at, done_at=None, now=home.now, remind_hours=hours[item.site_id]
-                ),
-                "",
-            ),
+            tone=TONES.get(state(item), ""),
             rule="SVC-FIRST-1",
-        )
-        for item in items[:PANEL_ROWS]
-    ]
-    yield Panel(
-        key="open-items",
-        title=_("My open items by deadline"),
-        rows=rows,
-        total=len(items) if len(items) > PANEL_ROWS else None,
+        ),
         empty=_("You have no open item."),
         more_url=reverse("service_desk:desk", kwargs={"site": offices[0].code}) if offices else "",
         more_label=_("My open items"),
@@ -90,8 +97,7 @@ def count_open_items(*, user, site_code: str, now: dt.datetime) -> int | None:
     if not site_code:
         return None
     offices = sites_for(user, Site.Kind.PROPERTY_OFFICE).filter(code=site_code)
-    items = selectors_home.open_items_by_deadline(offices=offices, user=user)
-    return items.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return capped_count(selectors_home.open_items_by_deadline(offices=offices, user=user))
 
 
 def register() -> None:

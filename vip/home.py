@@ -9,7 +9,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from salesoffice.access import sites_for
-from salesoffice.homes import COUNT_CAP, PANEL_ROWS, Home, Panel, Row, register_home_panel, register_nav_count
+from salesoffice.homes import (
+    PANEL_ROWS,
+    Home,
+    Panel,
+    Row,
+    capped_count,
+    first_rows,
+    list_panel,
+    register_home_panel,
+    register_nav_count,
+)
 from salesoffice.models import Site
 from salesoffice.money import amount_text
 from salesoffice.roles import Role
@@ -20,10 +30,6 @@ from . import selectors_home
 
 def _day(at: dt.datetime, store: Site) -> str:
     return date_format(at.astimezone(store.zone), "SHORT_DATE_FORMAT")
-
-
-def _limited(items: list, build) -> tuple[list[Row], int | None]:
-    return [build(i) for i in items[:PANEL_ROWS]], (len(items) if len(items) > PANEL_ROWS else None)
 
 
 def till_panel(home: Home) -> Iterator[Panel]:
@@ -52,64 +58,52 @@ def till_panel(home: Home) -> Iterator[Panel]:
 def store_manager_panels(home: Home) -> Iterator[Panel]:
     """VIP-CARD-1: cards expiring; VIP-RET-1: return shortfalls; VIP-SVC-1: reminders still to go out."""
     stores = home.sites_of_kind(Site.Kind.STORE)
-    one = stores[0] if len(stores) == 1 else None
-    expiring = list(selectors_home.cards_expiring(stores=stores, now=home.now)[: PANEL_ROWS + 1])
-    rows, total = _limited(
-        expiring,
-        lambda m: Row(
+
+    def store_page(name: str) -> str:
+        return reverse(name, kwargs={"site": stores[0].code}) if len(stores) == 1 else ""
+
+    yield list_panel(
+        key="expiring-cards",
+        title=_("Expiring cards"),
+        found=first_rows(selectors_home.cards_expiring(stores=stores, now=home.now)),
+        row=lambda m: Row(
             m.customer.address_as or _("A member"),
             url=reverse("vip:member", kwargs={"site": m.store.code, "membership_id": m.pk}),
             detail=_("Card valid until %(day)s") % {"day": _day(m.valid_until, m.store)},
             tone="warning",
             rule="VIP-CARD-1",
         ),
-    )
-    yield Panel(
-        key="expiring-cards",
-        title=_("Expiring cards"),
-        rows=rows,
-        total=total,
         empty=_("No card expires in the next 30 days."),
-        more_url=reverse("vip:expiring", kwargs={"site": one.code}) if one else "",
+        more_url=store_page("vip:expiring"),
         more_label=_("Expiring cards"),
     )
-    shortfalls = list(selectors_home.recent_shortfalls(stores=stores, now=home.now)[: PANEL_ROWS + 1])
-    rows, total = _limited(
-        shortfalls,
-        lambda r: Row(
+    yield list_panel(
+        key="shortfalls",
+        title=_("Return shortfalls"),
+        found=first_rows(selectors_home.recent_shortfalls(stores=stores, now=home.now)),
+        row=lambda r: Row(
             _("%(points)d points short on a return") % {"points": r.shortfall},
             url=reverse("vip:receipt", kwargs={"site": r.purchase.store.code, "purchase_id": r.purchase_id}),
             detail=_day(r.at, r.purchase.store),
             tone="danger",
             rule="VIP-RET-1",
         ),
-    )
-    yield Panel(
-        key="shortfalls",
-        title=_("Return shortfalls"),
-        rows=rows,
-        total=total,
         empty=_("No return fell short in the last 30 days."),
-        more_url=reverse("vip:shortfalls", kwargs={"site": one.code}) if one else "",
+        more_url=store_page("vip:shortfalls"),
         more_label=_("Return shortfalls"),
     )
-    ahead = list(selectors_home.reminders_ahead(stores=stores, now=home.now)[: PANEL_ROWS + 1])
-    rows, total = _limited(
-        ahead,
-        lambda c: Row(
+    yield list_panel(
+        key="reminders",
+        title=_("SMS reminders ahead"),
+        found=first_rows(selectors_home.reminders_ahead(stores=stores, now=home.now)),
+        row=lambda c: Row(
             c.text,
             url=reverse("vip:campaigns", kwargs={"site": c.store.code}),
             detail=_("Goes out %(day)s") % {"day": _day(c.send_at, c.store)},
             rule="VIP-SVC-1",
         ),
-    )
-    yield Panel(
-        key="reminders",
-        title=_("SMS reminders ahead"),
-        rows=rows,
-        total=total,
         empty=_("No reminder is planned."),
-        more_url=reverse("vip:campaigns", kwargs={"site": one.code}) if one else "",
+        more_url=store_page("vip:campaigns"),
         more_label=_("SMS reminders"),
     )
 
@@ -118,7 +112,7 @@ def count_expiring(*, user, site_code: str, now: dt.datetime) -> int | None:
     if not site_code or not user.has_perm("vip.manage_store"):
         return None
     stores = sites_for(user, Site.Kind.STORE).filter(code=site_code)
-    return selectors_home.cards_expiring(stores=stores, now=now).order_by().values("pk")[: COUNT_CAP + 1].count()
+    return capped_count(selectors_home.cards_expiring(stores=stores, now=now))
 
 
 def register() -> None:
