@@ -3,8 +3,10 @@ role and never scrolls sideways. A salesperson on a phone also registers a visit
 scrolling sideways (issue 19: phone-first for salespeople)."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from attribution.services import visit_register
 from reception.models import DeskSettings
 from salesoffice.models import Site
 from salesoffice.roles import Role
@@ -101,4 +103,19 @@ def test_a_salesperson_registers_a_visit_and_reads_the_client_on_a_phone(sites, 
     page.goto(f"{live_server.url}/")
     expect(page.get_by_test_id("panel-my-desk-riverside")).to_be_visible()
     assert_fits(page, "my day")
+    page.context.close()
+
+
+def test_the_menu_counts_what_awaits_the_project_manager(sites, browser, live_server):
+    ann = make_user("ann", Role.SALESPERSON, [sites["sales"]])
+    make_user("pm", Role.PROJECT_MANAGER, [sites["sales"]])
+    for name, phone in (("Huang Wei", "13800138001"), ("Li Na", "13800138002")):
+        visit_register(site=sites["sales"], actor=ann, salesperson=ann, name=name, phones=[phone], now=timezone.now())
+    page = open_page(browser, live_server, "pm", "/register/riverside/approvals/")
+    page.set_viewport_size(PHONE)
+    # The badge comes in its own request once the page is shown (salesoffice.views.nav_counts).
+    expect(page.locator("#navcount-attribution-approvals-riverside")).to_have_text("2")
+    page.get_by_role("button", name="Menu").click()
+    expect(page.locator("#nav")).to_contain_text("Approvals2")
+    assert_fits(page, "the approvals with the menu open")
     page.context.close()
