@@ -21,7 +21,7 @@ from salesoffice.homes import (
     register_nav_count,
 )
 from salesoffice.models import Site
-from salesoffice.money import amount_text
+from salesoffice.money import money_text
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day
 
@@ -49,7 +49,7 @@ def my_commission_panel(home: Home) -> Iterator[Panel]:
     yield Panel(
         key="my-commission",
         title=_("My commission this month"),
-        figure=_("¥%(amount)s so far") % {"amount": amount_text(total)},
+        figure=_("%(amount)s so far") % {"amount": money_text(total)},
         more_url=reverse("commission:mine"),
         more_label=_("My commission"),
     )
@@ -95,12 +95,12 @@ def held_panel(home: Home) -> Iterator[Panel]:
         row=lambda d: Row(
             _deal_text(d),
             url=_deal_url(d),
-            detail=_("¥%(amount)s held · %(site)s") % {"amount": amount_text(d.commission), "site": d.site.name},
+            detail=_("%(amount)s held · %(site)s") % {"amount": money_text(d.commission), "site": d.site.name},
             tone="warning",
             rule="ATT-DISP-1",
         ),
         empty=_("No commission is on hold."),
-        figure=_("¥%(amount)s on hold") % {"amount": amount_text(total)} if total is not None else "",
+        figure=_("%(amount)s on hold") % {"amount": money_text(total)} if total is not None else "",
     )
 
 

@@ -21,7 +21,7 @@ from salesoffice.homes import (
     register_nav_count,
 )
 from salesoffice.models import Site
-from salesoffice.money import amount_text
+from salesoffice.money import count_text, money_text
 from salesoffice.roles import Role
 from salesoffice.timeutil import day_bounds, local_day
 
@@ -44,10 +44,10 @@ def till_panel(home: Home) -> Iterator[Panel]:
         Row(
             _("Open the till · %(store)s") % {"store": store.name},
             url=reverse("vip:till", kwargs={"site": store.code}),
-            detail=_("Today: %(receipts)d receipts, ¥%(paid)s")
+            detail=_("Today: %(receipts)s receipts, %(paid)s")
             % {
-                "receipts": figures.get(store.pk, {}).get("receipts", 0),
-                "paid": amount_text(figures.get(store.pk, {}).get("paid") or 0),
+                "receipts": count_text(figures.get(store.pk, {}).get("receipts", 0)),
+                "paid": money_text(figures.get(store.pk, {}).get("paid") or 0),
             },
         )
         for store in stores
