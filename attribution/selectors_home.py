@@ -5,7 +5,7 @@ the project manager and the sales director, across the sites they see. Each one 
 import datetime as dt
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from salesoffice.models import Site
@@ -18,7 +18,7 @@ LAPSING_WITHIN = dt.timedelta(days=7)
 SiteSet = Sequence[Site] | QuerySet[Site]
 
 
-def follow_ups_due(*, sites: SiteSet, user: AbstractBaseUser, before: dt.datetime) -> QuerySet[FollowUp]:
+def follow_ups_due(*, sites: SiteSet, user: User, before: dt.datetime) -> QuerySet[FollowUp]:
     """ATT-FU-1: the user's planned follow-ups due before `before` (the end of today) and not recorded, the overdue
     ones first."""
     return (
@@ -28,7 +28,7 @@ def follow_ups_due(*, sites: SiteSet, user: AbstractBaseUser, before: dt.datetim
     )
 
 
-def registrations_lapsing(*, sites: SiteSet, user: AbstractBaseUser, now: dt.datetime) -> QuerySet[ClientSiteSummary]:
+def registrations_lapsing(*, sites: SiteSet, user: User, now: dt.datetime) -> QuerySet[ClientSiteSummary]:
     """ATT-REG-2: the user's clients whose registration is valid now and runs out within LAPSING_WITHIN."""
     return (
         ClientSiteSummary.objects.filter(

@@ -70,11 +70,8 @@ def desk_counts(sites: Sequence[Site]) -> list[DeskCounts]:
             active=Count("pk", filter=Q(status=Reception.Status.ACTIVE)),
         )
     )
-    found = {row["site_id"]: row for row in rows}
-    return [
-        DeskCounts(site, found.get(site.pk, {}).get("waiting", 0), found.get(site.pk, {}).get("active", 0))
-        for site in sites
-    ]
+    found = {row["site_id"]: (row["waiting"], row["active"]) for row in rows}
+    return [DeskCounts(site, *found.get(site.pk, (0, 0))) for site in sites]
 
 
 def extra_work_awaiting(*, sites: Sequence[Site] | QuerySet[Site]) -> QuerySet[Absence]:

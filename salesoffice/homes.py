@@ -15,6 +15,7 @@ A person with several roles sees the panels of each, in the order of `order` (lo
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
@@ -117,7 +118,7 @@ def register_home_panel(*, roles: Iterable[Role], build: PanelBuilder, order: in
 def roles_of(user: AbstractBaseUser) -> frozenset[str]:
     """The user's roles; a superuser without a role is seen as the admin."""
     roles = user_roles(user)
-    if user.is_superuser and not roles:
+    if getattr(user, "is_superuser", False) and not roles:
         return frozenset({Role.ADMIN.value})
     return roles
 
@@ -172,7 +173,7 @@ def counted_url_names() -> frozenset[str]:
 COUNT_CAP = 99
 
 
-def capped_count(found: QuerySet) -> int:
+def capped_count(found: QuerySet[Any]) -> int:
     """How many rows `found` has, counted up to COUNT_CAP + 1 (a LIMIT inside the COUNT): one query, bounded."""
     return found.order_by().values("pk")[: COUNT_CAP + 1].count()
 

@@ -46,8 +46,8 @@ def till_panel(home: Home) -> Iterator[Panel]:
             url=reverse("vip:till", kwargs={"site": store.code}),
             detail=_("Today: %(receipts)s receipts, %(paid)s")
             % {
-                "receipts": count_text(figures.get(store.pk, {}).get("receipts", 0)),
-                "paid": money_text(figures.get(store.pk, {}).get("paid") or 0),
+                "receipts": count_text(figures.get(store.pk, (0, 0))[0]),
+                "paid": money_text(figures.get(store.pk, (0, 0))[1]),
             },
         )
         for store in stores

@@ -3,10 +3,12 @@ reminders. One query each, whatever the history."""
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
 from salesoffice.models import Site
+from salesoffice.money import summed
 
 from . import rules
 from .models import Campaign, Membership, Purchase, Return
@@ -16,14 +18,14 @@ SiteSet = Sequence[Site] | QuerySet[Site]
 RECENT_SHORTFALLS = dt.timedelta(days=30)
 
 
-def till_day(*, stores: SiteSet, start: dt.datetime, end: dt.datetime) -> dict[int, dict]:
+def till_day(*, stores: SiteSet, start: dt.datetime, end: dt.datetime) -> dict[int, tuple[int, Decimal]]:
     """Each store's receipts and takings between `start` and `end` (today), by store id."""
     rows = (
         Purchase.objects.filter(store__in=stores, at__gte=start, at__lt=end)
         .values("store_id")
         .annotate(receipts=Count("pk"), paid=Sum("paid"))
     )
-    return {row["store_id"]: row for row in rows}
+    return {row["store_id"]: (row["receipts"], summed(row["paid"])) for row in rows}
 
 
 def cards_expiring(*, stores: SiteSet, now: dt.datetime) -> QuerySet[Membership]:
