@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from salesoffice.homes import COCKPIT_FALLBACK_ANCHOR
+from salesoffice.roles import Role
 from tests.page_walk import seeded_demo
 
 # The demo at the instant tests/test_query_counts.py walks it: a Wednesday in mid-month, the noon duty on.
@@ -159,3 +161,13 @@ def test_counts_of_a_site_the_user_does_not_see_are_nothing(demo):
 def test_the_counts_ask_to_sign_in(client):
     page = client.get(reverse("nav_counts"))
     assert page.status_code == 302 and page.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_person_with_several_roles_sees_the_panels_of_each(demo):
+    wang = get_user_model().objects.get(username="wang")
+    wang.groups.add(Group.objects.get(name=Role.PROJECT_MANAGER.value))
+    html = signed_in("wang").get(reverse("home")).content.decode()
+    shown = PANEL.findall(html)
+    for panel in HOMES["wang"][0] + HOMES["pm"][0]:
+        assert panel in shown
