@@ -72,13 +72,7 @@ def _nav_items(request, user) -> list[dict]:
     def allowed(perm) -> bool:
         return any(user.has_perm(p) for p in ((perm,) if isinstance(perm, str) else perm))
 
-    counted = counted_url_names()
-
-    def link(name: str, label, **kwargs) -> dict:
-        found = {"url": reverse(name, kwargs=kwargs or None), "label": label, "active": current == name}
-        if name in counted:
-            found.update(name=name, site=kwargs.get("site", ""), count_id=_count_id(name, kwargs.get("site", "")))
-        return found
+    link = _linker(current)
 
     groups: list[tuple[str, list[dict]]] = []
     if site_code and match.namespace in ("reception", "attribution"):
@@ -126,6 +120,20 @@ def _nav_items(request, user) -> list[dict]:
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": pgettext("navigation", "Admin"), "active": False})
     return items
+
+
+def _linker(current: str) -> Callable[..., dict]:
+    """`link(name, label, **kwargs)`: a menu entry, marked active on its own page; a link that has a count of what
+    waits behind it (salesoffice.homes) carries its name, site and the id of the badge the count fills."""
+    counted = counted_url_names()
+
+    def link(name: str, label, **kwargs) -> dict:
+        found = {"url": reverse(name, kwargs=kwargs or None), "label": label, "active": current == name}
+        if name in counted:
+            found.update(name=name, site=kwargs.get("site", ""), count_id=_count_id(name, kwargs.get("site", "")))
+        return found
+
+    return link
 
 
 def _count_id(name: str, site_code: str) -> str:
