@@ -20,6 +20,11 @@ from tests.page_walk import seeded_demo
 # The demo at the instant tests/test_query_counts.py walks it: a Wednesday in mid-month, the noon duty on.
 AT = dt.datetime(2026, 11, 18, 12, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 PANEL = re.compile(r'data-testid="panel-([\w-]+)"')
+# The approvals page as the project manager opens it; the counts of a site the user does not see; the home of a
+# salesperson who is also a project manager.
+APPROVALS_PAGE = 8
+OTHER_SITE_COUNTS = 4
+TWO_ROLES_HOME = 24
 
 # Each demo role's home: the panels it must show, and the queries it runs (session, user, roles, sites, panels).
 HOMES = {
@@ -52,6 +57,15 @@ def demo(django_db_setup, django_db_blocker):
         yield
 
 
+def home_of(username: str, counted) -> str:
+    """The user's home, in the queries the table above gives it."""
+    browser = signed_in(username)
+    with counted(HOMES[username][1]):
+        page = browser.get(reverse("home"))
+    assert page.status_code == 200
+    return page.content.decode()
+
+
 def signed_in(username: str) -> Client:
     browser = Client()
     browser.force_login(get_user_model().objects.get(username=username))
@@ -82,8 +96,8 @@ def test_a_site_supervisor_of_one_desk_has_the_board_as_home(demo, django_assert
 
 
 @pytest.mark.django_db
-def test_the_salesperson_day_says_where_they_stand_and_what_waits(demo):
-    html = signed_in("wang").get(reverse("home")).content.decode()
+def test_the_salesperson_day_says_where_they_stand_and_what_waits(demo, django_assert_num_queries):
+    html = home_of("wang", django_assert_num_queries)
     desk = html.split('data-testid="panel-my-desk-riverside"')[1].split('data-testid="panel-')[0]
     assert re.search(r"You are next up|Number \d+ in the rota", desk)
     assert reverse("reception:board", kwargs={"site": "riverside"}) in desk
@@ -93,30 +107,32 @@ def test_the_salesperson_day_says_where_they_stand_and_what_waits(demo):
 
 
 @pytest.mark.django_db
-def test_the_project_manager_inbox_lists_overdue_entries_first_with_links(demo):
-    html = signed_in("pm").get(reverse("home")).content.decode()
+def test_the_project_manager_inbox_lists_overdue_entries_first_with_links(demo, django_assert_num_queries):
+    html = home_of("pm", django_assert_num_queries)
     approvals = html.split('data-testid="panel-approvals"')[1].split('data-testid="panel-')[0]
     assert reverse("attribution:approvals", kwargs={"site": "riverside"}) in approvals
     assert "ATT-REG-1" in approvals
 
 
 @pytest.mark.django_db
-def test_the_admin_sees_the_cockpit_link_and_the_section_it_points_at(demo):
-    html = signed_in("admin").get(reverse("home")).content.decode()
+def test_the_admin_sees_the_cockpit_link_and_the_section_it_points_at(demo, django_assert_num_queries):
+    html = home_of("admin", django_assert_num_queries)
     # Until the cockpit page exists (salesoffice.homes.cockpit_url) the link leads to the admin's own panels.
     assert f'href="{COCKPIT_FALLBACK_ANCHOR}"' in html
     assert f'id="{COCKPIT_FALLBACK_ANCHOR.lstrip("#")}"' in html
 
 
 @pytest.mark.django_db
-def test_a_salesperson_sees_none_of_the_managers_panels(demo):
-    html = signed_in("wang").get(reverse("home")).content.decode()
+def test_a_salesperson_sees_none_of_the_managers_panels(demo, django_assert_num_queries):
+    html = home_of("wang", django_assert_num_queries)
     for managers in ("approvals", "rulings", "commission-on-hold", "deals-to-confirm", "expiring-cards"):
         assert f'data-testid="panel-{managers}"' not in html
 
 
-def test_the_home_asks_to_sign_in(client):
-    page = client.get(reverse("home"))
+@pytest.mark.django_db
+def test_the_home_asks_to_sign_in(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        page = client.get(reverse("home"))
     assert page.status_code == 302 and page.url.startswith(reverse("login"))
 
 
@@ -128,8 +144,11 @@ def badges(html: str) -> dict[str, str]:
 
 
 @pytest.mark.django_db
-def test_a_page_with_counted_links_fetches_their_counts(demo):
-    page = signed_in("pm").get(reverse("attribution:approvals", kwargs={"site": "riverside"})).content.decode()
+def test_a_page_with_counted_links_fetches_their_counts(demo, django_assert_num_queries):
+    browser = signed_in("pm")
+    # The approvals page's own queries: the counts come in a request of their own.
+    with django_assert_num_queries(APPROVALS_PAGE):
+        page = browser.get(reverse("attribution:approvals", kwargs={"site": "riverside"})).content.decode()
     assert 'id="navcount-attribution-approvals-riverside"' in page
     assert 'hx-get="/nav/counts/?site=riverside&amp;app=attribution"' in page
 
@@ -150,24 +169,29 @@ def test_the_counts_say_how_many_wait_in_one_query_each(demo, django_assert_num_
 
 
 @pytest.mark.django_db
-def test_counts_of_a_site_the_user_does_not_see_are_nothing(demo):
+def test_counts_of_a_site_the_user_does_not_see_are_nothing(demo, django_assert_num_queries):
     # "other" is a salesperson of Hillside: Riverside's follow-ups are not theirs to count, nor its approvals.
-    answer = signed_in("other").get(reverse("nav_counts"), {"site": "riverside", "app": "attribution"})
+    browser = signed_in("other")
+    with django_assert_num_queries(OTHER_SITE_COUNTS):
+        answer = browser.get(reverse("nav_counts"), {"site": "riverside", "app": "attribution"})
     assert answer.status_code == 200
     assert badges(answer.content.decode()) == {}
-    assert signed_in("wang").get(reverse("nav_counts"), {"site": "riverside", "app": "attribution"}).status_code == 200
 
 
-def test_the_counts_ask_to_sign_in(client):
-    page = client.get(reverse("nav_counts"))
+@pytest.mark.django_db
+def test_the_counts_ask_to_sign_in(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        page = client.get(reverse("nav_counts"))
     assert page.status_code == 302 and page.url.startswith(reverse("login"))
 
 
 @pytest.mark.django_db
-def test_a_person_with_several_roles_sees_the_panels_of_each(demo):
+def test_a_person_with_several_roles_sees_the_panels_of_each(demo, django_assert_num_queries):
     wang = get_user_model().objects.get(username="wang")
     wang.groups.add(Group.objects.get(name=Role.PROJECT_MANAGER.value))
-    html = signed_in("wang").get(reverse("home")).content.decode()
+    browser = signed_in("wang")
+    with django_assert_num_queries(TWO_ROLES_HOME):
+        html = browser.get(reverse("home")).content.decode()
     shown = PANEL.findall(html)
     for panel in HOMES["wang"][0] + HOMES["pm"][0]:
         assert panel in shown
