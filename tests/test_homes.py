@@ -117,8 +117,9 @@ def test_the_project_manager_inbox_lists_overdue_entries_first_with_links(demo, 
 @pytest.mark.django_db
 def test_the_admin_sees_the_cockpit_link_and_the_section_it_points_at(demo, django_assert_num_queries):
     html = home_of("admin", django_assert_num_queries)
-    # Until the cockpit page exists (salesoffice.homes.cockpit_url) the link leads to the admin's own panels.
-    assert f'href="{COCKPIT_FALLBACK_ANCHOR}"' in html
+    # The hook (salesoffice.homes.cockpit_url): the cockpit's page now that it exists; the admin's own panels stay
+    # below, in their section.
+    assert f'href="{reverse("cockpit")}" data-testid="cockpit-link"' in html
     assert f'id="{COCKPIT_FALLBACK_ANCHOR.lstrip("#")}"' in html
 
 
