@@ -15,7 +15,7 @@ class AttributionConfig(AppConfig):
         from salesoffice.demo import register_demo_seeder
         from salesoffice.notifications import register
 
-        from . import demo
+        from . import demo, home
         from .receivers import change_request_recorded
         from .schedule import BEAT_SCHEDULE
 
@@ -23,6 +23,7 @@ class AttributionConfig(AppConfig):
         register_beat_schedule(BEAT_SCHEDULE)
         # The sales desk's demo (reception's and the register's together) runs before the other apps' seeders.
         register_demo_seeder(demo.seed)
+        home.register()
 
         # A switch to a named salesperson (REC-DES-2/3) gives shares without a register entry of its own: list the
         # client for them (attribution reads reception's facts; reception never calls attribution's services).

@@ -15,11 +15,12 @@ class CommissionConfig(AppConfig):
         from salesoffice.demo import register_demo_seeder
         from salesoffice.roles import register_role_permissions
 
-        from . import cockpit, demo, navigation, roles
+        from . import cockpit, demo, home, navigation, roles
 
         # Explicit imports: a missing module stops the start-up instead of leaving a role without its rights.
         register_role_permissions(self.label, roles.ROLE_PERMISSIONS)
         register_nav_provider(navigation.nav_groups)
+        home.register()
         register_demo_seeder(demo.seed)
         register_signed_deals(_all_deals)
         register_section(cockpit.SALES)

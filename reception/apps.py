@@ -27,9 +27,11 @@ class ReceptionConfig(AppConfig):
         from salesoffice.cockpit import register_section
         from salesoffice.notifications import register
 
+        from . import home
         from .cockpit import SECTION
         from .schedule import BEAT_SCHEDULE
 
         register_beat_schedule(BEAT_SCHEDULE)
         register_section(SECTION)
+        home.register()
         register("absence_pending", _absence_pending_sentence)

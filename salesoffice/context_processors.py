@@ -1,10 +1,14 @@
 from collections.abc import Callable
+from functools import cache
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from .access import sites_for, user_roles
+from .homes import counted_url_names, nav_count_for
 from .models import Site, display_name
 from .notifications import unread_count
 from .roles import ROLE_LABELS, Role
@@ -19,8 +23,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    items = cache(lambda: _nav_items(request, user))
     return {
-        "nav_items": lambda: _nav_items(request, user),
+        "nav_items": items,
+        # The counts of what waits behind the links (salesoffice.homes) come in a request of their own once the page
+        # is shown, so no page pays for them in its own answer, and none is asked for when no link has a count.
+        "nav_counts_url": lambda: nav_counts_url(request, items()),
         "user_display": lambda: display_name(user),
         "user_role_labels": lambda: [
             str(ROLE_LABELS[Role(name)]) for name in sorted(user_roles(user)) if name in Role._value2member_map_
@@ -64,8 +72,7 @@ def _nav_items(request, user) -> list[dict]:
     def allowed(perm) -> bool:
         return any(user.has_perm(p) for p in ((perm,) if isinstance(perm, str) else perm))
 
-    def link(name: str, label, **kwargs) -> dict:
-        return {"url": reverse(name, kwargs=kwargs or None), "label": label, "active": current == name}
+    link = _linker(current)
 
     groups: list[tuple[str, list[dict]]] = []
     if site_code and match.namespace in ("reception", "attribution"):
@@ -100,7 +107,10 @@ def _nav_items(request, user) -> list[dict]:
         if not children:
             continue
         if len(children) > 1:
-            items.append({"label": label, "children": children, "active": any(c["active"] for c in children)})
+            group = {"label": label, "children": children, "active": any(c["active"] for c in children)}
+            if any("count_id" in c for c in children):
+                group["count_id"] = f"navcount-group-{len(items)}"
+            items.append(group)
         else:
             items.extend(children)
     if user.has_perm("salesoffice.view_cockpit"):
@@ -110,6 +120,58 @@ def _nav_items(request, user) -> list[dict]:
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": pgettext("navigation", "Admin"), "active": False})
     return items
+
+
+def _linker(current: str) -> Callable[..., dict]:
+    """`link(name, label, **kwargs)`: a menu entry, marked active on its own page; a link that has a count of what
+    waits behind it (salesoffice.homes) carries its name, site and the id of the badge the count fills."""
+    counted = counted_url_names()
+
+    def link(name: str, label, **kwargs) -> dict:
+        found = {"url": reverse(name, kwargs=kwargs or None), "label": label, "active": current == name}
+        if name in counted:
+            found.update(name=name, site=kwargs.get("site", ""), count_id=_count_id(name, kwargs.get("site", "")))
+        return found
+
+    return link
+
+
+def _count_id(name: str, site_code: str) -> str:
+    return "navcount-" + "-".join(part for part in (name.replace(":", "-"), site_code) if part)
+
+
+def nav_counts_url(request, items: list[dict]) -> str:
+    """Where the page fetches its links' counts (salesoffice.views.nav_counts): the navigation is rebuilt there from
+    the page's site and app, so the URL is the same for every page of an app on a site. Empty: no link counts."""
+    if not any("count_id" in item for item in items):
+        return ""
+    match = getattr(request, "resolver_match", None)
+    site_code = (match.kwargs.get("site") or "") if match else ""
+    params = {"site": site_code, "app": match.namespace if match and site_code else ""}
+    return reverse("nav_counts") + "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def waiting_counts(user, *, site_code: str, namespace: str, now) -> dict[str, int]:
+    """The count of each counted link of the navigation as a page of `namespace` on `site_code` shows it, and each
+    menu's sum, by the badge's id: only links the user has, each count one query (salesoffice.homes)."""
+    page = SimpleNamespace(
+        resolver_match=SimpleNamespace(
+            kwargs={"site": site_code} if site_code else {}, namespace=namespace, view_name=""
+        )
+    )
+    counts: dict[str, int] = {}
+    for item in _nav_items(page, user):
+        total = 0
+        for child in item.get("children", [item]):
+            if "count_id" not in child:
+                continue
+            count = nav_count_for(child["name"])(user=user, site_code=child["site"], now=now)
+            if count:
+                counts[child["count_id"]] = count
+                total += count
+        if total and "count_id" in item and item.get("children"):
+            counts[item["count_id"]] = total
+    return counts
 
 
 def _desk_links_without_site(user, link, allowed) -> list[dict]:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,18 +15,57 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from .access import sites_for
+from .context_processors import waiting_counts
 from .history import audited_choices, history_page_rows
+from .homes import COCKPIT_FALLBACK_ANCHOR, Home, cockpit_url, count_label, home_panels, roles_of
 from .models import Notification, Site, StaffProfile
 from .notifications import describe, mark_all_read
+from .roles import Role
+
+# A cached answer of the navigation's counts lives this long: a badge may lag the work by as much, and a page
+# opened after another within it costs no query. The cache is the fail-soft one (salesoffice.cache): without Redis
+# every answer is counted afresh.
+NAV_COUNTS_SECONDS = 30
+# Sites read for the home page: past this the sites list says "and N more" (someone who sees every site).
+HOME_SITES = 50
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    sites = list(sites_for(request.user))
+    """Each role's home (issue 19): the panels of what waits for each of the person's roles. A site supervisor of one
+    sales office and nothing else has the desk board as their home."""
+    user = request.user
+    roles = roles_of(user)
+    sites = list(sites_for(user)[: HOME_SITES + 1])
     sales_sites = [s for s in sites if s.kind == Site.Kind.SALES_OFFICE]
-    if len(sales_sites) == 1 and request.user.has_perm("reception.view_board") and len(sites) == 1:
+    if roles == {Role.SITE_SUPERVISOR.value} and len(sales_sites) == 1 and len(sites) == 1:
         return redirect("reception:board", site=sales_sites[0].code)
-    return render(request, "home.html", {"sites": sites})
+    home_of = Home(user=user, now=timezone.now(), sites=sites[:HOME_SITES], roles=roles)
+    panels = home_panels(home_of)
+    context = {
+        "panels": [p for p in panels if not p.section],
+        "admin_panels": [p for p in panels if p.section],
+        "admin_anchor": COCKPIT_FALLBACK_ANCHOR.lstrip("#"),
+        "cockpit_url": cockpit_url() if Role.ADMIN.value in roles else "",
+        "sites": sites[:HOME_SITES],
+        "more_sites": len(sites) > HOME_SITES,
+    }
+    return render(request, "home.html", context)
+
+
+@login_required
+def nav_counts(request: HttpRequest) -> HttpResponse:
+    """The navigation's counts of what waits, fetched by the page once shown (base.html): each badge swapped in by
+    its id (htmx out-of-band). `site` and `app` are the page's; the counts only ever cover what the user sees."""
+    site_code = request.GET.get("site", "")[:60]
+    namespace = request.GET.get("app", "")[:30]
+    key = f"navcounts:{request.user.pk}:{site_code}:{namespace}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = waiting_counts(request.user, site_code=site_code, namespace=namespace, now=timezone.now())
+        cache.set(key, counts, NAV_COUNTS_SECONDS)
+    badges = [(badge_id, count_label(count)) for badge_id, count in sorted(counts.items())]
+    return render(request, "partials/nav_counts.html", {"badges": badges})
 
 
 def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

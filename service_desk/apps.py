@@ -17,13 +17,14 @@ class ServiceDeskConfig(AppConfig):
         from salesoffice.notifications import register
         from salesoffice.roles import register_role_permissions
 
-        from . import cockpit, demo, navigation, roles
+        from . import cockpit, demo, home, navigation, roles
         from .schedule import BEAT_SCHEDULE
 
         # Explicit imports: a missing module stops the start-up instead of leaving a role without its rights.
         register_role_permissions(self.label, roles.ROLE_PERMISSIONS)
         register_beat_schedule(BEAT_SCHEDULE)
         register_nav_provider(navigation.nav_groups)
+        home.register()
         register_demo_seeder(demo.seed)
         register_section(cockpit.SECTION)
 

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 BUDGET = 2.0  # seconds, for any answer while Redis is out
 RETRY_AFTER = 5  # seconds, REDIS_CACHE_RETRY_AFTER's default
 PAGES = [
-    "/",
+    "/",  # the admin's home: every app's panels
+    "/nav/counts/?site=riverside&app=attribution",  # the navigation's counts, cached 30 s on Redis
     "/desk/riverside/",  # the reception desk's board
     "/desk/riverside/state/",  # the board's polled fragment, cached on Redis
     "/register/riverside/visit/",  # the client register

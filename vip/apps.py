@@ -19,7 +19,7 @@ class VipConfig(AppConfig):
         from salesoffice.notifications import register
         from salesoffice.roles import register_role_permissions
 
-        from . import api_auth, cockpit, demo, navigation, roles
+        from . import api_auth, cockpit, demo, home, navigation, roles
         from .models import ApiToken, StoreSettings
         from .schedule import BEAT_SCHEDULE
 
@@ -27,6 +27,7 @@ class VipConfig(AppConfig):
         register_role_permissions(self.label, roles.ROLE_PERMISSIONS)
         register_beat_schedule(BEAT_SCHEDULE)
         register_nav_provider(navigation.nav_groups)
+        home.register()
         register_demo_seeder(demo.seed)
         register_section(cockpit.SECTION)
 
