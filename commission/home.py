@@ -111,7 +111,25 @@ def count_to_confirm(*, user, site_code: str, now: dt.datetime) -> int | None:
     return capped_count(selectors_home.deals_to_confirm(sites=sites))
 
 
+def reports_panel(home: Home) -> Iterator[Panel]:
+    """The sales assistant keeps the month's papers: this month's and last month's commission statements (COM-4),
+    and the weekly client report (ATT-FU-3). Links only: the pages themselves read the figures."""
+    month = local_day(home.now, company_zone()).replace(day=1)
+    last = (month - dt.timedelta(days=1)).replace(day=1)
+    rows = [
+        Row(
+            text=_("Commission statement %(month)s") % {"month": date_format(first, "YEAR_MONTH_FORMAT")},
+            url=reverse("commission:statement", kwargs={"month": f"{first:%Y-%m}"}),
+            rule="COM-4",
+        )
+        for first in (month, last)
+    ]
+    rows.append(Row(text=_("Weekly client report"), url=reverse("attribution:weekly_reports"), rule="ATT-FU-3"))
+    yield Panel(key="reports", title=_("Statements and reports"), rows=rows)
+
+
 def register() -> None:
+    register_home_panel(roles=[Role.SALES_ASSISTANT], build=reports_panel, order=44)
     register_home_panel(roles=[Role.SALESPERSON], build=my_commission_panel, order=14)
     register_home_panel(roles=[Role.PROJECT_MANAGER, Role.ADMIN], build=project_manager_panels, order=32)
     register_home_panel(roles=[Role.SALES_DIRECTOR, Role.ADMIN], build=held_panel, order=42)

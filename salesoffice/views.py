@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from .access import sites_for
+from .cockpit import VIEW_PERMISSION as COCKPIT_PERMISSION
 from .context_processors import waiting_counts
 from .history import audited_choices, history_page_rows
 from .homes import COCKPIT_FALLBACK_ANCHOR, Home, cockpit_url, count_label, home_panels, roles_of
@@ -46,7 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "panels": [p for p in panels if not p.section],
         "admin_panels": [p for p in panels if p.section],
         "admin_anchor": COCKPIT_FALLBACK_ANCHOR.lstrip("#"),
-        "cockpit_url": cockpit_url() if Role.ADMIN.value in roles else "",
+        # Everyone the cockpit opens for (admin, sales director, operations, office director) starts from it.
+        "cockpit_url": cockpit_url() if Role.ADMIN.value in roles or user.has_perm(COCKPIT_PERMISSION) else "",
         "sites": sites[:HOME_SITES],
         "more_sites": len(sites) > HOME_SITES,
     }

@@ -36,6 +36,7 @@ HOMES = {
     "storemgr": (["till", "expiring-cards", "shortfalls", "reminders"], 9),
     "desk": (["open-items"], 8),
     "repairlead": (["callbacks-due"], 7),
+    "assistant": (["reports"], 6),
     "admin": (
         [
             "desks",
@@ -121,6 +122,24 @@ def test_the_admin_sees_the_cockpit_link_and_the_section_it_points_at(demo, djan
     # below, in their section.
     assert f'href="{reverse("cockpit")}" data-testid="cockpit-link"' in html
     assert f'id="{COCKPIT_FALLBACK_ANCHOR.lstrip("#")}"' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("username", "queries"), [("director", 9), ("ops", 5), ("officedir", 7)])
+def test_every_reader_of_the_cockpit_starts_from_it(demo, username, queries, django_assert_num_queries):
+    browser = signed_in(username)
+    with django_assert_num_queries(queries):
+        html = browser.get(reverse("home")).content.decode()
+    assert f'href="{reverse("cockpit")}" data-testid="cockpit-link"' in html
+
+
+@pytest.mark.django_db
+def test_the_sales_assistant_keeps_the_months_papers(demo, django_assert_num_queries):
+    html = home_of("assistant", django_assert_num_queries)
+    papers = html.split('data-testid="panel-reports"')[1]
+    assert reverse("commission:statement", kwargs={"month": "2026-11"}) in papers
+    assert reverse("commission:statement", kwargs={"month": "2026-10"}) in papers
+    assert reverse("attribution:weekly_reports") in papers and "ATT-FU-3" in papers
 
 
 @pytest.mark.django_db
