@@ -12,6 +12,8 @@ def _absence_pending_sentence(params: dict) -> str:
         return gettext("%(name)s's extra work at %(site)s was approved") % values
     if decision == "rejected":
         return gettext("%(name)s's extra work at %(site)s was rejected") % values
+    if params.get("reminder"):
+        return gettext("%(name)s's extra work at %(site)s still awaits your approval") % values
     if values["detail"]:
         return gettext("%(name)s is away on extra work (%(detail)s) at %(site)s and awaits your approval") % values
     return gettext("%(name)s is away on extra work at %(site)s and awaits your approval") % values

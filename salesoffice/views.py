@@ -20,7 +20,7 @@ from .context_processors import waiting_counts
 from .history import audited_choices, history_page_rows
 from .homes import COCKPIT_FALLBACK_ANCHOR, Home, cockpit_url, count_label, home_panels, roles_of
 from .models import Notification, Site, StaffProfile
-from .notifications import describe, mark_all_read
+from .notifications import describe, email_preference_set, mark_all_read
 from .roles import Role
 
 # A cached answer of the navigation's counts lives this long: a badge may lag the work by as much, and a page
@@ -113,7 +113,22 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
     notes = Notification.objects.filter(recipient=request.user).select_related("site").order_by("-created_at")
     page = Paginator(notes, 30).get_page(request.GET.get("page"))
     rows = [(n, describe(n)) for n in page.object_list]
-    return render(request, "notifications.html", {"page": page, "rows": rows})
+    profile = getattr(request.user, "profile", None)  # read with the user (salesoffice.auth.StaffBackend)
+    context = {
+        "page": page,
+        "rows": rows,
+        "emails_on": profile.email_notifications if profile is not None else True,
+        "has_email": bool(request.user.email),
+    }
+    return render(request, "notifications.html", context)
+
+
+@login_required
+@require_POST
+def notifications_email(request: HttpRequest) -> HttpResponse:
+    """Turn the email copy of one's notifications on or off (issue 19); the in-app notifications stay either way."""
+    email_preference_set(user=request.user, enabled=request.POST.get("email") == "on")
+    return redirect("notifications")
 
 
 @login_required

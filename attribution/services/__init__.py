@@ -33,6 +33,12 @@ from .matching import (
     normalise_phones,
     possible_duplicates,
 )
+from .notices import (
+    approvals_remind,
+    opinion_ruled_notify,
+    opinion_written_notify,
+    visits_awaiting_notify,
+)
 from .referrals import (
     referral_confirm,
     referral_lapse_notifications,
@@ -56,6 +62,10 @@ from .summaries import (
 __all__ = [
     "PermissionDenied",
     "DayApproval",
+    "approvals_remind",
+    "opinion_ruled_notify",
+    "opinion_written_notify",
+    "visits_awaiting_notify",
     "RegisterError",
     "RegistrationResult",
     "client_share_viewers_add",
