@@ -10,7 +10,7 @@ def _notice(template: str) -> Callable[[dict], str]:
     from django.utils.translation import gettext
 
     def sentence(params: dict) -> str:
-        values = {"site": "", "day": "", "client": "?", "author": "?"} | params
+        values = {"site": "", "day": "", "client": "?", "author": "?", "name": "?"} | params
         return gettext(template) % values
 
     return sentence
@@ -25,6 +25,9 @@ NOTICE_SENTENCES = {
         gettext_noop("%(author)s's opinion on the dispute over %(client)s still awaits your ruling")
     ),
     "att_disp_ruled": _notice(gettext_noop("The sales director ruled on the dispute over %(client)s")),
+    "att_instigation_found": _notice(
+        gettext_noop("The sales manager found that %(name)s instigated a switch of salesperson at %(site)s")
+    ),
 }
 
 

@@ -6,10 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from kombu import pools
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone, translation
+from kombu import pools
 
 from attribution import services as register_services
 from attribution.services import approvals_remind
@@ -352,3 +352,49 @@ def test_the_email_switch_needs_a_sign_in(client, db):
 
     response = client.post(reverse("notifications_email"), {"email": "off"})
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+# --- ownership decided at the desk and later findings -----------------------------------------------------------------
+
+
+def _decide(reception, manager, decision, now, **extra):
+    from reception.services import change_request_decide
+
+    from .conftest import key
+
+    return change_request_decide(
+        reception=reception, decision=decision, note="", grant_priority=False, actor=manager, now=now,
+        request_key=key(), **extra,
+    )  # fmt: skip
+
+
+def test_a_reassignment_at_the_desk_tells_the_original_salesperson_once_rec_new_4c(
+    site, salespeople, supervisor, sales_manager
+):
+    from reception.models import ChangeRequest
+
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    first = desk_services.walk_in_arrive(site=site, actor=supervisor, request_key="w1", now=at(2, 10)).reception
+    _decide(first, sales_manager, ChangeRequest.Decision.REASSIGN, at(2, 10, 5))
+    (note,) = notes(salespeople[0], "rec_reassigned")
+    assert note.rule_id == "REC-NEW-4c" and "lose every right" in describe(note)
+
+
+def test_an_instigation_finding_tells_both_salespeople_with_its_reason_rec_des_2(
+    site, salespeople, supervisor, sales_manager, pm
+):
+    from reception.models import ChangeRequest
+
+    ann, _bob, cat = salespeople[:3]
+    open_desk(site, salespeople, supervisor, at(2, 9))
+    first = desk_services.walk_in_arrive(site=site, actor=supervisor, request_key="w2", now=at(2, 10)).reception
+    result = register(site, ann, at(2, 10, 5), name="Ms Zhou", phone="13800138002", reception=first)
+    approve(result.entry, pm, at(2, 10, 6))
+    _decide(first, sales_manager, ChangeRequest.Decision.NAMED, at(2, 10, 30), requested_salesperson=cat)
+    register_services.instigation_record(
+        change_request=ChangeRequest.objects.get(reception=first), actor=sales_manager, reason="Cat phoned her",
+        now=at(4, 9),
+    )  # fmt: skip
+    for person in (ann, cat):
+        (note,) = notes(person, "att_instigation_found")
+        assert note.rule_id == "REC-DES-2" and "Cat phoned her" in describe(note)

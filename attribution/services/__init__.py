@@ -35,6 +35,7 @@ from .matching import (
 )
 from .notices import (
     approvals_remind,
+    instigation_found_notify,
     opinion_ruled_notify,
     opinion_written_notify,
     visits_awaiting_notify,
@@ -63,6 +64,7 @@ __all__ = [
     "PermissionDenied",
     "DayApproval",
     "approvals_remind",
+    "instigation_found_notify",
     "opinion_ruled_notify",
     "opinion_written_notify",
     "visits_awaiting_notify",

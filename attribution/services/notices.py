@@ -65,6 +65,31 @@ def _ruling_sentence(approved: bool, note: str) -> str:
     return f"{sentence} {note}".strip()
 
 
+def instigation_found_notify(*, finding, switch, now: dt.datetime) -> int:
+    """Tell the first receiver and the named salesperson of a switch that the sales manager found it instigated: the
+    client's share goes wholly to the first receiver (REC-DES-2), with the finding's reason."""
+    site = finding.change_request.reception.site
+    reason = finding.reason
+    return notify_each(
+        [switch.first_receiver_id, switch.named_id],
+        key=f"rec-des-2-finding:{finding.pk}",
+        kind="att_instigation_found",
+        rule_id="REC-DES-2",
+        site=site,
+        now=now,
+        params={"name": display_name(finding.change_request.requested_salesperson), "site": site.name}
+        | clause_params("REC-DES-2", lambda: _instigation_sentence(reason)),
+        link=reverse("attribution:clients", kwargs={"site": site.code}),
+    )
+
+
+def _instigation_sentence(reason: str) -> str:
+    sentence = gettext(
+        "The named salesperson instigated the switch: on a deal, 100%% goes to the first receiver (%(reason)s)."
+    )
+    return sentence % {"reason": reason}
+
+
 def _opinion_fields(opinion: DisputeOpinion, *, kind: str) -> dict:
     site: Site = opinion.site
     return {
