@@ -236,7 +236,9 @@ def instigation_record(
     refuse(rules.instigation_reason_refusal(reason=reason))
     with transaction.atomic():
         locked = (
-            ChangeRequest.objects.select_for_update(of=("self",)).select_related("reception").get(pk=change_request.pk)
+            ChangeRequest.objects.select_for_update(of=("self",))
+            .select_related("reception", "requested_salesperson")
+            .get(pk=change_request.pk)
         )
         switch = None
         if locked.decision == ChangeRequest.Decision.NAMED and locked.requested_salesperson_id:
@@ -257,7 +259,7 @@ def instigation_record(
             change_request=locked, reason=reason.strip(), recorded_by=actor, recorded_at=now
         )
         if switch is not None:  # always, once the refusal above let it through
-            instigation_found_notify(finding=finding, switch=switch, now=now)
+            instigation_found_notify(site=site, finding=finding, switch=switch, now=now)
         switched = Reception.objects.filter(replaces=locked.reception_id).values_list("pk", flat=True)
         client_ids = _clients_of_receptions(site, [locked.reception_id, *switched])
         if client_ids:

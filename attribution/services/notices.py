@@ -65,10 +65,9 @@ def _ruling_sentence(approved: bool, note: str) -> str:
     return f"{sentence} {note}".strip()
 
 
-def instigation_found_notify(*, finding, switch, now: dt.datetime) -> int:
+def instigation_found_notify(*, site: Site, finding, switch, now: dt.datetime) -> int:
     """Tell the first receiver and the named salesperson of a switch that the sales manager found it instigated: the
     client's share goes wholly to the first receiver (REC-DES-2), with the finding's reason."""
-    site = finding.change_request.reception.site
     reason = finding.reason
     return notify_each(
         [switch.first_receiver_id, switch.named_id],
