@@ -4,6 +4,7 @@ NOTIFY_REMINDER_AFTER has passed with the approval still waiting. Each notificat
 retry or a second run tells each person once; the states are read from timestamps, never kept by the notifier."""
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Min
 from django.urls import reverse
@@ -14,7 +15,11 @@ from salesoffice.notifications import clause_params, notify_each, reminder_thres
 from salesoffice.roles import Role
 from salesoffice.timeutil import local_day
 
+from .. import rules
 from ..models import DisputeOpinion, DisputeShare, PendingReview, VisitEntry
+
+if TYPE_CHECKING:  # the desk's finding, read here only through the instance the caller made
+    from reception.models import InstigationFinding
 
 
 def visits_awaiting_notify(*, entry: VisitEntry, now: dt.datetime) -> int:
@@ -65,7 +70,9 @@ def _ruling_sentence(approved: bool, note: str) -> str:
     return f"{sentence} {note}".strip()
 
 
-def instigation_found_notify(*, site: Site, finding, switch, now: dt.datetime) -> int:
+def instigation_found_notify(
+    *, site: Site, finding: "InstigationFinding", switch: rules.SwitchFact, now: dt.datetime
+) -> int:
     """Tell the first receiver and the named salesperson of a switch that the sales manager found it instigated: the
     client's share goes wholly to the first receiver (REC-DES-2), with the finding's reason."""
     reason = finding.reason
@@ -89,7 +96,7 @@ def _instigation_sentence(reason: str) -> str:
     return sentence % {"reason": reason}
 
 
-def _opinion_fields(opinion: DisputeOpinion, *, kind: str) -> dict:
+def _opinion_fields(opinion: DisputeOpinion, *, kind: str) -> dict[str, Any]:
     site: Site = opinion.site
     return {
         "kind": kind,
