@@ -39,8 +39,8 @@ class CommissionConfig(AppConfig):
     def ready(self) -> None:
         from attribution.selectors import register_signed_deals
         from attribution.signals import client_facts_changed
-        from salesoffice.cockpit import register_section
         from salesoffice.celery import register_beat_schedule
+        from salesoffice.cockpit import register_section
         from salesoffice.context_processors import register_nav_provider
         from salesoffice.demo import register_demo_seeder
         from salesoffice.notifications import register

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('salesoffice', '0008_queued_task_outbox'),
+        ('salesoffice', '0009_monthly_pack'),
     ]
 
     operations = [
