@@ -17,3 +17,9 @@ def generate_weekly_client_report() -> str:
     """Make last week's client report once every project's week is over, and tell the sales assistants (ATT-FU-3)."""
     report = reports.weekly_report_generate(now=timezone.now())
     return report.week_start.isoformat() if report else ""
+
+
+@shared_task
+def remind_waiting_approvals() -> int:
+    """Remind project managers and sales directors of approvals still waiting (ATT-REG-1, ATT-DISP-1); idempotent."""
+    return services.approvals_remind(now=timezone.now())

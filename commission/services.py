@@ -36,6 +36,7 @@ from .models import (
     SplitStatus,
     StatementMonth,
 )
+from .notices import deal_awaits_confirmation_notify, split_changed_notify
 from .selectors import commission_settings, company_zone
 
 
@@ -145,6 +146,7 @@ def deal_record(*, data: DealInput, actor: User, now: dt.datetime) -> tuple[Deal
                 confirmed_by=actor if confirmed else None,
             )
             split = _resplit_locked(deal, now=now, reason=Split.Reason.RECORDED, actor=actor)
+            deal_awaits_confirmation_notify(deal=deal, now=now)
     except IntegrityError as exc:
         raise _duplicate_deal_error(site, data) from exc
     assert split is not None  # a new deal has no split yet, so its first is always made
@@ -340,6 +342,7 @@ def _split_create(
     if deal.split_status != decided.status:
         deal.split_status = decided.status
         deal.save(update_fields=["split_status"])
+    split_changed_notify(deal=deal, split=split, before=latest, now=now)
     return split
 
 

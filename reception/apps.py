@@ -12,9 +12,19 @@ def _absence_pending_sentence(params: dict) -> str:
         return gettext("%(name)s's extra work at %(site)s was approved") % values
     if decision == "rejected":
         return gettext("%(name)s's extra work at %(site)s was rejected") % values
+    if params.get("reminder"):
+        return gettext("%(name)s's extra work at %(site)s still awaits your approval") % values
     if values["detail"]:
         return gettext("%(name)s is away on extra work (%(detail)s) at %(site)s and awaits your approval") % values
     return gettext("%(name)s is away on extra work at %(site)s and awaits your approval") % values
+
+
+def _reassigned_sentence(params: dict) -> str:
+    """The original salesperson's note about a reassignment at the desk (REC-NEW-4c)."""
+    from django.utils.translation import gettext
+
+    values = {"client": params.get("client") or "?", "site": params.get("site", "")}
+    return gettext("Your client %(client)s at %(site)s was reassigned to another salesperson") % values
 
 
 class ReceptionConfig(AppConfig):
@@ -35,3 +45,4 @@ class ReceptionConfig(AppConfig):
         register_section(SECTION)
         home.register()
         register("absence_pending", _absence_pending_sentence)
+        register("rec_reassigned", _reassigned_sentence)

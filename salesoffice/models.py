@@ -117,6 +117,8 @@ class StaffProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    # Off: notifications stay in the app only (issue 19); a person without an email address gets only those anyway.
+    email_notifications = models.BooleanField(_("email my notifications"), default=True)
 
     class Meta:
         verbose_name = _("staff profile")
@@ -158,6 +160,8 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # Stamped when the email went out: a task delivered twice (outbox drain, late acknowledgement) sends once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -2,7 +2,9 @@
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -331,6 +333,64 @@ VIP_SMS_RETRY_SECONDS = int(os.environ.get("VIP_SMS_RETRY_SECONDS", "60"))
 # three-table read). Only in a cache all processes share: a local-memory cache would keep a token revoked by another
 # process. Revoking a token or saving its store or settings drops it at once.
 VIP_TILL_TOKEN_CACHE_SECONDS = int(os.environ.get("VIP_TILL_TOKEN_CACHE_SECONDS", "60" if REDIS_URL else "0"))
+
+# --- Email (issue 19): notifications reach people by email as well as in the app --------------------------------------
+# Django's mailers (MAILERS, Django 6.1), printed to the console unless configured. EMAIL_URL
+# (smtp://user:password@host:587?tls=1, smtps://... for implicit TLS, console:, locmem:, dummy:) sets it at once;
+# otherwise EMAIL_BACKEND and, for SMTP, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
+# EMAIL_USE_SSL, EMAIL_TIMEOUT. Notification emails go through the task outbox (salesoffice/outbox.py) after the
+# decision commits, so a broker that is down delays them and loses none.
+_EMAIL_SCHEMES = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+SMTP_BACKEND = _EMAIL_SCHEMES["smtp"]
+
+
+def email_mailer(environ: Mapping[str, str]) -> dict[str, object]:
+    """The default mailer (a MAILERS entry) the environment describes; a wrong value fails loudly at start-up."""
+    url = environ.get("EMAIL_URL", "")
+    if url:
+        parsed = urlsplit(url)
+        if parsed.scheme not in _EMAIL_SCHEMES:
+            raise ImproperlyConfigured(f"EMAIL_URL must start with one of {sorted(_EMAIL_SCHEMES)}: got {url!r}")
+        options = dict(parse_qsl(parsed.query))
+        backend = _EMAIL_SCHEMES[parsed.scheme]
+        smtp = {
+            "host": parsed.hostname or "localhost",
+            "port": parsed.port,
+            "username": unquote(parsed.username or ""),
+            "password": unquote(parsed.password or ""),
+            "use_ssl": parsed.scheme == "smtps",
+            "use_tls": options.get("tls", "").lower() in {"1", "true", "yes", "on"},
+        }
+    else:
+        backend = environ.get("EMAIL_BACKEND", "") or _EMAIL_SCHEMES["console"]
+        smtp = {
+            "host": environ.get("EMAIL_HOST", "") or "localhost",
+            "port": env_int("EMAIL_PORT", 0) or None,
+            "username": environ.get("EMAIL_HOST_USER", ""),
+            "password": environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        }
+    if backend != SMTP_BACKEND:
+        return {"BACKEND": backend}
+    if smtp["use_tls"] and smtp["use_ssl"]:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL (smtps://) exclude each other: choose one")
+    return {"BACKEND": backend, "OPTIONS": smtp | {"timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1)}}
+
+
+MAILERS = {"default": email_mailer(os.environ)}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "salesoffice <noreply@localhost>")
+# The address that starts the links in an email ("https://crm.example.com"); without it the email gives the path.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# An approval still waiting this many hours after it was submitted reminds its approvers once (issue 19).
+NOTIFY_REMINDER_AFTER = dt.timedelta(hours=env_int("NOTIFY_REMINDER_AFTER", 4, minimum=1))
+# --- end of the email block -------------------------------------------------------------------------------------------
 
 # The till API (vip/api.py) sets its own authentication and permission classes; these defaults keep DRF from
 # assuming anything about the session-based pages.

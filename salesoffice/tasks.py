@@ -1,9 +1,11 @@
 """Thin Celery tasks of the ground floor."""
 
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.utils import timezone
 
-from . import outbox
+from . import notifications, outbox
 
 
 @shared_task
@@ -19,3 +21,10 @@ def clear_expired_sessions() -> None:
     from django.contrib.sessions.models import Session
 
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
+
+
+# A mail server that is down or refuses for now: tried again, backing off, for about a day (the row stays unstamped).
+@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=60, retry_backoff_max=3600, max_retries=30)
+def send_notification_email(notification_id: int) -> bool:
+    """Email one notification (queued by `notifications.notify` through the outbox); sends once however often run."""
+    return notifications.notification_email_send(notification_id=notification_id, now=timezone.now())

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cockpit/packs/<str:month>/", cockpit_views.pack_page, name="cockpit_pack"),
     path("cockpit/packs/<str:month>.xlsx", cockpit_views.pack_xlsx, name="cockpit_pack_xlsx"),
     path("nav/counts/", views.nav_counts, name="nav_counts"),
+    path("notifications/email/", views.notifications_email, name="notifications_email"),
     path("desk/", include("reception.urls")),
     path("register/", include("attribution.urls")),
     path("commission/", include("commission.urls")),

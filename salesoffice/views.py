@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +19,8 @@ from .context_processors import waiting_counts
 from .history import audited_choices, history_page_rows
 from .homes import COCKPIT_FALLBACK_ANCHOR, Home, cockpit_url, count_label, home_panels, roles_of
 from .models import Notification, Site, StaffProfile
-from .notifications import describe, mark_all_read
+from .notifications import describe, email_preference_set, mark_all_read
+from .paging import UncountedPage
 from .roles import Role
 
 # A cached answer of the navigation's counts lives this long: a badge may lag the work by as much, and a page
@@ -111,9 +111,25 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
         mark_all_read(user=request.user, now=timezone.now())
         return redirect("notifications")
     notes = Notification.objects.filter(recipient=request.user).select_related("site").order_by("-created_at")
-    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    # Uncounted: one LIMIT query whether a person has no notification or years of them (issue 17's walk, two sizes).
+    page = UncountedPage(notes, 30, request.GET.get("page"))
     rows = [(n, describe(n)) for n in page.object_list]
-    return render(request, "notifications.html", {"page": page, "rows": rows})
+    profile = getattr(request.user, "profile", None)  # read with the user (salesoffice.auth.StaffBackend)
+    context = {
+        "page": page,
+        "rows": rows,
+        "emails_on": profile.email_notifications if profile is not None else True,
+        "has_email": bool(request.user.email),
+    }
+    return render(request, "notifications.html", context)
+
+
+@login_required
+@require_POST
+def notifications_email(request: HttpRequest) -> HttpResponse:
+    """Turn the email copy of one's notifications on or off (issue 19); the in-app notifications stay either way."""
+    email_preference_set(user=request.user, enabled=request.POST.get("email") == "on")
+    return redirect("notifications")
 
 
 @login_required

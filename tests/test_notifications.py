@@ -27,9 +27,11 @@ def test_pending_extra_work_is_notified_once_to_the_sites_project_managers_rec_r
 
     assert services.absence_approval_reminders(now=at(2, 10, 5)) == 1
     assert services.absence_approval_reminders(now=at(2, 10, 10)) == 0
-    assert remind_pending_absence_approvals.apply().get() == 0  # the beat task: same service, still idempotent
+    # The beat task runs at the real time, long after NOTIFY_REMINDER_AFTER: the reminder (issue 19), once.
+    assert remind_pending_absence_approvals.apply().get() == 1
+    assert remind_pending_absence_approvals.apply().get() == 0
 
-    note = Notification.objects.get()
+    note = Notification.objects.get(key__endswith=f":{project_manager.pk}", params__reminder__isnull=True)
     assert note.recipient == project_manager
     assert note.rule_id == "REC-ROT-5"
     assert not Notification.objects.filter(recipient=other_pm).exists()

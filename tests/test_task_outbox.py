@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools
 
 from reception.models import Absence
 from salesoffice import outbox, tasks
@@ -43,6 +44,9 @@ def broker_at(url: str) -> Iterator[None]:
     finally:
         app.conf.update(**previous)
         _drop_broker_connections()
+        # Kombu keeps the producer and connection pools per broker URL process-wide, and the drop above closed the
+        # ones of the URL the block started from: a later test publishing there (a redis worker's) met a closed pool.
+        pools.reset()
 
 
 def queued_task_names(url: str) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 import attribution.schedule
+import commission.schedule
 import reception.schedule
 import service_desk.schedule
 import vip.schedule
@@ -31,7 +32,7 @@ from vip import demo as vip_demo
 from vip import navigation as vip_navigation
 from vip import roles as vip_roles
 
-APP_SCHEDULES = [reception.schedule, attribution.schedule, vip.schedule, service_desk.schedule]
+APP_SCHEDULES = [reception.schedule, attribution.schedule, commission.schedule, vip.schedule, service_desk.schedule]
 CORE_JOBS = {"publish-queued-tasks", "clear-expired-sessions"}
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -33,6 +33,13 @@ from .matching import (
     normalise_phones,
     possible_duplicates,
 )
+from .notices import (
+    approvals_remind,
+    instigation_found_notify,
+    opinion_ruled_notify,
+    opinion_written_notify,
+    visits_awaiting_notify,
+)
 from .referrals import (
     referral_confirm,
     referral_lapse_notifications,
@@ -56,6 +63,11 @@ from .summaries import (
 __all__ = [
     "PermissionDenied",
     "DayApproval",
+    "approvals_remind",
+    "instigation_found_notify",
+    "opinion_ruled_notify",
+    "opinion_written_notify",
+    "visits_awaiting_notify",
     "RegisterError",
     "RegistrationResult",
     "client_share_viewers_add",

@@ -13,6 +13,7 @@ from salesoffice.models import Site
 from .. import rules
 from ..models import Client, DisputeOpinion, DisputeShare
 from .errors import RegisterError, refuse
+from .notices import opinion_ruled_notify, opinion_written_notify
 from .summaries import _facts_changed
 
 # --- disputes (ATT-DISP-1) ---------------------------------------------------------------------------------
@@ -44,6 +45,7 @@ def dispute_open(
                 [DisputeShare(opinion=opinion, salesperson=who, percent=pct) for who, pct in shares]
             )
             _facts_changed(site=site, client_ids=[client.pk], now=now, reason="dispute_opinion", actor=actor)
+            opinion_written_notify(opinion=opinion, now=now)
     except IntegrityError as exc:
         raise RegisterError(_("This client already has an opinion awaiting the sales director.")) from exc
     return opinion
@@ -65,4 +67,5 @@ def dispute_decide(
         opinion.decision_note = note.strip()
         opinion.save(update_fields=["approved", "decided_by", "decided_at", "decision_note"])
         _facts_changed(site=opinion.site, client_ids=[opinion.client_id], now=now, reason="dispute_ruling", actor=actor)
+        opinion_ruled_notify(opinion=opinion, now=now)
     return opinion

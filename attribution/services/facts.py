@@ -19,6 +19,7 @@ from ..models import Client, CompanyClientMark, OldClientIntroduction, Recogniti
 from ..selectors import client_facts, client_ownership, user_names
 from .errors import RegisterError, refuse, refused
 from .matching import _client_for_phones, normalise_phones
+from .notices import instigation_found_notify
 from .summaries import _facts_changed, client_summaries_refresh
 
 if TYPE_CHECKING:
@@ -235,7 +236,9 @@ def instigation_record(
     refuse(rules.instigation_reason_refusal(reason=reason))
     with transaction.atomic():
         locked = (
-            ChangeRequest.objects.select_for_update(of=("self",)).select_related("reception").get(pk=change_request.pk)
+            ChangeRequest.objects.select_for_update(of=("self",))
+            .select_related("reception", "requested_salesperson")
+            .get(pk=change_request.pk)
         )
         switch = None
         if locked.decision == ChangeRequest.Decision.NAMED and locked.requested_salesperson_id:
@@ -255,6 +258,8 @@ def instigation_record(
         finding = InstigationFinding.objects.create(
             change_request=locked, reason=reason.strip(), recorded_by=actor, recorded_at=now
         )
+        if switch is not None:  # always, once the refusal above let it through
+            instigation_found_notify(site=site, finding=finding, switch=switch, now=now)
         switched = Reception.objects.filter(replaces=locked.reception_id).values_list("pk", flat=True)
         client_ids = _clients_of_receptions(site, [locked.reception_id, *switched])
         if client_ids:

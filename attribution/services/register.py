@@ -19,6 +19,7 @@ from ..models import Client, PendingReview, VisitApproval, VisitEntry
 from ..selectors import client_attribution, user_names
 from .errors import RegisterError, RegistrationResult, refuse
 from .matching import _client_for_phones, normalise_phones, possible_duplicates
+from .notices import visits_awaiting_notify
 from .summaries import _facts_changed, client_summaries_refresh
 
 if TYPE_CHECKING:
@@ -248,5 +249,6 @@ def visit_correct(
 
 
 def _awaits_review(entry: VisitEntry) -> None:
-    """Queue a new entry for the project manager (ATT-REG-1): its review removes it (visit_review)."""
+    """Queue a new entry for the project manager (ATT-REG-1), and tell them: its review removes it (visit_review)."""
     PendingReview.objects.create(entry=entry, site_id=entry.site_id, registered_at=entry.registered_at)
+    visits_awaiting_notify(entry=entry, now=entry.registered_at)

@@ -12,7 +12,7 @@ from salesoffice.access import (
     require_site_perm,
 )
 from salesoffice.models import Notification, Site, SiteMembership, display_name
-from salesoffice.notifications import notify
+from salesoffice.notifications import notify, reminder_threshold
 from salesoffice.outbox import task_enqueue
 from salesoffice.roles import Role
 
@@ -166,10 +166,10 @@ def _close_absence_reminders(*, absence: Absence, now: dt.datetime) -> None:
 
 
 def absence_approval_reminders(*, now: dt.datetime) -> int:
-    """Notify every project manager of a site about each extra-work absence awaiting their approval (REC-ROT-5).
+    """Notify every project manager of a site about each extra-work absence awaiting their approval (REC-ROT-5), and
+    once more when it still waits NOTIFY_REMINDER_AFTER after it began (issue 19).
 
-    Idempotent: one notification per absence and manager, however often it runs.
-    """
+    Idempotent: one notification per absence and manager (and one reminder), however often it runs."""
     pending = Absence.objects.filter(approval=Absence.Approval.PENDING).select_related("site", "salesperson")
     site_ids = {absence.site_id for absence in pending}
     managers = SiteMembership.objects.filter(
@@ -178,17 +178,24 @@ def absence_approval_reminders(*, now: dt.datetime) -> int:
     managers_by_site: dict[int, list[int]] = {}
     for site_id, manager_id in managers:
         managers_by_site.setdefault(site_id, []).append(manager_id)
+    threshold = reminder_threshold(now)
     made = 0
     for absence in pending:
-        for manager_id in managers_by_site.get(absence.site_id, []):
-            made += notify(
-                recipient_id=manager_id,
-                key=f"absence-pending:{absence.pk}:{manager_id}",
-                kind="absence_pending",
-                rule_id="REC-ROT-5",
-                site=absence.site,
-                now=now,
-                params={"name": display_name(absence.salesperson), "detail": absence.detail, "site": absence.site.name},
-                link=reverse("reception:absences", kwargs={"site": absence.site.code}),
-            )
+        params = {"name": display_name(absence.salesperson), "detail": absence.detail, "site": absence.site.name}
+        # The reminder's key starts like the first note's, so the decision closes both (_close_absence_reminders).
+        occasions = [("", params)] + (
+            [("remind:", params | {"reminder": True})] if absence.started_at <= threshold else []
+        )
+        for prefix, occasion_params in occasions:
+            for manager_id in managers_by_site.get(absence.site_id, []):
+                made += notify(
+                    recipient_id=manager_id,
+                    key=f"absence-pending:{absence.pk}:{prefix}{manager_id}",
+                    kind="absence_pending",
+                    rule_id="REC-ROT-5",
+                    site=absence.site,
+                    now=now,
+                    params=occasion_params,
+                    link=reverse("reception:absences", kwargs={"site": absence.site.code}),
+                )
     return made

@@ -4,11 +4,13 @@ import datetime as dt
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attribution.services import desk_decision_recorded
 from salesoffice.access import acts_as_on_site, require_site_perm
 from salesoffice.models import Site, display_name
+from salesoffice.notifications import clause_params, notify
 from salesoffice.roles import Role
 
 from .. import rules
@@ -238,7 +240,28 @@ def _reassign(
     events += _serve_waiting(site, desk, now)
     # The register follows by itself (REC-NEW-4c): the client's ownership and deals are read again.
     desk_decision_recorded(site=site, reception_ids=[reception.pk], now=now, actor=actor)
+    _tell_reassigned(site=site, reception=reception, original=original, now=now)
     return DeskResult(replacement, events)
+
+
+def _tell_reassigned(*, site: Site, reception: Reception, original: User, now: dt.datetime) -> None:
+    """The original salesperson hears that the client was reassigned and what they lose (REC-NEW-4c), once."""
+    notify(
+        recipient_id=original.pk,
+        key=f"rec-new-4c:{reception.pk}",
+        kind="rec_reassigned",
+        rule_id="REC-NEW-4c",
+        site=site,
+        now=now,
+        params={"client": reception.client_label, "site": site.name}
+        | clause_params(
+            "REC-NEW-4c",
+            lambda: _(
+                "The manager reassigned the client: you lose every right to them, and your reception counts as a bye."
+            ),
+        ),
+        link=reverse("reception:board", kwargs={"site": site.code}),
+    )
 
 
 def _change_slot(site: Site, now: dt.datetime, reception: Reception, *, actor: User) -> RotaEvent:

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from attribution import services as register_services
-from commission import selectors, services
+from commission import notices, selectors, services
 from commission.models import CommissionSettings, Deal, LedgerEntry, PartyKind, Split
 from salesoffice import money
 from salesoffice.roles import Role
@@ -283,3 +283,10 @@ def adjustments(world: World, expected) -> list[Check]:
         got = {p: money.amount_text(v) for p, v in totals.items() if v != 0}
         checks.append(same(f"adjustments in {month:%Y-%m}", want, got))
     return checks
+
+
+@fact("confirmations_reminder_job")
+def confirmations_reminder_job(world: World) -> None:
+    """The scheduler's reminder job runs now: salespeople's deals unconfirmed NOTIFY_REMINDER_AFTER after they were
+    recorded remind the project managers, once each (COM-5)."""
+    notices.confirmations_remind(now=world.now)

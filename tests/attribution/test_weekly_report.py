@@ -216,7 +216,7 @@ def test_the_beat_job_makes_the_report_once_and_tells_the_sales_assistants_once_
     assert WeeklyClientReport.objects.count() == 1 and again.pk == first.pk
     assert first.generated_at == london(9, 0, 7)
     assert first.data["projects"][1]["counts"] == RIVERSIDE_COUNTS
-    notes = Notification.objects.order_by("recipient__username")
+    notes = Notification.objects.filter(kind="weekly_report_ready").order_by("recipient__username")
     assert [(n.recipient, n.kind, n.rule_id) for n in notes] == [
         (sales_assistant, "weekly_report_ready", "ATT-FU-3"),
         (hill_assistant, "weekly_report_ready", "ATT-FU-3"),

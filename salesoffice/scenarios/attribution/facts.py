@@ -308,3 +308,10 @@ def follow_up_done(world: World, *, client, outcome: str):
     if open_one is None:
         raise ScenarioError(f"follow_up_done: {client} has no open follow-up")
     return services.follow_up_done(follow_up=open_one, actor=world.actor(), outcome=outcome, now=world.now)
+
+
+@fact("approvals_reminder_job")
+def approvals_reminder_job(world: World) -> None:
+    """The scheduler's reminder job runs now: register days and opinions still waiting NOTIFY_REMINDER_AFTER after
+    they were submitted remind their approvers, once each (ATT-REG-1, ATT-DISP-1)."""
+    services.approvals_remind(now=world.now)
