@@ -29,6 +29,7 @@ from django.utils.functional import Promise
 
 from .access import sites_for
 from .models import Site
+from .money import percent_of
 from .timeutil import add_months, month_bounds
 
 TEXT, INT, MONEY, PERCENT = "text", "int", "money", "percent"
@@ -224,7 +225,7 @@ def parse_month(value: str) -> dt.date | None:
 
 def percent(part: float, whole: float) -> float:
     """A rate shown in the cockpit: one place, 0 when nothing was counted (as the apps' reports)."""
-    return round(100 * part / whole, 1) if whole else 0.0
+    return percent_of(part, whole)
 
 
 # The pack keeps the tables as JSON: money as its decimal string, the rest as it is.

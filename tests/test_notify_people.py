@@ -343,10 +343,11 @@ def test_a_person_turns_the_emails_off_and_on_from_the_notifications_page(
     assert client.get(reverse("notifications_email")).status_code == 405  # a change is a POST
 
 
-def test_the_email_switch_needs_a_sign_in(client, db):
+def test_the_email_switch_needs_a_sign_in(client, db, django_assert_num_queries):
     from django.urls import reverse
 
-    response = client.post(reverse("notifications_email"), {"email": "off"})
+    with django_assert_num_queries(0):
+        response = client.post(reverse("notifications_email"), {"email": "off"})
     assert response.status_code == 302 and "login" in response["Location"]
 
 
