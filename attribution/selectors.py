@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from salesoffice.models import Site, display_name
 from salesoffice.roles import Role
+from salesoffice.timeutil import day_bounds
 
 from . import rules
 from .models import (
@@ -282,6 +283,14 @@ def unreviewed_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:
         .select_related("client", "salesperson", "registered_by", "received_by", "corrects")
         .order_by("pending_review__registered_at", "pending_review__entry_id")
     )
+
+
+def unreviewed_count_on_day(*, site: Site, day: dt.date, now: dt.datetime) -> int:
+    """How many entries registered on `day` (the site's zone) await review: what approving the day would take up."""
+    start, end = day_bounds(day, site.zone)
+    return PendingReview.objects.filter(
+        site=site, registered_at__gte=start, registered_at__lt=end, registered_at__lte=now
+    ).count()
 
 
 def overdue_entries(*, site: Site, now: dt.datetime) -> QuerySet[VisitEntry]:

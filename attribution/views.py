@@ -31,7 +31,7 @@ from salesoffice.forms import add_service_errors
 from salesoffice.models import Site, display_name
 from salesoffice.paging import UncountedPage
 from salesoffice.phones import normalise_phone
-from salesoffice.timeutil import day_bounds, local_day
+from salesoffice.timeutil import local_day
 
 from . import rules, selectors, services
 from .access import client_for_user_or_404, client_site_or_403, entry_for_site_or_404
@@ -344,11 +344,7 @@ def approval_review(request: HttpRequest, site: str, entry_id: int) -> HttpRespo
 
 
 def _day_approval_consequence(site: Site, day: dt.date, now: dt.datetime) -> Consequence:
-    start, end = day_bounds(day, site.zone)
-    waiting = selectors.unreviewed_entries(site=site, now=now).filter(
-        pending_review__registered_at__gte=start, pending_review__registered_at__lt=end
-    )
-    count = waiting.count()
+    count = selectors.unreviewed_count_on_day(site=site, day=day, now=now)
     return Consequence(
         title=_("Approve the entries of %(day)s?") % {"day": day.isoformat()},
         will_happen=[

@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attribution.cockpit import registrations_by_month, registrations_by_salesperson
+from attribution.selectors import user_names
 from reception.cockpit import receptions_by_month
 from reception.reports import monthly_report
 from salesoffice.cockpit import (
@@ -34,7 +34,7 @@ from salesoffice.cockpit import (
     percent,
     trend_span,
 )
-from salesoffice.models import NAME_FIELDS, Site, display_name_of
+from salesoffice.models import Site
 from salesoffice.money import summed
 
 from .models import Deal, LedgerEntry, PartyKind
@@ -70,11 +70,6 @@ def deals_by_month(*, sites: Sequence[Site], months: Sequence[dt.date]) -> list[
     return [found[f"m{i}"] for i in range(len(months))]
 
 
-def _names(user_ids: set[int]) -> dict[int, str]:
-    rows = get_user_model().objects.filter(pk__in=user_ids).values_list("pk", *NAME_FIELDS)
-    return {pk: display_name_of(*names) for pk, *names in rows}
-
-
 def sales_tables(month: CockpitMonth) -> list[Table]:
     """By site and by salesperson: one reception report per site, then three queries (registrations, deals, names)."""
     visits: dict[tuple[int, int | None], int] = {}
@@ -85,7 +80,7 @@ def sales_tables(month: CockpitMonth) -> list[Table]:
     deals = deals_by_salesperson(sites=month.sites, first=month.first)
     keys = set(visits) | set(registrations) | set(deals)
     # Everyone's name in one query, whether or not the desk's report named them: a fixed count, whatever the month.
-    names = _names({person for _site, person in keys if person is not None})
+    names = user_names(person for _site, person in keys)
     site_names = {s.pk: s.name for s in month.sites}
 
     def figures(key) -> list:

@@ -19,16 +19,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
 
 from .access import user_roles
 from .models import Site
 from .roles import Role
 
-# The management cockpit is another page of issue 19, at this URL name. Until it exists the admin's home links to
-# its own section of panels instead (COCKPIT_FALLBACK_ANCHOR): `cockpit_url()` is the hook that switches over.
-COCKPIT_URL_NAME = "cockpit"
-COCKPIT_FALLBACK_ANCHOR = "#admin-panels"
+# The panels the admin has as the admin (across every site) are grouped under this anchor of the home.
+ADMIN_SECTION = "admin-panels"
 # A panel shows this many rows at most; its "all" link leads to the page with the rest.
 PANEL_ROWS = 8
 
@@ -58,7 +55,7 @@ class Panel:
     more_label: str = ""
     # How many wait in all when there are more than the rows shown (None: the rows are all there is).
     total: int | None = None
-    section: str = ""  # the admin's own panels are grouped under an anchor (COCKPIT_FALLBACK_ANCHOR)
+    section: str = ""  # the admin's own panels are grouped under an anchor (ADMIN_SECTION)
 
 
 @dataclass
@@ -131,19 +128,10 @@ def home_panels(home: Home) -> list[Panel]:
         held = spec.roles & home.roles
         if not held:
             continue
-        # Panels the admin has as the admin (not through another role) make the admin's own section, which the
-        # cockpit's link points at until the cockpit exists (cockpit_url).
-        section = COCKPIT_FALLBACK_ANCHOR.lstrip("#") if held == admin_only else ""
+        # Panels the admin has as the admin (not through another role) make the admin's own section.
+        section = ADMIN_SECTION if held == admin_only else ""
         panels.extend(replace(panel, section=section) for panel in spec.build(home))
     return panels
-
-
-def cockpit_url() -> str:
-    """The hook: the cockpit's page once it exists, the admin's own panels until then."""
-    try:
-        return reverse(COCKPIT_URL_NAME)
-    except NoReverseMatch:
-        return COCKPIT_FALLBACK_ANCHOR
 
 
 # --- counts in the navigation ----------------------------------------------------------------------------------

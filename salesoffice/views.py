@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import check_for_language, ngettext
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from .access import sites_for
 from .cockpit import VIEW_PERMISSION as COCKPIT_PERMISSION
 from .context_processors import waiting_counts
 from .history import audited_choices, history_page_rows
-from .homes import COCKPIT_FALLBACK_ANCHOR, Home, cockpit_url, count_label, home_panels, roles_of
+from .homes import ADMIN_SECTION, Home, count_label, home_panels, roles_of
 from .models import Notification, Site, StaffProfile
 from .notifications import describe, email_preference_set, mark_all_read
 from .paging import UncountedPage
@@ -46,9 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "panels": [p for p in panels if not p.section],
         "admin_panels": [p for p in panels if p.section],
-        "admin_anchor": COCKPIT_FALLBACK_ANCHOR.lstrip("#"),
+        "admin_anchor": ADMIN_SECTION,
         # Everyone the cockpit opens for (admin, sales director, operations, office director) starts from it.
-        "cockpit_url": cockpit_url() if Role.ADMIN.value in roles or user.has_perm(COCKPIT_PERMISSION) else "",
+        "cockpit_url": reverse("cockpit") if user.has_perm(COCKPIT_PERMISSION) else "",
         "sites": sites[:HOME_SITES],
         "more_sites": len(sites) > HOME_SITES,
     }

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from salesoffice.homes import COCKPIT_FALLBACK_ANCHOR
+from salesoffice.homes import ADMIN_SECTION
 from salesoffice.roles import Role
 from tests.page_walk import seeded_demo
 
@@ -118,10 +118,9 @@ def test_the_project_manager_inbox_lists_overdue_entries_first_with_links(demo, 
 @pytest.mark.django_db
 def test_the_admin_sees_the_cockpit_link_and_the_section_it_points_at(demo, django_assert_num_queries):
     html = home_of("admin", django_assert_num_queries)
-    # The hook (salesoffice.homes.cockpit_url): the cockpit's page now that it exists; the admin's own panels stay
-    # below, in their section.
+    # The cockpit's page; the admin's own panels stay below, in their section.
     assert f'href="{reverse("cockpit")}" data-testid="cockpit-link"' in html
-    assert f'id="{COCKPIT_FALLBACK_ANCHOR.lstrip("#")}"' in html
+    assert f'id="{ADMIN_SECTION}"' in html
 
 
 @pytest.mark.django_db
